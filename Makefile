@@ -1,0 +1,47 @@
+# TVD Overlay — every entry point. Run as root on Debian 12; each target installs what it needs.
+#   make demo    the main job, on embedded defaults
+#   make test    unit + interop tests and every netns-lab scenario (what CI runs)
+#   make bench   benchmarks, each beside its peer measured in the same run
+#   make build   publish tvd-overlayd and tvdctl into bin/
+
+DOTNET      ?= dotnet
+CONFIG      ?= Release
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+.PHONY: all deps build test unit lab demo bench format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh test
+
+build: deps
+	@$(DOTNET) publish src/Overlay.Daemon -c $(CONFIG) -o bin --nologo -v quiet -clp:NoSummary
+	@$(DOTNET) publish src/Overlay.Cli -c $(CONFIG) -o bin --nologo -v quiet -clp:NoSummary
+	@echo "build: bin/tvd-overlayd bin/tvdctl"
+
+# Unit and interop tests, then every lab scenario; ends with one 'test: N passed, M failed' line.
+test: build
+	@scripts/test.sh all
+
+unit: build
+	@scripts/test.sh unit
+
+lab: build
+	@scripts/test.sh lab
+
+demo: build
+	@scripts/demo.sh
+
+bench: build
+	@scripts/deps.sh bench
+	@scripts/bench.sh
+
+format:
+	@$(DOTNET) format TvdOverlay.sln --verify-no-changes
+
+clean:
+	@rm -rf bin out
+	@$(DOTNET) clean TvdOverlay.sln -v quiet >/dev/null

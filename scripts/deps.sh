@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that `make build/test/demo/bench` need. Idempotent and quiet when
+# everything is present: it asks dpkg first and runs apt-get only for what is missing.
+# Usage: scripts/deps.sh [test|bench]   (default: test)
+set -euo pipefail
+
+profile=${1:-test}
+
+# Every package is here for a named reason; keep the comment next to it.
+packages=(
+  iproute2 iputils-ping procps util-linux   # netns-lab: ip netns/veth/bridge, ping, pkill, nsenter
+  ca-certificates                           # dotnet restore over TLS
+  swtpm swtpm-tools                         # Overlay.Attest: the software TPM (embedded default, tests)
+  tpm2-tools                                # tpm2_quote / tpm2_checkquote interop tests
+  libtss2-esys-3.0.2-0 libtss2-tctildr0 libtss2-tcti-swtpm0 libtss2-tcti-device0 libtss2-rc0 libtss2-mu0   # tpm2-tss, by P/Invoke
+)
+if [[ $profile == bench ]]; then
+  packages+=(iperf3 jq bc)
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deps: must run as root (installs Debian packages, builds network namespaces)" >&2
+  exit 2
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Keep Wireshark's question from blocking a non-interactive install.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "deps: the .NET 10 SDK (dotnet) is not on PATH; install it first (it is not a Debian package)" >&2
+  exit 2
+fi

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the test suites and prints one closing line: "test: N passed, M failed".
+#   scripts/test.sh all|unit|lab
+set -uo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+mkdir -p out
+passed=0 failed=0 skipped=0 status=0
+
+if [[ $what == all || $what == unit ]]; then
+  log=out/dotnet-test.log
+  # One build for every test project; each project prints "Passed!/Failed! - Failed: F, Passed: P, Skipped: S".
+  timeout 1200 dotnet test TvdOverlay.sln -c Release --nologo 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  read -r p f s < <(awk -F'[:,]' '/(Passed|Failed)! +- Failed:/ {f+=$3; p+=$5; s+=$7} END {print p+0, f+0, s+0}' "$log")
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+  if ((rc != 0)); then
+    status=1
+    ((f == 0)) && failed=$((failed + 1)) # a build failure or crash counts as a failure
+  fi
+fi
+
+if [[ $what == all || $what == lab ]]; then
+  log=out/lab.log
+  timeout 1200 netns-lab/run --all 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  read -r p f < <(awk '/^lab: [0-9]+ passed, [0-9]+ failed/ {p=$2; f=$4} END {print p+0, f+0}' "$log")
+  passed=$((passed + p)) failed=$((failed + f))
+  if ((rc != 0)); then
+    status=1
+    ((f == 0)) && failed=$((failed + 1))
+  fi
+fi
+
+echo
+echo "test: $passed passed, $failed failed, $skipped skipped"
+exit $status

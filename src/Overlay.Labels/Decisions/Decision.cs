@@ -1,0 +1,69 @@
+using Overlay.Labels.Compiled;
+
+namespace Overlay.Labels.Decisions;
+
+/// <summary>
+/// The answer to "may this guest bind to that resource / start on that host?". A value with
+/// references to the compiled policy's own objects and type ids as witnesses, so deciding allocates
+/// nothing; the human explanation is built only when someone reads it (<see cref="ToString"/>).
+/// </summary>
+public readonly struct Decision
+{
+    internal Decision(
+        CompiledPolicy policy,
+        DecisionAction action,
+        bool allowed,
+        DecisionRule rule,
+        CompiledGuest? guest,
+        CompiledResource? resource = null,
+        CompiledHost? host = null,
+        int typeId = -1,
+        int otherTypeId = -1,
+        string? subject = null)
+    {
+        Policy = policy;
+        Action = action;
+        Allowed = allowed;
+        Rule = rule;
+        Guest = guest;
+        Resource = resource;
+        Host = host;
+        TypeId = typeId;
+        OtherTypeId = otherTypeId;
+        Subject = subject;
+    }
+
+    public CompiledPolicy Policy { get; }
+
+    public DecisionAction Action { get; }
+
+    public bool Allowed { get; }
+
+    /// <summary>For a denial, the rule that denied; for an allow, the last rule checked.</summary>
+    public DecisionRule Rule { get; }
+
+    public CompiledGuest? Guest { get; }
+
+    public CompiledResource? Resource { get; }
+
+    public CompiledHost? Host { get; }
+
+    /// <summary>Witness type: the shared type (STE allow), the guest's offending type (host / CW deny), else -1.</summary>
+    public int TypeId { get; }
+
+    /// <summary>Chinese Wall denial: the running type that conflicts with <see cref="TypeId"/>.</summary>
+    public int OtherTypeId { get; }
+
+    /// <summary>A name the witness needs: the running guest holding the conflicting type, or the unknown name.</summary>
+    public string? Subject { get; }
+
+    /// <summary>The same decision naming the running guest (or other subject) that explains it.</summary>
+    public Decision WithSubject(string subject) =>
+        new(Policy, Action, Allowed, Rule, Guest, Resource, Host, TypeId, OtherTypeId, subject);
+
+    /// <summary>The reason alone, without the allow/deny verdict.</summary>
+    public string Reason => DecisionText.Reason(this);
+
+    /// <summary><c>allow: …</c> or <c>deny: …</c> with the rule and the types involved.</summary>
+    public override string ToString() => $"{(Allowed ? "allow" : "deny")}: {Reason}";
+}

@@ -1,0 +1,27 @@
+namespace Overlay.Labels.Decisions;
+
+/// <summary>The rule that decided. Printed in explanations and audit records by <see cref="DecisionText.RuleName"/>.</summary>
+public enum DecisionRule
+{
+    /// <summary>Simple Type Enforcement: a guest binds to a resource iff they share a type.</summary>
+    SimpleTypeEnforcement,
+
+    /// <summary>Chinese Wall: a guest starts iff no running guest holds a type conflicting with one of its types.</summary>
+    ChineseWall,
+
+    /// <summary>Host authorization: every type of the guest is one the host may run.</summary>
+    HostAuthorization,
+
+    /// <summary>Lifecycle: a guest runs on one host at a time.</summary>
+    Lifecycle,
+
+    /// <summary>The request names a guest, resource or host the policy does not know.</summary>
+    UnknownReference,
+}
+
+/// <summary>What was asked for.</summary>
+public enum DecisionAction
+{
+    Attach,
+    Start,
+}

@@ -1,0 +1,67 @@
+using Overlay.Labels.Compiled;
+
+namespace Overlay.Labels.Decisions;
+
+/// <summary>
+/// The sHype access decisions as pure functions of a compiled policy and the running types: no
+/// state, no I/O, no allocation. <see cref="Engine.PolicyEngine"/> adds state, locking and audit.
+/// </summary>
+public static class PolicyDecisions
+{
+    /// <summary>Simple Type Enforcement: a guest may bind to a resource iff they share a type.</summary>
+    public static Decision Attach(CompiledPolicy policy, CompiledGuest guest, CompiledResource resource)
+    {
+        var shared = guest.SteTypes.FirstCommon(resource.SteTypes);
+        return new Decision(policy, DecisionAction.Attach, shared >= 0, DecisionRule.SimpleTypeEnforcement, guest, resource, typeId: shared);
+    }
+
+    /// <summary>Host authorization (Xen ACM's dom0 label): every type of the guest is one the host may run.</summary>
+    public static Decision AuthorizeHost(CompiledPolicy policy, CompiledGuest guest, CompiledHost host)
+    {
+        var missing = guest.AllTypes.FirstNotIn(host.AllowedTypes);
+        return new Decision(policy, DecisionAction.Start, missing < 0, DecisionRule.HostAuthorization, guest, host: host, typeId: missing);
+    }
+
+    /// <summary>
+    /// Chinese Wall: a guest may start iff no type running on the host shares a conflict set with one
+    /// of the guest's types. On denial the witness is the running type and the guest's type it conflicts with.
+    /// </summary>
+    public static Decision ChineseWall(CompiledPolicy policy, CompiledGuest guest, CompiledHost host, RunningTypes running)
+    {
+        var runningConflict = TypeSet.FirstCommon(guest.ConflictTypes.Words, running.Mask);
+        if (runningConflict < 0)
+        {
+            return new Decision(policy, DecisionAction.Start, true, DecisionRule.ChineseWall, guest, host: host);
+        }
+
+        return new Decision(policy, DecisionAction.Start, false, DecisionRule.ChineseWall, guest, host: host,
+            typeId: OwnTypeConflictingWith(policy, guest, runningConflict), otherTypeId: runningConflict);
+    }
+
+    /// <summary>A start: host authorization first (a static property of the pair), then the Chinese Wall.</summary>
+    public static Decision Start(CompiledPolicy policy, CompiledGuest guest, CompiledHost host, RunningTypes running)
+    {
+        var authorized = AuthorizeHost(policy, guest, host);
+        return authorized.Allowed ? ChineseWall(policy, guest, host, running) : authorized;
+    }
+
+    private static int OwnTypeConflictingWith(CompiledPolicy policy, CompiledGuest guest, int runningType)
+    {
+        // Indexed loop: foreach over IReadOnlyList would allocate an enumerator on the deny path.
+        var sets = policy.ConflictSets;
+        for (var i = 0; i < sets.Count; i++)
+        {
+            var set = sets[i];
+            if (set.Types.Contains(runningType))
+            {
+                var own = guest.AllTypes.FirstCommon(set.Types);
+                if (own >= 0)
+                {
+                    return own;
+                }
+            }
+        }
+
+        return -1;
+    }
+}
