@@ -43,6 +43,7 @@ public sealed partial class PolicyEngine
             _hostOrder = order;
             _guestHost = guestHost;
             _bindings = bindings;
+            _bound = bindings.Select(b => (b.Item1.Name, b.Item2.Name)).ToHashSet();
             return Finish(new ReloadOutcome(true, current.Name, current.Version, next.Version, conflicts, revoked));
         }
     }

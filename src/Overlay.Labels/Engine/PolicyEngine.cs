@@ -22,6 +22,7 @@ public sealed partial class PolicyEngine
     private List<string> _hostOrder = [];
     private Dictionary<string, string> _guestHost = new(StringComparer.Ordinal);
     private List<(CompiledGuest Guest, CompiledResource Resource)> _bindings = [];
+    private HashSet<(string Guest, string Resource)> _bound = [];
 
     public PolicyEngine(CompiledPolicy policy, IDecisionAudit? audit = null, TimeProvider? time = null)
     {
@@ -80,7 +81,7 @@ public sealed partial class PolicyEngine
         lock (_gate)
         {
             var d = DecideAttach(guest, resource);
-            if (d.Allowed && !_bindings.Exists(b => b.Guest.Name == guest && b.Resource.Name == resource))
+            if (d.Allowed && _bound.Add((guest, resource)))
             {
                 _bindings.Add((d.Guest!, d.Resource!));
             }
@@ -95,7 +96,13 @@ public sealed partial class PolicyEngine
     {
         lock (_gate)
         {
-            return _bindings.RemoveAll(b => b.Guest.Name == guest && b.Resource.Name == resource) > 0;
+            if (!_bound.Remove((guest, resource)))
+            {
+                return false;
+            }
+
+            _bindings.RemoveAll(b => b.Guest.Name == guest && b.Resource.Name == resource);
+            return true;
         }
     }
 
