@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Overlay.Labels.Compiled;
+
+namespace Overlay.Cli.Policy;
+
+/// <summary><c>tvdctl policy show FILE</c>: what a policy enforces, as tables.</summary>
+internal static class PolicyShowCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("show", "Print the TVDs, conflict sets, guests, resources and hosts of a policy");
+        command.Arguments.Add(PolicyFile.Argument);
+        command.SetAction(parse =>
+        {
+            var policy = PolicyFile.Load(parse.GetValue(PolicyFile.Argument)!, Console.Out, printWarnings: true);
+            if (policy is null)
+            {
+                return ExitCodes.BadInput;
+            }
+
+            Print(policy, Console.Out);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static void Print(CompiledPolicy p, TextWriter o)
+    {
+        o.WriteLine($"policy {p.Name} version {p.Version} ({p.Definition.SourceFile})");
+        o.WriteLine();
+        var tvds = p.Tvds.Select(t => new[]
+        {
+            t.Name, t.Definition.Description, t.Definition.SteType, t.VlanId.ToString(), t.WireLabel, t.Definition.Attestation ?? "-",
+        });
+        Table.Write(o, ["TVD", "DESCRIPTION", "TYPE", "VLAN", "IKE LABEL", "ATTESTATION"], tvds);
+        o.WriteLine();
+        Table.Write(o, ["CONFLICT SET", "TYPES"], p.ConflictSets.Select(s => new[] { s.Name, string.Join(", ", p.TypeNames(s.Types)) }));
+        o.WriteLine();
+        var guests = p.Guests.Select(g => new[]
+        {
+            g.Name, string.Join(", ", g.Definition.SteTypes), Dash(g.Definition.CwTypes), Dash(g.Definition.Networks),
+        });
+        Table.Write(o, ["GUEST", "STE TYPES", "CW TYPES", "NETWORKS"], guests);
+        o.WriteLine();
+        var resources = p.Resources.Select(r => new[]
+        {
+            r.Name, r.Kind == ResourceKind.Network ? "network" : "volume", string.Join(", ", p.TypeNames(r.SteTypes)), r.Tvd?.Name ?? "-",
+        });
+        Table.Write(o, ["RESOURCE", "KIND", "STE TYPES", "TVD"], resources);
+        o.WriteLine();
+        Table.Write(o, ["HOST", "MAY RUN"], p.Hosts.Select(h => new[] { h.Name, h.AllowsEveryType ? "* (every type)" : string.Join(", ", h.Definition.Types) }));
+    }
+
+    private static string Dash(IReadOnlyList<string> items) => items.Count == 0 ? "-" : string.Join(", ", items);
+}

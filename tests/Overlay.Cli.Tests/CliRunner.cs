@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace Overlay.Cli.Tests;
+
+/// <summary>Runs the real tvdctl (the built assembly, through the dotnet host) and captures its output.</summary>
+internal static class CliRunner
+{
+    public sealed record Result(int ExitCode, string StdOut, string StdErr)
+    {
+        public string All => StdOut + StdErr;
+    }
+
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TvdOverlay.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("TvdOverlay.sln not found");
+    }
+
+    public static string ExamplePolicy => Path.Combine(RepoRoot(), "examples", "policy.toml");
+
+    public static Result Run(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "tvdctl.dll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("tvdctl " + string.Join(' ', args));
+        }
+
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}

@@ -1,0 +1,70 @@
+namespace Overlay.Cli.Tests.Policy;
+
+/// <summary><c>tvdctl policy explain</c> on examples/policy.toml: the issue's "done when" list, exit codes 0/1/2.</summary>
+public sealed class PolicyExplainCommandTests
+{
+    [Theory]
+    [InlineData(0, "allow: ste: guest hr-db and network red-net share type red", "--attach", "hr-db", "--resource", "red-net")]
+    [InlineData(1, "deny: ste: guest hr-db (types red) and network blue-net (types blue) share no type", "--attach", "hr-db", "--resource", "blue-net")]
+    [InlineData(0, "allow: ste: guest bridge-gw and network red-net share type red", "--attach", "bridge-gw", "--resource", "red-net")]
+    [InlineData(0, "allow: ste: guest bridge-gw and network blue-net share type blue", "--attach", "bridge-gw", "--resource", "blue-net")]
+    [InlineData(1, "deny: chinese-wall: type avis of guest avis-web conflicts with type hertz of running guest hertz-web on host host1 (conflict set car-rental)", "--start", "avis-web", "--running", "hertz-web")]
+    [InlineData(0, "allow: host-authorization and chinese-wall: host host1 may run every type of guest avis-web (green, avis)", "--start", "avis-web", "--running", "hr-db")]
+    [InlineData(1, "deny: host-authorization: host host2 may not run type blue of guest acct-app (host types: red, green)", "--start", "acct-app", "--host", "host2")]
+    [InlineData(0, "allow: host-authorization and chinese-wall: host host1", "--start", "avis-web", "--running", "hr-db, dev-ci ,acct-app")]
+    public void Explains_the_decision_and_exits_with_the_verdict(int exit, string expected, params string[] args)
+    {
+        var r = CliRunner.Run(["policy", "explain", CliRunner.ExamplePolicy, .. args]);
+
+        Assert.Equal(exit, r.ExitCode);
+        Assert.StartsWith(expected, r.StdOut.Trim());
+    }
+
+    [Theory]
+    [InlineData("unknown guest 'nobody'", "--attach", "nobody", "--resource", "red-net")]
+    [InlineData("unknown resource 'purple-net'", "--attach", "hr-db", "--resource", "purple-net")]
+    [InlineData("unknown guest 'nobody'", "--start", "nobody")]
+    [InlineData("unknown host 'host9'", "--start", "hr-db", "--host", "host9")]
+    [InlineData("unknown guest 'ghost'", "--start", "hr-db", "--running", "ghost")]
+    [InlineData("guest avis-web cannot be running on host host1", "--start", "hr-db", "--running", "hertz-web,avis-web")]
+    [InlineData("--attach needs --resource", "--attach", "hr-db")]
+    [InlineData("give either --attach or --start, not both", "--attach", "hr-db", "--resource", "red-net", "--start", "hr-db")]
+    [InlineData("--running and --host go with --start", "--attach", "hr-db", "--resource", "red-net", "--host", "host1")]
+    [InlineData("give --attach GUEST --resource NAME, or --start GUEST")]
+    public void Bad_input_exits_2_with_a_message(string message, params string[] args)
+    {
+        var r = CliRunner.Run(["policy", "explain", CliRunner.ExamplePolicy, .. args]);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, r.StdErr);
+        Assert.Equal("", r.StdOut);
+    }
+
+    [Fact]
+    public void The_first_host_of_the_file_is_the_default()
+    {
+        // host1 may run blue; host2 (second) may not.
+        var r = CliRunner.Run("policy", "explain", CliRunner.ExamplePolicy, "--start", "acct-app");
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("host host1", r.StdOut);
+    }
+
+    [Fact]
+    public void A_broken_policy_file_exits_2_with_its_errors()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tvdctl-explain-{Guid.NewGuid():N}.toml");
+        File.WriteAllText(path, File.ReadAllText(CliRunner.ExamplePolicy).Replace("vlan = 102", "vlan = 5000"));
+        try
+        {
+            var r = CliRunner.Run("policy", "explain", path, "--attach", "hr-db", "--resource", "red-net");
+
+            Assert.Equal(2, r.ExitCode);
+            Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(path)}:\d+:\d+: error: .*4094", r.StdErr);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
