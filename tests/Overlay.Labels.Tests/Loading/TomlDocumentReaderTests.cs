@@ -1,0 +1,111 @@
+using Overlay.Labels.Loading;
+
+namespace Overlay.Labels.Tests.Loading;
+
+public sealed class TomlDocumentReaderTests
+{
+    [Fact]
+    public void SyntaxErrorIsReportedAtItsOneBasedPosition()
+    {
+        const string toml = """
+            [policy]
+            name = "test"
+            [[tvd]
+            """;
+
+        var error = LoadAssert.SingleError(toml, 3, 6, "invalid TOML:", "`]]`");
+
+        Assert.StartsWith("test.toml:3:6: error: invalid TOML: ", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EverySyntaxErrorIsReportedAndSchemaChecksWaitForValidToml()
+    {
+        // Two syntax errors; the file also lacks a [[tvd]], which must not be reported on top of them.
+        const string toml = """
+            [policy]
+            name = "test" version = 1
+            vlan = = 3
+            """;
+
+        var result = LoadAssert.Load(toml);
+
+        Assert.Null(result.Policy);
+        Assert.All(result.Errors, e => Assert.StartsWith("invalid TOML: ", e.Message, StringComparison.Ordinal));
+        Assert.Contains(result.Errors, e => e.Location.Line == 2 && e.Location.Column == 15);
+        Assert.Contains(result.Errors, e => e.Location.Line == 3);
+        Assert.DoesNotContain(result.Errors, e => e.Message.Contains("tvd", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UnterminatedStringIsASyntaxError()
+    {
+        var toml = LoadAssert.Base.Replace("name = \"red\"", "name = \"red", StringComparison.Ordinal);
+
+        var result = LoadAssert.Load(toml);
+
+        Assert.Null(result.Policy);
+        var first = result.Errors.First();
+        LoadAssert.AssertAt(first, 6, 12, "invalid TOML:", "newline");
+    }
+
+    [Fact]
+    public void IntegerTooLargeForTomlIsASyntaxError()
+    {
+        var toml = LoadAssert.Base.Replace("vlan = 101", "vlan = 99999999999999999999", StringComparison.Ordinal);
+
+        LoadAssert.SingleError(toml, 7, 8, "invalid TOML:", "99999999999999999999");
+    }
+
+    [Fact]
+    public void KeySetTwiceInOneTableIsReportedAtTheSecond()
+    {
+        var toml = LoadAssert.Base.Replace("vlan = 102", "vlan = 102\nvlan = 103", StringComparison.Ordinal);
+
+        LoadAssert.SingleError(toml, 12, 1, "key `vlan` is already set on line 11");
+    }
+
+    [Fact]
+    public void QuotedKeyIsTheSameKeyAsItsBareForm()
+    {
+        var toml = LoadAssert.Base.Replace("vlan = 102", "\"vlan\" = 102", StringComparison.Ordinal);
+
+        var policy = LoadAssert.Clean(toml);
+
+        Assert.Equal(102, policy.Tvds[1].VlanId);
+    }
+
+    [Fact]
+    public void ColumnsCountCharactersAfterTabsAndNonAsciiText()
+    {
+        // A tab is one column; "é" and "😀" are one column each (Unicode code points, not bytes or UTF-16 units).
+        var toml = LoadAssert.Base
+            .Replace("vlan = 101", "description = \"é😀\"\n\tvlan = 5000", StringComparison.Ordinal);
+
+        LoadAssert.SingleError(toml, 8, 9, "VLAN id 5000");
+    }
+
+    [Fact]
+    public void WindowsLineEndingsKeepLineNumbers()
+    {
+        var toml = LoadAssert.Base.Replace("vlan = 102", "vlan = 0", StringComparison.Ordinal).Replace("\n", "\r\n", StringComparison.Ordinal);
+
+        LoadAssert.SingleError(toml, 11, 8, "VLAN id 0");
+    }
+
+    [Fact]
+    public void DottedKeyIsNotAPolicyKey()
+    {
+        var toml = LoadAssert.Base.Replace("vlan = 102", "vlan = 102\nname.first = \"x\"", StringComparison.Ordinal);
+
+        LoadAssert.SingleError(toml, 12, 1, "unknown key `name.first` in [[tvd]]");
+    }
+
+    [Fact]
+    public void KeysBeforeAnyTableAreReportedAtTheKey()
+    {
+        var toml = "  name = \"test\"\n" + LoadAssert.Base;
+
+        LoadAssert.SingleError(toml, 1, 3, "key `name` is outside any table");
+    }
+}
