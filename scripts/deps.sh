@@ -9,6 +9,7 @@ profile=${1:-test}
 # Every package is here for a named reason; keep the comment next to it.
 packages=(
   iproute2 iputils-ping procps util-linux   # netns-lab: ip netns/veth/bridge, ping, pkill, nsenter
+  python3                                   # netns-lab harness scenario: a stand-in service (http.server)
   ca-certificates                           # dotnet restore over TLS
   swtpm swtpm-tools                         # Overlay.Attest: the software TPM (embedded default, tests)
   tpm2-tools                                # tpm2_quote / tpm2_checkquote interop tests

@@ -22,14 +22,17 @@ fi
 
 if [[ $what == all || $what == lab ]]; then
   log=out/lab.log
-  timeout 1200 netns-lab/run --all 2>&1 | tee "$log"
-  rc=${PIPESTATUS[0]}
-  read -r p f < <(awk '/^lab: [0-9]+ passed, [0-9]+ failed/ {p=$2; f=$4} END {print p+0, f+0}' "$log")
-  passed=$((passed + p)) failed=$((failed + f))
-  if ((rc != 0)); then
-    status=1
-    ((f == 0)) && failed=$((failed + 1))
-  fi
+  # The harness's own tests first (verdicts, teardown after failures and signals), then every scenario.
+  for suite in "netns-lab/selftest/selftest" "netns-lab/run --all"; do
+    timeout 1200 $suite 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    read -r p f < <(awk '/^[a-z]+: [0-9]+ passed, [0-9]+ failed/ {p=$2; f=$4} END {print p+0, f+0}' "$log")
+    passed=$((passed + p)) failed=$((failed + f))
+    if ((rc != 0)); then
+      status=1
+      ((f == 0)) && failed=$((failed + 1))
+    fi
+  done
 fi
 
 echo
