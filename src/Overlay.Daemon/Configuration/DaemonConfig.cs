@@ -1,0 +1,40 @@
+namespace Overlay.Daemon.Configuration;
+
+/// <summary>
+/// The daemon's own settings (overlayd.toml, <c>[daemon]</c> table), every path already resolved to an
+/// absolute path. The policy itself lives in its own file; see docs/daemon.md for each key.
+/// </summary>
+/// <param name="ConfigFile">Absolute path of the file these settings came from.</param>
+/// <param name="Host">This host's name in the policy (<c>[[host]] name</c>).</param>
+/// <param name="HostLocation">Where <paramref name="Host"/> was written, for "host not in policy" errors.</param>
+/// <param name="PolicyFile">The policy TOML file loaded at start and on every SIGHUP.</param>
+/// <param name="StateDirectory">Persistent state (created 0700 when missing).</param>
+/// <param name="RuntimeDirectory">Volatile runtime files; must be 0700 because the control socket lives there.</param>
+/// <param name="ControlSocket">The control socket's path (default <c>runtime_dir/control.sock</c>).</param>
+public sealed record DaemonConfig(
+    string ConfigFile,
+    string Host,
+    ConfigLocation HostLocation,
+    string PolicyFile,
+    string StateDirectory,
+    string RuntimeDirectory,
+    string ControlSocket)
+{
+    public const string DefaultConfigFile = "/etc/tvd-overlay/overlayd.toml";
+    public const string DefaultPolicyFile = "/etc/tvd-overlay/policy.toml";
+    public const string DefaultStateDirectory = "/var/lib/tvd-overlay";
+    public const string DefaultRuntimeDirectory = "/run/tvd-overlay";
+    public const string DefaultSocketName = "control.sock";
+}
+
+/// <summary>A 1-based position in a config file, printed <c>file:line:column</c> like compiler errors.</summary>
+public readonly record struct ConfigLocation(string File, int Line, int Column)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}
+
+/// <summary>One problem with the daemon config: <c>file:line:column: error: message</c>.</summary>
+public sealed record ConfigError(ConfigLocation Location, string Message)
+{
+    public override string ToString() => $"{Location}: error: {Message}";
+}

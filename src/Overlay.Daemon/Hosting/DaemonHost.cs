@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Overlay.Daemon.Configuration;
+using Overlay.Daemon.Control;
+using Overlay.Daemon.Policy;
+using Overlay.Daemon.Status;
+
+namespace Overlay.Daemon.Hosting;
+
+/// <summary>
+/// Wires the subsystems into a Generic Host with systemd integration. Only called once config and policy
+/// are known good, so everything here either starts or fails for an environmental reason.
+/// </summary>
+public static class DaemonHost
+{
+    /// <summary>Environment variables with this prefix configure the host, e.g. <c>TVD_OVERLAYD_Logging__LogLevel__Default=Debug</c>.</summary>
+    public const string EnvironmentPrefix = "TVD_OVERLAYD_";
+
+    /// <summary>How long SIGTERM waits for the subsystems before the host gives up on them.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(15);
+
+    public static IHost Build(DaemonConfig config, LoadedPolicy policy)
+    {
+        // No defaults: a daemon must not pick up appsettings.json from whatever directory it started in.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ContentRootPath = Path.GetDirectoryName(config.ConfigFile),
+            ApplicationName = "tvd-overlayd",
+        });
+        builder.Configuration.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Logging.AddConsole();
+
+        // Under systemd: Type=notify readiness (READY=1 once every StartAsync returned, STOPPING=1 on
+        // SIGTERM) and a console format journald understands (<6>-style priority prefixes).
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton(policy);
+        builder.Services.AddSingleton<PolicyStore>();
+
+        // Status sections, in the order they appear in the document.
+        builder.Services.AddSingleton<IStatusSection, DaemonStatusSection>();
+        builder.Services.AddSingleton<IStatusSection, PolicyStatusSection>();
+        builder.Services.AddSingleton<IStatusSection, EngineStatusSection>();
+        builder.Services.AddSingleton<StatusDocument>();
+
+        builder.Services.AddSingleton<IControlVerb, StatusVerb>();
+        builder.Services.AddSingleton<ControlRequestHandler>();
+
+        // Start order = registration order; the host stops them in reverse, so the control socket (an
+        // input) closes before the policy engine it reads from.
+        builder.Services.AddSingleton<PolicyService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyService>());
+        builder.Services.AddHostedService<ControlSocketService>();
+        return builder.Build();
+    }
+}

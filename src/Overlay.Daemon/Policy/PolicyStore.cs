@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Logging;
+using Overlay.Daemon.Configuration;
+using Overlay.Labels.Audit;
+using Overlay.Labels.Compiled;
+using Overlay.Labels.Decisions;
+using Overlay.Labels.Engine;
+using Overlay.Labels.Loading;
+using Overlay.Labels.Model;
+
+namespace Overlay.Daemon.Policy;
+
+/// <summary>
+/// Owns the one <see cref="PolicyEngine"/> of this daemon and the record of how its policy got there.
+/// Reloads go through the engine's test-then-commit path: a candidate that does not load, drops this host,
+/// or conflicts with running guests is refused and the current policy (and engine state) stays.
+/// Thread-safe: reloads are serialised, and readers see either the old or the new policy, never a mix.
+/// </summary>
+public sealed class PolicyStore
+{
+    private readonly DaemonConfig _config;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PolicyStore> _logger;
+    private readonly Lock _reloadLock = new();
+    private volatile LoadedPolicy _current;
+    private volatile ReloadReport? _lastReload;
+
+    public PolicyStore(DaemonConfig config, LoadedPolicy initial, TimeProvider time, ILogger<PolicyStore> logger, ILoggerFactory loggers)
+    {
+        _config = config;
+        _time = time;
+        _logger = logger;
+        _current = initial;
+        Engine = new PolicyEngine(initial.Policy, new LoggerDecisionAudit(loggers.CreateLogger("Overlay.Labels.Audit")));
+    }
+
+    public PolicyEngine Engine { get; }
+
+    public LoadedPolicy Current => _current;
+
+    public ReloadReport? LastReload => _lastReload;
+
+    public string HostName => _config.Host;
+
+    /// <summary>Loads the policy file again and offers it to the engine; logs and returns what happened.</summary>
+    public ReloadReport Reload()
+    {
+        lock (_reloadLock)
+        {
+            ReloadReport report;
+            try
+            {
+                report = TryReload();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+            {
+                // A reload must never take the daemon down: whatever went wrong, the running policy stays.
+                report = Refused(null, $"reload failed: {e.Message}", [e.Message]);
+            }
+
+            _lastReload = report;
+            return report;
+        }
+    }
+
+    private ReloadReport TryReload()
+    {
+        long fromVersion = _current.Policy.Version;
+        PolicyLog.ReloadRequested(_logger, _config.PolicyFile, _current.Policy.Name, fromVersion);
+        PolicyLoadResult loaded = PolicyLoader.LoadFile(_config.PolicyFile);
+        foreach (PolicyDiagnostic warning in loaded.Warnings)
+        {
+            PolicyLog.PolicyWarning(_logger, warning.ToString());
+        }
+
+        if (!loaded.Succeeded || loaded.Policy is null)
+        {
+            string[] errors = [.. loaded.Errors.Select(e => e.ToString())];
+            foreach (string error in errors)
+            {
+                PolicyLog.ReloadProblem(_logger, error);
+            }
+
+            return Refused(null, $"{errors.Length} error(s) in {_config.PolicyFile}; keeping version {fromVersion}", errors);
+        }
+
+        CompiledPolicy candidate = CompiledPolicy.Compile(loaded.Policy);
+        if (!candidate.HasHost(_config.Host))
+        {
+            string problem = PolicyBootstrap.HostMissing(_config, candidate);
+            PolicyLog.ReloadProblem(_logger, problem);
+            return Refused(candidate.Version, $"candidate drops this host '{_config.Host}'; keeping version {fromVersion}", [problem]);
+        }
+
+        ReloadOutcome outcome = Engine.Reload(candidate, revoke: false);
+        if (!outcome.Committed)
+        {
+            string[] conflicts = [.. outcome.Conflicts.Select(c => c.ToString())];
+            foreach (string conflict in conflicts)
+            {
+                PolicyLog.ReloadProblem(_logger, conflict);
+            }
+
+            return Refused(candidate.Version, outcome.Summary, conflicts);
+        }
+
+        _current = new LoadedPolicy(candidate, _config.PolicyFile, _time.GetUtcNow());
+        PolicyLog.ReloadCommitted(_logger, candidate.Name, outcome.FromVersion, outcome.ToVersion, outcome.Summary);
+        return new ReloadReport(_time.GetUtcNow(), true, outcome.FromVersion, outcome.ToVersion, outcome.Summary, [], [.. outcome.Revoked.Select(r => r.ToString())]);
+    }
+
+    private ReloadReport Refused(long? toVersion, string summary, IReadOnlyList<string> problems)
+    {
+        LoadedPolicy current = _current;
+        PolicyLog.ReloadRefused(_logger, current.Policy.Name, current.Policy.Version, summary);
+        return new ReloadReport(_time.GetUtcNow(), false, current.Policy.Version, toVersion, summary, problems, []);
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Hosting;
+using Overlay.Daemon.Configuration;
+using Overlay.Daemon.Control;
+using Overlay.Daemon.Hosting;
+using Overlay.Daemon.Policy;
+using Overlay.Daemon.Status;
+
+// tvd-overlayd: the per-host TVD Overlay daemon. Order matters: command line, config and policy are all
+// checked before anything is bound, so bad input exits 2 with every error and leaves nothing behind.
+DaemonArguments? arguments = DaemonArguments.Parse(args, out string? argumentError);
+if (arguments is null)
+{
+    Console.Error.WriteLine($"tvd-overlayd: {argumentError}");
+    Console.Error.WriteLine(DaemonArguments.Usage);
+    return DaemonExitCodes.BadInput;
+}
+
+if (arguments.ShowHelp || arguments.ShowVersion)
+{
+    Console.WriteLine(arguments.ShowHelp ? DaemonArguments.Usage : $"tvd-overlayd {DaemonStatusSection.Version}");
+    return DaemonExitCodes.Ok;
+}
+
+ConfigLoadResult config = DaemonConfigLoader.LoadFile(arguments.ConfigFile);
+if (!config.Succeeded)
+{
+    foreach (ConfigError error in config.Errors)
+    {
+        Console.Error.WriteLine(error);
+    }
+
+    Console.Error.WriteLine($"tvd-overlayd: {config.Errors.Count} error(s) in config; not started");
+    return DaemonExitCodes.BadInput;
+}
+
+PolicyBootstrapResult policy = PolicyBootstrap.Load(config.Config!, TimeProvider.System.GetUtcNow());
+foreach (string warning in policy.Warnings)
+{
+    Console.Error.WriteLine(warning);
+}
+
+if (policy.Policy is null)
+{
+    foreach (string error in policy.Errors)
+    {
+        Console.Error.WriteLine(error);
+    }
+
+    Console.Error.WriteLine($"tvd-overlayd: {policy.Errors.Count} error(s) in policy; not started");
+    return DaemonExitCodes.BadInput;
+}
+
+try
+{
+    Directory.CreateDirectory(config.Config!.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"tvd-overlayd: cannot create state_dir {config.Config!.StateDirectory}: {e.Message}");
+    return DaemonExitCodes.Failed;
+}
+
+using IHost host = DaemonHost.Build(config.Config!, policy.Policy);
+try
+{
+    await host.StartAsync();
+}
+catch (ControlSocketException e)
+{
+    Console.Error.WriteLine($"tvd-overlayd: {e.Message}");
+    return DaemonExitCodes.Failed;
+}
+
+await host.WaitForShutdownAsync();
+return Environment.ExitCode;

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Overlay.Daemon.Tests.Support;
+
+/// <summary>
+/// The real tvd-overlayd binary as a child process, in a scratch directory holding its config, a copy of
+/// examples/policy.toml, its state dir and its runtime dir. Disposing kills it if still running and
+/// removes the directory.
+/// </summary>
+public sealed class DaemonProcess : IDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public DaemonProcess(string host = "host1", string extraConfig = "")
+    {
+        File.Copy(RepoFiles.ExamplePolicy, PolicyFile);
+        File.WriteAllText(ConfigFile, $"""
+            [daemon]
+            host = "{host}"
+            policy = "policy.toml"
+            state_dir = "state"
+            runtime_dir = "run"
+            {extraConfig}
+            """);
+    }
+
+    public static string Binary => Path.Combine(AppContext.BaseDirectory, "tvd-overlayd");
+
+    public TempDirectory Directory { get; } = new();
+
+    public string ConfigFile => Directory.File("overlayd.toml");
+
+    public string PolicyFile => Directory.File("policy.toml");
+
+    public string RuntimeDirectory => Directory.File("run");
+
+    public string SocketPath => Path.Combine(RuntimeDirectory, "control.sock");
+
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("not started");
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the daemon (optionally through <paramref name="launcher"/>, e.g. a parent named systemd).</summary>
+    public void Start(IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null, string? configFile = null)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = launcher?[0] ?? Binary,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Directory.Path,
+        };
+        foreach (string arg in launcher?.Skip(1) ?? [])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (launcher is not null)
+        {
+            start.ArgumentList.Add(Binary);
+        }
+
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(configFile ?? ConfigFile);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("tvd-overlayd did not start");
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>Starts the daemon and waits until its control socket answers status.</summary>
+    public async Task<JsonElement> StartAndWaitReadyAsync(IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
+    {
+        Start(environment, launcher);
+        return await WaitReadyAsync();
+    }
+
+    public async Task<JsonElement> WaitReadyAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < StartTimeout)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"tvd-overlayd exited with {_process.ExitCode} before it was ready:\n{Output}");
+            }
+
+            if (File.Exists(SocketPath))
+            {
+                try
+                {
+                    return await ControlSocketClient.StatusAsync(SocketPath);
+                }
+                catch (SocketException)
+                {
+                    // Bound but not yet listening; try again.
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"tvd-overlayd not ready within {StartTimeout}:\n{Output}");
+    }
+
+    /// <summary>Polls status until <paramref name="done"/> holds for it (bounded), and returns that status.</summary>
+    public async Task<JsonElement> WaitForStatusAsync(Func<JsonElement, bool> done, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        JsonElement status = default;
+        while (clock.Elapsed < (timeout ?? ExitTimeout))
+        {
+            status = await ControlSocketClient.StatusAsync(SocketPath);
+            if (done(status))
+            {
+                return status;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"status never reached the expected state; last: {status}\n{Output}");
+    }
+
+    public void Signal(int signal) => Signals.Send(Pid, signal);
+
+    public async Task<int> WaitForExitAsync()
+    {
+        using var deadline = new CancellationTokenSource(ExitTimeout);
+        try
+        {
+            await _process!.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"tvd-overlayd still running after {ExitTimeout}:\n{Output}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+
+        _process?.Dispose();
+        Directory.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
