@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Overlay.Cli.Tests.Status;
+
+/// <summary><c>tvdctl status</c> against a real tvd-overlayd started on examples/policy.toml.</summary>
+public sealed class StatusCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("tvdctl-status-").FullName;
+    private Process? _daemon;
+
+    private string Socket => Path.Combine(_dir, "run", "control.sock");
+
+    public void Dispose()
+    {
+        if (_daemon is { HasExited: false })
+        {
+            _daemon.Kill(entireProcessTree: true);
+            _daemon.WaitForExit(10_000);
+        }
+
+        _daemon?.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private void StartDaemon()
+    {
+        File.Copy(CliRunner.ExamplePolicy, Path.Combine(_dir, "policy.toml"));
+        var config = Path.Combine(_dir, "overlayd.toml");
+        File.WriteAllText(config, "[daemon]\nhost = \"host2\"\npolicy = \"policy.toml\"\nstate_dir = \"state\"\nruntime_dir = \"run\"\n");
+        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "tvd-overlayd"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.ArgumentList.Add("--config");
+        psi.ArgumentList.Add(config);
+        _daemon = Process.Start(psi)!;
+        _daemon.OutputDataReceived += (_, _) => { };
+        _daemon.ErrorDataReceived += (_, _) => { };
+        _daemon.BeginOutputReadLine();
+        _daemon.BeginErrorReadLine();
+
+        // Ready when status answers; bounded.
+        var deadline = Stopwatch.StartNew();
+        while (CliRunner.Run("status", "--socket", Socket).ExitCode != 0)
+        {
+            Assert.False(_daemon.HasExited, "tvd-overlayd exited during start");
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "tvd-overlayd did not answer within 30 s");
+            Thread.Sleep(200);
+        }
+    }
+
+    [Fact]
+    public void Status_shows_the_host_the_policy_and_its_tvds()
+    {
+        StartDaemon();
+
+        var r = CliRunner.Run("status", "--socket", Socket);
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("host2", r.StdOut);
+        Assert.Contains("acme-dc", r.StdOut);
+        foreach (var tvd in new[] { "red", "blue", "green" })
+        {
+            Assert.Contains(tvd, r.StdOut);
+        }
+
+        Assert.Contains("tvd:blue", r.StdOut);
+    }
+
+    [Fact]
+    public void Status_json_is_a_document_scripts_can_read()
+    {
+        StartDaemon();
+
+        var r = CliRunner.Run("status", "--json", "--socket", Socket);
+
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        var text = doc.RootElement.GetRawText();
+        Assert.Contains("\"acme-dc\"", text);
+        Assert.Contains("\"host2\"", text);
+        Assert.Contains("102", text); // blue's VLAN id
+    }
+
+    [Fact]
+    public void Status_without_a_daemon_exits_2_and_says_so()
+    {
+        var r = CliRunner.Run("status", "--socket", Socket);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("not running", r.StdErr);
+    }
+}
