@@ -22,7 +22,7 @@ explain() {
   local out rc=0
   out=$($tvdctl policy explain "$policy" "$@" 2>&1) || rc=$?
   local got=allow; ((rc == 1)) && got=deny; ((rc > 1)) && got=error
-  printf '%-58s %s\n' "tvdctl policy explain ${*}" "$out"
+  printf '$ tvdctl policy explain %s\n    %s\n' "$*" "$out"
   if [[ $got != "$expect" ]]; then
     echo "   ^ expected $expect" >&2
     failures=$((failures + 1))
@@ -38,11 +38,35 @@ explain deny  --start acct-app --host host2
 
 say "A broken policy is refused with every error at once (exit 2)"
 broken=$(mktemp --suffix=.toml)
-trap 'rm -f "$broken"' EXIT
 sed -e 's/vlan = 102/vlan = 101/' -e 's/networks = \["blue-net"\]/networks = ["blu-net"]/' -e 's/^label = "tvd:green"/lable = "tvd:green"/' "$policy" > "$broken"
 rc=0; $tvdctl policy check "$broken" || rc=$?
 echo "(exit $rc)"
 ((rc == 2)) || failures=$((failures + 1))
+
+say "The daemon: tvd-overlayd enforcing the policy as host1, tvdctl status, a SIGHUP reload to version 2"
+work=$(mktemp -d /tmp/tvd-demo.XXXXXX)
+daemon_pid=
+cleanup() {
+  [[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+  rm -rf "$work" "$broken"
+}
+trap cleanup EXIT
+cp "$policy" "$work/policy.toml"
+printf '[daemon]\nhost = "host1"\npolicy = "policy.toml"\nstate_dir = "state"\nruntime_dir = "run"\n' > "$work/overlayd.toml"
+bin/tvd-overlayd --config "$work/overlayd.toml" > "$work/daemon.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 100); do
+  $tvdctl status --socket "$work/run/control.sock" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+$tvdctl status --socket "$work/run/control.sock" || failures=$((failures + 1))
+sed -i -e 's/^version = 1$/version = 2\nreplaces = 1/' -e 's/^types = \["red", "green"\]$/types = ["red", "green", "blue"]/' "$work/policy.toml"
+kill -HUP "$daemon_pid"
+sleep 1
+echo
+echo "after SIGHUP (version 2 lets host2 run blue):"
+$tvdctl status --socket "$work/run/control.sock" --json | grep -E '"(version|committed|summary)"' | head -6
+$tvdctl status --socket "$work/run/control.sock" --json | grep -q '"version": 2' || failures=$((failures + 1))
 
 echo
 if ((failures)); then
