@@ -1,9 +1,22 @@
 using System.CommandLine;
+using Overlay.Cli.Attest;
 
 namespace Overlay.Cli;
 
-// Placeholder owned by the attestation work; replaced with quote/checkquote/evidence verbs.
+/// <summary>
+/// <c>tvdctl attest checkquote|quote|evidence|verify|measure</c>: TPM quotes in tpm2-tools' file formats and in
+/// our evidence encoding, and their verification. Exit 0 valid/ok, 1 invalid, 2 unreadable input or TPM failure.
+/// </summary>
 internal static class AttestCommands
 {
-    public static Command Create() => new("attest", "TPM quotes and their verification");
+    public static Command Create()
+    {
+        var command = new Command("attest", "TPM quotes and their verification (tpm2-tools compatible)");
+        command.Subcommands.Add(CheckQuoteCommand.Create());
+        command.Subcommands.Add(QuoteCommand.Create());
+        command.Subcommands.Add(EvidenceCommand.Create());
+        command.Subcommands.Add(VerifyEvidenceCommand.Create());
+        command.Subcommands.Add(MeasureCommand.Create());
+        return command;
+    }
 }

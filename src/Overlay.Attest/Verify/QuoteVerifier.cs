@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Overlay.Attest.Ima;
+using Overlay.Attest.Quote;
+using Overlay.Attest.Structures;
+
+namespace Overlay.Attest.Verify;
+
+/// <summary>
+/// Verifies quotes without a TPM, in a fixed order, collecting every reason rather than stopping at the first:
+/// <list type="number">
+/// <item>parse TPMS_ATTEST; magic is TPM_GENERATED_VALUE and type TPM_ST_ATTEST_QUOTE (CVE-2024-29038)</item>
+/// <item>the selection inside the signed quote equals the selection of the reported values (CVE-2024-29039)</item>
+/// <item>extraData equals the expected nonce (constant-time)</item>
+/// <item>the signature verifies under the AK</item>
+/// <item>the AK is trusted (pinned, or certified by a trusted CA) and is a restricted signing key</item>
+/// <item>the quoted PCR digest equals the digest of the reported values</item>
+/// <item>every measurement list replays to the reported (now quoted) values</item>
+/// <item>every covered entry matches the reference values</item>
+/// <item>reset/restart counters and clock move forward from the last verified quote</item>
+/// </list>
+/// A later check that depends on something an earlier one could not establish is skipped, and the earlier
+/// finding says why. Instances are thread-safe and cache imported AK keys.
+/// </summary>
+public sealed partial class QuoteVerifier
+{
+    private const int MaxCachedKeys = 1024;
+    private readonly ConcurrentDictionary<string, AkPublicKey> _keys = new(StringComparer.Ordinal);
+
+    /// <summary>Verifies decoded evidence (see <see cref="EvidenceCodec"/>).</summary>
+    public VerificationResult Verify(Evidence evidence, ReadOnlySpan<byte> expectedNonce, VerifierPolicy policy, AttesterState? last = null)
+    {
+        var findings = new List<VerificationFinding>();
+        var ak = GetKey(evidence.AkPublic, findings);
+        PcrValues? pcrs = null;
+        var reader = new TpmReader(evidence.PcrValues);
+        if (!PcrValues.TryRead(ref reader, out var parsed) || reader.Remaining != 0)
+        {
+            findings.Add(new("evidence.pcrs", FindingSeverity.Error, "reported PCR values are truncated or malformed"));
+        }
+        else
+        {
+            pcrs = parsed;
+        }
+
+        var lists = new List<(MeasurementSource, MeasurementList)>();
+        foreach (var log in evidence.Logs)
+        {
+            if (MeasurementList.TryParse(log.Binary, out var list, out var error))
+            {
+                lists.Add((log.Source, list));
+            }
+            else
+            {
+                findings.Add(new("evidence.log", FindingSeverity.Error, $"{log.Source} measurement list: {error}"));
+            }
+        }
+
+        return VerifyCore(evidence.Attest, evidence.Signature, ak, pcrs, lists, evidence.AkCertificate, expectedNonce, policy, last, findings);
+    }
+
+    /// <summary>Verifies the parts tpm2_quote writes (message, signature, PCR values) under a given AK.</summary>
+    public VerificationResult VerifyQuote(ReadOnlySpan<byte> attest, ReadOnlySpan<byte> signature, AkPublicKey ak, PcrValues? pcrs,
+        ReadOnlySpan<byte> expectedNonce, VerifierPolicy policy, AttesterState? last = null) =>
+        VerifyCore(attest, signature, ak, pcrs, [], null, expectedNonce, policy, last, []);
+
+    private AkPublicKey? GetKey(byte[] akPublic, List<VerificationFinding> findings)
+    {
+        var cacheKey = Convert.ToBase64String(akPublic);
+        if (_keys.TryGetValue(cacheKey, out var cached))
+        {
+            return cached;
+        }
+
+        if (!TpmtPublic.TryParse2B(akPublic, out var tpm, out var error))
+        {
+            findings.Add(new("evidence.ak", FindingSeverity.Error, $"AK public: {error}"));
+            return null;
+        }
+
+        AkPublicKey key;
+        try
+        {
+            key = AkPublicKey.FromTpmPublic(tpm);
+        }
+        catch (Exception e) when (e is CryptographicException or NotSupportedException)
+        {
+            findings.Add(new("evidence.ak", FindingSeverity.Error, $"AK public: {e.Message}"));
+            return null;
+        }
+
+        if (_keys.Count < MaxCachedKeys)
+        {
+            _keys.TryAdd(cacheKey, key);
+        }
+
+        return key;
+    }
+
+    private static VerificationResult VerifyCore(ReadOnlySpan<byte> attestBytes, ReadOnlySpan<byte> signatureBytes, AkPublicKey? ak,
+        PcrValues? pcrs, IReadOnlyList<(MeasurementSource Source, MeasurementList List)> lists, byte[]? akCertificate,
+        ReadOnlySpan<byte> expectedNonce, VerifierPolicy policy, AttesterState? last, List<VerificationFinding> findings)
+    {
+        // 1. Structure: the TPM made this, and it is a quote.
+        if (!TpmsAttest.TryParse(attestBytes, out var attest, out var parseError))
+        {
+            findings.Add(new("quote.parse", FindingSeverity.Error, parseError));
+            return new VerificationResult(findings, null, 0);
+        }
+
+        var isQuote = CheckStructure(attest, findings);
+
+        // 2. The signed selection is the selection of the values we are shown.
+        var selectionOk = isQuote && CheckSelection(attest, pcrs, findings);
+
+        // 3. Freshness.
+        if (!CryptographicOperations.FixedTimeEquals(attest.ExtraData, expectedNonce))
+        {
+            findings.Add(new("quote.nonce", FindingSeverity.Error,
+                $"qualifying data {Convert.ToHexStringLower(attest.ExtraData)} is not the expected nonce", Recoverable: true));
+        }
+
+        // 4-5. Who signed it, and do we trust them.
+        var signature = CheckSignature(attestBytes, signatureBytes, ak, findings);
+        if (ak is not null)
+        {
+            CheckAkTrust(ak, akCertificate, policy, findings);
+        }
+
+        // 6. The reported values are the quoted ones.
+        var valuesBound = selectionOk && signature is not null && CheckPcrDigest(attest, pcrs!, signature.HashAlg, findings);
+
+        // 7-8. Measurement lists replay to the quoted values, and what they measured is known-good.
+        var sameBoot = last is not null && last.ResetCount == attest.ResetCount && last.RestartCount == attest.RestartCount;
+        var checkpoints = new Dictionary<MeasurementSource, ReplayCheckpoint>();
+        var covered = valuesBound ? CheckLists(lists, pcrs!, policy, sameBoot ? last!.Checkpoints : null, checkpoints, findings) : 0;
+        if (!valuesBound && lists.Count > 0)
+        {
+            findings.Add(new("log.skipped", FindingSeverity.Info, "measurement lists not checked: the PCR values are not bound to a valid quote"));
+        }
+
+        // 9. Counters and clock move forward.
+        CheckCounters(attest, last, findings);
+
+        var trusted = !findings.Any(f => f.Severity == FindingSeverity.Error);
+        var state = trusted ? new AttesterState(attest.ResetCount, attest.RestartCount, attest.Clock) { Checkpoints = checkpoints } : null;
+        return new VerificationResult(findings, state, covered);
+    }
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Overlay.Attest.Ima;
+using Overlay.Attest.Interop;
+using Overlay.Attest.Tpm;
+
+namespace Overlay.Cli.Attest;
+
+/// <summary>
+/// <c>tvdctl attest measure --tcti T --log LIST [--pcr 13] FILE…</c>: measures files into a PCR and appends
+/// ima-ng entries to a measurement list file; prints each entry in the kernel's ASCII form.
+/// </summary>
+internal static class MeasureCommand
+{
+    public static Command Create()
+    {
+        var tcti = AttestOptions.Tcti();
+        var log = new Option<string>("--log") { Description = "Measurement list file to append to", Required = true };
+        var pcr = new Option<int>("--pcr") { Description = "PCR to extend", DefaultValueFactory = _ => Measurer.DefaultPcr };
+        var files = new Argument<string[]>("files") { Description = "Files to measure", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("measure", "Measure files into a PCR and an ima-ng measurement list");
+        command.Options.Add(tcti);
+        command.Options.Add(log);
+        command.Options.Add(pcr);
+        command.Arguments.Add(files);
+        command.SetAction(parse =>
+        {
+            try
+            {
+                using var device = TpmDevice.Open(parse.GetValue(tcti)!);
+                using var list = new FileMeasurementLog(parse.GetValue(log)!);
+                var measurer = new Measurer(device, list, parse.GetValue(pcr));
+                foreach (var file in parse.GetValue(files)!)
+                {
+                    Console.Out.WriteLine(measurer.MeasureFile(file).ToAscii());
+                }
+
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is TpmException or IOException or UnauthorizedAccessException or ArgumentOutOfRangeException or InvalidDataException)
+            {
+                Console.Error.WriteLine($"tvdctl: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using Overlay.Attest.Quote;
+using Overlay.Attest.Verify;
+
+namespace Overlay.Cli.Attest;
+
+/// <summary>
+/// <c>tvdctl attest verify --evidence FILE --nonce HEX (--ak AKFILE | --pin SHA256HEX)… [--reference FILE]</c>:
+/// verifies our evidence encoding and prints every finding. Exit 0 trusted, 1 untrusted, 2 unreadable input.
+/// </summary>
+internal static class VerifyEvidenceCommand
+{
+    public static Command Create()
+    {
+        var evidence = new Option<string>("--evidence") { Description = "Evidence file (tvdctl attest evidence)", Required = true };
+        var nonce = AttestOptions.Nonce();
+        var ak = new Option<string[]>("--ak") { Description = "Trusted AK public key file(s) (TPM2B_PUBLIC or PEM)" };
+        var pin = new Option<string[]>("--pin") { Description = "Trusted AK fingerprint(s): SHA-256 hex of the SubjectPublicKeyInfo" };
+        var reference = new Option<string?>("--reference") { Description = "Reference values ('<sha256> <path>' and 'tvd <name> <sha256>' lines)" };
+        var command = new Command("verify", "Verify TVD evidence and list every reason");
+        foreach (var option in new Option[] { evidence, nonce, ak, pin, reference })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse =>
+        {
+            var nonceBytes = AttestOptions.ParseHex(parse.GetValue(nonce)!, "--nonce");
+            if (nonceBytes is null || BuildPolicy(parse.GetValue(ak) ?? [], parse.GetValue(pin) ?? [], parse.GetValue(reference)) is not { } policy)
+            {
+                return ExitCodes.BadInput;
+            }
+
+            byte[] data;
+            try
+            {
+                data = File.ReadAllBytes(parse.GetValue(evidence)!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"tvdctl: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+
+            if (!EvidenceCodec.TryDecode(data, out var decoded, out var error))
+            {
+                Console.Error.WriteLine($"tvdctl: {parse.GetValue(evidence)}: {error}");
+                return ExitCodes.BadInput;
+            }
+
+            var result = new QuoteVerifier().Verify(decoded, nonceBytes, policy);
+            Console.Out.WriteLine(result.ToString());
+            foreach (var finding in result.Findings.Where(f => f.Severity != FindingSeverity.Error))
+            {
+                Console.Out.WriteLine($"  {finding.Severity.ToString().ToLowerInvariant()}: {finding}");
+            }
+
+            Console.Out.WriteLine($"  {result.VerifiedEntries} measurement(s) covered by the quote");
+            return result.IsTrusted ? ExitCodes.Ok : ExitCodes.Denied;
+        });
+        return command;
+    }
+
+    private static VerifierPolicy? BuildPolicy(string[] akFiles, string[] pins, string? referencePath)
+    {
+        var policy = new VerifierPolicy();
+        try
+        {
+            foreach (var file in akFiles)
+            {
+                if (!AkPublicKey.TryLoad(File.ReadAllBytes(file), out var key, out var error))
+                {
+                    Console.Error.WriteLine($"tvdctl: {file}: {error}");
+                    return null;
+                }
+
+                using (key)
+                {
+                    policy.PinAk(key);
+                }
+            }
+
+            foreach (var fingerprint in pins)
+            {
+                policy.PinnedAkFingerprints.Add(fingerprint.ToLowerInvariant());
+            }
+
+            if (referencePath is not null)
+            {
+                if (!ReferenceValues.TryParse(File.ReadAllText(referencePath), out var references, out var error))
+                {
+                    Console.Error.WriteLine($"tvdctl: {referencePath}: {error}");
+                    return null;
+                }
+
+                policy.References = references;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"tvdctl: {e.Message}");
+            return null;
+        }
+
+        return policy;
+    }
+}
