@@ -23,7 +23,10 @@ internal static class CliRunner
 
     public static string ExamplePolicy => Path.Combine(RepoRoot(), "examples", "policy.toml");
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWith(null, args);
+
+    /// <summary>Runs tvdctl with extra environment variables.</summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -37,13 +40,40 @@ internal static class CliRunner
             psi.ArgumentList.Add(a);
         }
 
+        return Execute(psi, environment);
+    }
+
+    /// <summary>Runs any program (e.g. tpm2-tools), bounded to 30 s.</summary>
+    public static Result Exec(IReadOnlyDictionary<string, string>? environment, string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return Execute(psi, environment);
+    }
+
+    private static Result Execute(ProcessStartInfo psi, IReadOnlyDictionary<string, string>? environment)
+    {
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("tvdctl " + string.Join(' ', args));
+            throw new TimeoutException(psi.FileName + " " + string.Join(' ', psi.ArgumentList));
         }
 
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
