@@ -1,0 +1,115 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Overlay.DataPlane.Counters;
+using Overlay.DataPlane.Replay;
+using Overlay.DataPlane.Sa;
+
+namespace Overlay.DataPlane.Esp;
+
+/// <summary>
+/// One unidirectional ESP SA with AES-GCM (RFC 4303 + RFC 4106): keys, sequence counter or replay
+/// window, lifetimes and counters. Sealing is in <c>EspSa.Outbound.cs</c>, opening in
+/// <c>EspSa.Inbound.cs</c>, limits in <c>EspSa.Lifetime.cs</c>.
+/// <para>
+/// Threading: the sequence counter, lifetimes and counters are atomic, but the <see cref="AesGcm"/>
+/// instance is not documented as thread-safe, so one thread seals (or opens) per SA at a time.
+/// Opening also owns the replay window (see <see cref="ReplayWindow"/>).
+/// </para>
+/// </summary>
+public sealed partial class EspSa : IDisposable
+{
+    private readonly AesGcm _aead;
+    private readonly uint _salt;
+    private readonly bool _esn;
+
+    private EspSa(SaDescriptor descriptor, TimeProvider time, DropCounters? globalDrops)
+    {
+        ReadOnlySpan<byte> keyMaterial = descriptor.Key.Span;
+        int keySize = descriptor.Cipher.KeySize();
+        _aead = new AesGcm(keyMaterial[..keySize], EspConstants.GcmIcvSize);
+        _salt = BinaryPrimitives.ReadUInt32BigEndian(keyMaterial[keySize..]);
+        _esn = descriptor.ExtendedSequenceNumbers;
+
+        // Keep the descriptor for status, but not the key: AesGcm holds its own copy.
+        Descriptor = descriptor with { Key = ReadOnlyMemory<byte>.Empty };
+        Drops = new DropCounters(globalDrops);
+        Traffic = new TrafficCounters();
+        Window = descriptor.Direction == SaDirection.Inbound ? new ReplayWindow(descriptor.ReplayWindowSize) : null;
+        _maxSequence = _esn ? EspConstants.MaxSequence64 : EspConstants.MaxSequence32;
+        InitLifetime(descriptor.Lifetime, time);
+    }
+
+    /// <summary>
+    /// Creates the SA; throws <see cref="ArgumentException"/> for an invalid descriptor (binding time,
+    /// never per packet).
+    /// </summary>
+    public static EspSa Create(SaDescriptor descriptor, TimeProvider? time = null, DropCounters? globalDrops = null)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        string? error = descriptor.Validate();
+        if (error is not null)
+        {
+            throw new ArgumentException($"SA {descriptor.Spi:x8}: {error}", nameof(descriptor));
+        }
+
+        return new EspSa(descriptor, time ?? TimeProvider.System, globalDrops);
+    }
+
+    /// <summary>The negotiated parameters, with the key removed.</summary>
+    public SaDescriptor Descriptor { get; }
+
+    public uint Spi => Descriptor.Spi;
+
+    public SaDirection Direction => Descriptor.Direction;
+
+    /// <summary>VLAN id of the one TVD this SA carries.</summary>
+    public ushort TvdVlanId => Descriptor.TvdVlanId;
+
+    public InnerMode InnerMode => Descriptor.InnerMode;
+
+    /// <summary>Drops on this SA (each also counted in the global counters given at creation).</summary>
+    public DropCounters Drops { get; }
+
+    /// <summary>Packets and inner bytes sealed or opened successfully.</summary>
+    public TrafficCounters Traffic { get; }
+
+    /// <summary>Order of installation in a <see cref="SaTable"/> (newest outbound SA of a tunnel wins).</summary>
+    internal long InstallSerial { get; set; }
+
+    /// <summary>The anti-replay window of an inbound SA; null for outbound.</summary>
+    internal ReplayWindow? Window { get; private set; }
+
+    public void Dispose()
+    {
+        Expire(SaLimit.Removed);
+        _softTimer?.Dispose();
+        _hardTimer?.Dispose();
+        _aead.Dispose();
+    }
+
+    public override string ToString() => $"SA {Spi:x8} {Direction} vlan {TvdVlanId} {State}";
+
+    /// <summary>Nonce = salt || explicit IV, RFC 4106 §4.</summary>
+    private void WriteNonce(Span<byte> nonce, ReadOnlySpan<byte> iv)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(nonce, _salt);
+        iv.CopyTo(nonce[EspConstants.GcmSaltSize..]);
+    }
+
+    /// <summary>AAD = SPI || [seq high] || seq low, RFC 4106 §5; returns its length.</summary>
+    private int WriteAad(Span<byte> aad, ulong sequence)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(aad, Spi);
+        if (_esn)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(aad[EspConstants.SpiSize..], sequence);
+            return EspConstants.AadSizeEsn;
+        }
+
+        BinaryPrimitives.WriteUInt32BigEndian(aad[EspConstants.SpiSize..], (uint)sequence);
+        return EspConstants.AadSize;
+    }
+
+    /// <summary>Replaces the replay window (tests that replay vectors with large sequence numbers).</summary>
+    internal void PrimeReplayWindow(ulong top) => Window = new ReplayWindow(Descriptor.ReplayWindowSize, top);
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Replay;
+
+namespace Overlay.DataPlane.Sa;
+
+/// <summary>
+/// Everything the data plane needs to run one unidirectional ESP SA, as negotiated by IKE
+/// (the CHILD_SA's SPI, keys from KEYMAT, the TVD it carries).
+/// </summary>
+/// <param name="Peer">The remote host's UDP endpoint (port 4500 unless NAT changed it).</param>
+/// <param name="TvdVlanId">VLAN id of the one TVD this SA carries (1..4094).</param>
+/// <param name="TvdLabel">The TVD label negotiated in TS_SECLABEL (for status and audit).</param>
+/// <param name="Key">AES key followed by the 4-byte salt, as taken from KEYMAT (RFC 4106 §8.1).</param>
+public sealed record SaDescriptor(
+    IPEndPoint Peer,
+    ushort TvdVlanId,
+    string TvdLabel,
+    SaDirection Direction,
+    uint Spi,
+    EspCipher Cipher,
+    ReadOnlyMemory<byte> Key,
+    InnerMode InnerMode = InnerMode.EtherIp,
+    SaLifetime Lifetime = default,
+    bool ExtendedSequenceNumbers = true,
+    int ReplayWindowSize = EspConstants.MinReplayWindow)
+{
+    /// <summary>Smallest and largest usable 802.1Q VID (0 and 4095 are reserved, IEEE 802.1Q §9.6).</summary>
+    public const ushort MinVlanId = 1;
+    public const ushort MaxVlanId = 4094;
+
+    /// <summary>Null when the descriptor can be installed, else a sentence saying what is wrong.</summary>
+    public string? Validate()
+    {
+        if (TvdVlanId is < MinVlanId or > MaxVlanId)
+        {
+            return $"VLAN id {TvdVlanId} is outside {MinVlanId}..{MaxVlanId}";
+        }
+
+        if (string.IsNullOrWhiteSpace(TvdLabel))
+        {
+            return "the TVD label is empty";
+        }
+
+        if (Spi < EspConstants.MinAssignableSpi)
+        {
+            return $"SPI {Spi} is reserved (RFC 4303 §2.1)";
+        }
+
+        int keySize = Cipher.KeySize();
+        if (keySize == 0)
+        {
+            return $"unknown cipher {Cipher}";
+        }
+
+        if (Key.Length != keySize + EspConstants.GcmSaltSize)
+        {
+            return $"{Cipher} needs {keySize + EspConstants.GcmSaltSize} bytes of key material (key + salt), got {Key.Length}";
+        }
+
+        if (Direction == SaDirection.Inbound && !ReplayWindow.IsValidSize(ReplayWindowSize))
+        {
+            return $"replay window {ReplayWindowSize} is not a power of two in [{EspConstants.MinReplayWindow}, {EspConstants.MaxReplayWindow}]";
+        }
+
+        return Lifetime.Validate();
+    }
+}

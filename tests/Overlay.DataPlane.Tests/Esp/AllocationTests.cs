@@ -1,0 +1,92 @@
+using Overlay.DataPlane.Counters;
+using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Frames;
+using Overlay.DataPlane.Replay;
+using Overlay.DataPlane.Switching;
+using Overlay.DataPlane.Tests.Frames;
+
+namespace Overlay.DataPlane.Tests.Esp;
+
+/// <summary>The per-packet paths allocate nothing (warm-up first, then count this thread's allocations).</summary>
+public sealed class AllocationTests
+{
+    [Fact]
+    public void Tunnel_encapsulate_and_decapsulate_allocate_nothing()
+    {
+        (EspSa outbound, EspSa inbound) = TestSas.Pair();
+        byte[] frame = TestFrames.Frame(TestFrames.B, TestFrames.A, 1400);
+        var packet = new byte[EtherIpTunnel.GetPacketLength(frame.Length)];
+
+        long allocated = Measure(() =>
+        {
+            EtherIpTunnel.Encapsulate(outbound, frame, packet, out _);
+            EtherIpTunnel.Decapsulate(inbound, packet, out _);
+        });
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(outbound.Traffic.Packets, inbound.Traffic.Packets);
+    }
+
+    [Fact]
+    public void Bad_packets_other_than_forged_ICVs_allocate_nothing()
+    {
+        (EspSa outbound, EspSa inbound) = TestSas.Pair();
+        var packet = new byte[EspSa.GetSealedLength(100)];
+        outbound.TrySeal(new byte[100], 97, packet, out _);
+        var inner = new byte[packet.Length];
+        inbound.TryOpen(packet, inner, out _, out _);
+
+        long allocated = Measure(() =>
+        {
+            inbound.TryOpen(packet, inner, out _, out _); // replay
+            inbound.TryOpen(packet.AsSpan(0, 20), inner, out _, out _); // truncated
+        });
+
+        Assert.Equal(0, allocated);
+        Assert.True(inbound.Drops[DropReason.Replay] > 1000);
+    }
+
+    [Fact]
+    public void Replay_window_and_switch_decisions_allocate_nothing()
+    {
+        var window = new ReplayWindow(4096);
+        var sw = new TvdSwitch();
+        sw.AttachPort(1, 10, "red");
+        sw.AttachPort(2, 10, "red");
+        sw.AttachTunnel(3, 10, "red");
+        byte[] broadcast = TestFrames.Frame(MacAddress.Broadcast, TestFrames.A);
+        byte[] unicast = TestFrames.Frame(TestFrames.A, TestFrames.B);
+        var targets = new SwitchEndpoint[8];
+        ulong seq = 0;
+
+        long allocated = Measure(() =>
+        {
+            seq += 3;
+            if (window.CanAccept(seq))
+            {
+                window.MarkAuthenticated(seq);
+            }
+
+            sw.Decide(SwitchEndpoint.Local(1), broadcast, targets);
+            sw.Decide(SwitchEndpoint.Local(2), unicast, targets);
+        });
+
+        Assert.Equal(0, allocated);
+    }
+
+    private static long Measure(Action body)
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            body();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5000; i++)
+        {
+            body();
+        }
+
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+}

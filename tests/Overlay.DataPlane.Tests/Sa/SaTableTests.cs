@@ -1,0 +1,122 @@
+using System.Net;
+using Microsoft.Extensions.Time.Testing;
+using Overlay.DataPlane.Counters;
+using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Sa;
+
+namespace Overlay.DataPlane.Tests.Sa;
+
+public sealed class SaTableTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly SaTable _table;
+
+    public SaTableTests()
+    {
+        _table = new SaTable(_time);
+    }
+
+    [Fact]
+    public void Installed_SAs_are_found_by_SPI_and_by_tunnel()
+    {
+        Assert.Equal(SaInstallResult.Installed, _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x1111)));
+        Assert.Equal(SaInstallResult.Installed, _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x1111)));
+        Assert.Equal(SaInstallResult.DuplicateSpi, _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x1111)));
+
+        Assert.True(_table.TryGetInbound(0x1111, out EspSa inbound));
+        Assert.Equal(SaDirection.Inbound, inbound.Direction);
+        Assert.True(_table.TryGetOutbound(new IPEndPoint(IPAddress.Parse("192.0.2.2"), 4500), 10, out EspSa outbound));
+        Assert.Equal(SaDirection.Outbound, outbound.Direction);
+        Assert.False(_table.TryGetOutbound(TestSas.Peer, 11, out _));
+        Assert.Equal((1, 1), (_table.InboundCount, _table.OutboundCount));
+    }
+
+    [Fact]
+    public void Invalid_descriptors_are_refused()
+    {
+        Assert.Equal(SaInstallResult.Invalid, _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 255)));
+        Assert.Equal(SaInstallResult.Invalid, _table.Install(TestSas.Descriptor(SaDirection.Inbound, vlanId: 0)));
+        Assert.Equal(SaInstallResult.Invalid, _table.Install(TestSas.Descriptor(SaDirection.Inbound, key: new byte[16])));
+        Assert.Equal(SaInstallResult.Invalid, _table.Install(TestSas.Descriptor(SaDirection.Inbound, window: 512)));
+        Assert.Equal(SaInstallResult.Invalid, _table.Install(TestSas.Descriptor(SaDirection.Inbound) with { TvdLabel = " " }));
+        Assert.Equal(0, _table.InboundCount);
+    }
+
+    [Fact]
+    public void Lookup_counts_unknown_SPIs_and_runts()
+    {
+        _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x1111));
+        Assert.Equal(DropReason.None, _table.LookupInbound(Convert.FromHexString("00001111000000010000"), out EspSa? sa));
+        Assert.Equal(0x1111u, sa!.Spi);
+        Assert.Equal(DropReason.UnknownSpi, _table.LookupInbound(Convert.FromHexString("00002222000000010000"), out _));
+        Assert.Equal(DropReason.Runt, _table.LookupInbound(new byte[3], out _));
+        Assert.Equal(1, _table.GlobalDrops[DropReason.UnknownSpi]);
+        Assert.Equal(1, _table.GlobalDrops[DropReason.Runt]);
+    }
+
+    [Fact]
+    public void Removed_SAs_stop_at_once_and_are_gone_from_lookups()
+    {
+        _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x1111));
+        Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out EspSa sa));
+        SaLimit? expired = null;
+        _table.Expired += (_, limit) => expired = limit;
+
+        Assert.True(_table.Remove(0x1111, SaDirection.Outbound));
+        Assert.False(_table.Remove(0x1111, SaDirection.Outbound));
+        Assert.False(_table.TryGetOutbound(TestSas.Peer, 10, out _));
+        Assert.Equal(SaLimit.Removed, expired);
+        Assert.Equal(EspSealStatus.SaExpired, sa.Seal(new byte[4], 97, new byte[64], out _));
+    }
+
+    [Fact]
+    public void Rekey_keeps_the_newest_outbound_SA_for_the_tunnel()
+    {
+        _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x1111));
+        _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x2222));
+        Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out EspSa current));
+        Assert.Equal(0x2222u, current.Spi);
+
+        _table.Remove(0x1111, SaDirection.Outbound); // the old one goes; the new one stays mapped
+        Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out current));
+        Assert.Equal(0x2222u, current.Spi);
+    }
+
+    [Fact]
+    public void When_the_current_SA_of_a_tunnel_is_removed_the_newest_remaining_one_takes_over()
+    {
+        _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x3333));
+        _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x1111));
+        _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x4444, vlanId: 11));
+        _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x2222));
+
+        _table.Remove(0x2222, SaDirection.Outbound); // e.g. a rekey that failed after install
+        Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out EspSa current));
+        Assert.Equal(0x1111u, current.Spi);
+
+        _table.Remove(0x1111, SaDirection.Outbound);
+        _table.Remove(0x3333, SaDirection.Outbound);
+        Assert.False(_table.TryGetOutbound(TestSas.Peer, 10, out _));
+        Assert.True(_table.TryGetOutbound(TestSas.Peer, 11, out _));
+    }
+
+    [Fact]
+    public void SA_events_reach_the_table_and_drops_reach_the_global_counters()
+    {
+        var lifetime = new SaLifetime(0, 0, 0, 0, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20));
+        _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x1111, lifetime: lifetime));
+        var events = new List<(uint, SaLimit)>();
+        _table.RekeyRequested += (sa, limit) => events.Add((sa.Spi, limit));
+
+        _time.Advance(TimeSpan.FromSeconds(11));
+        Assert.Equal([(0x1111u, SaLimit.Time)], events);
+
+        Assert.True(_table.TryGetInbound(0x1111, out EspSa inbound));
+        inbound.TryOpen(new byte[10], new byte[10], out _, out _);
+        Assert.Equal(1, _table.GlobalDrops[DropReason.Truncated]);
+
+        EspSaStatus status = Assert.Single(_table.Snapshot());
+        Assert.Equal((0x1111u, SaState.RekeyRequested, "red"), (status.Spi, status.State, status.TvdLabel));
+        Assert.Equal(1, status.Drops[DropReason.Truncated]);
+    }
+}
