@@ -8,6 +8,7 @@ mkdir -p out
 passed=0 failed=0 skipped=0 status=0
 
 if [[ $what == all || $what == unit ]]; then
+  if scripts/conventions.sh; then passed=$((passed + 1)); else failed=$((failed + 1)) status=1; fi
   log=out/dotnet-test.log
   # One build for every test project; each project prints "Passed!/Failed! - Failed: F, Passed: P, Skipped: S".
   timeout 1200 dotnet test TvdOverlay.sln -c Release --nologo 2>&1 | tee "$log"
