@@ -10,15 +10,23 @@ namespace Overlay.Ike.Encoding.Messages;
 /// </summary>
 public sealed class IkeMessage
 {
+    private readonly List<IIkePayload> _payloads;
+
     public IkeMessage(IkeHeader header, IReadOnlyList<IIkePayload> payloads)
     {
         Header = header;
-        Payloads = payloads;
+        _payloads = [.. payloads];
     }
 
     public IkeHeader Header { get; }
 
-    public IReadOnlyList<IIkePayload> Payloads { get; }
+    public IReadOnlyList<IIkePayload> Payloads => _payloads;
+
+    /// <summary>Appends a payload; tasks fill an outgoing message this way and the sender orders them (MessageRules).</summary>
+    public void Add(IIkePayload payload) => _payloads.Add(payload);
+
+    /// <summary>All payloads of type <typeparamref name="T"/>.</summary>
+    public IEnumerable<T> FindAll<T>() where T : class, IIkePayload => _payloads.OfType<T>();
 
     public bool IsResponse => Header.IsResponse;
 

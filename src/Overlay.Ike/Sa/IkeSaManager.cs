@@ -1,0 +1,137 @@
+using System.Net;
+using Overlay.Ike.Encoding;
+
+namespace Overlay.Ike.Sa;
+
+/// <summary>
+/// Finds the IKE SA a received message belongs to (strongSwan's ike_sa_manager): by our SPI, or
+/// for a new IKE_SA_INIT request by (peer, SPIi) so a retransmitted first message reaches the
+/// same half-open SA. Creates responder SAs for new IKE_SA_INIT requests and forgets destroyed
+/// SAs. The tables have their own lock, never held while an SA runs (an SA's timer thread
+/// reports its destruction while holding the SA's lock, so the opposite order would deadlock).
+/// </summary>
+public sealed class IkeSaManager : IDisposable
+{
+    private readonly Dictionary<ulong, IkeSa> _bySpi = [];
+    private readonly Dictionary<(IPEndPoint, ulong), IkeSa> _halfOpen = [];
+    private readonly Func<IPEndPoint, IkeSaConfig?> _responderConfig;
+    private readonly IkeSaServices _services;
+
+    /// <param name="responderConfig">The config to answer a peer with, or null to ignore it.</param>
+    public IkeSaManager(IkeSaServices services, Func<IPEndPoint, IkeSaConfig?> responderConfig)
+    {
+        _services = services;
+        _responderConfig = responderConfig;
+    }
+
+    private readonly Lock _tables = new();
+
+    public int Dropped { get; private set; }
+
+    public IReadOnlyList<IkeSa> Sas
+    {
+        get
+        {
+            lock (_tables)
+            {
+                return _bySpi.Values.Concat(_halfOpen.Values).Distinct().ToList();
+            }
+        }
+    }
+
+    /// <summary>Creates an initiator SA and starts IKE_SA_INIT → IKE_AUTH (+ first CHILD_SA).</summary>
+    public IkeSa Initiate(IkeSaConfig config, ChildSaConfig? child, IPEndPoint local, IPEndPoint remote)
+    {
+        var sa = new IkeSa(config, isOriginalInitiator: true, _services, local, remote);
+        Track(sa);
+        lock (_tables)
+        {
+            _bySpi[sa.InitiatorSpi] = sa;
+        }
+        sa.Initiate(child);
+        return sa;
+    }
+
+    /// <summary>Routes one IKE message (non-ESP marker already removed).</summary>
+    public void Receive(ReadOnlySpan<byte> ikeMessage, IPEndPoint local, IPEndPoint remote)
+    {
+        var r = new IkeReader(ikeMessage);
+        if (!IkeHeader.TryRead(ref r, out var h))
+        {
+            Dropped++;
+            return;
+        }
+        var sa = Find(h, local, remote);
+        if (sa is null)
+        {
+            Dropped++;
+            return;
+        }
+        sa.Receive(ikeMessage, local, remote);
+        lock (_tables)
+        {
+            if (sa.State != IkeSaState.Destroyed && sa.ResponderSpi != 0 && !sa.IsOriginalInitiator)
+            {
+                _bySpi[sa.ResponderSpi] = sa;
+            }
+        }
+    }
+
+    private IkeSa? Find(IkeHeader h, IPEndPoint local, IPEndPoint remote)
+    {
+        lock (_tables)
+        {
+            var ourSpi = h.IsFromOriginalInitiator ? h.ResponderSpi : h.InitiatorSpi;
+            if (ourSpi != 0 && _bySpi.TryGetValue(ourSpi, out var sa))
+            {
+                return sa;
+            }
+            if (h.ExchangeType != IkeExchangeType.IkeSaInit || h.IsResponse || h.ResponderSpi != 0 || !h.IsFromOriginalInitiator)
+            {
+                return null;
+            }
+            if (_halfOpen.TryGetValue((remote, h.InitiatorSpi), out sa))
+            {
+                return sa;
+            }
+            if (_responderConfig(remote) is not { } config)
+            {
+                return null;
+            }
+            sa = new IkeSa(config, isOriginalInitiator: false, _services, local, remote);
+            Track(sa);
+            _halfOpen[(remote, h.InitiatorSpi)] = sa;
+            return sa;
+        }
+    }
+
+    private void Track(IkeSa sa) => sa.Destroyed += Forget;
+
+    private void Forget(IkeSa sa)
+    {
+        lock (_tables)
+        {
+            ForgetLocked(sa);
+        }
+    }
+
+    private void ForgetLocked(IkeSa sa)
+    {
+        foreach (var key in _halfOpen.Where(p => p.Value == sa).Select(p => p.Key).ToList())
+        {
+            _halfOpen.Remove(key);
+        }
+        foreach (var key in _bySpi.Where(p => p.Value == sa).Select(p => p.Key).ToList())
+        {
+            _bySpi.Remove(key);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var sa in Sas)
+        {
+            sa.Dispose();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net;
+
+namespace Overlay.Ike.Sa;
+
+/// <summary>
+/// Decides which TVD labels a peer may have CHILD_SAs for (the responder's check of RFC 9478
+/// §3; a refused label is answered with TS_UNACCEPTABLE). Implemented by the daemon over the
+/// Labels policy; IKE only asks.
+/// </summary>
+public interface ILabelPolicy
+{
+    /// <param name="peerId">The authenticated peer identity as text (<see cref="IkeIdentity.ToString"/>).</param>
+    /// <param name="label">The label from TS_SECLABEL, without its NUL terminator.</param>
+    bool IsAllowed(string peerId, string label);
+}
+
+/// <summary>
+/// Where negotiated CHILD_SAs go: the data plane's SA table, wired by the daemon. The SA carries
+/// its label, both SPIs, KEYMAT split per direction and the narrowed selectors. Kept in Ike so this
+/// project needs no reference to DataPlane; the daemon adapts it to DataPlane's ISaInstaller,
+/// which also needs the TVD's VLAN id that only the Labels policy knows.
+/// </summary>
+public interface IChildSaSink
+{
+    void Install(ChildSa child);
+
+    void Remove(ChildSa child);
+}
+
+/// <summary>Sends one IKE datagram (the socket adds the non-ESP marker on port 4500).</summary>
+public interface IIkeSender
+{
+    void Send(ReadOnlySpan<byte> ikeMessage, IPEndPoint local, IPEndPoint remote);
+}
+
+/// <summary>
+/// Retransmission of requests (RFC 7296 §2.1: the initiator retransmits, the responder never
+/// does). Defaults are strongSwan's: 4 s, factor 1.8, 5 retransmits (about 165 s in total).
+/// </summary>
+public sealed record RetransmitPolicy(TimeSpan InitialTimeout, double Backoff, int MaxRetransmits)
+{
+    public static RetransmitPolicy Default { get; } = new(TimeSpan.FromSeconds(4), 1.8, 5);
+
+    /// <summary>How long to wait after the <paramref name="retransmits"/>-th retransmission.</summary>
+    public TimeSpan TimeoutAfter(int retransmits) => InitialTimeout * Math.Pow(Backoff, retransmits);
+}
+
+/// <summary>The services an IKE SA runs with; all injected (convention 8).</summary>
+public sealed record IkeSaServices(
+    Crypto.IIkeRandom Random,
+    Crypto.KeyExchange.IKeyExchangeFactory KeyExchanges,
+    ILabelPolicy LabelPolicy,
+    IChildSaSink ChildSink,
+    IIkeSender Sender,
+    TimeProvider Time,
+    RetransmitPolicy Retransmit);

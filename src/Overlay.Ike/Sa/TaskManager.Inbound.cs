@@ -1,0 +1,230 @@
+using Overlay.Ike.Encoding;
+using Overlay.Ike.Encoding.Messages;
+using Overlay.Ike.Encoding.Payloads;
+using Overlay.Ike.Tasks;
+using TaskStatus = Overlay.Ike.Tasks.TaskStatus;
+
+namespace Overlay.Ike.Sa;
+
+/// <summary>
+/// Received messages: parse and validate (convention 6) before any task sees them, open SK,
+/// then hand responses to the active tasks and requests to new passive tasks. Bad or unexpected
+/// messages are counted drops, never exceptions.
+/// </summary>
+public sealed partial class TaskManager
+{
+    private byte[]? _lastRequestReceived;
+    private byte[]? _lastResponseSent;
+
+    internal void Receive(ReadOnlySpan<byte> datagram, System.Net.IPEndPoint? local, System.Net.IPEndPoint? remote)
+    {
+        if (_sa.State == IkeSaState.Destroyed)
+        {
+            Drop("IKE SA is destroyed");
+            return;
+        }
+        if (!IkeMessage.TryParse(datagram, out var outer, out var error) || (error = MessageValidator.Validate(outer)).IsError)
+        {
+            Drop(error.ToString());
+            return;
+        }
+        var h = outer.Header;
+        if (h.IsFromOriginalInitiator == _sa.IsOriginalInitiator)
+        {
+            Drop("I flag says the message comes from our own side");
+            return;
+        }
+        if ((_sa.InitiatorSpi != 0 && h.InitiatorSpi != _sa.InitiatorSpi)
+            || (h.ExchangeType != IkeExchangeType.IkeSaInit && h.ResponderSpi != _sa.ResponderSpi))
+        {
+            Drop("SPIs do not belong to this IKE SA");
+            return;
+        }
+        if (h.IsResponse)
+        {
+            HandleResponse(datagram, outer);
+        }
+        else
+        {
+            HandleRequest(datagram, outer, local, remote);
+        }
+    }
+
+    private void HandleResponse(ReadOnlySpan<byte> datagram, IkeMessage outer)
+    {
+        var h = outer.Header;
+        if (_inFlightRequest is null || h.MessageId != _initiatingId || h.ExchangeType != _activeExchange)
+        {
+            Drop("response with an unexpected message ID or exchange");
+            return;
+        }
+        if (!TryOpen(datagram, outer, out var message))
+        {
+            return;
+        }
+        if (h.ExchangeType == IkeExchangeType.IkeSaInit)
+        {
+            _sa.InitResponse = datagram.ToArray();
+        }
+        StopRetransmitting();
+        var needMore = false;
+        foreach (var task in _active.ToArray())
+        {
+            var status = task.Process(message);
+            if (status == TaskStatus.DestroySa || (status == TaskStatus.Failed && IsSetupTask(task)))
+            {
+                _sa.Destroy(_sa.FailureReason ?? $"{task.Kind} failed");
+                return;
+            }
+            needMore |= status == TaskStatus.NeedMore;
+            if (status != TaskStatus.NeedMore)
+            {
+                _active.Remove(task);
+            }
+        }
+        if (_activeExchange == IkeExchangeType.IkeSaInit && needMore)
+        {
+            SendRequest(); // COOKIE or INVALID_KE_PAYLOAD: IKE_SA_INIT again with message ID 0 (§2.6, §1.2)
+            return;
+        }
+        _initiatingId++;
+        if (needMore && SendRequest())
+        {
+            return; // another round of the same exchange
+        }
+        _active.Clear();
+        Initiate();
+    }
+
+    private void HandleRequest(ReadOnlySpan<byte> datagram, IkeMessage outer, System.Net.IPEndPoint? local, System.Net.IPEndPoint? remote)
+    {
+        var id = outer.Header.MessageId;
+        if (_lastResponseSent is not null && id == _respondingId - 1)
+        {
+            // §2.1: a retransmitted request is answered with the same response, not processed again.
+            if (datagram.SequenceEqual(_lastRequestReceived))
+            {
+                Stats.DuplicateRequestsAnswered++;
+                Send(_lastResponseSent);
+            }
+            else
+            {
+                Drop("different request with the message ID of the last one");
+            }
+            return;
+        }
+        if (id != _respondingId)
+        {
+            Drop("request with an unexpected message ID");
+            return;
+        }
+        if (!TryOpen(datagram, outer, out var message) || !CreatePassiveTasks(message))
+        {
+            return;
+        }
+        if (local is not null && remote is not null)
+        {
+            (_sa.Local, _sa.Remote) = (local, remote);
+        }
+        if (outer.Header.ExchangeType == IkeExchangeType.IkeSaInit)
+        {
+            _sa.InitRequest = datagram.ToArray();
+        }
+        foreach (var task in _passive)
+        {
+            task.Process(message);
+        }
+        Respond(message.Header, datagram);
+    }
+
+    private void Respond(IkeHeader request, ReadOnlySpan<byte> requestDatagram)
+    {
+        var flags = IkeHeaderFlags.Response | (_sa.IsOriginalInitiator ? IkeHeaderFlags.Initiator : IkeHeaderFlags.None);
+        var header = new IkeHeader(_sa.InitiatorSpi, _sa.ResponderSpi, IkePayloadType.NoNextPayload, request.ExchangeType, flags, request.MessageId, 0);
+        var response = new IkeMessage(header, []);
+        string? destroyReason = null;
+        foreach (var task in _passive)
+        {
+            var status = task.Build(response);
+            if (status == TaskStatus.DestroySa || (status == TaskStatus.Failed && IsSetupTask(task)))
+            {
+                destroyReason ??= _sa.FailureReason ?? $"{task.Kind} failed";
+            }
+        }
+        _passive.Clear();
+        var datagram = Encode(response);
+        if (request.ExchangeType == IkeExchangeType.IkeSaInit)
+        {
+            _sa.InitResponse = datagram;
+        }
+        Send(datagram);
+        Stats.ResponsesSent++;
+        _lastResponseSent = datagram;
+        _lastRequestReceived = requestDatagram.ToArray();
+        _respondingId++;
+        if (destroyReason is not null)
+        {
+            _sa.Destroy(destroyReason);
+            return;
+        }
+        Initiate(); // our own queued work may have waited for this exchange to establish the SA
+    }
+
+    /// <summary>The responder's tasks for a request, by exchange type and SA state (strongSwan's process_request).</summary>
+    private bool CreatePassiveTasks(IkeMessage message)
+    {
+        var state = _sa.State;
+        switch (message.Header.ExchangeType)
+        {
+            case IkeExchangeType.IkeSaInit when state == IkeSaState.Created:
+                _passive.Add(new IkeInitTask(_sa));
+                return true;
+            case IkeExchangeType.IkeAuth when state == IkeSaState.Connecting:
+                _passive.Add(new IkeAuthTask(_sa));
+                _passive.Add(new ChildCreateTask(_sa, null));
+                return true;
+            case IkeExchangeType.CreateChildSa when state == IkeSaState.Established:
+                _passive.Add(IsRekey(message) ? new RefuseTask(NotifyType.NoAdditionalSas) : new ChildCreateTask(_sa, null));
+                return true;
+            case IkeExchangeType.Informational when state is IkeSaState.Established or IkeSaState.Deleting:
+                _passive.Add(message.Find<DeletePayload>() is not null ? DeleteTask.Responder(_sa) : new DpdTask(_sa));
+                return true;
+            default:
+                Drop($"{message.Header.ExchangeType} request not allowed in state {state}");
+                return false;
+        }
+    }
+
+    /// <summary>CHILD_SA rekeying (REKEY_SA) and IKE SA rekeying (an IKE proposal) are not implemented; they are refused.</summary>
+    private static bool IsRekey(IkeMessage message)
+        => message.FindNotify(NotifyType.RekeySa) is not null
+           || message.Find<SecurityAssociationPayload>()?.Proposals.Any(p => p.Protocol == IkeProtocolId.Ike) == true;
+
+    /// <summary>Checks and decrypts SK (IKE_SA_INIT is plaintext) and validates the decrypted payloads.</summary>
+    private bool TryOpen(ReadOnlySpan<byte> datagram, IkeMessage outer, out IkeMessage message)
+    {
+        message = outer;
+        if (outer.Header.ExchangeType == IkeExchangeType.IkeSaInit)
+        {
+            return true;
+        }
+        if (outer.Encrypted is null)
+        {
+            Drop("IKE fragments (SKF) are not reassembled");
+            return false;
+        }
+        if (_sa.Protector is null)
+        {
+            Drop("protected message before keys exist");
+            return false;
+        }
+        if (!_sa.Protector.TryUnprotect(datagram, outer, out var inner, out var error)
+            || (error = MessageValidator.Validate(outer, inner)).IsError)
+        {
+            Drop(error.ToString());
+            return false;
+        }
+        message = new IkeMessage(outer.Header, inner);
+        return true;
+    }
+}

@@ -1,0 +1,61 @@
+namespace Overlay.Ike.Sa;
+
+/// <summary>
+/// Retransmission of our in-flight request (RFC 7296 §2.1, §2.4): resend the same octets after
+/// InitialTimeout × Backoff^n; after MaxRetransmits unanswered resends the peer is dead and the
+/// IKE SA is destroyed. Only the initiator of an exchange retransmits.
+/// </summary>
+public sealed partial class TaskManager
+{
+    private byte[]? _inFlightRequest;
+    private int _retransmits;
+    private ITimer? _retransmitTimer;
+
+    private void StartRetransmitting(byte[] request)
+    {
+        _inFlightRequest = request;
+        _retransmits = 0;
+        Send(request);
+        ArmRetransmitTimer(_sa.Services.Retransmit.TimeoutAfter(0));
+    }
+
+    private void StopRetransmitting()
+    {
+        _inFlightRequest = null;
+        _retransmitTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    private void ArmRetransmitTimer(TimeSpan due)
+    {
+        _retransmitTimer ??= _sa.Services.Time.CreateTimer(_ => OnRetransmitTimerExpired(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _retransmitTimer.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>The retransmit timer fired: resend the in-flight request, or give up on the peer.</summary>
+    internal void OnRetransmitTimerExpired()
+    {
+        lock (_sa.Sync)
+        {
+            if (_inFlightRequest is null || _sa.State == IkeSaState.Destroyed)
+            {
+                return; // the answer arrived while the timer was firing
+            }
+            var policy = _sa.Services.Retransmit;
+            if (_retransmits >= policy.MaxRetransmits)
+            {
+                _sa.Destroy($"peer did not answer after {_retransmits} retransmits");
+                return;
+            }
+            _retransmits++;
+            Stats.Retransmits++;
+            Send(_inFlightRequest);
+            ArmRetransmitTimer(policy.TimeoutAfter(_retransmits));
+        }
+    }
+
+    private void DisposeTimer()
+    {
+        _retransmitTimer?.Dispose();
+        _retransmitTimer = null;
+    }
+}

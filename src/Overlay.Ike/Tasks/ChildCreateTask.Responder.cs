@@ -1,0 +1,113 @@
+using Overlay.Ike.Encoding.Messages;
+using Overlay.Ike.Encoding.Payloads;
+using Overlay.Ike.Sa;
+
+namespace Overlay.Ike.Tasks;
+
+/// <summary>The responder's half of CHILD_SA creation: proposal, label policy, narrowing.</summary>
+public sealed partial class ChildCreateTask
+{
+    private NotifyType _error;
+    private bool _noChildRequested;
+    private string _label = "";
+    private (EspSuite Suite, Proposal Offered)? _esp;
+    private List<AddressRangeSelector> _tsiOut = [];
+    private List<AddressRangeSelector> _tsrOut = [];
+
+    private TaskStatus ProcessRequest(IkeMessage message)
+    {
+        if (_sa.State != IkeSaState.Established)
+        {
+            return TaskStatus.Failed; // IKE_AUTH failed; nothing to create
+        }
+        var sa = message.Find<SecurityAssociationPayload>();
+        var tsi = message.Payloads.OfType<TrafficSelectorPayload>().FirstOrDefault(t => t.IsInitiator);
+        var tsr = message.Payloads.OfType<TrafficSelectorPayload>().FirstOrDefault(t => !t.IsInitiator);
+        if (sa is null && tsi is null && tsr is null && message.Header.ExchangeType == IkeExchangeType.IkeAuth)
+        {
+            _noChildRequested = true; // childless IKE_AUTH (RFC 6023)
+            return TaskStatus.Success;
+        }
+        if (sa is null || tsi is null || tsr is null)
+        {
+            return Refuse(NotifyType.InvalidSyntax, "request lacks SA, TSi or TSr");
+        }
+        if (message.Header.ExchangeType == IkeExchangeType.CreateChildSa)
+        {
+            if (message.Find<NoncePayload>() is not { } ni)
+            {
+                return Refuse(NotifyType.InvalidSyntax, "request lacks Ni");
+            }
+            _nonceI = ni.Data;
+        }
+        // RFC 9478 §2: the label must be in both TSi and TSr; one CHILD_SA carries one label.
+        var peer = _sa.PeerIdentity!.ToString();
+        var label = tsi.SecurityLabels.Intersect(tsr.SecurityLabels)
+            .FirstOrDefault(l => _sa.Services.LabelPolicy.IsAllowed(peer, l));
+        if (label is null)
+        {
+            return Refuse(NotifyType.TsUnacceptable, "no label in TSi/TSr that the policy allows for this peer");
+        }
+        var requestedI = tsi.Selectors.OfType<AddressRangeSelector>().ToList();
+        var requestedR = tsr.Selectors.OfType<AddressRangeSelector>().ToList();
+        var anyTemplate = false;
+        foreach (var template in _sa.Config.ChildTemplates)
+        {
+            if (template.Label is not null && template.Label != label)
+            {
+                continue;
+            }
+            // From the responder's view TSi is the peer's side and TSr ours (§2.9).
+            var tsiOut = TrafficSelectorNarrowing.Narrow(requestedI, template.RemoteSelectors);
+            var tsrOut = TrafficSelectorNarrowing.Narrow(requestedR, template.LocalSelectors);
+            if (tsiOut.Count == 0 || tsrOut.Count == 0)
+            {
+                continue;
+            }
+            anyTemplate = true;
+            if (ProposalSelection.SelectEsp(sa, template.EspProposals) is { } esp)
+            {
+                (_config, _label, _esp, _tsiOut, _tsrOut) = (template, label, esp, tsiOut, tsrOut);
+                return TaskStatus.NeedMore;
+            }
+        }
+        return anyTemplate
+            ? Refuse(NotifyType.NoProposalChosen, "no ESP proposal we accept")
+            : Refuse(NotifyType.TsUnacceptable, "selectors outside every CHILD_SA template");
+    }
+
+    private TaskStatus BuildResponse(IkeMessage message)
+    {
+        if (_sa.State != IkeSaState.Established)
+        {
+            return TaskStatus.Failed;
+        }
+        if (_noChildRequested)
+        {
+            return TaskStatus.Success;
+        }
+        if (_error != NotifyType.None || _esp is not { } esp)
+        {
+            message.Add(new NotifyPayload(_error == NotifyType.None ? NotifyType.NoProposalChosen : _error));
+            return TaskStatus.Failed;
+        }
+        _inboundSpi = _sa.AllocateChildSpi();
+        message.Add(new SecurityAssociationPayload([esp.Suite.ToProposal(esp.Offered.Number, _inboundSpi)]));
+        if (message.Header.ExchangeType == IkeExchangeType.CreateChildSa)
+        {
+            _nonceR = _sa.CreateNonce();
+            message.Add(new NoncePayload(_nonceR));
+        }
+        message.Add(Selectors(isInitiator: true, _tsiOut, _label));
+        message.Add(Selectors(isInitiator: false, _tsrOut, _label));
+        Install(_config!.Name, _label, esp.Suite, EspSuite.SpiValue(esp.Offered.Spi), createdByUs: false, _tsrOut, _tsiOut);
+        return TaskStatus.Success;
+    }
+
+    private TaskStatus Refuse(NotifyType error, string reason)
+    {
+        _error = error;
+        _sa.ChildFailureReason = $"{error}: {reason}";
+        return TaskStatus.Failed;
+    }
+}

@@ -1,0 +1,100 @@
+using Overlay.Ike.Encoding.Messages;
+using Overlay.Ike.Encoding.Payloads;
+using Overlay.Ike.Sa;
+
+namespace Overlay.Ike.Tasks;
+
+/// <summary>
+/// INFORMATIONAL with Delete payloads (RFC 7296 §1.4.1). A CHILD_SA is named by the SPI its
+/// sender expects inbound; the answer names the other direction's SPI. Deleting the IKE SA
+/// (protocol IKE, no SPI) takes every CHILD_SA with it; the responder answers with an empty
+/// INFORMATIONAL and then forgets the SA.
+/// <code>
+/// HDR, SK {D(ESP, SPI in)}  -->          HDR, SK {D(IKE)}  -->
+///          &lt;--  HDR, SK {D(ESP, SPI in)}                 &lt;--  HDR, SK {}
+/// </code>
+/// </summary>
+public sealed class DeleteTask : IIkeTask
+{
+    private readonly IkeSa _sa;
+    private readonly ChildSa? _child;
+    private readonly bool _isInitiator;
+    private bool _deleteIkeSa;
+    private readonly List<ChildSa> _deleted = [];
+
+    /// <param name="child">The CHILD_SA to delete; null deletes the IKE SA. Ignored by a responder.</param>
+    public DeleteTask(IkeSa sa, ChildSa? child, bool isInitiator = true)
+    {
+        _sa = sa;
+        _child = child;
+        _isInitiator = isInitiator;
+    }
+
+    /// <summary>The responder's task, created when a request with Delete payloads arrives.</summary>
+    public static DeleteTask Responder(IkeSa sa) => new(sa, null, isInitiator: false);
+
+    public TaskKind Kind => TaskKind.Delete;
+
+    public TaskStatus Build(IkeMessage message)
+    {
+        if (!_isInitiator)
+        {
+            if (_deleteIkeSa)
+            {
+                return TaskStatus.DestroySa;
+            }
+            if (_deleted.Count > 0)
+            {
+                message.Add(EspDelete(_deleted));
+            }
+            return TaskStatus.Success;
+        }
+        if (_child is null)
+        {
+            _sa.State = IkeSaState.Deleting;
+            message.Add(DeletePayload.IkeSa());
+        }
+        else
+        {
+            message.Add(EspDelete([_child]));
+        }
+        return TaskStatus.NeedMore;
+    }
+
+    public TaskStatus Process(IkeMessage message)
+    {
+        if (_isInitiator)
+        {
+            if (_child is null)
+            {
+                _sa.FailureReason = "deleted by us";
+                return TaskStatus.DestroySa;
+            }
+            // Whatever the answer, the CHILD_SA is gone on our side (§1.4.1 "half-closed" SAs are not kept).
+            _sa.RemoveChild(_child);
+            return TaskStatus.Success;
+        }
+        foreach (var delete in message.FindAll<DeletePayload>())
+        {
+            if (delete.Protocol == IkeProtocolId.Ike)
+            {
+                _deleteIkeSa = true;
+                _sa.FailureReason = "deleted by the peer";
+                continue;
+            }
+            foreach (var spi in delete.Spis)
+            {
+                // The peer names its inbound SPI, which is our outbound one.
+                var value = EspSuite.SpiValue(spi);
+                if (_sa.Children.FirstOrDefault(c => c.OutboundSpi == value) is { } child && _sa.RemoveChild(child))
+                {
+                    _deleted.Add(child);
+                }
+            }
+        }
+        return TaskStatus.NeedMore;
+    }
+
+    private static DeletePayload EspDelete(IEnumerable<ChildSa> children)
+        => new(IkeProtocolId.Esp, IkeConstants.ChildSpiLength, children.Select(c => EspSuite.SpiBytes(c.InboundSpi)).ToList());
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using Microsoft.Extensions.Time.Testing;
+using Overlay.Ike.Encoding.Messages;
+using Overlay.Ike.Encoding.Payloads;
+using Overlay.Ike.Sa;
+
+namespace Overlay.Ike.Tests.Sa.Helpers;
+
+/// <summary>
+/// Two hosts in one process (strongSwan's exchange_test_helper): A initiates, B responds, each
+/// with its own IkeSaManager, deterministic randomness and DH, recording sender and CHILD_SA
+/// sink, and one shared FakeTimeProvider. Nothing moves until a test delivers a datagram, so a
+/// test can look at every message (decrypted with the receiver's keys) before it arrives.
+/// </summary>
+public sealed class ExchangeHarness : IDisposable
+{
+    public static readonly IPEndPoint AddressA = new(IPAddress.Parse("192.0.2.1"), 500);
+    public static readonly IPEndPoint AddressB = new(IPAddress.Parse("192.0.2.2"), 500);
+    public static readonly byte[] Psk = "tvd-overlay-test-psk"u8.ToArray();
+
+    public static readonly ChildSaConfig RedChild = new("red", "tvd:red",
+        [Range("10.1.0.0", "10.1.255.255")], [Range("10.2.0.0", "10.2.255.255")], ChildSaConfig.DefaultEspProposals);
+
+    public static readonly ChildSaConfig ResponderTemplate = new("from-a", null,
+        [Range("10.2.0.0", "10.2.255.255")], [Range("10.1.0.0", "10.1.255.255")], ChildSaConfig.DefaultEspProposals);
+
+    public ExchangeHarness(Func<IkeSaConfig, IkeSaConfig>? configureA = null, Func<IkeSaConfig, IkeSaConfig>? configureB = null)
+    {
+        var a = new IkeSaConfig(IkeIdentity.Fqdn("hostA"), IkeIdentity.Fqdn("hostB"), Psk, IkeSaConfig.DefaultIkeProposals);
+        var b = new IkeSaConfig(IkeIdentity.Fqdn("hostB"), IkeIdentity.Fqdn("hostA"), Psk, IkeSaConfig.DefaultIkeProposals, [ResponderTemplate]);
+        A = new Host("A", this, configureA?.Invoke(a) ?? a);
+        B = new Host("B", this, configureB?.Invoke(b) ?? b);
+        B.Policy.Allowed.Add(("hostA", "tvd:red"));
+        A.Policy.Allowed.Add(("hostB", "tvd:red"));
+    }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    public Host A { get; }
+
+    public Host B { get; }
+
+    /// <summary>The initiator SA on A (set by <see cref="Start"/>).</summary>
+    public IkeSa Initiator { get; private set; } = null!;
+
+    /// <summary>B's SA for this peer, once B has seen an IKE_SA_INIT it accepted.</summary>
+    public IkeSa? Responder => B.LastSa;
+
+    public static AddressRangeSelector Range(string start, string end) => AddressRangeSelector.Range(IPAddress.Parse(start), IPAddress.Parse(end));
+
+    public IkeSa Start(ChildSaConfig? child)
+    {
+        Initiator = A.Manager.Initiate(A.Config, child, AddressA, AddressB);
+        A.Observe();
+        return Initiator;
+    }
+
+    /// <summary>Delivers A's oldest unsent datagram to B and returns it decrypted with B's keys.</summary>
+    public IkeMessage DeliverToResponder() => Deliver(A, B, AddressA, AddressB);
+
+    /// <summary>Delivers B's oldest unsent datagram to A and returns it decrypted with A's keys.</summary>
+    public IkeMessage DeliverToInitiator() => Deliver(B, A, AddressB, AddressA);
+
+    private static IkeMessage Deliver(Host from, Host to, IPEndPoint source, IPEndPoint destination)
+    {
+        var datagram = from.Sender.Outbox.Dequeue();
+        var decoded = Decode(datagram, to.Manager.Sas.LastOrDefault());
+        to.Manager.Receive(datagram, destination, source);
+        to.Observe();
+        return decoded;
+    }
+
+    /// <summary>Parses a datagram; SK content is decrypted with <paramref name="receiver"/>'s inbound keys.</summary>
+    public static IkeMessage Decode(byte[] datagram, IkeSa? receiver)
+    {
+        Assert.True(IkeMessage.TryParse(datagram, out var outer, out var error), error.ToString());
+        if (outer.Header.ExchangeType == IkeExchangeType.IkeSaInit)
+        {
+            return outer;
+        }
+        Assert.NotNull(receiver?.Protector);
+        Assert.True(receiver.Protector.TryUnprotect(datagram, outer, out var inner, out error), error.ToString());
+        return new IkeMessage(outer.Header, inner);
+    }
+
+    public static IkePayloadType[] Types(IkeMessage m) => m.Payloads.Select(p => p.PayloadType).ToArray();
+
+    public static NotifyType[] Notifies(IkeMessage m) => m.Payloads.OfType<NotifyPayload>().Select(n => n.Type).ToArray();
+
+    /// <summary>Runs IKE_SA_INIT and IKE_AUTH (with <paramref name="child"/>) to the end, asserting only that both sides are up.</summary>
+    public IkeSa Establish(ChildSaConfig? child)
+    {
+        Start(child);
+        DeliverToResponder();
+        DeliverToInitiator();
+        DeliverToResponder();
+        DeliverToInitiator();
+        Assert.Equal(IkeSaState.Established, Initiator.State);
+        Assert.Equal(IkeSaState.Established, Responder!.State);
+        return Initiator;
+    }
+
+    public void Dispose()
+    {
+        A.Manager.Dispose();
+        B.Manager.Dispose();
+    }
+
+    /// <summary>One host: its manager and the test doubles it runs with.</summary>
+    public sealed class Host
+    {
+        public Host(string name, ExchangeHarness harness, IkeSaConfig config)
+        {
+            Config = config;
+            Random = new DeterministicRandom("host " + name);
+            KeyExchanges = new DeterministicKeyExchangeFactory(new DeterministicRandom("dh " + name));
+            var services = new IkeSaServices(Random, KeyExchanges, Policy, Sink, Sender, harness.Time, RetransmitPolicy.Default);
+            Manager = new IkeSaManager(services, _ => Config);
+        }
+
+        public IkeSaConfig Config { get; }
+
+        public DeterministicRandom Random { get; }
+
+        public DeterministicKeyExchangeFactory KeyExchanges { get; }
+
+        public AllowListLabelPolicy Policy { get; } = new();
+
+        public RecordingChildSink Sink { get; } = new();
+
+        public RecordingSender Sender { get; } = new();
+
+        public IkeSaManager Manager { get; }
+
+        /// <summary>Every SA this host has had (kept after destruction so tests can inspect it).</summary>
+        public List<IkeSa> Seen { get; } = [];
+
+        /// <summary>The most recent SA of this host.</summary>
+        public IkeSa? LastSa => Seen.LastOrDefault();
+
+        internal void Observe()
+        {
+            foreach (var sa in Manager.Sas)
+            {
+                if (!Seen.Contains(sa))
+                {
+                    Seen.Add(sa);
+                }
+            }
+        }
+    }
+}

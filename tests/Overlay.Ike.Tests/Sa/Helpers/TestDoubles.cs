@@ -1,0 +1,119 @@
+using System.Net;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Crypto.Agreement;
+using Org.BouncyCastle.Crypto.Parameters;
+using Overlay.Ike.Crypto;
+using Overlay.Ike.Crypto.KeyExchange;
+using Overlay.Ike.Encoding;
+using Overlay.Ike.Sa;
+
+namespace Overlay.Ike.Tests.Sa.Helpers;
+
+/// <summary>Deterministic "randomness": SHA-256(seed | counter) blocks, so SPIs and nonces repeat run to run.</summary>
+public sealed class DeterministicRandom(string seed) : IIkeRandom
+{
+    private readonly byte[] _seed = System.Text.Encoding.UTF8.GetBytes(seed);
+    private long _counter;
+
+    public void Fill(Span<byte> destination)
+    {
+        var written = 0;
+        Span<byte> block = stackalloc byte[32];
+        var input = new byte[_seed.Length + 8];
+        _seed.CopyTo(input, 0);
+        while (written < destination.Length)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(input.AsSpan(_seed.Length), _counter++);
+            SHA256.HashData(input, block);
+            var n = Math.Min(32, destination.Length - written);
+            block[..n].CopyTo(destination[written..]);
+            written += n;
+        }
+    }
+}
+
+/// <summary>Curve25519 with private keys from a <see cref="DeterministicRandom"/>; other groups use the real factory.</summary>
+public sealed class DeterministicKeyExchangeFactory(IIkeRandom random) : IKeyExchangeFactory
+{
+    public List<KeyExchangeMethod> Created { get; } = [];
+
+    public bool IsSupported(KeyExchangeMethod method) => KeyExchangeFactory.Instance.IsSupported(method);
+
+    public IKeyExchange Create(KeyExchangeMethod method)
+    {
+        Created.Add(method);
+        if (method != KeyExchangeMethod.Curve25519)
+        {
+            return KeyExchangeFactory.Instance.Create(method);
+        }
+        var key = new byte[32];
+        random.Fill(key);
+        return new FixedX25519(new X25519PrivateKeyParameters(key, 0));
+    }
+
+    private sealed class FixedX25519(X25519PrivateKeyParameters key) : IKeyExchange
+    {
+        private readonly byte[] _public = key.GeneratePublicKey().GetEncoded();
+
+        public KeyExchangeMethod Method => KeyExchangeMethod.Curve25519;
+
+        public ReadOnlySpan<byte> PublicKey => _public;
+
+        public bool TryComputeSharedSecret(ReadOnlySpan<byte> peerPublicKey, out byte[] sharedSecret, out IkeParseError error)
+        {
+            var agreement = new X25519Agreement();
+            agreement.Init(key);
+            sharedSecret = new byte[32];
+            agreement.CalculateAgreement(new X25519PublicKeyParameters(peerPublicKey.ToArray(), 0), sharedSecret, 0);
+            error = IkeParseError.None;
+            return true;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
+
+/// <summary>Collects what an IKE SA sends, in order.</summary>
+public sealed class RecordingSender : IIkeSender
+{
+    public Queue<byte[]> Outbox { get; } = new();
+
+    public List<(IPEndPoint Local, IPEndPoint Remote)> Routes { get; } = [];
+
+    public int Count { get; private set; }
+
+    public void Send(ReadOnlySpan<byte> ikeMessage, IPEndPoint local, IPEndPoint remote)
+    {
+        Outbox.Enqueue(ikeMessage.ToArray());
+        Routes.Add((local, remote));
+        Count++;
+    }
+}
+
+/// <summary>What the data plane would have been told.</summary>
+public sealed class RecordingChildSink : IChildSaSink
+{
+    public List<ChildSa> Installed { get; } = [];
+
+    public List<ChildSa> Removed { get; } = [];
+
+    public void Install(ChildSa child) => Installed.Add(child);
+
+    public void Remove(ChildSa child) => Removed.Add(child);
+}
+
+/// <summary>Allows exactly the listed (peer, label) pairs.</summary>
+public sealed class AllowListLabelPolicy : ILabelPolicy
+{
+    public HashSet<(string Peer, string Label)> Allowed { get; } = [];
+
+    public List<(string Peer, string Label)> Asked { get; } = [];
+
+    public bool IsAllowed(string peerId, string label)
+    {
+        Asked.Add((peerId, label));
+        return Allowed.Contains((peerId, label));
+    }
+}
