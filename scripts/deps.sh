@@ -9,7 +9,9 @@ profile=${1:-test}
 # Every package is here for a named reason; keep the comment next to it.
 packages=(
   iproute2 iputils-ping procps util-linux   # netns-lab: ip netns/veth/bridge, ping, pkill, nsenter
-  python3                                   # netns-lab harness scenario: a stand-in service (http.server)
+  python3 jq                                # netns-lab: stand-in services, traffic crafting, reading tvdctl --json
+  ethtool                                   # netns-lab: guest links' offloads off (AF_PACKET ports see real frames)
+  tshark                                    # esp-wire: underlay capture and ESP decryption with exported keys
   ca-certificates                           # dotnet restore over TLS
   swtpm swtpm-tools                         # Overlay.Attest: the software TPM (embedded default, tests)
   tpm2-tools                                # tpm2_quote / tpm2_checkquote interop tests
@@ -19,7 +21,7 @@ packages=(
   libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins   # its openssl/gcm/kdf, curve25519, kernel-libipsec
 )
 if [[ $profile == bench ]]; then
-  packages+=(iperf3 jq bc)
+  packages+=(iperf3 bc)
 fi
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -13,7 +13,7 @@ if [[ $what == all || $what == unit ]]; then
   # One build for every test project; each project prints "Passed!/Failed! - Failed: F, Passed: P, Skipped: S".
   timeout 1200 dotnet test TvdOverlay.sln -c Release --nologo 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
-  read -r p f s < <(awk -F'[:,]' '/(Passed|Failed)! +- Failed:/ {f+=$3; p+=$5; s+=$7} END {print p+0, f+0, s+0}' "$log")
+  read -r p f s < <(awk -F'[:,]' '/(Passed|Failed)! +- Failed:/ {f+=$2; p+=$4; s+=$6} END {print p+0, f+0, s+0}' "$log")
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
   if ((rc != 0)); then
     status=1

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Hosting;
 using Overlay.Daemon.Configuration;
 using Overlay.Daemon.Control;
+using Overlay.Daemon.DataPlaneHost;
 using Overlay.Daemon.Hosting;
 using Overlay.Daemon.Policy;
 using Overlay.Daemon.Status;
+using Overlay.DataPlane.Interop;
 
 // tvd-overlayd: the per-host TVD Overlay daemon. Order matters: command line, config and policy are all
 // checked before anything is bound, so bad input exits 2 with every error and leaves nothing behind.
@@ -50,6 +52,22 @@ if (policy.Policy is null)
     return DaemonExitCodes.BadInput;
 }
 
+if (config.Config!.DataPlane is { } dataPlane)
+{
+    // [dataplane] names peers and TVDs; they must exist before any socket is opened.
+    var bindErrors = new List<ConfigError>();
+    if (DataPlaneBinder.Bind(dataPlane, policy.Policy.Policy, bindErrors) is null)
+    {
+        foreach (ConfigError error in bindErrors)
+        {
+            Console.Error.WriteLine(error);
+        }
+
+        Console.Error.WriteLine($"tvd-overlayd: {bindErrors.Count} error(s) in [dataplane]; not started");
+        return DaemonExitCodes.BadInput;
+    }
+}
+
 try
 {
     Directory.CreateDirectory(config.Config!.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -65,8 +83,9 @@ try
 {
     await host.StartAsync();
 }
-catch (ControlSocketException e)
+catch (Exception e) when (e is ControlSocketException or NativeSocketException)
 {
+    // The underlay socket could not be bound (address not on this host, port taken, no CAP_NET_RAW).
     Console.Error.WriteLine($"tvd-overlayd: {e.Message}");
     return DaemonExitCodes.Failed;
 }

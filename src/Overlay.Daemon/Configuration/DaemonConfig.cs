@@ -11,6 +11,7 @@ namespace Overlay.Daemon.Configuration;
 /// <param name="StateDirectory">Persistent state (created 0700 when missing).</param>
 /// <param name="RuntimeDirectory">Volatile runtime files; must be 0700 because the control socket lives there.</param>
 /// <param name="ControlSocket">The control socket's path (default <c>runtime_dir/control.sock</c>).</param>
+/// <param name="DataPlane">The <c>[dataplane]</c> tables; null when the config has none (no data plane runs).</param>
 public sealed record DaemonConfig(
     string ConfigFile,
     string Host,
@@ -18,7 +19,8 @@ public sealed record DaemonConfig(
     string PolicyFile,
     string StateDirectory,
     string RuntimeDirectory,
-    string ControlSocket)
+    string ControlSocket,
+    DataPlaneConfig? DataPlane = null)
 {
     public const string DefaultConfigFile = "/etc/tvd-overlay/overlayd.toml";
     public const string DefaultPolicyFile = "/etc/tvd-overlay/policy.toml";

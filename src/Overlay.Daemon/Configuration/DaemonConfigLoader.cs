@@ -58,6 +58,7 @@ public static class DaemonConfigLoader
         }
 
         TableSyntax? daemon = null;
+        var dataPlaneTables = new List<(TableSyntaxBase Table, string Name)>();
         foreach (TableSyntaxBase table in document.Tables)
         {
             string name = KeyName(table.Name!);
@@ -65,11 +66,18 @@ public static class DaemonConfigLoader
             {
                 daemon = plain;
             }
+            else if (DataPlaneConfigReader.IsDataPlaneTable(table, name))
+            {
+                dataPlaneTables.Add((table, name));
+            }
             else
             {
-                errors.Add(new ConfigError(At(configPath, table.Name!.Span), $"unknown table '{name}' (expected [daemon])"));
+                errors.Add(new ConfigError(At(configPath, table.Name!.Span),
+                    $"unknown table '{name}' (expected [daemon], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]])"));
             }
         }
+
+        DataPlaneConfig? dataPlane = dataPlaneTables.Count > 0 ? DataPlaneConfigReader.Read(dataPlaneTables, configPath, errors) : null;
 
         if (daemon is null)
         {
@@ -78,7 +86,9 @@ public static class DaemonConfigLoader
         }
 
         DaemonConfig? config = ReadDaemonTable(daemon, configPath, errors);
-        return errors.Count > 0 || config is null ? ConfigLoadResult.Failed([.. errors]) : new ConfigLoadResult(config, []);
+        return errors.Count > 0 || config is null
+            ? ConfigLoadResult.Failed([.. errors])
+            : new ConfigLoadResult(config with { DataPlane = dataPlane }, []);
     }
 
     private static DaemonConfig? ReadDaemonTable(TableSyntax daemon, string configPath, List<ConfigError> errors)

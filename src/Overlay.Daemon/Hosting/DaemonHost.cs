@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Overlay.Daemon.Configuration;
 using Overlay.Daemon.Control;
+using Overlay.Daemon.DataPlaneHost;
 using Overlay.Daemon.Policy;
 using Overlay.Daemon.Status;
 
@@ -51,15 +52,19 @@ public static class DaemonHost
         builder.Services.AddSingleton<IStatusSection, DaemonStatusSection>();
         builder.Services.AddSingleton<IStatusSection, PolicyStatusSection>();
         builder.Services.AddSingleton<IStatusSection, EngineStatusSection>();
+        builder.Services.AddSingleton<DataPlaneRuntime>();
+        builder.Services.AddSingleton<IStatusSection, DataPlaneStatusSection>();
         builder.Services.AddSingleton<StatusDocument>();
 
         builder.Services.AddSingleton<IControlVerb, StatusVerb>();
         builder.Services.AddSingleton<ControlRequestHandler>();
 
         // Start order = registration order; the host stops them in reverse, so the control socket (an
-        // input) closes before the policy engine it reads from.
+        // input) closes first, then the data plane (its loops end, its sockets close), then the policy
+        // engine both read from.
         builder.Services.AddSingleton<PolicyService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyService>());
+        builder.Services.AddHostedService<DataPlaneService>();
         builder.Services.AddHostedService<ControlSocketService>();
         return builder.Build();
     }

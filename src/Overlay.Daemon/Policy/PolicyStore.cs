@@ -21,23 +21,27 @@ public sealed class PolicyStore
     private readonly TimeProvider _time;
     private readonly ILogger<PolicyStore> _logger;
     private readonly Lock _reloadLock = new();
-    private volatile LoadedPolicy _current;
-    private volatile ReloadReport? _lastReload;
+    // The live policy and the report of the reload that produced it, published together: a status
+    // reader never sees a new version beside the previous reload's report.
+    private volatile PolicyState _state;
 
     public PolicyStore(DaemonConfig config, LoadedPolicy initial, TimeProvider time, ILogger<PolicyStore> logger, ILoggerFactory loggers)
     {
         _config = config;
         _time = time;
         _logger = logger;
-        _current = initial;
+        _state = new PolicyState(initial, null);
         Engine = new PolicyEngine(initial.Policy, new LoggerDecisionAudit(loggers.CreateLogger("Overlay.Labels.Audit")));
     }
 
     public PolicyEngine Engine { get; }
 
-    public LoadedPolicy Current => _current;
+    public LoadedPolicy Current => _state.Current;
 
-    public ReloadReport? LastReload => _lastReload;
+    public ReloadReport? LastReload => _state.LastReload;
+
+    /// <summary>The live policy and the last reload's report, read together.</summary>
+    public PolicyState State => _state;
 
     public string HostName => _config.Host;
 
@@ -47,9 +51,10 @@ public sealed class PolicyStore
         lock (_reloadLock)
         {
             ReloadReport report;
+            LoadedPolicy? committed = null;
             try
             {
-                report = TryReload();
+                (report, committed) = TryReload();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
             {
@@ -57,15 +62,16 @@ public sealed class PolicyStore
                 report = Refused(null, $"reload failed: {e.Message}", [e.Message]);
             }
 
-            _lastReload = report;
+            _state = new PolicyState(committed ?? _state.Current, report);
             return report;
         }
     }
 
-    private ReloadReport TryReload()
+    private (ReloadReport Report, LoadedPolicy? Committed) TryReload()
     {
-        long fromVersion = _current.Policy.Version;
-        PolicyLog.ReloadRequested(_logger, _config.PolicyFile, _current.Policy.Name, fromVersion);
+        LoadedPolicy current = _state.Current;
+        long fromVersion = current.Policy.Version;
+        PolicyLog.ReloadRequested(_logger, _config.PolicyFile, current.Policy.Name, fromVersion);
         PolicyLoadResult loaded = PolicyLoader.LoadFile(_config.PolicyFile);
         foreach (PolicyDiagnostic warning in loaded.Warnings)
         {
@@ -80,7 +86,7 @@ public sealed class PolicyStore
                 PolicyLog.ReloadProblem(_logger, error);
             }
 
-            return Refused(null, $"{errors.Length} error(s) in {_config.PolicyFile}; keeping version {fromVersion}", errors);
+            return (Refused(null, $"{errors.Length} error(s) in {_config.PolicyFile}; keeping version {fromVersion}", errors), null);
         }
 
         CompiledPolicy candidate = CompiledPolicy.Compile(loaded.Policy);
@@ -88,7 +94,7 @@ public sealed class PolicyStore
         {
             string problem = PolicyBootstrap.HostMissing(_config, candidate);
             PolicyLog.ReloadProblem(_logger, problem);
-            return Refused(candidate.Version, $"candidate drops this host '{_config.Host}'; keeping version {fromVersion}", [problem]);
+            return (Refused(candidate.Version, $"candidate drops this host '{_config.Host}'; keeping version {fromVersion}", [problem]), null);
         }
 
         ReloadOutcome outcome = Engine.Reload(candidate, revoke: false);
@@ -100,18 +106,22 @@ public sealed class PolicyStore
                 PolicyLog.ReloadProblem(_logger, conflict);
             }
 
-            return Refused(candidate.Version, outcome.Summary, conflicts);
+            return (Refused(candidate.Version, outcome.Summary, conflicts), null);
         }
 
-        _current = new LoadedPolicy(candidate, _config.PolicyFile, _time.GetUtcNow());
+        var now = _time.GetUtcNow();
         PolicyLog.ReloadCommitted(_logger, candidate.Name, outcome.FromVersion, outcome.ToVersion, outcome.Summary);
-        return new ReloadReport(_time.GetUtcNow(), true, outcome.FromVersion, outcome.ToVersion, outcome.Summary, [], [.. outcome.Revoked.Select(r => r.ToString())]);
+        var report = new ReloadReport(now, true, outcome.FromVersion, outcome.ToVersion, outcome.Summary, [], [.. outcome.Revoked.Select(r => r.ToString())]);
+        return (report, new LoadedPolicy(candidate, _config.PolicyFile, now));
     }
 
     private ReloadReport Refused(long? toVersion, string summary, IReadOnlyList<string> problems)
     {
-        LoadedPolicy current = _current;
+        LoadedPolicy current = _state.Current;
         PolicyLog.ReloadRefused(_logger, current.Policy.Name, current.Policy.Version, summary);
         return new ReloadReport(_time.GetUtcNow(), false, current.Policy.Version, toVersion, summary, problems, []);
     }
 }
+
+/// <summary>The live policy and the report of the last reload (null before the first).</summary>
+public sealed record PolicyState(LoadedPolicy Current, ReloadReport? LastReload);

@@ -16,7 +16,8 @@ public sealed class PolicyStatusSection : IStatusSection
 
     public void Write(Utf8JsonWriter writer)
     {
-        LoadedPolicy loaded = _store.Current;
+        PolicyState state = _store.State;
+        LoadedPolicy loaded = state.Current;
         CompiledPolicy policy = loaded.Policy;
         PolicyDefinition definition = policy.Definition;
 
@@ -37,7 +38,7 @@ public sealed class PolicyStatusSection : IStatusSection
         WriteThisHost(writer, policy);
         WriteTvds(writer, policy);
         WriteCounts(writer, definition);
-        WriteLastReload(writer, _store.LastReload);
+        WriteLastReload(writer, state.LastReload);
         writer.WriteEndObject();
     }
 

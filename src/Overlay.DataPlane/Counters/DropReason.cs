@@ -56,4 +56,22 @@ public enum DropReason
 
     /// <summary>The caller's output buffer cannot hold the result.</summary>
     BufferTooSmall,
+
+    /// <summary>The bounded queue to the underlay send stage, or the buffer pool feeding it, was full (overload).</summary>
+    QueueFull,
+
+    /// <summary>The switch chose a tunnel whose (peer, TVD) has no usable outbound SA.</summary>
+    NoOutboundSa,
+
+    /// <summary>The kernel refused to send (interface down, no buffer space, no route).</summary>
+    SendFailed,
+
+    /// <summary>An IKE message arrived on the ESP port but no IKE handler is installed.</summary>
+    NoIkeHandler,
+
+    /// <summary>A loop caught an unexpected exception while handling a batch (a bug; logged once per batch).</summary>
+    InternalError,
+
+    /// <summary>The inbound SA's (peer, TVD) has no tunnel attached to the switch.</summary>
+    UnknownTunnel,
 }

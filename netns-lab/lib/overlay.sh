@@ -1,0 +1,166 @@
+# shellcheck shell=bash
+# netns-lab/lib/overlay.sh — tvd-overlayd in lab hosts: a lab policy, per-host overlayd.toml
+# with static SAs, start/stop, and `tvdctl status --json` queries. Not loaded by lab.sh; a
+# scenario that runs the overlay sources it:  source "$LAB_LIB_DIR/overlay.sh"
+#
+# Files per host H: $LAB_DIR/H.toml (config), $LAB_DIR/H/ (state, 0700 run dir with the
+# control socket), $LAB_DIR/H.esp_sa (Wireshark keys, debug_key_export), log overlayd-H.
+
+OV_BIN=${OV_BIN:-$REPO_ROOT/bin}
+OV_POLICY=${OV_POLICY:-}
+
+# ov_policy — writes the lab policy ($LAB_DIR/policy.toml): TVDs red (VLAN 101) and blue
+# (VLAN 102), one red and one blue guest per host (red1 blue1 on h1, red2 blue2 on h2, red3 on h3).
+ov_policy() {
+    OV_POLICY=$LAB_DIR/policy.toml
+    cat >"$OV_POLICY" <<'TOML'
+[policy]
+name = "lab"
+version = 1
+
+[[tvd]]
+name = "red"
+vlan = 101
+label = "tvd:red"
+
+[[tvd]]
+name = "blue"
+vlan = 102
+label = "tvd:blue"
+
+[[guest]]
+name = "red1"
+types = ["red"]
+networks = ["red-net"]
+
+[[guest]]
+name = "red2"
+types = ["red"]
+networks = ["red-net"]
+
+[[guest]]
+name = "red3"
+types = ["red"]
+networks = ["red-net"]
+
+[[guest]]
+name = "blue1"
+types = ["blue"]
+networks = ["blue-net"]
+
+[[guest]]
+name = "blue2"
+types = ["blue"]
+networks = ["blue-net"]
+
+[[network]]
+name = "red-net"
+tvd = "red"
+
+[[network]]
+name = "blue-net"
+tvd = "blue"
+
+[[host]]
+name = "h1"
+types = ["*"]
+
+[[host]]
+name = "h2"
+types = ["*"]
+
+[[host]]
+name = "h3"
+types = ["*"]
+TOML
+}
+
+ov_config_file() { printf '%s\n' "$LAB_DIR/$1.toml"; }
+ov_socket() { printf '%s\n' "$LAB_DIR/$1/run/control.sock"; }
+ov_keyfile() { printf '%s\n' "$LAB_DIR/$1.esp_sa"; }
+
+# A fresh AES-128 key + 4-byte salt, hex (20 bytes).
+ov_key() { python3 -c 'import secrets; print(secrets.token_hex(20))'; }
+
+# ov_config HOST — starts HOST's overlayd.toml: [daemon] and [dataplane] on its underlay address.
+ov_config() {
+    local h=$1
+    mkdir -p "$LAB_DIR/$h"
+    cat >"$(ov_config_file "$h")" <<TOML
+[daemon]
+host = "$h"
+policy = "$OV_POLICY"
+state_dir = "$LAB_DIR/$h/state"
+runtime_dir = "$LAB_DIR/$h/run"
+
+[dataplane]
+underlay = "$(lab_ul_addr "$h")"
+port = 4500
+debug_key_export = "$(ov_keyfile "$h")"
+TOML
+}
+
+# ov_port HOST GUESTNODE POLICYGUEST NETWORK — a guest port: the guest node's host-side link.
+ov_port() {
+    cat >>"$(ov_config_file "$1")" <<TOML
+
+[[dataplane.port]]
+name = "$2"
+interface = "$(lab_port "$2")"
+guest = "$3"
+network = "$4"
+TOML
+}
+
+# ov_peer HOST PEERHOST — PEERHOST by its underlay address.
+ov_peer() {
+    cat >>"$(ov_config_file "$1")" <<TOML
+
+[[dataplane.peer]]
+name = "$2"
+address = "$(lab_ul_addr "$2")"
+TOML
+}
+
+# ov_sa HOST PEER TVD in|out SPI KEY — one static SA in HOST's config.
+ov_sa() {
+    cat >>"$(ov_config_file "$1")" <<TOML
+
+[[dataplane.sa]]
+peer = "$2"
+tvd = "$3"
+direction = "$4"
+spi = $5
+key = "$6"
+TOML
+}
+
+# ov_tunnel A B TVD SPI_AB SPI_BA — the SAs of TVD between A and B, both ways, fresh keys.
+ov_tunnel() {
+    local a=$1 b=$2 tvd=$3 k1 k2
+    k1=$(ov_key) k2=$(ov_key)
+    ov_sa "$a" "$b" "$tvd" out "$4" "$k1"; ov_sa "$b" "$a" "$tvd" in "$4" "$k1"
+    ov_sa "$b" "$a" "$tvd" out "$5" "$k2"; ov_sa "$a" "$b" "$tvd" in "$5" "$k2"
+}
+
+# ov_start HOST — runs tvd-overlayd in HOST; returns when its control socket answers.
+ov_start() {
+    local h=$1
+    lab_bg "$h" "overlayd-$h" "$OV_BIN/tvd-overlayd" --config "$(ov_config_file "$h")"
+    lab_wait_for "$h" 30 "$OV_BIN/tvdctl" status --socket "$(ov_socket "$h")" \
+        || { tail -n 20 "$(lab_log_of "overlayd-$h")" >&2; return 1; }
+}
+
+# ov_status HOST — the status document (JSON).
+ov_status() { "$OV_BIN/tvdctl" status --json --socket "$(ov_socket "$1")"; }
+
+# ov_q HOST JQ-FILTER — one value from the status document.
+ov_q() { ov_status "$1" | jq -r "$2"; }
+
+# ov_guest_prepare GUEST — no TX checksum/segmentation offload on the guest's link: an AF_PACKET
+# port sees frames before any device finishes them (a real VM's virtio NIC behaves the same once
+# the host does not advertise offloads to it).
+ov_guest_prepare() {
+    lab_exec "$1" ethtool -K "$(lab_guest_if)" tx off tso off gso off >/dev/null 2>&1 \
+        || lab_exec "$1" ethtool -K "$(lab_guest_if)" tx off >/dev/null
+}

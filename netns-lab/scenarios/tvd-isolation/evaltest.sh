@@ -1,0 +1,39 @@
+# tvd-isolation — evaltest.sh: the TCP transfer, the blue port's delivery counters while red
+# probes it, and the rogue SA's drop counters. Exit 0 if all hold.
+source "$LAB_LIB_DIR/overlay.sh"
+fail=0
+check() {  # check DESCRIPTION EXPECTED ACTUAL
+    if [[ $2 == "$3" ]]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
+}
+positive() {  # positive DESCRIPTION VALUE
+    if [[ $2 =~ ^[1-9][0-9]*$ ]]; then echo "ok: $1 ($2)"; else echo "FAIL: $1: expected > 0, got '$2'"; fail=1; fi
+}
+tmp=$LAB_DIR/tmp
+
+# 1 MiB of random bytes red h1 -> red h2 over TCP, compared by sha256.
+head -c 1048576 /dev/urandom >"$tmp/sent.bin"
+lab_exec h2red timeout 40 python3 "$PWD/xfer.py" recv 5001 "$tmp/received.bin" &
+recv_pid=$!
+lab_wait_for h2red 10 sh -c "ss -ltn | grep -q ':5001 '"
+lab_exec h1red timeout 40 python3 "$PWD/xfer.py" send 192.168.101.21 5001 "$tmp/sent.bin"
+wait "$recv_pid"
+check "1 MiB over TCP red h1 -> red h2, sha256" "$(sha256sum <"$tmp/sent.bin" | cut -d' ' -f1)" \
+    "$(sha256sum <"$tmp/received.bin" | cut -d' ' -f1)"
+
+# While red guests probe blue addresses, the blue ports deliver nothing to their guests.
+port_tx() { ov_q "$1" ".dataplane.ports[] | select(.name==\"$2\") | .tx_packets"; }
+before_h2=$(port_tx h2 h2blu) before_h1=$(port_tx h1 h1blu)
+lab_exec h1red ping -c5 -i0.2 -W1 192.168.101.22 >/dev/null || true
+lab_exec h2red ping -c5 -i0.2 -W1 192.168.101.12 >/dev/null || true
+check "frames delivered to blue guest h2blu during red probes" 0 $(( $(port_tx h2 h2blu) - before_h2 ))
+check "frames delivered to blue guest h1blu during red probes" 0 $(( $(port_tx h1 h1blu) - before_h1 ))
+
+# The rogue SA: every frame authenticated but carried the red VID on a blue SA.
+red_tx_before=$(port_tx h2 h2red)
+lab_exec h3red ping -c3 -i0.2 -W1 192.168.101.21 >/dev/null || true
+check "frames delivered to h2red from the rogue host" 0 $(( $(port_tx h2 h2red) - red_tx_before ))
+positive "h2 SA 0x3102 (blue, from h3) drops foreign_tag" "$(ov_q h2 '.dataplane.sas[] | select(.spi=="0x00003102") | .drops.foreign_tag // 0')"
+positive "h2 global drops foreign_tag" "$(ov_q h2 '.dataplane.drops.foreign_tag // 0')"
+check "h3 sealed its red frames (out SA 0x3102 packets > 0)" "yes" \
+    "$(ov_q h3 '.dataplane.sas[] | select(.spi=="0x00003102") | if .packets > 0 then "yes" else "no" end')"
+exit "$fail"

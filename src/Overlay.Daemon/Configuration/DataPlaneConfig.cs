@@ -1,0 +1,47 @@
+using System.Net;
+using Overlay.DataPlane.Sa;
+
+namespace Overlay.Daemon.Configuration;
+
+/// <summary>
+/// The <c>[dataplane]</c> part of overlayd.toml: the underlay socket, guest ports, peers and statically
+/// keyed SAs (the role of <c>ip xfrm state</c> manual SAs until IKE installs them). Names (guests,
+/// networks, TVDs) are checked against the policy by <c>DataPlaneHost.DataPlaneBinder</c>; see
+/// docs/daemon.md for every key.
+/// </summary>
+public sealed record DataPlaneConfig(
+    IPAddress Underlay,
+    int Port,
+    int Mtu,
+    string? DebugKeyExport,
+    IReadOnlyList<PortConfig> Ports,
+    IReadOnlyList<PeerConfig> Peers,
+    IReadOnlyList<StaticSaConfig> Sas,
+    ConfigLocation Location)
+{
+    public const int DefaultPort = 4500;
+    public const int DefaultMtu = 1500;
+}
+
+/// <summary><c>[[dataplane.port]]</c>: a guest NIC's host-side interface, attached to the network's TVD.</summary>
+public sealed record PortConfig(string Name, string Interface, string Guest, string Network, ConfigLocation Location);
+
+/// <summary><c>[[dataplane.peer]]</c>: another host of the overlay, by underlay address.</summary>
+public sealed record PeerConfig(string Name, IPAddress Address, int Port, ConfigLocation Location);
+
+/// <summary><c>[[dataplane.sa]]</c>: one manually keyed, unidirectional SA for a (peer, TVD).</summary>
+/// <param name="Key">AES key (16 or 32 bytes) followed by the 4-byte salt.</param>
+public sealed record StaticSaConfig(
+    string Peer,
+    string Tvd,
+    SaDirection Direction,
+    uint Spi,
+    byte[] Key,
+    InnerMode Mode,
+    bool ExtendedSequenceNumbers,
+    ConfigLocation Location,
+    ConfigLocation PeerLocation,
+    ConfigLocation TvdLocation)
+{
+    public EspCipher Cipher => Key.Length == 36 ? EspCipher.AesGcm256 : EspCipher.AesGcm128;
+}

@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Sa;
+using Tomlyn.Syntax;
+
+namespace Overlay.Daemon.Configuration;
+
+/// <summary>
+/// Reads <c>[dataplane]</c>, <c>[[dataplane.port]]</c>, <c>[[dataplane.peer]]</c> and
+/// <c>[[dataplane.sa]]</c> (syntax only: names are checked against the policy later, by
+/// <c>DataPlaneHost.DataPlaneBinder</c>). Every problem is a <c>file:line:column</c> error.
+/// </summary>
+internal static class DataPlaneConfigReader
+{
+    public const string Table = "dataplane";
+    public const string PortTable = "dataplane.port";
+    public const string PeerTable = "dataplane.peer";
+    public const string SaTable = "dataplane.sa";
+
+    private static readonly string[] TableKeys = ["underlay", "port", "mtu", "debug_key_export"];
+    private static readonly string[] PortKeys = ["name", "interface", "guest", "network"];
+    private static readonly string[] PeerKeys = ["name", "address", "port"];
+    private static readonly string[] SaKeys = ["peer", "tvd", "direction", "spi", "key", "mode", "esn"];
+
+    public static bool IsDataPlaneTable(TableSyntaxBase table, string name) =>
+        (table is TableSyntax && name == Table) || (table is TableArraySyntax && name is PortTable or PeerTable or SaTable);
+
+    /// <summary>Null when there is no [dataplane] (the daemon then runs without a data plane).</summary>
+    public static DataPlaneConfig? Read(IReadOnlyList<(TableSyntaxBase Table, string Name)> tables, string file, List<ConfigError> errors)
+    {
+        TableSyntaxBase? main = tables.FirstOrDefault(t => t.Name == Table).Table;
+        if (main is null)
+        {
+            foreach ((TableSyntaxBase table, string name) in tables)
+            {
+                errors.Add(new ConfigError(TomlTableReader.At(file, table.Name!.Span), $"[[{name}]] needs a [dataplane] table with underlay = \"<this host's underlay address>\""));
+            }
+
+            return null;
+        }
+
+        int before = errors.Count;
+        var reader = new TomlTableReader(main, file, errors, "[dataplane]", TableKeys);
+        IPAddress? underlay = Address(reader, "underlay", required: true);
+        long? port = reader.Integer("port", 1, 65535, DataPlaneConfig.DefaultPort);
+        long? mtu = reader.Integer("mtu", 576, 9000, DataPlaneConfig.DefaultMtu);
+        string? export = reader.String("debug_key_export", required: false);
+        string baseDirectory = Path.GetDirectoryName(file) ?? "/";
+
+        var ports = new List<PortConfig>();
+        var peers = new List<PeerConfig>();
+        var sas = new List<StaticSaConfig>();
+        foreach ((TableSyntaxBase table, string name) in tables)
+        {
+            switch (name)
+            {
+                case PortTable:
+                    AddIfValid(ports, ReadPort(table, file, errors));
+                    break;
+                case PeerTable:
+                    AddIfValid(peers, ReadPeer(table, file, errors, (int)(port ?? DataPlaneConfig.DefaultPort)));
+                    break;
+                case SaTable:
+                    AddIfValid(sas, ReadSa(table, file, errors));
+                    break;
+            }
+        }
+
+        CheckUnique(ports, p => p.Name, p => p.Location, "port name", errors);
+        CheckUnique(ports, p => p.Interface, p => p.Location, "port interface", errors);
+        CheckUnique(peers, p => p.Name, p => p.Location, "peer name", errors);
+        CheckUnique(sas, s => $"{s.Direction} {s.Spi:x8}", s => s.Location, "SPI (per direction)", errors);
+        if (errors.Count > before || underlay is null)
+        {
+            return null;
+        }
+
+        return new DataPlaneConfig(underlay, (int)port!, (int)mtu!, export is null ? null : Path.GetFullPath(export, baseDirectory),
+            ports, peers, sas, reader.Location);
+    }
+
+    private static PortConfig? ReadPort(TableSyntaxBase table, string file, List<ConfigError> errors)
+    {
+        var r = new TomlTableReader(table, file, errors, "[[dataplane.port]]", PortKeys);
+        string? name = r.String("name", true);
+        string? ifname = r.String("interface", true);
+        string? guest = r.String("guest", true);
+        string? network = r.String("network", true);
+        if (ifname is { Length: > 15 })
+        {
+            r.Error(r.LocationOf("interface"), $"interface name '{ifname}' is longer than 15 characters (IFNAMSIZ)");
+            return null;
+        }
+
+        return name is null || ifname is null || guest is null || network is null ? null : new PortConfig(name, ifname, guest, network, r.Location);
+    }
+
+    private static PeerConfig? ReadPeer(TableSyntaxBase table, string file, List<ConfigError> errors, int defaultPort)
+    {
+        var r = new TomlTableReader(table, file, errors, "[[dataplane.peer]]", PeerKeys);
+        string? name = r.String("name", true);
+        IPAddress? address = Address(r, "address", required: true);
+        long? port = r.Integer("port", 1, 65535, defaultPort);
+        return name is null || address is null || port is null ? null : new PeerConfig(name, address, (int)port, r.Location);
+    }
+
+    private static StaticSaConfig? ReadSa(TableSyntaxBase table, string file, List<ConfigError> errors)
+    {
+        var r = new TomlTableReader(table, file, errors, "[[dataplane.sa]]", SaKeys);
+        string? peer = r.String("peer", true);
+        string? tvd = r.String("tvd", true);
+        string? direction = r.String("direction", true);
+        long? spi = r.Integer("spi", EspConstants.MinAssignableSpi, uint.MaxValue, null, required: true);
+        string? keyText = r.String("key", true);
+        string mode = r.String("mode", false) ?? "etherip";
+        bool? esn = r.Boolean("esn", true);
+
+        SaDirection? dir = direction switch
+        {
+            "out" => SaDirection.Outbound,
+            "in" => SaDirection.Inbound,
+            null => null,
+            _ => Invalid<SaDirection>(r, "direction", $"direction must be \"out\" or \"in\", not \"{direction}\""),
+        };
+        InnerMode? inner = mode switch
+        {
+            "etherip" => InnerMode.EtherIp,
+            "ip" => InnerMode.Ip,
+            _ => Invalid<InnerMode>(r, "mode", $"mode must be \"etherip\" or \"ip\", not \"{mode}\""),
+        };
+        byte[]? key = keyText is null ? null : ParseKey(r, keyText);
+        if (peer is null || tvd is null || dir is null || spi is null || key is null || inner is null || esn is null)
+        {
+            return null;
+        }
+
+        return new StaticSaConfig(peer, tvd, dir.Value, (uint)spi.Value, key, inner.Value, esn.Value, r.Location, r.LocationOf("peer"), r.LocationOf("tvd"));
+    }
+
+    /// <summary>Hex (optionally 0x-prefixed) of an AES-128 or AES-256 key followed by the 4-byte salt (RFC 4106 §8.1).</summary>
+    private static byte[]? ParseKey(TomlTableReader r, string text)
+    {
+        string hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
+        byte[] key;
+        try
+        {
+            key = Convert.FromHexString(hex);
+        }
+        catch (FormatException)
+        {
+            r.Error(r.LocationOf("key"), "key must be hexadecimal (AES key followed by the 4-byte salt)");
+            return null;
+        }
+
+        if (key.Length is not (16 + EspConstants.GcmSaltSize) and not (32 + EspConstants.GcmSaltSize))
+        {
+            r.Error(r.LocationOf("key"), $"key must be 20 bytes (AES-128 + salt) or 36 bytes (AES-256 + salt), got {key.Length}");
+            return null;
+        }
+
+        return key;
+    }
+
+    private static IPAddress? Address(TomlTableReader r, string key, bool required)
+    {
+        string? text = r.String(key, required);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (IPAddress.TryParse(text, out IPAddress? address) && address.AddressFamily == AddressFamily.InterNetwork
+            && text.Count(c => c == '.') == 3)
+        {
+            return address;
+        }
+
+        r.Error(r.LocationOf(key), $"'{key}' must be an IPv4 address (dotted quad), not \"{text}\"");
+        return null;
+    }
+
+    private static T? Invalid<T>(TomlTableReader r, string key, string message)
+        where T : struct
+    {
+        r.Error(r.LocationOf(key), message);
+        return null;
+    }
+
+    private static void AddIfValid<T>(List<T> list, T? item)
+        where T : class
+    {
+        if (item is not null)
+        {
+            list.Add(item);
+        }
+    }
+
+    private static void CheckUnique<T>(List<T> items, Func<T, string> key, Func<T, ConfigLocation> where, string what, List<ConfigError> errors)
+    {
+        foreach (IGrouping<string, T> group in items.GroupBy(key, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            foreach (T duplicate in group.Skip(1))
+            {
+                errors.Add(new ConfigError(where(duplicate), string.Create(CultureInfo.InvariantCulture, $"duplicate {what} '{group.Key}'")));
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace Overlay.Daemon.DataPlaneHost;
+
+/// <summary>Source-generated log lines of the data plane subsystem (event ids 4xx).</summary>
+internal static partial class DataPlaneLog
+{
+    [LoggerMessage(400, LogLevel.Information, "data plane: not configured (no [dataplane] in {Config})")]
+    public static partial void NotConfigured(ILogger logger, string config);
+
+    [LoggerMessage(401, LogLevel.Information, "data plane: SA {Spi} {Direction} peer {Peer} tvd {Tvd} vlan {Vlan} installed (static key)")]
+    public static partial void SaInstalled(ILogger logger, string spi, string direction, string peer, string tvd, int vlan);
+
+    [LoggerMessage(402, LogLevel.Error, "data plane: SA {Spi} {Direction} peer {Peer} not installed: {Result}")]
+    public static partial void SaRefused(ILogger logger, string spi, string direction, string peer, string result);
+
+    [LoggerMessage(403, LogLevel.Warning, "data plane: port {Port} ({Interface}) refused: guest '{Guest}' on network '{Network}': {Decision}")]
+    public static partial void PortDenied(ILogger logger, string port, string @interface, string guest, string network, string decision);
+
+    [LoggerMessage(404, LogLevel.Error, "data plane: port {Port} ({Interface}) could not be opened: {Problem}")]
+    public static partial void PortFailed(ILogger logger, string port, string @interface, string problem);
+
+    [LoggerMessage(405, LogLevel.Warning, "data plane: debug_key_export is on: ESP keys of {Count} SAs written to {Path} (Wireshark esp_sa); do not use in production")]
+    public static partial void KeysExported(ILogger logger, int count, string path);
+
+    [LoggerMessage(406, LogLevel.Error, "data plane: cannot write debug_key_export {Path}: {Problem}")]
+    public static partial void KeyExportFailed(ILogger logger, string path, string problem);
+}

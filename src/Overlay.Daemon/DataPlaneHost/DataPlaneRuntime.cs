@@ -1,0 +1,42 @@
+using Overlay.DataPlane.Esp;
+
+namespace Overlay.Daemon.DataPlaneHost;
+
+/// <summary>A port the daemon did not attach, and why (policy denial or the interface could not be opened).</summary>
+public sealed record RefusedPort(string Name, string Interface, string Guest, string Network, string Reason);
+
+/// <summary>
+/// What the data plane subsystem runs, shared between <see cref="DataPlaneService"/> (which builds it)
+/// and the status section (which reads it). Null pipeline: not configured, or not started yet.
+/// </summary>
+public sealed class DataPlaneRuntime
+{
+    private readonly Lock _lock = new();
+    private readonly List<RefusedPort> _refused = [];
+
+    public DataPlanePlan? Plan { get; internal set; }
+
+    public Pipeline? Pipeline { get; internal set; }
+
+    /// <summary>Where the SA keys were exported, when debug_key_export is on and the file was written.</summary>
+    public string? KeyExportPath { get; internal set; }
+
+    public IReadOnlyList<RefusedPort> Refused
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _refused];
+            }
+        }
+    }
+
+    internal void AddRefused(RefusedPort port)
+    {
+        lock (_lock)
+        {
+            _refused.Add(port);
+        }
+    }
+}

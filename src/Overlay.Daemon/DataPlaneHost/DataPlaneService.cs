@@ -1,0 +1,153 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Overlay.Daemon.Configuration;
+using Overlay.Daemon.Policy;
+using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Forwarding;
+using Overlay.DataPlane.Interop;
+using Overlay.DataPlane.Io;
+using Overlay.DataPlane.Sa;
+using Overlay.Labels.Compiled;
+using Overlay.Labels.Decisions;
+
+namespace Overlay.Daemon.DataPlaneHost;
+
+/// <summary>
+/// The data plane subsystem: opens the underlay socket, installs the static SAs, attaches every guest
+/// port the policy allows (PolicyEngine.Attach at attach time: an STE denial refuses the port and is
+/// logged), optionally exports the keys for Wireshark, then runs the <see cref="Pipeline"/>. Start-up
+/// happens in <see cref="StartAsync"/> so that readiness (READY=1, the control socket) means "forwarding".
+/// A socket that cannot be opened fails the start (exit 1); a port that cannot be opened is refused.
+/// </summary>
+public sealed class DataPlaneService : BackgroundService
+{
+    private readonly DaemonConfig _config;
+    private readonly PolicyStore _policy;
+    private readonly DataPlaneRuntime _runtime;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<DataPlaneService> _logger;
+    private readonly List<(string Guest, string Network)> _bindings = [];
+
+    public DataPlaneService(DaemonConfig config, PolicyStore policy, DataPlaneRuntime runtime, TimeProvider time, ILoggerFactory loggers)
+    {
+        _config = config;
+        _policy = policy;
+        _runtime = runtime;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<DataPlaneService>();
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_config.DataPlane is not { } dataPlane)
+        {
+            DataPlaneLog.NotConfigured(_logger, _config.ConfigFile);
+            return Task.CompletedTask;
+        }
+
+        var errors = new List<ConfigError>();
+        DataPlanePlan plan = DataPlaneBinder.Bind(dataPlane, _policy.Engine.Policy, errors)
+            ?? throw new InvalidOperationException(string.Join(Environment.NewLine, errors)); // Program.cs checked this already
+        _runtime.Plan = plan;
+
+        var options = new PipelineOptions { Mtu = dataPlane.Mtu };
+        var sas = new SaTable(_time);
+        UdpUnderlaySocket underlay = UdpUnderlaySocket.Open(dataPlane.Underlay, dataPlane.Port, options.ReceiveTimeout);
+        var pipeline = new Pipeline(underlay, sas, options, ike: null, _loggers.CreateLogger<Pipeline>(), _time);
+        _runtime.Pipeline = pipeline;
+
+        InstallSas(plan, pipeline);
+        AttachPorts(dataPlane, pipeline, options);
+        ExportKeys(plan, dataPlane);
+        pipeline.Start();
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_runtime.Pipeline is { } pipeline)
+        {
+            await pipeline.StopAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            pipeline.Sas.Dispose();
+        }
+
+        foreach ((string guest, string network) in _bindings)
+        {
+            _policy.Engine.Detach(guest, network);
+        }
+    }
+
+    private void InstallSas(DataPlanePlan plan, Pipeline pipeline)
+    {
+        foreach (BoundSa sa in plan.Sas)
+        {
+            SaDescriptor d = sa.Descriptor;
+            pipeline.AddTunnel(sa.Peer.Name, d.Peer, d.TvdVlanId, d.TvdLabel);
+            SaInstallResult result = pipeline.Sas.Install(d);
+            string direction = d.Direction == SaDirection.Outbound ? "out" : "in";
+            if (result == SaInstallResult.Installed)
+            {
+                DataPlaneLog.SaInstalled(_logger, $"0x{d.Spi:x8}", direction, sa.Peer.Name, sa.Tvd.Name, d.TvdVlanId);
+            }
+            else
+            {
+                DataPlaneLog.SaRefused(_logger, $"0x{d.Spi:x8}", direction, sa.Peer.Name, result.ToString());
+            }
+        }
+    }
+
+    private void AttachPorts(DataPlaneConfig dataPlane, Pipeline pipeline, PipelineOptions options)
+    {
+        foreach (PortConfig port in dataPlane.Ports)
+        {
+            Decision decision = _policy.Engine.Attach(port.Guest, port.Network);
+            CompiledTvd? tvd = decision.Resource?.Tvd;
+            if (!decision.Allowed || tvd is null)
+            {
+                string reason = decision.Allowed ? $"network '{port.Network}' belongs to no TVD" : decision.ToString();
+                Refuse(port, reason);
+                DataPlaneLog.PortDenied(_logger, port.Name, port.Interface, port.Guest, port.Network, reason);
+                continue;
+            }
+
+            _bindings.Add((port.Guest, port.Network));
+            try
+            {
+                PacketSocketPort io = PacketSocketPort.Open(port.Interface, options.ReceiveTimeout);
+                pipeline.AttachPort(port.Name, io, (ushort)tvd.VlanId, tvd.WireLabel, port.Guest, port.Network);
+            }
+            catch (NativeSocketException e)
+            {
+                Refuse(port, e.Message);
+                DataPlaneLog.PortFailed(_logger, port.Name, port.Interface, e.Message);
+            }
+        }
+    }
+
+    private void Refuse(PortConfig port, string reason) =>
+        _runtime.AddRefused(new RefusedPort(port.Name, port.Interface, port.Guest, port.Network, reason));
+
+    private void ExportKeys(DataPlanePlan plan, DataPlaneConfig dataPlane)
+    {
+        if (dataPlane.DebugKeyExport is not { } path)
+        {
+            return;
+        }
+
+        try
+        {
+            EspKeyExport.Write(path, plan.Sas, dataPlane.Underlay.ToString());
+            _runtime.KeyExportPath = path;
+            DataPlaneLog.KeysExported(_logger, plan.Sas.Count, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DataPlaneLog.KeyExportFailed(_logger, path, e.Message);
+        }
+    }
+}

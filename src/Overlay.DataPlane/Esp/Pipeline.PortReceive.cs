@@ -1,0 +1,105 @@
+using Overlay.DataPlane.Counters;
+using Overlay.DataPlane.Forwarding;
+using Overlay.DataPlane.Io;
+using Overlay.DataPlane.Pools;
+using Overlay.DataPlane.Switching;
+
+namespace Overlay.DataPlane.Esp;
+
+public sealed partial class Pipeline
+{
+    /// <summary>Stages 1–3 for one port: read a batch of guest frames, switch each within the port's TVD.</summary>
+    private void PortReceiveLoop(GuestPort port)
+    {
+        using var batch = new MessageBatch(Options.BatchSize, Options.BufferSize);
+        var targets = new SwitchEndpoint[MaxTargets];
+        string name = $"port {port.Name}";
+        bool reported = false;
+        while (!_stopping)
+        {
+            int received = port.Io.Receive(batch);
+            if (received < 0)
+            {
+                OnReceiveError(name, received, ref reported);
+                continue;
+            }
+
+            reported = false;
+            try
+            {
+                for (int i = 0; i < received; i++)
+                {
+                    OnGuestFrame(port, batch, i, targets);
+                }
+            }
+            catch (Exception e)
+            {
+                GlobalDrops.Increment(DropReason.InternalError);
+                PipelineLog.LoopError(_logger, name, e);
+            }
+        }
+    }
+
+    private void OnGuestFrame(GuestPort port, MessageBatch batch, int slot, SwitchEndpoint[] targets)
+    {
+        PacketBuffer buffer = batch[slot];
+        port.Received.Add(buffer.Length);
+        if (batch.IsTruncated(slot))
+        {
+            port.Drops.Increment(DropReason.Oversized);
+            return;
+        }
+
+        ReadOnlySpan<byte> frame = buffer.Valid;
+        ForwardingDecision decision = Switch.Decide(SwitchEndpoint.Local(port.Id), frame, targets);
+        if (decision.Kind is ForwardingKind.Drop or ForwardingKind.Filtered)
+        {
+            return; // the switch counted a drop on the TVD
+        }
+
+        GuestPort[] ports = Volatile.Read(ref _ports);
+        for (int t = 0; t < decision.Count; t++)
+        {
+            SwitchEndpoint target = targets[t];
+            if (target.IsLocal)
+            {
+                DeliverToGuest(ports[target.Id], frame);
+            }
+            else
+            {
+                EnqueueForTunnel(port, target.Id, frame);
+            }
+        }
+    }
+
+    /// <summary>Stage 3b: the frame leaves the receive batch for a pooled buffer and the bounded send queue.</summary>
+    private void EnqueueForTunnel(GuestPort from, int tunnelId, ReadOnlySpan<byte> frame)
+    {
+        if (!_pool.TryRent(out PacketBuffer copy))
+        {
+            from.Drops.Increment(DropReason.QueueFull);
+            return;
+        }
+
+        frame.CopyTo(copy.Data);
+        copy.Length = frame.Length;
+        copy.Target = tunnelId;
+        if (!_toUnderlay.TryEnqueue(copy))
+        {
+            _pool.Return(copy);
+            from.Drops.Increment(DropReason.QueueFull);
+        }
+    }
+
+    /// <summary>Stages 3a and 12: a frame to a local guest, in the clear.</summary>
+    private static void DeliverToGuest(GuestPort to, ReadOnlySpan<byte> frame)
+    {
+        if (to.Io.Send(frame) < 0)
+        {
+            to.Drops.Increment(DropReason.SendFailed);
+            return;
+        }
+
+        to.Sent.Add(frame.Length);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using Overlay.DataPlane.Counters;
+using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Sa;
+
+namespace Overlay.DataPlane.Forwarding;
+
+/// <summary>A point-in-time copy of the pipeline's state and counters, for <c>tvdctl status</c>.</summary>
+public sealed record PipelineStatus(
+    bool Running,
+    string Underlay,
+    IReadOnlyList<PortStatus> Ports,
+    IReadOnlyList<TunnelStatus> Tunnels,
+    IReadOnlyList<EspSaStatus> Sas,
+    UnderlayStatus UnderlayCounters,
+    DropCounterSnapshot Drops)
+{
+    internal static PipelineStatus From(Pipeline pipeline, int queued, int poolAvailable) => new(
+        pipeline.IsRunning,
+        pipeline.UnderlayAddress.ToString(),
+        [.. pipeline.Ports.Select(PortStatus.From)],
+        [.. pipeline.Tunnels.Select(t => TunnelStatus.From(t, pipeline.Sas))],
+        pipeline.Sas.Snapshot(),
+        UnderlayStatus.From(pipeline.Underlay, queued, poolAvailable),
+        pipeline.GlobalDrops.Snapshot());
+}
+
+public sealed record PortStatus(
+    string Name,
+    string Interface,
+    string? Guest,
+    string? Network,
+    string TvdLabel,
+    ushort VlanId,
+    long ReceivedPackets,
+    long ReceivedBytes,
+    long SentPackets,
+    long SentBytes,
+    DropCounterSnapshot Drops)
+{
+    public static PortStatus From(GuestPort p) => new(
+        p.Name, p.Io.Interface, p.Guest, p.Network, p.TvdLabel, p.VlanId,
+        p.Received.Packets, p.Received.Bytes, p.Sent.Packets, p.Sent.Bytes, p.Drops.Snapshot());
+}
+
+public sealed record TunnelStatus(int Id, string PeerName, IPEndPoint Peer, ushort VlanId, string TvdLabel, uint? OutboundSpi)
+{
+    public static TunnelStatus From(Tunnel t, SaTable sas) => new(
+        t.Id, t.PeerName, t.Peer, t.VlanId, t.TvdLabel, sas.TryGetOutbound(t.Peer, t.VlanId, out EspSa sa) ? sa.Spi : null);
+}
+
+public sealed record UnderlayStatus(
+    long DatagramsReceived,
+    long EspReceived,
+    long IkeReceived,
+    long KeepalivesReceived,
+    long PacketsSent,
+    long BytesSent,
+    long SendBatches,
+    int Queued,
+    int PoolAvailable)
+{
+    public static UnderlayStatus From(UnderlayCounters c, int queued, int poolAvailable) => new(
+        c.DatagramsReceived, c.EspReceived, c.IkeReceived, c.KeepalivesReceived, c.PacketsSent, c.BytesSent, c.SendBatches,
+        queued, poolAvailable);
+}

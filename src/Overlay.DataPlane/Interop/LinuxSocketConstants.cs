@@ -1,0 +1,54 @@
+namespace Overlay.DataPlane.Interop;
+
+/// <summary>
+/// Values from the Linux UAPI headers (x86_64 and aarch64 agree on all of these), named as in C so
+/// they can be grepped: socket.h, if_packet.h, if_ether.h, in.h, errno-base.h / errno.h.
+/// </summary>
+internal static class LinuxSocketConstants
+{
+    // <sys/socket.h>, <linux/socket.h>
+    public const int AF_INET = 2;
+    public const int AF_PACKET = 17;
+    public const int SOCK_DGRAM = 2;
+    public const int SOCK_RAW = 3;
+    public const int SOCK_CLOEXEC = 0x80000;
+    public const int SOL_SOCKET = 1;
+    public const int SO_REUSEADDR = 2;
+    public const int SO_SNDBUF = 7;
+    public const int SO_RCVBUF = 8;
+
+    /// <summary>SO_RCVTIMEO_OLD (struct timeval with 64-bit fields on 64-bit targets), asm-generic/socket.h.</summary>
+    public const int SO_RCVTIMEO = 20;
+
+    // <linux/if_ether.h>: every protocol, in network byte order for socket() and sockaddr_ll.
+    public const ushort ETH_P_ALL = 0x0003;
+
+    // <linux/if_packet.h>
+    public const int SOL_PACKET = 263;
+    public const int PACKET_ADD_MEMBERSHIP = 1;
+    public const ushort PACKET_MR_PROMISC = 1;
+
+    /// <summary>Do not hand our own transmitted frames back to this socket (Linux 4.20+).</summary>
+    public const int PACKET_IGNORE_OUTGOING = 23;
+
+    // <netinet/in.h>
+    public const int IPPROTO_IP = 0;
+    public const int IPPROTO_UDP = 17;
+    public const int IP_MTU_DISCOVER = 10;
+
+    /// <summary>Never set DF: the kernel fragments tunnel packets larger than the underlay MTU.</summary>
+    public const int IP_PMTUDISC_DONT = 0;
+
+    // recvmmsg/sendmmsg flags
+    public const int MSG_TRUNC = 0x20;
+    public const int MSG_DONTWAIT = 0x40;
+    public const int MSG_WAITFORONE = 0x10000;
+
+    // <asm-generic/errno-base.h>, <asm-generic/errno.h>
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+    public const int ENOBUFS = 105;
+    public const int ENETDOWN = 100;
+    public const int ENXIO = 6;
+    public const int ENODEV = 19;
+}

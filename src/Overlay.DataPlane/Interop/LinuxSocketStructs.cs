@@ -1,0 +1,87 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Overlay.DataPlane.Interop;
+
+#pragma warning disable CS8981, IDE1006 // C names on purpose (CONVENTIONS 18)
+
+/// <summary><c>struct sockaddr_in</c>, netinet/in.h: 16 bytes; port and address in network byte order.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct sockaddr_in
+{
+    public ushort sin_family;
+    public ushort sin_port;
+    public uint sin_addr;
+    public fixed byte sin_zero[8];
+}
+
+/// <summary><c>struct sockaddr_ll</c>, linux/if_packet.h: 20 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct sockaddr_ll
+{
+    public ushort sll_family;
+    public ushort sll_protocol;
+    public int sll_ifindex;
+    public ushort sll_hatype;
+    public byte sll_pkttype;
+    public byte sll_halen;
+    public fixed byte sll_addr[8];
+}
+
+/// <summary><c>struct packet_mreq</c>, linux/if_packet.h: 16 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct packet_mreq
+{
+    public int mr_ifindex;
+    public ushort mr_type;
+    public ushort mr_alen;
+    public fixed byte mr_address[8];
+}
+
+/// <summary><c>struct timeval</c> with 64-bit fields (SO_RCVTIMEO_OLD on 64-bit targets): 16 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct timeval
+{
+    public long tv_sec;
+    public long tv_usec;
+}
+
+/// <summary><c>struct iovec</c>, sys/uio.h: 16 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct iovec
+{
+    public byte* iov_base;
+    public nuint iov_len;
+}
+
+/// <summary><c>struct msghdr</c>, sys/socket.h: 56 bytes on 64-bit targets.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct msghdr
+{
+    public void* msg_name;
+    public uint msg_namelen;
+    public iovec* msg_iov;
+    public nuint msg_iovlen;
+    public void* msg_control;
+    public nuint msg_controllen;
+    public int msg_flags;
+}
+
+/// <summary><c>struct mmsghdr</c>, sys/socket.h: 64 bytes; <c>msg_len</c> is what recvmmsg/sendmmsg moved.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct mmsghdr
+{
+    public msghdr msg_hdr;
+    public uint msg_len;
+}
+
+/// <summary>Sizes the kernel expects, checked by the tests against the C headers' values.</summary>
+internal static class LinuxSocketStructSizes
+{
+    public static int SockaddrIn => Unsafe.SizeOf<sockaddr_in>();
+
+    public static int SockaddrLl => Unsafe.SizeOf<sockaddr_ll>();
+
+    /// <summary>Room for any socket address we receive (sockaddr_ll is the largest: 20).</summary>
+    public const int MaxAddressSize = 32;
+}

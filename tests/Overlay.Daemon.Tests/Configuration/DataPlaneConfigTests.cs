@@ -1,0 +1,90 @@
+using System.Net;
+using Overlay.Daemon.Configuration;
+using Overlay.DataPlane.Sa;
+
+namespace Overlay.Daemon.Tests.Configuration;
+
+public sealed class DataPlaneConfigTests
+{
+    private const string ConfigPath = "/etc/tvd-overlay/overlayd.toml";
+
+    internal const string Full = """
+        [daemon]
+        host = "host1"
+
+        [dataplane]
+        underlay = "10.200.0.1"
+        debug_key_export = "keys/esp_sa"
+
+        [[dataplane.port]]
+        name = "eth-red1"
+        interface = "tl1-h1red"
+        guest = "hr-db"
+        network = "red-net"
+
+        [[dataplane.peer]]
+        name = "host2"
+        address = "10.200.0.2"
+
+        [[dataplane.sa]]
+        peer = "host2"
+        tvd = "red"
+        direction = "out"
+        spi = 0x1101
+        key = "000102030405060708090a0b0c0d0e0f10111213"
+
+        [[dataplane.sa]]
+        peer = "host2"
+        tvd = "red"
+        direction = "in"
+        spi = 0x2101
+        key = "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223"
+        mode = "etherip"
+        esn = false
+        """;
+
+    [Fact]
+    public void A_full_dataplane_config_is_read_with_defaults_and_resolved_paths()
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load(Full, ConfigPath);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        DataPlaneConfig dp = result.Config!.DataPlane!;
+        Assert.Equal(IPAddress.Parse("10.200.0.1"), dp.Underlay);
+        Assert.Equal(4500, dp.Port);
+        Assert.Equal(1500, dp.Mtu);
+        Assert.Equal("/etc/tvd-overlay/keys/esp_sa", dp.DebugKeyExport);
+        Assert.Equal(("eth-red1", "tl1-h1red", "hr-db", "red-net"), (dp.Ports[0].Name, dp.Ports[0].Interface, dp.Ports[0].Guest, dp.Ports[0].Network));
+        Assert.Equal(4500, Assert.Single(dp.Peers).Port);
+        Assert.Equal([0x1101u, 0x2101u], dp.Sas.Select(s => s.Spi));
+        Assert.Equal([SaDirection.Outbound, SaDirection.Inbound], dp.Sas.Select(s => s.Direction));
+        Assert.Equal([EspCipher.AesGcm128, EspCipher.AesGcm256], dp.Sas.Select(s => s.Cipher));
+        Assert.Equal([true, false], dp.Sas.Select(s => s.ExtendedSequenceNumbers));
+    }
+
+    [Fact]
+    public void Without_a_dataplane_table_there_is_no_data_plane_and_export_is_off()
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n[dataplane]\nunderlay = \"10.0.0.1\"\n", ConfigPath);
+        Assert.Null(result.Config!.DataPlane!.DebugKeyExport);
+        Assert.Null(DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n", ConfigPath).Config!.DataPlane);
+    }
+
+    [Theory]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\nprot = 4500\n", "5:1: error: unknown key 'prot' in [dataplane]")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.port]]\nname = \"p\"\ninterface = \"x\"\nguest = \"g\"\nnetwork = \"n\"\nvlan = 5\n", "10:1: error: unknown key 'vlan' in [[dataplane.port]]")]
+    [InlineData("[dataplane]\nunderlay = \"fe80::1\"\n", "4:12: error: 'underlay' must be an IPv4 address")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\nport = 70000\n", "5:8: error: 'port' must be an integer in 1..65535")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.sa]]\npeer = \"p\"\ntvd = \"red\"\ndirection = \"both\"\nspi = 4096\nkey = \"00\"\n", "8:13: error: direction must be \"out\" or \"in\"")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.sa]]\npeer = \"p\"\ntvd = \"red\"\ndirection = \"in\"\nspi = 4096\nkey = \"0011\"\n", "10:7: error: key must be 20 bytes (AES-128 + salt) or 36 bytes")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.sa]]\npeer = \"p\"\ntvd = \"red\"\ndirection = \"in\"\nspi = 255\nkey = \"0011\"\n", "9:7: error: 'spi' must be an integer in 256..")]
+    [InlineData("[[dataplane.peer]]\nname = \"p\"\naddress = \"10.0.0.2\"\n", "3:3: error: [[dataplane.peer]] needs a [dataplane] table")]
+    [InlineData("[dataplane.extra]\nx = 1\n", "3:2: error: unknown table 'dataplane.extra'")]
+    public void Errors_point_at_file_line_and_column(string dataplane, string expected)
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n" + dataplane, ConfigPath);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Errors, e => e.ToString().StartsWith($"{ConfigPath}:{expected}", StringComparison.Ordinal));
+    }
+}

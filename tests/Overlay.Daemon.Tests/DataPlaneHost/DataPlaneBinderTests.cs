@@ -1,0 +1,73 @@
+using Overlay.Daemon.Configuration;
+using Overlay.Daemon.DataPlaneHost;
+using Overlay.Daemon.Tests.Configuration;
+using Overlay.Daemon.Tests.Support;
+using Overlay.Labels.Compiled;
+using Overlay.Labels.Loading;
+
+namespace Overlay.Daemon.Tests.DataPlaneHost;
+
+public sealed class DataPlaneBinderTests
+{
+    private const string ConfigPath = "/etc/tvd-overlay/overlayd.toml";
+    private static readonly CompiledPolicy Policy = CompiledPolicy.Compile(PolicyLoader.LoadFile(RepoFiles.ExamplePolicy).Policy!);
+
+    [Fact]
+    public void SAs_get_the_TVDs_VLAN_and_wire_label_from_the_policy()
+    {
+        var errors = new List<ConfigError>();
+        DataPlanePlan plan = DataPlaneBinder.Bind(Load(DataPlaneConfigTests.Full), Policy, errors)!;
+
+        Assert.Empty(errors);
+        Assert.All(plan.Sas, sa => Assert.Equal((ushort)101, sa.Descriptor.TvdVlanId));
+        Assert.All(plan.Sas, sa => Assert.Equal("tvd:red", sa.Descriptor.TvdLabel));
+        Assert.Equal("10.200.0.2:4500", plan.Sas[0].Descriptor.Peer.ToString());
+    }
+
+    [Fact]
+    public void Unknown_TVD_unknown_peer_and_ip_mode_are_located_errors()
+    {
+        string text = DataPlaneConfigTests.Full
+            .Replace("tvd = \"red\"\ndirection = \"out\"", "tvd = \"purple\"\ndirection = \"out\"", StringComparison.Ordinal)
+            .Replace("peer = \"host2\"\ntvd = \"red\"\ndirection = \"in\"", "peer = \"host9\"\ntvd = \"red\"\ndirection = \"in\"", StringComparison.Ordinal)
+            .Replace("mode = \"etherip\"", "mode = \"ip\"", StringComparison.Ordinal);
+        var errors = new List<ConfigError>();
+
+        Assert.Null(DataPlaneBinder.Bind(Load(text), Policy, errors));
+
+        Assert.Contains(errors, e => e.ToString().StartsWith($"{ConfigPath}:20:7: error: SA 00001101: 'purple' is not a TVD of policy 'acme-dc'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.ToString().StartsWith($"{ConfigPath}:26:8: error: SA 00002101: unknown peer 'host9'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Message.Contains("mode \"ip\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Key_export_lines_are_wiresharks_esp_sa_format_in_each_direction()
+    {
+        DataPlanePlan plan = DataPlaneBinder.Bind(Load(DataPlaneConfigTests.Full), Policy, [])!;
+
+        Assert.Equal(
+            "\"IPv4\",\"10.200.0.1\",\"10.200.0.2\",\"0x00001101\",\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x000102030405060708090a0b0c0d0e0f10111213\",\"NULL\",\"\"",
+            EspKeyExport.Line(plan.Sas[0], "10.200.0.1"));
+        Assert.StartsWith("\"IPv4\",\"10.200.0.2\",\"10.200.0.1\",\"0x00002101\",", EspKeyExport.Line(plan.Sas[1], "10.200.0.1"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Key_export_file_is_private()
+    {
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "keys", "esp_sa");
+        DataPlanePlan plan = DataPlaneBinder.Bind(Load(DataPlaneConfigTests.Full), Policy, [])!;
+
+        EspKeyExport.Write(path, plan.Sas, "10.200.0.1");
+
+        Assert.Equal(2, File.ReadAllLines(path).Length);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    private static DataPlaneConfig Load(string text)
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load(text, ConfigPath);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        return result.Config!.DataPlane!;
+    }
+}
