@@ -24,6 +24,16 @@ modules=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 say() { echo "guest-image: $*"; }
 die() { echo "guest-image: $*" >&2; exit 1; }
 
+# Refreshes the apt lists (at most once per lookup): missing lists (a fresh container) and lists older than the mirror
+# (the version they name was superseded and is gone) both show up as a failed lookup or download.
+refreshed=0
+refresh_apt_lists() {
+  ((refreshed == 0)) && [[ $(id -u) -eq 0 ]] || return 1
+  refreshed=1
+  say "refreshing the apt lists (apt-get update)" >&2
+  apt-get update -qq >&2
+}
+
 # Newest cached .deb of package $1 (apt-get download names them NAME_VERSION_ARCH.deb).
 cached_deb() { find "$cache" -maxdepth 1 -name "${1}_*.deb" -printf '%f\n' 2>/dev/null | sort -V | tail -n1; }
 
@@ -33,8 +43,8 @@ fetch_deb() {
   deb=$(cached_deb "$pkg")
   if [[ -z $deb ]]; then
     # As root, apt's sandbox user _apt cannot write the cache dir; download as root instead of warning about it.
-    (cd "$cache" && apt-get -q -o APT::Sandbox::User=root download "$pkg" >&2) ||
-      die "apt-get download $pkg failed (run apt-get update first?)"
+    download() { (cd "$cache" && apt-get -q -o APT::Sandbox::User=root download "$pkg" >&2); }
+    download || { refresh_apt_lists && download; } || die "apt-get download $pkg failed"
     deb=$(cached_deb "$pkg")
   fi
   [[ -n $deb ]] || die "no .deb for $pkg in $cache"
@@ -47,7 +57,11 @@ kernel_pkg() {
     return
   fi
   local pkg
-  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  depends() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}'; }
+  pkg=$(depends)
+  if [[ -z $pkg ]] && refresh_apt_lists; then
+    pkg=$(depends)
+  fi
   if [[ -z $pkg ]]; then
     # Offline with no apt lists: use a kernel already in the cache.
     pkg=$(find "$cache" -maxdepth 1 -name 'linux-image-*-amd64_*.deb' -printf '%f\n' 2>/dev/null | sort -V | tail -n1 | cut -d_ -f1)
@@ -169,7 +183,10 @@ build() {
 }
 
 main() {
-  command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || die "needs apt-get and dpkg-deb (Debian)"
+  local tool
+  for tool in apt-get apt-cache dpkg-deb python3 gzip; do
+    command -v "$tool" >/dev/null || die "needs $tool (a Debian host with python3)"
+  done
   mkdir -p "$cache" "$out"
   local kpkg kdeb bdeb key
   kpkg=$(kernel_pkg)

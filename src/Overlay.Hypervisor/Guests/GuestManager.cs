@@ -57,10 +57,11 @@ public sealed partial class GuestManager : IDisposable
     }
 
     /// <summary>
-    /// Every audit event. Raised under the manager's lock, in order; handlers must not call back into the manager.
-    /// With <c>destroyForeignGuests</c> a running domain unknown to the policy is destroyed too; by default it is
+    /// Every audit event: each decision with its reason, and every out-of-band start and stop. Raised under
+    /// the manager's lock, in order; handlers must not call back into the manager. With
+    /// <c>destroyForeignGuests</c> a running domain unknown to the policy is destroyed too; by default it is
     /// left alone and audited once (it holds no TVD type, and no TVD port: those exist only for defined guests).
-    /// </summary>: each decision with its reason, and every out-of-band start and stop.</summary>
+    /// </summary>
     public event Action<GuestAuditEvent>? Audited;
 
     /// <summary>This host's name in the policy.</summary>
