@@ -3,6 +3,7 @@
 #   make test    unit + interop tests and every netns-lab scenario (what CI runs)
 #   make bench   benchmarks, each beside its peer measured in the same run
 #   make build   publish tvd-overlayd and tvdctl into bin/
+#   make fuzz    bounded fuzzing of IKE message decoding
 
 DOTNET      ?= dotnet
 CONFIG      ?= Release
@@ -10,7 +11,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all deps build test unit lab demo bench format clean
+.PHONY: all deps build test unit lab demo bench fuzz format clean
 
 all: build
 
@@ -38,6 +39,10 @@ demo: build
 bench: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh
+
+# Bounded mutation fuzzing of IKE message decoding (FUZZ_SECONDS, default 60); crashes land as regression tests.
+fuzz: deps
+	@scripts/fuzz.sh
 
 format:
 	@$(DOTNET) format TvdOverlay.sln --verify-no-changes

@@ -24,11 +24,12 @@ public sealed class IkeDaemon : IAsyncDisposable
     /// <summary>Binds ports 500 and 4500 (or the given ones) on <paramref name="address"/> and starts receiving.</summary>
     public static IkeDaemon Start(
         IPAddress address, ILabelPolicy labels, IChildSaSink children, Func<IPEndPoint, IkeSaConfig?> responderConfig,
-        TimeProvider? time = null, int ikePort = IkeConstants.IkePort, int natTraversalPort = IkeConstants.NatTraversalPort)
+        TimeProvider? time = null, int ikePort = IkeConstants.IkePort, int natTraversalPort = IkeConstants.NatTraversalPort,
+        RetransmitPolicy? retransmit = null)
     {
         var socket = new IkeSocket(address, ikePort, natTraversalPort);
         var services = new IkeSaServices(SystemIkeRandom.Instance, KeyExchangeFactory.Instance, labels, children, socket,
-            time ?? TimeProvider.System, RetransmitPolicy.Default);
+            time ?? TimeProvider.System, retransmit ?? RetransmitPolicy.Default);
         var manager = new IkeSaManager(services, responderConfig);
         socket.Start(manager.Receive);
         return new IkeDaemon(socket, manager);

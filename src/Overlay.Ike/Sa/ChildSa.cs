@@ -52,6 +52,31 @@ public sealed class ChildSa
 
     public IReadOnlyList<AddressRangeSelector> RemoteSelectors { get; }
 
+    /// <summary>The configuration it was created from (ours as initiator, the matching template as responder); rekeying reuses it.</summary>
+    public ChildSaConfig? Template { get; internal init; }
+
+    /// <summary>When it was installed, from the SA's time provider.</summary>
+    public DateTimeOffset InstalledAt { get; internal set; }
+
+    /// <summary>The CHILD_SA that replaced this one in a rekey (RFC 7296 §1.3.3), until this one is deleted.</summary>
+    public ChildSa? ReplacedBy { get; internal set; }
+
+    /// <summary>The IKE SA that currently owns it (changes when the IKE SA is rekeyed, §2.18).</summary>
+    internal IkeSa? Owner { get; set; }
+
+    /// <summary>Soft (rekey) and hard (delete) lifetime timers; the IKE SA that currently owns the CHILD_SA handles them.</summary>
+    internal ITimer? RekeyTimer { get; set; }
+
+    internal ITimer? ExpireTimer { get; set; }
+
+    internal void StopTimers()
+    {
+        RekeyTimer?.Dispose();
+        ExpireTimer?.Dispose();
+        RekeyTimer = null;
+        ExpireTimer = null;
+    }
+
     /// <summary>AES key followed by the salt for packets we send (RFC 4106 §8.1).</summary>
     public ReadOnlyMemory<byte> OutboundKey => CreatedByUs ? Keys.EncryptionInitiator : Keys.EncryptionResponder;
 

@@ -29,19 +29,24 @@ public enum IkeSaState
 /// Exchanges run through <see cref="Tasks"/>. Public entry points lock the SA, so a socket
 /// thread and a timer callback never run its tasks at the same time.
 /// </summary>
-public sealed class IkeSa : IDisposable
+public sealed partial class IkeSa : IDisposable
 {
     internal readonly object Sync = new();
     private readonly List<ChildSa> _children = [];
 
     public IkeSa(IkeSaConfig config, bool isOriginalInitiator, IkeSaServices services, IPEndPoint local, IPEndPoint remote)
+        : this(config, isOriginalInitiator, services, local, remote, allocateSpi: isOriginalInitiator)
+    {
+    }
+
+    private IkeSa(IkeSaConfig config, bool isOriginalInitiator, IkeSaServices services, IPEndPoint local, IPEndPoint remote, bool allocateSpi)
     {
         Config = config;
         IsOriginalInitiator = isOriginalInitiator;
         Services = services;
         Local = local;
         Remote = remote;
-        if (isOriginalInitiator)
+        if (allocateSpi)
         {
             InitiatorSpi = AllocateIkeSpi();
         }
@@ -132,6 +137,9 @@ public sealed class IkeSa : IDisposable
     /// <summary>Deletes the IKE SA and with it every CHILD_SA (RFC 7296 §1.4.1).</summary>
     public void Delete() => QueueAndInitiate(new DeleteTask(this, null));
 
+    /// <summary>Deletes the IKE SA, keeping <paramref name="reason"/> as its <see cref="FailureReason"/>.</summary>
+    internal void Delete(string reason) => QueueAndInitiate(new DeleteTask(this, null, reason: reason));
+
     /// <summary>An empty INFORMATIONAL request: dead peer detection (RFC 7296 §1.4, §2.4).</summary>
     public void CheckLiveness() => QueueAndInitiate(new DpdTask(this));
 
@@ -200,10 +208,14 @@ public sealed class IkeSa : IDisposable
         Protector = new IkeMessageProtector(suite, keys, IsOriginalInitiator, Services.Random);
     }
 
+    /// <summary>Installs a new CHILD_SA in the sink and starts its lifetime timers.</summary>
     internal void AddChild(ChildSa child)
     {
         _children.Add(child);
+        child.Owner = this;
+        child.InstalledAt = Services.Time.GetUtcNow();
         Services.ChildSink.Install(child);
+        StartChildTimers(child);
     }
 
     internal bool RemoveChild(ChildSa child)
@@ -212,6 +224,7 @@ public sealed class IkeSa : IDisposable
         {
             return false;
         }
+        child.StopTimers();
         Services.ChildSink.Remove(child);
         return true;
     }
@@ -229,6 +242,7 @@ public sealed class IkeSa : IDisposable
         {
             RemoveChild(child);
         }
+        StopIkeTimers();
         Tasks.Dispose();
         Protector?.Dispose();
         Protector = null;

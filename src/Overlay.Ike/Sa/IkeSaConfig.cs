@@ -13,14 +13,19 @@ namespace Overlay.Ike.Sa;
 /// <param name="IkeProposals">IKE suites in preference order; the first one's KE group goes into KEi.</param>
 /// <param name="Children">CHILD_SA templates a responder may answer with (selectors and ESP suites), in preference order.</param>
 /// <param name="AnnounceFragmentation">Send IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3).</param>
+/// <param name="Lifetime">When to rekey and when to give up the IKE SA; null keeps it until deleted.</param>
 public sealed record IkeSaConfig(
     IkeIdentity LocalId,
     IkeIdentity? RemoteId,
     byte[] PreSharedKey,
     IReadOnlyList<IkeCipherSuite> IkeProposals,
     IReadOnlyList<ChildSaConfig>? Children = null,
-    bool AnnounceFragmentation = true)
+    bool AnnounceFragmentation = true,
+    SaLifetime? Lifetime = null)
 {
+    /// <summary>How long to wait before retrying an exchange the peer answered with TEMPORARY_FAILURE (RFC 7296 §2.25: not at once).</summary>
+    public TimeSpan TemporaryFailureRetry { get; init; } = TimeSpan.FromSeconds(10);
+
     public IReadOnlyList<ChildSaConfig> ChildTemplates => Children ?? [];
 
     /// <summary>AES-256-GCM-16, PRF-HMAC-SHA384, Curve25519 then ECP-256: what our hosts offer each other.</summary>
@@ -36,12 +41,14 @@ public sealed record IkeSaConfig(
 /// side and of the peer's side (RFC 7296 §2.9), and the ESP suites in preference order.
 /// </summary>
 /// <param name="Label">The TVD label to request (initiator). A responder takes the label from the request and asks its <see cref="ILabelPolicy"/>.</param>
+/// <param name="Lifetime">When to rekey and when to delete CHILD_SAs of this template; null keeps them until deleted.</param>
 public sealed record ChildSaConfig(
     string Name,
     string? Label,
     IReadOnlyList<AddressRangeSelector> LocalSelectors,
     IReadOnlyList<AddressRangeSelector> RemoteSelectors,
-    IReadOnlyList<EspSuite> EspProposals)
+    IReadOnlyList<EspSuite> EspProposals,
+    SaLifetime? Lifetime = null)
 {
     public static IReadOnlyList<EspSuite> DefaultEspProposals { get; } = [EspSuite.AesGcm16_256, EspSuite.AesGcm16_128];
 }

@@ -6,8 +6,8 @@ namespace Overlay.Ike.Sa;
 /// <summary>
 /// Finds the IKE SA a received message belongs to (strongSwan's ike_sa_manager): by our SPI, or
 /// for a new IKE_SA_INIT request by (peer, SPIi) so a retransmitted first message reaches the
-/// same half-open SA. Creates responder SAs for new IKE_SA_INIT requests and forgets destroyed
-/// SAs. The tables have their own lock, never held while an SA runs (an SA's timer thread
+/// same half-open SA. Creates responder SAs for new IKE_SA_INIT requests, adopts the successors
+/// of rekeyed SAs and forgets destroyed SAs. The tables have their own lock, never held while an SA runs (an SA's timer thread
 /// reports its destruction while holding the SA's lock, so the opposite order would deadlock).
 /// </summary>
 public sealed class IkeSaManager : IDisposable
@@ -18,11 +18,30 @@ public sealed class IkeSaManager : IDisposable
     private readonly IkeSaServices _services;
 
     /// <param name="responderConfig">The config to answer a peer with, or null to ignore it.</param>
-    public IkeSaManager(IkeSaServices services, Func<IPEndPoint, IkeSaConfig?> responderConfig)
+    /// <param name="cookies">When to answer IKE_SA_INIT with a stateless COOKIE (RFC 7296 §2.6); null never does.</param>
+    public IkeSaManager(IkeSaServices services, Func<IPEndPoint, IkeSaConfig?> responderConfig, CookieOptions? cookies = null)
     {
         _services = services;
         _responderConfig = responderConfig;
+        Cookies = cookies is null ? null : new ResponderCookies(cookies, services.Random, services.Time);
     }
+
+    /// <summary>The responder's cookie guard, if configured.</summary>
+    public ResponderCookies? Cookies { get; }
+
+    /// <summary>Responder SAs whose IKE_SA_INIT or IKE_AUTH has not completed (what §2.6 guards against).</summary>
+    public int HalfOpenCount
+    {
+        get
+        {
+            lock (_tables)
+            {
+                return CountHalfOpenLocked();
+            }
+        }
+    }
+
+    private int CountHalfOpenLocked() => _halfOpen.Values.Count(sa => sa.State is IkeSaState.Created or IkeSaState.Connecting);
 
     private readonly Lock _tables = new();
 
@@ -61,7 +80,7 @@ public sealed class IkeSaManager : IDisposable
             Dropped++;
             return;
         }
-        var sa = Find(h, local, remote);
+        var sa = Find(h, ikeMessage, local, remote);
         if (sa is null)
         {
             Dropped++;
@@ -77,7 +96,7 @@ public sealed class IkeSaManager : IDisposable
         }
     }
 
-    private IkeSa? Find(IkeHeader h, IPEndPoint local, IPEndPoint remote)
+    private IkeSa? Find(IkeHeader h, ReadOnlySpan<byte> ikeMessage, IPEndPoint local, IPEndPoint remote)
     {
         lock (_tables)
         {
@@ -98,6 +117,11 @@ public sealed class IkeSaManager : IDisposable
             {
                 return null;
             }
+            if (Cookies?.Check(ikeMessage, remote.Address, CountHalfOpenLocked()) is { } cookieAnswer)
+            {
+                _services.Sender.Send(cookieAnswer, local, remote); // no state: the SA is created on the retry
+                return null;
+            }
             sa = new IkeSa(config, isOriginalInitiator: false, _services, local, remote);
             Track(sa);
             _halfOpen[(remote, h.InitiatorSpi)] = sa;
@@ -105,7 +129,21 @@ public sealed class IkeSaManager : IDisposable
         }
     }
 
-    private void Track(IkeSa sa) => sa.Destroyed += Forget;
+    private void Track(IkeSa sa)
+    {
+        sa.Destroyed += Forget;
+        sa.Rekeyed += Adopt;
+    }
+
+    /// <summary>A rekeyed IKE SA's successor (RFC 7296 §2.18): its SPI routes to it from now on.</summary>
+    private void Adopt(IkeSa old, IkeSa successor)
+    {
+        Track(successor);
+        lock (_tables)
+        {
+            _bySpi[successor.LocalSpi] = successor;
+        }
+    }
 
     private void Forget(IkeSa sa)
     {

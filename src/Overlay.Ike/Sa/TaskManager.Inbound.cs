@@ -184,7 +184,7 @@ public sealed partial class TaskManager
                 _passive.Add(new ChildCreateTask(_sa, null));
                 return true;
             case IkeExchangeType.CreateChildSa when state == IkeSaState.Established:
-                _passive.Add(IsRekey(message) ? new RefuseTask(NotifyType.NoAdditionalSas) : new ChildCreateTask(_sa, null));
+                _passive.Add(CreateChildSaResponder(message));
                 return true;
             case IkeExchangeType.Informational when state is IkeSaState.Established or IkeSaState.Deleting:
                 _passive.Add(message.Find<DeletePayload>() is not null ? DeleteTask.Responder(_sa) : new DpdTask(_sa));
@@ -195,10 +195,22 @@ public sealed partial class TaskManager
         }
     }
 
-    /// <summary>CHILD_SA rekeying (REKEY_SA) and IKE SA rekeying (an IKE proposal) are not implemented; they are refused.</summary>
-    private static bool IsRekey(IkeMessage message)
-        => message.FindNotify(NotifyType.RekeySa) is not null
-           || message.Find<SecurityAssociationPayload>()?.Proposals.Any(p => p.Protocol == IkeProtocolId.Ike) == true;
+    /// <summary>
+    /// CREATE_CHILD_SA has three meanings (RFC 7296 §1.3): an IKE proposal rekeys the IKE SA,
+    /// REKEY_SA rekeys a CHILD_SA, anything else creates one. A rekeyed IKE SA takes no new work.
+    /// </summary>
+    private IIkeTask CreateChildSaResponder(IkeMessage message)
+    {
+        if (message.Find<SecurityAssociationPayload>()?.Proposals.Any(p => p.Protocol == IkeProtocolId.Ike) == true)
+        {
+            return IkeRekeyTask.Responder(_sa);
+        }
+        if (!_sa.AcceptsNewWork)
+        {
+            return new RefuseTask(NotifyType.TemporaryFailure);
+        }
+        return message.FindNotify(NotifyType.RekeySa) is not null ? ChildRekeyTask.Responder(_sa) : new ChildCreateTask(_sa, null);
+    }
 
     /// <summary>Checks and decrypts SK (IKE_SA_INIT is plaintext) and validates the decrypted payloads.</summary>
     private bool TryOpen(ReadOnlySpan<byte> datagram, IkeMessage outer, out IkeMessage message)

@@ -79,6 +79,15 @@ public sealed partial class TaskManager : IDisposable
         {
             return false;
         }
+        if (_sa.SupersededBy is not null)
+        {
+            // A rekeyed IKE SA only deletes itself (or a redundant CHILD_SA); other work belongs to the successor.
+            _queued.RemoveAll(t => t.Kind != TaskKind.Delete);
+            if (_queued.Count == 0)
+            {
+                return false;
+            }
+        }
         var first = _queued[0];
         if (_sa.State is IkeSaState.Created or IkeSaState.Connecting && first.Kind is not (TaskKind.IkeInit or TaskKind.IkeAuth))
         {
@@ -104,6 +113,7 @@ public sealed partial class TaskManager : IDisposable
         TaskKind.IkeInit => IkeExchangeType.IkeSaInit,
         TaskKind.IkeAuth => IkeExchangeType.IkeAuth,
         TaskKind.ChildCreate => _sa.State == IkeSaState.Established ? IkeExchangeType.CreateChildSa : IkeExchangeType.IkeAuth,
+        TaskKind.ChildRekey or TaskKind.IkeRekey => IkeExchangeType.CreateChildSa,
         _ => IkeExchangeType.Informational,
     };
 

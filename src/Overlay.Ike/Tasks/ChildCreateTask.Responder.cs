@@ -1,3 +1,4 @@
+using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Encoding.Payloads;
 using Overlay.Ike.Sa;
@@ -8,6 +9,7 @@ namespace Overlay.Ike.Tasks;
 public sealed partial class ChildCreateTask
 {
     private NotifyType _error;
+    private KeyExchangeMethod _invalidKe;
     private bool _noChildRequested;
     private string _label = "";
     private (EspSuite Suite, Proposal Offered)? _esp;
@@ -51,7 +53,7 @@ public sealed partial class ChildCreateTask
         var requestedI = tsi.Selectors.OfType<AddressRangeSelector>().ToList();
         var requestedR = tsr.Selectors.OfType<AddressRangeSelector>().ToList();
         var anyTemplate = false;
-        foreach (var template in _sa.Config.ChildTemplates)
+        foreach (var template in Templates ?? _sa.Config.ChildTemplates)
         {
             if (template.Label is not null && template.Label != label)
             {
@@ -65,9 +67,17 @@ public sealed partial class ChildCreateTask
                 continue;
             }
             anyTemplate = true;
-            if (ProposalSelection.SelectEsp(sa, template.EspProposals) is { } esp)
+            var createChild = message.Header.ExchangeType == IkeExchangeType.CreateChildSa;
+            if (ProposalSelection.SelectEsp(sa, template.EspProposals, createChild) is { } esp)
             {
                 (_config, _label, _esp, _tsiOut, _tsrOut) = (template, label, esp, tsiOut, tsrOut);
+                var group = esp.Suite.KeyExchange;
+                if (createChild && group != KeyExchangeMethod.None && !ComputePfsSecret(message, group))
+                {
+                    // §1.3.1: KEi of another group (or none) is answered with the group we want.
+                    _invalidKe = group;
+                    return Refuse(NotifyType.InvalidKePayload, $"PFS needs KEi of group {group}");
+                }
                 return TaskStatus.NeedMore;
             }
         }
@@ -88,21 +98,31 @@ public sealed partial class ChildCreateTask
         }
         if (_error != NotifyType.None || _esp is not { } esp)
         {
-            message.Add(new NotifyPayload(_error == NotifyType.None ? NotifyType.NoProposalChosen : _error));
+            message.Add(_invalidKe != KeyExchangeMethod.None
+                ? NotifyPayload.InvalidKe(_invalidKe)
+                : new NotifyPayload(_error == NotifyType.None ? NotifyType.NoProposalChosen : _error));
             return TaskStatus.Failed;
         }
+        var createChild = message.Header.ExchangeType == IkeExchangeType.CreateChildSa;
         _inboundSpi = _sa.AllocateChildSpi();
-        message.Add(new SecurityAssociationPayload([esp.Suite.ToProposal(esp.Offered.Number, _inboundSpi)]));
-        if (message.Header.ExchangeType == IkeExchangeType.CreateChildSa)
+        message.Add(new SecurityAssociationPayload([esp.Suite.ToProposal(esp.Offered.Number, _inboundSpi, createChild)]));
+        if (createChild)
         {
             _nonceR = _sa.CreateNonce();
             message.Add(new NoncePayload(_nonceR));
+            if (_keyExchange is not null && esp.Suite.KeyExchange != KeyExchangeMethod.None)
+            {
+                message.Add(new KeyExchangePayload(_keyExchange.Method, _keyExchange.PublicKey.ToArray()));
+            }
         }
         message.Add(Selectors(isInitiator: true, _tsiOut, _label));
         message.Add(Selectors(isInitiator: false, _tsrOut, _label));
         Install(_config!.Name, _label, esp.Suite, EspSuite.SpiValue(esp.Offered.Spi), createdByUs: false, _tsrOut, _tsiOut);
         return TaskStatus.Success;
     }
+
+    /// <summary>Refuses the request with <paramref name="error"/> before any template is looked at (rekey collisions, §2.25).</summary>
+    internal void RefuseWith(NotifyType error, string reason) => Refuse(error, reason);
 
     private TaskStatus Refuse(NotifyType error, string reason)
     {

@@ -1,4 +1,5 @@
 using Overlay.Ike.Crypto;
+using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Encoding.Payloads;
 using Overlay.Ike.Sa;
@@ -16,7 +17,9 @@ namespace Overlay.Ike.Tasks;
 ///                       &lt;--  HDR, SK {SA, Nr, TSi(narrowed, label), TSr(narrowed, label)}
 /// </code>
 /// (In IKE_AUTH the nonces are those of IKE_SA_INIT and are not sent again.) KEYMAT =
-/// prf+(SK_d, Ni | Nr) (§2.17); no PFS.
+/// prf+(SK_d, Ni | Nr) (§2.17); with a KE group in the ESP suite (PFS), CREATE_CHILD_SA adds
+/// KEi/KEr and KEMAT = prf+(SK_d, g^ir (new) | Ni | Nr). <see cref="ChildRekeyTask"/> runs this
+/// task with a REKEY_SA notify (§1.3.3).
 /// </summary>
 public sealed partial class ChildCreateTask : IIkeTask
 {
@@ -25,6 +28,8 @@ public sealed partial class ChildCreateTask : IIkeTask
     private uint _inboundSpi;
     private byte[] _nonceI = [];
     private byte[] _nonceR = [];
+    private IKeyExchange? _keyExchange;
+    private byte[] _sharedSecret = [];
 
     /// <param name="config">What to request; null on the responder, which picks from its templates.</param>
     public ChildCreateTask(IkeSa sa, ChildSaConfig? config)
@@ -45,16 +50,45 @@ public sealed partial class ChildCreateTask : IIkeTask
     /// <summary>True when we initiate this exchange (the responder's task is created without a config).</summary>
     private bool IsInitiator { get; }
 
+    /// <summary>The CHILD_SA this task installed, once it did.</summary>
+    internal ChildSa? Created { get; private set; }
+
+    /// <summary>The nonces of this CREATE_CHILD_SA exchange (§2.8.1 compares them after a rekey collision).</summary>
+    internal byte[] NonceInitiator => _nonceI;
+
+    internal byte[] NonceResponder => _nonceR;
+
+    /// <summary>Set by <see cref="ChildRekeyTask"/>: the request names the CHILD_SA it replaces (REKEY_SA, §1.3.3).</summary>
+    internal ChildSa? Replaces { get; init; }
+
+    /// <summary>What a responder may answer with; the IKE SA's templates unless set (a rekey uses the old CHILD_SA's).</summary>
+    internal IReadOnlyList<ChildSaConfig>? Templates { get; init; }
+
+    /// <summary>The error notify the peer answered with (initiator), for callers that react to it.</summary>
+    internal NotifyType PeerError { get; private set; }
+
     private TaskStatus BuildRequest(IkeMessage message)
     {
         var config = _config!;
-        if (message.Header.ExchangeType == IkeExchangeType.CreateChildSa)
+        var createChild = message.Header.ExchangeType == IkeExchangeType.CreateChildSa;
+        if (Replaces is { } old)
+        {
+            message.Add(new NotifyPayload(IkeProtocolId.Esp, EspSuite.SpiBytes(old.InboundSpi), NotifyType.RekeySa, []));
+        }
+        if (createChild)
         {
             _nonceI = _sa.CreateNonce();
             message.Add(new NoncePayload(_nonceI));
+            if (config.EspProposals[0].KeyExchange is var group and not KeyExchangeMethod.None)
+            {
+                // §1.3.1: one KEi, so every proposal carries the group of the first one.
+                _keyExchange?.Dispose();
+                _keyExchange = _sa.Services.KeyExchanges.Create(group);
+                message.Add(new KeyExchangePayload(group, _keyExchange.PublicKey.ToArray()));
+            }
         }
         _inboundSpi = _sa.AllocateChildSpi();
-        message.Add(ProposalSelection.OfferEsp(config.EspProposals, _inboundSpi));
+        message.Add(ProposalSelection.OfferEsp(config.EspProposals, _inboundSpi, withKeyExchange: createChild));
         message.Add(Selectors(isInitiator: true, config.LocalSelectors, config.Label));
         message.Add(Selectors(isInitiator: false, config.RemoteSelectors, config.Label));
         return TaskStatus.NeedMore;
@@ -69,6 +103,7 @@ public sealed partial class ChildCreateTask : IIkeTask
         }
         if (message.Payloads.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } error)
         {
+            PeerError = error.Type;
             return ChildFailed(error.Type.ToString());
         }
         var sa = message.Find<SecurityAssociationPayload>();
@@ -86,9 +121,14 @@ public sealed partial class ChildCreateTask : IIkeTask
             }
             _nonceR = nr.Data;
         }
-        if (ProposalSelection.AcceptEsp(sa, config.EspProposals) is not { } accepted)
+        var createChild = message.Header.ExchangeType == IkeExchangeType.CreateChildSa;
+        if (ProposalSelection.AcceptEsp(sa, config.EspProposals, createChild) is not { } accepted)
         {
             return ChildFailed("responder chose an ESP proposal we did not offer");
+        }
+        if (createChild && accepted.Suite.KeyExchange != KeyExchangeMethod.None && !ComputePfsSecret(message, accepted.Suite.KeyExchange))
+        {
+            return ChildFailed("KEr missing, of another group or invalid");
         }
         var local = tsi.Selectors.OfType<AddressRangeSelector>().ToList();
         var remote = tsr.Selectors.OfType<AddressRangeSelector>().ToList();
@@ -109,10 +149,34 @@ public sealed partial class ChildCreateTask : IIkeTask
         IReadOnlyList<AddressRangeSelector> local, IReadOnlyList<AddressRangeSelector> remote)
     {
         var (ni, nr) = _nonceI.Length > 0 ? (_nonceI, _nonceR) : (_sa.NonceInitiator, _sa.NonceResponder);
-        var keys = ChildKeyMaterial.Derive(_sa.Suite!.Prf, _sa.Keys!.SkD, ni, nr, [], suite.KeyMaterialLength, 0);
-        var child = new ChildSa(name, label, _sa.PeerIdentity!, _inboundSpi, outboundSpi, suite, keys, createdByUs, local, remote);
+        var keys = ChildKeyMaterial.Derive(_sa.Suite!.Prf, _sa.Keys!.SkD, ni, nr, _sharedSecret, suite.KeyMaterialLength, 0);
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(_sharedSecret);
+        _keyExchange?.Dispose();
+        _keyExchange = null;
+        var child = new ChildSa(name, label, _sa.PeerIdentity!, _inboundSpi, outboundSpi, suite, keys, createdByUs, local, remote)
+        {
+            Template = _config,
+        };
         _sa.ChildFailureReason = null;
+        Created = child;
         _sa.AddChild(child);
+    }
+
+    /// <summary>g^ir of the PFS exchange from the peer's KE payload (§2.17); false if it is missing or invalid.</summary>
+    private bool ComputePfsSecret(IkeMessage message, KeyExchangeMethod group)
+    {
+        if (message.Find<KeyExchangePayload>() is not { } ke || ke.Group != group)
+        {
+            return false;
+        }
+        if (_keyExchange is null || _keyExchange.Method != group)
+        {
+            _keyExchange?.Dispose();
+            _keyExchange = _sa.Services.KeyExchanges.Create(group);
+        }
+        var ok = _keyExchange.TryComputeSharedSecret(ke.Data, out var secret, out _);
+        _sharedSecret = ok ? secret : [];
+        return ok;
     }
 
     private static TrafficSelectorPayload Selectors(bool isInitiator, IEnumerable<AddressRangeSelector> ranges, string? label)

@@ -19,16 +19,25 @@ public sealed class DeleteTask : IIkeTask
     private readonly IkeSa _sa;
     private readonly ChildSa? _child;
     private readonly bool _isInitiator;
+    private readonly string _reason;
     private bool _deleteIkeSa;
     private readonly List<ChildSa> _deleted = [];
 
     /// <param name="child">The CHILD_SA to delete; null deletes the IKE SA. Ignored by a responder.</param>
-    public DeleteTask(IkeSa sa, ChildSa? child, bool isInitiator = true)
+    /// <param name="reason">Why we delete the IKE SA, kept as its <see cref="IkeSa.FailureReason"/>.</param>
+    public DeleteTask(IkeSa sa, ChildSa? child, bool isInitiator = true, string reason = "deleted by us")
     {
         _sa = sa;
         _child = child;
         _isInitiator = isInitiator;
+        _reason = reason;
     }
+
+    /// <summary>True when this (initiator) task closes <paramref name="child"/> or the whole IKE SA.</summary>
+    internal bool Deletes(ChildSa child) => _isInitiator && (_child is null || _child == child);
+
+    /// <summary>True when this (initiator) task deletes the IKE SA.</summary>
+    internal bool DeletesIkeSa => _isInitiator && _child is null;
 
     /// <summary>The responder's task, created when a request with Delete payloads arrives.</summary>
     public static DeleteTask Responder(IkeSa sa) => new(sa, null, isInitiator: false);
@@ -67,7 +76,7 @@ public sealed class DeleteTask : IIkeTask
         {
             if (_child is null)
             {
-                _sa.FailureReason = "deleted by us";
+                _sa.FailureReason ??= _reason;
                 return TaskStatus.DestroySa;
             }
             // Whatever the answer, the CHILD_SA is gone on our side (§1.4.1 "half-closed" SAs are not kept).

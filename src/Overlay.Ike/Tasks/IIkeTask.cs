@@ -24,6 +24,8 @@ public enum TaskKind
     IkeInit,
     IkeAuth,
     ChildCreate,
+    ChildRekey,
+    IkeRekey,
     Delete,
     Dpd,
 }

@@ -106,6 +106,7 @@ public sealed class IkeAuthTask : IIkeTask
         _authenticated = true;
         _sa.PeerIdentity = IkeIdentity.FromPayload(peerId);
         _sa.State = IkeSaState.Established;
+        _sa.StartIkeTimers();
     }
 
     private bool Verify(IdentificationPayload id, AuthenticationPayload auth, byte[] realMessage, byte[] nonce, byte[] skP)

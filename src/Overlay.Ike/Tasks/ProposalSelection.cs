@@ -13,8 +13,9 @@ namespace Overlay.Ike.Tasks;
 public static class ProposalSelection
 {
     /// <summary>The IKE SA payload an initiator sends: one proposal per configured suite.</summary>
-    public static SecurityAssociationPayload OfferIke(IReadOnlyList<IkeCipherSuite> suites)
-        => new(suites.Select((s, i) => new Proposal((byte)(i + 1), IkeProtocolId.Ike, [], s.ToTransforms(IkeProtocolId.Ike))).ToList());
+    /// <param name="spi">Empty in IKE_SA_INIT; the new SPI of the sender when rekeying the IKE SA (RFC 7296 §1.3.2).</param>
+    public static SecurityAssociationPayload OfferIke(IReadOnlyList<IkeCipherSuite> suites, byte[]? spi = null)
+        => new(suites.Select((s, i) => new Proposal((byte)(i + 1), IkeProtocolId.Ike, spi ?? [], s.ToTransforms(IkeProtocolId.Ike))).ToList());
 
     /// <summary>
     /// Responder: the first of our suites some initiator proposal offers, preferring one whose KE
@@ -78,17 +79,17 @@ public static class ProposalSelection
     }
 
     /// <summary>The ESP SA payload an initiator sends: one proposal per suite, all with our inbound SPI.</summary>
-    public static SecurityAssociationPayload OfferEsp(IReadOnlyList<EspSuite> suites, uint inboundSpi)
-        => new(suites.Select((s, i) => s.ToProposal((byte)(i + 1), inboundSpi)).ToList());
+    public static SecurityAssociationPayload OfferEsp(IReadOnlyList<EspSuite> suites, uint inboundSpi, bool withKeyExchange = true)
+        => new(suites.Select((s, i) => s.ToProposal((byte)(i + 1), inboundSpi, withKeyExchange)).ToList());
 
     /// <summary>Responder: our first ESP suite an initiator proposal offers, with that proposal (for its number and SPI).</summary>
-    public static (EspSuite Suite, Proposal Offered)? SelectEsp(SecurityAssociationPayload offered, IReadOnlyList<EspSuite> ours)
+    public static (EspSuite Suite, Proposal Offered)? SelectEsp(SecurityAssociationPayload offered, IReadOnlyList<EspSuite> ours, bool withKeyExchange = true)
     {
         foreach (var suite in ours)
         {
             foreach (var p in offered.Proposals)
             {
-                if (suite.IsOfferedBy(p) && p.Spi.Length == IkeConstants.ChildSpiLength)
+                if (suite.IsOfferedBy(p, withKeyExchange) && p.Spi.Length == IkeConstants.ChildSpiLength)
                 {
                     return (suite, p);
                 }
@@ -98,7 +99,7 @@ public static class ProposalSelection
     }
 
     /// <summary>Initiator: the ESP suite of the answer and the peer's SPI, if it is one proposal we offered.</summary>
-    public static (EspSuite Suite, uint PeerSpi)? AcceptEsp(SecurityAssociationPayload answer, IReadOnlyList<EspSuite> ours)
+    public static (EspSuite Suite, uint PeerSpi)? AcceptEsp(SecurityAssociationPayload answer, IReadOnlyList<EspSuite> ours, bool withKeyExchange = true)
     {
         if (answer.Proposals.Count != 1 || answer.Proposals[0] is not { Protocol: IkeProtocolId.Esp } p
             || p.Spi.Length != IkeConstants.ChildSpiLength
@@ -106,7 +107,7 @@ public static class ProposalSelection
         {
             return null;
         }
-        var suite = ours.FirstOrDefault(s => s.IsOfferedBy(p));
+        var suite = ours.FirstOrDefault(s => s.IsOfferedBy(p, withKeyExchange));
         return suite is null ? null : (suite, EspSuite.SpiValue(p.Spi));
     }
 }

@@ -106,6 +106,16 @@ public sealed class CharonNamespace : IDisposable
         // inbound and outbound IPsec SA (SAD) in kernel"), so charon must pick our no-ESN proposal.
     }
 
+    /// <summary>Kills charon without any goodbye, as a crashed or unplugged peer (dead-peer tests).</summary>
+    public void KillCharon()
+    {
+        if (_charon is { HasExited: false })
+        {
+            _charon.Kill(entireProcessTree: true);
+            _charon.WaitForExit(5000);
+        }
+    }
+
     /// <summary>Runs swanctl against this charon; returns its output (throws on a non-zero exit).</summary>
     public string Swanctl(string args) => Run("swanctl", $"{args} --uri unix://{_run}/charon.vici");
 

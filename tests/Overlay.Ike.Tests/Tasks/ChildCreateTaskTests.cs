@@ -106,31 +106,4 @@ public sealed class ChildCreateTaskTests
         Assert.Equal(EspSuite.AesGcm16_128, Assert.Single(i.Children).Suite);
         Assert.Equal(16 + 4, i.Children[0].OutboundKey.Length);
     }
-
-    [Fact]
-    public void Rekey_requests_are_refused_with_no_additional_sas_and_nothing_changes()
-    {
-        using var h = new ExchangeHarness();
-        var i = h.Establish(RedChild);
-        var r = h.Responder!;
-        var old = i.Children[0];
-        // HDR, SK {N(REKEY_SA), SA, Ni, TSi, TSr}  -->   (built by hand: we do not initiate rekeys)
-        var header = new Overlay.Ike.Encoding.IkeHeader(i.InitiatorSpi, i.ResponderSpi, NoNextPayload, IkeExchangeType.CreateChildSa,
-            IkeHeaderFlags.Initiator, 2, 0);
-        var request = i.Protector!.Protect(header,
-        [
-            new NotifyPayload(IkeProtocolId.Esp, EspSuite.SpiBytes(old.InboundSpi), NotifyType.RekeySa, []),
-            Overlay.Ike.Tasks.ProposalSelection.OfferEsp(RedChild.EspProposals, 0x1234),
-            new NoncePayload(new byte[32]),
-            new TrafficSelectorPayload(true, [.. RedChild.LocalSelectors, SecurityLabelSelector.FromText("tvd:red")]),
-            new TrafficSelectorPayload(false, [.. RedChild.RemoteSelectors, SecurityLabelSelector.FromText("tvd:red")]),
-        ]);
-        r.Receive(request);
-        //                   <--  HDR, SK {N(NO_ADDITIONAL_SAS)}
-        var answer = Decode(h.B.Sender.Outbox.Dequeue(), i);
-        Assert.Equal([NotifyType.NoAdditionalSas], Notifies(answer));
-        Assert.Single(r.Children);
-        Assert.Single(h.B.Sink.Installed);
-        Assert.Equal(IkeSaState.Established, r.State);
-    }
 }

@@ -24,8 +24,11 @@ public sealed class ExchangeHarness : IDisposable
     public static readonly ChildSaConfig ResponderTemplate = new("from-a", null,
         [Range("10.2.0.0", "10.2.255.255")], [Range("10.1.0.0", "10.1.255.255")], ChildSaConfig.DefaultEspProposals);
 
-    public ExchangeHarness(Func<IkeSaConfig, IkeSaConfig>? configureA = null, Func<IkeSaConfig, IkeSaConfig>? configureB = null)
+    /// <param name="cookiesB">COOKIE options of B's manager (RFC 7296 §2.6); null never demands cookies.</param>
+    public ExchangeHarness(Func<IkeSaConfig, IkeSaConfig>? configureA = null, Func<IkeSaConfig, IkeSaConfig>? configureB = null,
+        CookieOptions? cookiesB = null)
     {
+        CookiesB = cookiesB;
         var a = new IkeSaConfig(IkeIdentity.Fqdn("hostA"), IkeIdentity.Fqdn("hostB"), Psk, IkeSaConfig.DefaultIkeProposals);
         var b = new IkeSaConfig(IkeIdentity.Fqdn("hostB"), IkeIdentity.Fqdn("hostA"), Psk, IkeSaConfig.DefaultIkeProposals, [ResponderTemplate]);
         A = new Host("A", this, configureA?.Invoke(a) ?? a);
@@ -33,6 +36,8 @@ public sealed class ExchangeHarness : IDisposable
         B.Policy.Allowed.Add(("hostA", "tvd:red"));
         A.Policy.Allowed.Add(("hostB", "tvd:red"));
     }
+
+    private CookieOptions? CookiesB { get; }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
@@ -64,11 +69,25 @@ public sealed class ExchangeHarness : IDisposable
     private static IkeMessage Deliver(Host from, Host to, IPEndPoint source, IPEndPoint destination)
     {
         var datagram = from.Sender.Outbox.Dequeue();
-        var decoded = Decode(datagram, to.Manager.Sas.LastOrDefault());
+        var decoded = Decode(datagram, ReceiverOf(datagram, to));
         to.Manager.Receive(datagram, destination, source);
         to.Observe();
         return decoded;
     }
+
+    /// <summary>The SA of <paramref name="to"/> a datagram belongs to, by its SPIs (several exist while an IKE SA is rekeyed).</summary>
+    private static IkeSa? ReceiverOf(byte[] datagram, Host to)
+    {
+        var spiI = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(datagram);
+        var spiR = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(datagram.AsSpan(8));
+        var sas = to.Manager.Sas;
+        return sas.FirstOrDefault(s => s.InitiatorSpi == spiI && s.ResponderSpi == spiR) ?? sas.LastOrDefault();
+    }
+
+    /// <summary>A's deliverable datagrams not yet delivered.</summary>
+    public int PendingFromA => A.Sender.Outbox.Count;
+
+    public int PendingFromB => B.Sender.Outbox.Count;
 
     /// <summary>Parses a datagram; SK content is decrypted with <paramref name="receiver"/>'s inbound keys.</summary>
     public static IkeMessage Decode(byte[] datagram, IkeSa? receiver)
@@ -115,7 +134,7 @@ public sealed class ExchangeHarness : IDisposable
             Random = new DeterministicRandom("host " + name);
             KeyExchanges = new DeterministicKeyExchangeFactory(new DeterministicRandom("dh " + name));
             var services = new IkeSaServices(Random, KeyExchanges, Policy, Sink, Sender, harness.Time, RetransmitPolicy.Default);
-            Manager = new IkeSaManager(services, _ => Config);
+            Manager = new IkeSaManager(services, _ => Config, name == "B" ? harness.CookiesB : null);
         }
 
         public IkeSaConfig Config { get; }

@@ -99,9 +99,23 @@ public sealed class RecordingChildSink : IChildSaSink
 
     public List<ChildSa> Removed { get; } = [];
 
-    public void Install(ChildSa child) => Installed.Add(child);
+    /// <summary>"+in/out" for an install, "-in/out" for a removal (SPIs in hex), in the order they happened.</summary>
+    public List<string> Events { get; } = [];
 
-    public void Remove(ChildSa child) => Removed.Add(child);
+    public void Install(ChildSa child)
+    {
+        Installed.Add(child);
+        Events.Add($"+{child.InboundSpi:x8}/{child.OutboundSpi:x8}");
+    }
+
+    public void Remove(ChildSa child)
+    {
+        Removed.Add(child);
+        Events.Add($"-{child.InboundSpi:x8}/{child.OutboundSpi:x8}");
+    }
+
+    /// <summary>What is installed now.</summary>
+    public IEnumerable<ChildSa> Current => Installed.Where(c => !Removed.Contains(c));
 }
 
 /// <summary>Allows exactly the listed (peer, label) pairs.</summary>
