@@ -60,3 +60,13 @@ public enum ConfigurationType : byte
     Set = 3,
     Ack = 4,
 }
+
+/// <summary>Hash algorithms of the SIGNATURE_HASH_ALGORITHMS notify (RFC 7427 §4, IANA "IKEv2 Hash Algorithms").</summary>
+public enum SignatureHashAlgorithm : ushort
+{
+    Sha1 = 1,
+    Sha256 = 2,
+    Sha384 = 3,
+    Sha512 = 4,
+    Identity = 5, // RFC 8420
+}

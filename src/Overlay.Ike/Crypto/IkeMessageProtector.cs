@@ -71,6 +71,65 @@ public sealed class IkeMessageProtector : IDisposable
         return PayloadChain.TryParse(plaintext, sk.FirstInnerPayload, inner, out error);
     }
 
+    /// <summary>
+    /// The length of <see cref="Protect"/>'s output for <paramref name="inner"/>, without building
+    /// it: decides whether a message must be fragmented.
+    /// </summary>
+    public int GetProtectedMessageLength(IReadOnlyList<IIkePayload> inner)
+        => IkeConstants.HeaderLength + IkeConstants.GenericPayloadHeaderLength + _outbound.GetProtectedLength(PayloadChain.GetEncodedLength(inner));
+
+    /// <summary>
+    /// Splits <paramref name="inner"/> into SKF fragments of at most <paramref name="maxMessageLength"/>
+    /// octets each (RFC 7383 §2.5): the serialized inner chain is cut into pieces, and every piece is
+    /// protected on its own, with the same header (Message ID) and an SKF header carrying Fragment
+    /// Number and Total Fragments. Only fragment 1 names the first inner payload; the others say 0.
+    /// Returns an empty list when not even one octet of content fits.
+    /// </summary>
+    public List<byte[]> ProtectFragments(IkeHeader header, IReadOnlyList<IIkePayload> inner, int maxMessageLength)
+    {
+        var fragments = new List<byte[]>();
+        var fixedLength = IkeConstants.HeaderLength + IkeConstants.GenericPayloadHeaderLength + IkeConstants.FragmentHeaderLength;
+        var room = maxMessageLength - fixedLength - _outbound.IvLength - _outbound.IcvLength;
+        var chunk = room / _outbound.BlockSize * _outbound.BlockSize - 1; // minus the pad length octet
+        var content = new byte[PayloadChain.GetEncodedLength(inner)];
+        var cw = new IkeWriter(content);
+        PayloadChain.Write(ref cw, inner);
+        var total = chunk < 1 ? 0 : (content.Length + chunk - 1) / chunk;
+        if (total is 0 or > IkeConstants.MaxFragments)
+        {
+            return fragments;
+        }
+        for (var i = 0; i < total; i++)
+        {
+            var piece = content.AsSpan(i * chunk, Math.Min(chunk, content.Length - (i * chunk)));
+            var first = i == 0 ? PayloadChain.FirstType(inner) : IkePayloadType.NoNextPayload;
+            fragments.Add(ProtectFragment(header, piece, first, (ushort)(i + 1), (ushort)total));
+        }
+        return fragments;
+    }
+
+    private byte[] ProtectFragment(IkeHeader header, ReadOnlySpan<byte> piece, IkePayloadType first, ushort number, ushort total)
+    {
+        var bodyLength = IkeConstants.FragmentHeaderLength + _outbound.GetProtectedLength(piece.Length);
+        var ivOffset = IkeConstants.HeaderLength + IkeConstants.GenericPayloadHeaderLength + IkeConstants.FragmentHeaderLength;
+        var length = IkeConstants.HeaderLength + IkeConstants.GenericPayloadHeaderLength + bodyLength;
+        var message = new byte[length];
+        var w = new IkeWriter(message);
+        (header with { NextPayload = IkePayloadType.EncryptedFragment, Length = (uint)length }).Write(ref w);
+        PayloadHeader.Write(ref w, first, false, IkeConstants.GenericPayloadHeaderLength + bodyLength);
+        w.WriteUInt16(number);
+        w.WriteUInt16(total);
+        w.Reserve(_outbound.IvLength);
+        w.WriteBytes(piece);
+        var padLength = _outbound.PaddedLength(piece.Length) - piece.Length - 1;
+        w.WriteZeros(padLength);
+        w.WriteByte((byte)padLength);
+        Span<byte> iv = stackalloc byte[_outbound.IvLength];
+        _random.Fill(iv);
+        _outbound.Encrypt(message, ivOffset, iv);
+        return message;
+    }
+
     /// <summary>Checks and decrypts one SKF fragment (RFC 7383 §2.5); reassembly is the caller's job.</summary>
     public bool TryDecryptFragment(ReadOnlySpan<byte> datagram, EncryptedFragmentPayload fragment, out byte[] content, out IkeParseError error)
         => _inbound.TryDecrypt(datagram, datagram.Length - fragment.ProtectedData.Length, out content, out error);

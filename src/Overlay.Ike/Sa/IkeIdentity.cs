@@ -5,8 +5,8 @@ namespace Overlay.Ike.Sa;
 
 /// <summary>
 /// An IKE identity as configured and as received in IDi/IDr (RFC 7296 §3.5). The types this
-/// daemon authenticates with are FQDN, IPv4, IPv6 and KEY_ID; <see cref="ToString"/> is the text
-/// the label policy and the logs use ("hostA", "192.0.2.1", "2001:db8::1", hex for KEY_ID).
+/// daemon authenticates with are FQDN, IPv4, IPv6, KEY_ID and DER_ASN1_DN; <see cref="ToString"/> is the text
+/// the label policy and the logs use ("hostA", "192.0.2.1", "2001:db8::1", hex for KEY_ID, "CN=hostB, O=TVD" for a DN).
 /// </summary>
 public sealed record IkeIdentity(IdType Type, byte[] Data)
 {
@@ -17,6 +17,9 @@ public sealed record IkeIdentity(IdType Type, byte[] Data)
             address.GetAddressBytes());
 
     public static IkeIdentity KeyId(byte[] keyId) => new(IdType.KeyId, keyId);
+
+    /// <summary>ID_DER_ASN1_DN: the DER subject of a certificate (RFC 7296 §3.5).</summary>
+    public static IkeIdentity DistinguishedName(System.Security.Cryptography.X509Certificates.X500DistinguishedName dn) => new(IdType.DerAsn1Dn, dn.RawData);
 
     public static IkeIdentity FromPayload(IdentificationPayload id) => new(id.IdType, id.Data);
 
@@ -29,10 +32,23 @@ public sealed record IkeIdentity(IdType Type, byte[] Data)
 
     public override int GetHashCode() => HashCode.Combine(Type, Data.Length);
 
+    private string DistinguishedNameText()
+    {
+        try
+        {
+            return new System.Security.Cryptography.X509Certificates.X500DistinguishedName(Data).Name;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return Convert.ToHexString(Data); // not valid DER: still something to log
+        }
+    }
+
     public override string ToString() => Type switch
     {
         IdType.Fqdn or IdType.Rfc822Address => System.Text.Encoding.ASCII.GetString(Data),
         IdType.Ipv4Address or IdType.Ipv6Address when Data.Length is 4 or 16 => new IPAddress(Data).ToString(),
+        IdType.DerAsn1Dn => DistinguishedNameText(),
         _ => Convert.ToHexString(Data),
     };
 }

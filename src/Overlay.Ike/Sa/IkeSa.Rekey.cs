@@ -38,6 +38,8 @@ public sealed partial class IkeSa
             LocalBehindNat = LocalBehindNat,
             RemoteBehindNat = RemoteBehindNat,
             PeerSupportsFragmentation = PeerSupportsFragmentation,
+            PeerSignatureHashes = PeerSignatureHashes,
+            PeerCertificate = PeerCertificate,
             State = IkeSaState.Established,
         };
         successor.InstallKeys(suite, keys);

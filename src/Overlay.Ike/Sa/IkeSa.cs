@@ -100,6 +100,12 @@ public sealed partial class IkeSa : IDisposable
     /// <summary>The peer sent IKEV2_FRAGMENTATION_SUPPORTED (RFC 7383 §2.3).</summary>
     public bool PeerSupportsFragmentation { get; internal set; }
 
+    /// <summary>Hashes the peer accepts for RFC 7427 signatures (SIGNATURE_HASH_ALGORITHMS); empty: classic AUTH methods only.</summary>
+    public IReadOnlyList<SignatureHashAlgorithm> PeerSignatureHashes { get; internal set; } = [];
+
+    /// <summary>The peer's end-entity certificate, once IKE_AUTH verified it.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? PeerCertificate { get; internal set; }
+
     /// <summary>Why the SA failed or ended, for logs and tests: the notify received or sent, or a reason.</summary>
     public string? FailureReason { get; internal set; }
 

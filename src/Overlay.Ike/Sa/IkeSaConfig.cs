@@ -1,4 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
 using Overlay.Ike.Crypto;
+using Overlay.Ike.Crypto.Certificates;
 using Overlay.Ike.Encoding.Payloads;
 
 namespace Overlay.Ike.Sa;
@@ -27,6 +29,21 @@ public sealed record IkeSaConfig(
     public TimeSpan TemporaryFailureRetry { get; init; } = TimeSpan.FromSeconds(10);
 
     public IReadOnlyList<ChildSaConfig> ChildTemplates => Children ?? [];
+
+    /// <summary>Our certificate and key; when set we authenticate with a signature (RFC 7427) instead of the PSK.</summary>
+    public CertificateCredential? LocalCertificate { get; init; }
+
+    /// <summary>
+    /// The CAs a peer certificate must chain to. When set, the peer may (and without a PSK must)
+    /// authenticate with a certificate, and we ask for one with CERTREQ (RFC 7296 §3.7).
+    /// </summary>
+    public IReadOnlyList<X509Certificate2>? TrustedCas { get; init; }
+
+    /// <summary>Certificates play a part on either side: announce SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4).</summary>
+    internal bool UsesCertificates => LocalCertificate is not null || TrustedCas is not null;
+
+    /// <summary>When to send SKF fragments and how much reassembly may hold (RFC 7383).</summary>
+    public FragmentationOptions Fragmentation { get; init; } = FragmentationOptions.Default;
 
     /// <summary>AES-256-GCM-16, PRF-HMAC-SHA384, Curve25519 then ECP-256: what our hosts offer each other.</summary>
     public static IReadOnlyList<IkeCipherSuite> DefaultIkeProposals { get; } =

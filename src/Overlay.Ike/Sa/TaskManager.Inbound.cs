@@ -13,8 +13,9 @@ namespace Overlay.Ike.Sa;
 /// </summary>
 public sealed partial class TaskManager
 {
-    private byte[]? _lastRequestReceived;
-    private byte[]? _lastResponseSent;
+    /// <summary>The last request we answered, as received: one datagram, or its fragments by number.</summary>
+    private IReadOnlyList<byte[]?>? _lastRequestReceived;
+    private IReadOnlyList<byte[]>? _lastResponseSent;
 
     internal void Receive(ReadOnlySpan<byte> datagram, System.Net.IPEndPoint? local, System.Net.IPEndPoint? remote)
     {
@@ -58,7 +59,7 @@ public sealed partial class TaskManager
             Drop("response with an unexpected message ID or exchange");
             return;
         }
-        if (!TryOpen(datagram, outer, out var message))
+        if (!TryOpen(datagram, outer, out var message, out _))
         {
             return;
         }
@@ -102,10 +103,17 @@ public sealed partial class TaskManager
         if (_lastResponseSent is not null && id == _respondingId - 1)
         {
             // §2.1: a retransmitted request is answered with the same response, not processed again.
-            if (datagram.SequenceEqual(_lastRequestReceived))
+            // A fragmented one is answered on its first fragment only, with every fragment of the
+            // response (RFC 7383 §2.6.1); identical octets to what we authenticated need no new ICV check.
+            var index = IndexOfReceived(datagram);
+            if (index == 0)
             {
                 Stats.DuplicateRequestsAnswered++;
                 Send(_lastResponseSent);
+            }
+            else if (index > 0)
+            {
+                Stats.DuplicateFragments++;
             }
             else
             {
@@ -118,7 +126,7 @@ public sealed partial class TaskManager
             Drop("request with an unexpected message ID");
             return;
         }
-        if (!TryOpen(datagram, outer, out var message) || !CreatePassiveTasks(message))
+        if (!TryOpen(datagram, outer, out var message, out var requestDatagrams) || !CreatePassiveTasks(message))
         {
             return;
         }
@@ -134,10 +142,22 @@ public sealed partial class TaskManager
         {
             task.Process(message);
         }
-        Respond(message.Header, datagram);
+        Respond(message.Header, requestDatagrams);
     }
 
-    private void Respond(IkeHeader request, ReadOnlySpan<byte> requestDatagram)
+    private int IndexOfReceived(ReadOnlySpan<byte> datagram)
+    {
+        for (var i = 0; i < _lastRequestReceived!.Count; i++)
+        {
+            if (datagram.SequenceEqual(_lastRequestReceived[i]))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void Respond(IkeHeader request, IReadOnlyList<byte[]?> requestDatagrams)
     {
         var flags = IkeHeaderFlags.Response | (_sa.IsOriginalInitiator ? IkeHeaderFlags.Initiator : IkeHeaderFlags.None);
         var header = new IkeHeader(_sa.InitiatorSpi, _sa.ResponderSpi, IkePayloadType.NoNextPayload, request.ExchangeType, flags, request.MessageId, 0);
@@ -152,15 +172,15 @@ public sealed partial class TaskManager
             }
         }
         _passive.Clear();
-        var datagram = Encode(response);
+        var datagrams = Encode(response);
         if (request.ExchangeType == IkeExchangeType.IkeSaInit)
         {
-            _sa.InitResponse = datagram;
+            _sa.InitResponse = datagrams[0];
         }
-        Send(datagram);
+        Send(datagrams);
         Stats.ResponsesSent++;
-        _lastResponseSent = datagram;
-        _lastRequestReceived = requestDatagram.ToArray();
+        _lastResponseSent = datagrams;
+        _lastRequestReceived = requestDatagrams;
         _respondingId++;
         if (destroyReason is not null)
         {
@@ -212,25 +232,30 @@ public sealed partial class TaskManager
         return message.FindNotify(NotifyType.RekeySa) is not null ? ChildRekeyTask.Responder(_sa) : new ChildCreateTask(_sa, null);
     }
 
-    /// <summary>Checks and decrypts SK (IKE_SA_INIT is plaintext) and validates the decrypted payloads.</summary>
-    private bool TryOpen(ReadOnlySpan<byte> datagram, IkeMessage outer, out IkeMessage message)
+    /// <summary>
+    /// Checks and decrypts SK (IKE_SA_INIT is plaintext) and validates the decrypted payloads. An
+    /// SKF fragment goes to reassembly; only the fragment that completes its message opens it.
+    /// <paramref name="datagrams"/> is the request as received, for recognizing a retransmission.
+    /// </summary>
+    private bool TryOpen(ReadOnlySpan<byte> datagram, IkeMessage outer, out IkeMessage message, out IReadOnlyList<byte[]?> datagrams)
     {
         message = outer;
-        if (outer.Header.ExchangeType == IkeExchangeType.IkeSaInit)
-        {
-            return true;
-        }
-        if (outer.Encrypted is null)
-        {
-            Drop("IKE fragments (SKF) are not reassembled");
-            return false;
-        }
-        if (_sa.Protector is null)
+        datagrams = [];
+        if (outer.Header.ExchangeType != IkeExchangeType.IkeSaInit && _sa.Protector is null)
         {
             Drop("protected message before keys exist");
             return false;
         }
-        if (!_sa.Protector.TryUnprotect(datagram, outer, out var inner, out var error)
+        if (outer.Payloads.Count > 0 && outer.Payloads[^1] is EncryptedFragmentPayload fragment)
+        {
+            return TryReassemble(datagram, outer, fragment, out message, out datagrams);
+        }
+        datagrams = [datagram.ToArray()];
+        if (outer.Header.ExchangeType == IkeExchangeType.IkeSaInit)
+        {
+            return true;
+        }
+        if (!_sa.Protector!.TryUnprotect(datagram, outer, out var inner, out var error)
             || (error = MessageValidator.Validate(outer, inner)).IsError)
         {
             Drop(error.ToString());

@@ -1,17 +1,17 @@
 namespace Overlay.Ike.Sa;
 
 /// <summary>
-/// Retransmission of our in-flight request (RFC 7296 §2.1, §2.4): resend the same octets after
+/// Retransmission of our in-flight request (RFC 7296 §2.1, §2.4): resend the same octets (every fragment, RFC 7383 §2.6) after
 /// InitialTimeout × Backoff^n; after MaxRetransmits unanswered resends the peer is dead and the
 /// IKE SA is destroyed. Only the initiator of an exchange retransmits.
 /// </summary>
 public sealed partial class TaskManager
 {
-    private byte[]? _inFlightRequest;
+    private IReadOnlyList<byte[]>? _inFlightRequest;
     private int _retransmits;
     private ITimer? _retransmitTimer;
 
-    private void StartRetransmitting(byte[] request)
+    private void StartRetransmitting(IReadOnlyList<byte[]> request)
     {
         _inFlightRequest = request;
         _retransmits = 0;

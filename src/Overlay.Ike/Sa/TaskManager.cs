@@ -14,6 +14,18 @@ public sealed class TaskManagerStats
     public int DuplicateRequestsAnswered { get; internal set; }
     public int Dropped { get; internal set; }
     public string? LastDropReason { get; internal set; }
+
+    /// <summary>Messages we sent as SKF fragments (RFC 7383).</summary>
+    public int FragmentedMessagesSent { get; internal set; }
+
+    /// <summary>Authenticated fragments stored while their message was incomplete.</summary>
+    public int FragmentsKept { get; internal set; }
+
+    /// <summary>Authenticated fragments already stored (retransmissions), ignored.</summary>
+    public int DuplicateFragments { get; internal set; }
+
+    /// <summary>Fragmented messages put back together.</summary>
+    public int MessagesReassembled { get; internal set; }
 }
 
 /// <summary>
@@ -140,31 +152,53 @@ public sealed partial class TaskManager : IDisposable
         {
             return false;
         }
-        var datagram = Encode(message);
+        var datagrams = Encode(message);
         if (_activeExchange == IkeExchangeType.IkeSaInit)
         {
-            _sa.InitRequest = datagram;
+            _sa.InitRequest = datagrams[0];
         }
         Stats.RequestsSent++;
-        StartRetransmitting(datagram);
+        StartRetransmitting(datagrams);
         return true;
     }
 
     /// <summary>IKE_SA_INIT and IKE_AUTH failures end the IKE SA; other tasks fail alone.</summary>
     private static bool IsSetupTask(IIkeTask task) => task.Kind is TaskKind.IkeInit or TaskKind.IkeAuth;
 
-    /// <summary>Orders the payloads by the message rules and encodes; everything after IKE_SA_INIT goes inside SK.</summary>
-    private byte[] Encode(IkeMessage message)
+    /// <summary>
+    /// Orders the payloads by the message rules and encodes; everything after IKE_SA_INIT goes
+    /// inside SK, or into SKF fragments when it is too big for one datagram (RFC 7383 §2.5).
+    /// </summary>
+    private List<byte[]> Encode(IkeMessage message)
     {
         var ordered = MessageValidator.Order(message.Header.ExchangeType, message.IsResponse, message.Payloads);
         if (message.Header.ExchangeType == IkeExchangeType.IkeSaInit)
         {
-            return new IkeMessage(message.Header, ordered).ToArray();
+            return [new IkeMessage(message.Header, ordered).ToArray()];
         }
-        return _sa.Protector!.Protect(message.Header, ordered);
+        var protector = _sa.Protector!;
+        if (MayFragment)
+        {
+            var max = _sa.Config.Fragmentation.MaxIkeMessageLength(_sa.Remote);
+            if (protector.GetProtectedMessageLength(ordered) > max && protector.ProtectFragments(message.Header, ordered, max) is { Count: > 0 } fragments)
+            {
+                Stats.FragmentedMessagesSent++;
+                return fragments;
+            }
+        }
+        return [protector.Protect(message.Header, ordered)];
     }
 
-    private void Send(byte[] datagram) => _sa.Services.Sender.Send(datagram, _sa.Local, _sa.Remote);
+    /// <summary>Both sides announced IKEV2_FRAGMENTATION_SUPPORTED in IKE_SA_INIT (RFC 7383 §2.3).</summary>
+    private bool MayFragment => _sa.Config.AnnounceFragmentation && _sa.PeerSupportsFragmentation;
+
+    private void Send(IReadOnlyList<byte[]> datagrams)
+    {
+        foreach (var datagram in datagrams)
+        {
+            _sa.Services.Sender.Send(datagram, _sa.Local, _sa.Remote);
+        }
+    }
 
     private void Drop(string reason)
     {

@@ -1,4 +1,5 @@
 using Overlay.Ike.Crypto;
+using Overlay.Ike.Crypto.Certificates;
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Encoding.Payloads;
 using Overlay.Ike.Sa;
@@ -6,17 +7,19 @@ using Overlay.Ike.Sa;
 namespace Overlay.Ike.Tasks;
 
 /// <summary>
-/// IKE_AUTH with pre-shared keys (RFC 7296 §1.2, §2.15). Each side proves it knows the PSK and
-/// binds its identity to the IKE_SA_INIT exchange:
+/// IKE_AUTH (RFC 7296 §1.2, §2.15) with a pre-shared key or a certificate. Each side proves it
+/// knows the PSK, or signs with the key of a certificate the peer trusts, and binds its identity to
+/// the IKE_SA_INIT exchange:
 /// <code>
-/// HDR, SK {IDi, [IDr,] AUTH, SAi2, TSi, TSr}  -->
-///                            &lt;--  HDR, SK {IDr, AUTH, SAr2, TSi, TSr}
-/// AUTH = prf(prf(PSK, "Key Pad for IKEv2"), RealMessage | Nonce(peer) | prf(SK_p, ID body))
+/// HDR, SK {IDi, [CERT+,] [CERTREQ,] [IDr,] AUTH, SAi2, TSi, TSr}  -->
+///                            &lt;--  HDR, SK {IDr, [CERT+,] AUTH, SAr2, TSi, TSr}
+/// PSK:       AUTH = prf(prf(PSK, "Key Pad for IKEv2"), RealMessage | Nonce(peer) | prf(SK_p, ID body))
+/// signature: AUTH = sign(RealMessage | Nonce(peer) | prf(SK_p, ID body)) (RFC 7427 or §3.8 classic)
 /// </code>
 /// A responder that cannot verify the initiator answers AUTHENTICATION_FAILED and ends the SA
 /// (§2.21.2); an initiator that cannot verify the responder ends the SA.
 /// </summary>
-public sealed class IkeAuthTask : IIkeTask
+public sealed partial class IkeAuthTask : IIkeTask
 {
     private readonly IkeSa _sa;
     private bool _authenticated;
@@ -38,12 +41,17 @@ public sealed class IkeAuthTask : IIkeTask
     {
         var idi = _sa.Config.LocalId.ToPayload(isInitiator: true);
         message.Add(idi);
+        AddCertificates(message);
+        if (_sa.Config.TrustedCas is { Count: > 0 } cas)
+        {
+            // HDR, SK {IDi, [CERT,] [CERTREQ,] ...} (§1.2): ask the responder for a certificate of our CAs.
+            message.Add(new CertificateRequestPayload(CertificateEncoding.X509Signature, PeerCertificateValidator.CertificateAuthorityHashes(cas)));
+        }
         if (_sa.Config.RemoteId is { } remote)
         {
             message.Add(remote.ToPayload(isInitiator: false));
         }
-        message.Add(new AuthenticationPayload(AuthMethod.SharedKeyMessageIntegrityCode,
-            ComputeAuth(_sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi, idi)));
+        message.Add(BuildAuth(_sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi, idi));
         return TaskStatus.NeedMore;
     }
 
@@ -60,9 +68,9 @@ public sealed class IkeAuthTask : IIkeTask
             return Fail(message.Payloads.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } n
                 ? $"peer answered {n.Type}" : "IKE_AUTH response lacks IDr or AUTH");
         }
-        if (!Verify(idr, auth, _sa.InitResponse, _sa.NonceInitiator, _sa.Keys!.SkPr))
+        if (Verify(message, idr, auth, _sa.InitResponse, _sa.NonceInitiator, _sa.Keys!.SkPr) is { } reason)
         {
-            return Fail("responder AUTH or identity does not verify");
+            return Fail($"responder AUTH or identity does not verify: {reason}");
         }
         Authenticated(idr);
         return TaskStatus.Success;
@@ -77,9 +85,9 @@ public sealed class IkeAuthTask : IIkeTask
             _sa.FailureReason = "IKE_AUTH request lacks IDi or AUTH";
             return TaskStatus.Failed;
         }
-        if (!Verify(idi, auth, _sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi))
+        if (Verify(message, idi, auth, _sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi) is { } reason)
         {
-            _sa.FailureReason = $"AUTH of {IkeIdentity.FromPayload(idi)} does not verify";
+            _sa.FailureReason = $"AUTHENTICATION_FAILED for {IkeIdentity.FromPayload(idi)}: {reason}";
             return TaskStatus.Failed;
         }
         Authenticated(idi);
@@ -96,8 +104,8 @@ public sealed class IkeAuthTask : IIkeTask
         }
         var idr = _sa.Config.LocalId.ToPayload(isInitiator: false);
         message.Add(idr);
-        message.Add(new AuthenticationPayload(AuthMethod.SharedKeyMessageIntegrityCode,
-            ComputeAuth(_sa.InitResponse, _sa.NonceInitiator, _sa.Keys!.SkPr, idr)));
+        AddCertificates(message);
+        message.Add(BuildAuth(_sa.InitResponse, _sa.NonceInitiator, _sa.Keys!.SkPr, idr));
         return TaskStatus.Success;
     }
 
@@ -108,24 +116,6 @@ public sealed class IkeAuthTask : IIkeTask
         _sa.State = IkeSaState.Established;
         _sa.StartIkeTimers();
     }
-
-    private bool Verify(IdentificationPayload id, AuthenticationPayload auth, byte[] realMessage, byte[] nonce, byte[] skP)
-    {
-        if (_sa.Config.RemoteId is { } expected && !expected.Matches(id))
-        {
-            return false;
-        }
-        if (auth.Method != AuthMethod.SharedKeyMessageIntegrityCode)
-        {
-            return false;
-        }
-        var octets = PskAuthentication.SignedOctets(_sa.Suite!.Prf, realMessage, nonce, skP, id);
-        return PskAuthentication.Verify(_sa.Suite.Prf, _sa.Config.PreSharedKey, octets, auth.Data);
-    }
-
-    private byte[] ComputeAuth(byte[] realMessage, byte[] peerNonce, byte[] skP, IdentificationPayload id)
-        => PskAuthentication.Compute(_sa.Suite!.Prf, _sa.Config.PreSharedKey,
-            PskAuthentication.SignedOctets(_sa.Suite.Prf, realMessage, peerNonce, skP, id));
 
     private TaskStatus Fail(string reason)
     {

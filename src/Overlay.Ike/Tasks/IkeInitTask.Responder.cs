@@ -52,6 +52,7 @@ public sealed partial class IkeInitTask
         EvaluateNat(message);
         _peerAnnouncedFragmentation = message.FindNotify(NotifyType.Ikev2FragmentationSupported) is not null;
         _sa.PeerSupportsFragmentation = _peerAnnouncedFragmentation;
+        ReadSignatureHashes(message);
         return TaskStatus.NeedMore;
     }
 
@@ -75,6 +76,15 @@ public sealed partial class IkeInitTask
         if (_sa.Config.AnnounceFragmentation && _peerAnnouncedFragmentation)
         {
             message.Add(new NotifyPayload(NotifyType.Ikev2FragmentationSupported));
+        }
+        if (_sa.Config.UsesCertificates && _sa.PeerSignatureHashes.Count > 0)
+        {
+            message.Add(SignatureHashesNotify());
+        }
+        if (_sa.Config.TrustedCas is { Count: > 0 } cas)
+        {
+            // HDR, SAr1, KEr, Nr, [CERTREQ] (RFC 7296 §1.2): which CAs our trust ends at.
+            message.Add(new CertificateRequestPayload(CertificateEncoding.X509Signature, Crypto.Certificates.PeerCertificateValidator.CertificateAuthorityHashes(cas)));
         }
         return TaskStatus.Success;
     }

@@ -78,6 +78,37 @@ public sealed partial class IkeInitTask : IIkeTask
         {
             message.Add(new NotifyPayload(NotifyType.Ikev2FragmentationSupported));
         }
+        if (_sa.Config.UsesCertificates)
+        {
+            message.Add(SignatureHashesNotify());
+        }
+    }
+
+    /// <summary>SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4): the 2-octet hash numbers we verify and sign with.</summary>
+    private static NotifyPayload SignatureHashesNotify()
+    {
+        var hashes = Crypto.Certificates.SignatureAuthentication.Supported;
+        var data = new byte[hashes.Count * 2];
+        for (var i = 0; i < hashes.Count; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(i * 2), (ushort)hashes[i]);
+        }
+        return new NotifyPayload(NotifyType.SignatureHashAlgorithms, data);
+    }
+
+    /// <summary>The peer's SIGNATURE_HASH_ALGORITHMS list; odd trailing octets are ignored.</summary>
+    private void ReadSignatureHashes(IkeMessage message)
+    {
+        if (message.FindNotify(NotifyType.SignatureHashAlgorithms) is not { } n)
+        {
+            return;
+        }
+        var hashes = new List<SignatureHashAlgorithm>();
+        for (var i = 0; i + 1 < n.Data.Length; i += 2)
+        {
+            hashes.Add((SignatureHashAlgorithm)System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(n.Data.AsSpan(i)));
+        }
+        _sa.PeerSignatureHashes = hashes;
     }
 
     private TaskStatus ProcessResponse(IkeMessage message)
@@ -124,6 +155,7 @@ public sealed partial class IkeInitTask : IIkeTask
         }
         EvaluateNat(message);
         _sa.PeerSupportsFragmentation = message.FindNotify(NotifyType.Ikev2FragmentationSupported) is not null;
+        ReadSignatureHashes(message);
         return TaskStatus.Success;
     }
 

@@ -17,10 +17,12 @@ public sealed class CharonNamespace : IDisposable
     private readonly string _ns;
     private readonly string _outer;
     private readonly string _run;
+    private readonly CharonSetup _setup;
     private Process? _charon;
 
-    public CharonNamespace()
+    public CharonNamespace(CharonSetup? setup = null)
     {
+        _setup = setup ?? new CharonSetup();
         var id = Environment.ProcessId % 10000;
         _ns = $"tikx-ns{id}";
         _outer = $"tikx-o{id}";
@@ -76,7 +78,7 @@ public sealed class CharonNamespace : IDisposable
         }
         Directory.CreateDirectory(Path.Combine(_run, "run"));
         File.WriteAllText(Path.Combine(_run, "strongswan.conf"), StrongSwanConf());
-        File.WriteAllText(Path.Combine(_run, "swanctl.conf"), SwanctlConf());
+        WriteSwanctlDir();
         var start = new ProcessStartInfo("ip")
         {
             RedirectStandardOutput = true,
@@ -101,7 +103,7 @@ public sealed class CharonNamespace : IDisposable
         {
             throw new InvalidOperationException("charon did not open its vici socket within 10 s:\n" + Log);
         }
-        Swanctl($"--load-all --file {_run}/swanctl.conf");
+        Swanctl($"--load-all --file {SwanctlDir}/swanctl.conf");
         // esp_proposals has no -esn: kernel-libipsec cannot install ESN SAs ("unable to install
         // inbound and outbound IPsec SA (SAD) in kernel"), so charon must pick our no-ESN proposal.
     }
@@ -117,11 +119,31 @@ public sealed class CharonNamespace : IDisposable
     }
 
     /// <summary>Runs swanctl against this charon; returns its output (throws on a non-zero exit).</summary>
-    public string Swanctl(string args) => Run("swanctl", $"{args} --uri unix://{_run}/charon.vici");
+    public string Swanctl(string args) => Run("swanctl", $"{args} --uri unix://{_run}/charon.vici", SwanctlDir);
 
-    private static string Run(string file, string args)
+    /// <summary>swanctl's credential directory (x509/, x509ca/, private/), found through SWANCTL_DIR.</summary>
+    private string SwanctlDir => Path.Combine(_run, "swanctl");
+
+    private void WriteSwanctlDir()
+    {
+        foreach (var dir in new[] { "x509", "x509ca", "private" })
+        {
+            Directory.CreateDirectory(Path.Combine(SwanctlDir, dir));
+        }
+        foreach (var (name, pem) in _setup.Files)
+        {
+            File.WriteAllText(Path.Combine(SwanctlDir, name), pem);
+        }
+        File.WriteAllText(Path.Combine(SwanctlDir, "swanctl.conf"), SwanctlConf());
+    }
+
+    private static string Run(string file, string args, string? swanctlDir = null)
     {
         var psi = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (swanctlDir is not null)
+        {
+            psi.Environment["SWANCTL_DIR"] = swanctlDir;
+        }
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -141,9 +163,10 @@ public sealed class CharonNamespace : IDisposable
     private string StrongSwanConf() => $$"""
         charon {
           load_modular = no
-          load = random nonce kdf openssl aes gcm sha1 sha2 hmac curve25519 pem pkcs1 pubkey x509 kernel-libipsec kernel-netlink socket-default vici
+          load = random nonce kdf openssl aes gcm sha1 sha2 hmac curve25519 pem pkcs1 pkcs8 pubkey x509 kernel-libipsec kernel-netlink socket-default vici
           port = 500
           port_nat_t = 4500
+          fragment_size = {{_setup.FragmentSize}}
           install_routes = yes
           routing_table = 220
           routing_table_prio = 220
@@ -178,14 +201,12 @@ public sealed class CharonNamespace : IDisposable
             proposals = aes256gcm16-prfsha384-x25519
             rekey_time = 0
             mobike = no
-            fragmentation = yes
+            fragmentation = {{_setup.Fragmentation}}
             local {
-              auth = psk
-              id = hostB
+              {{_setup.Local}}
             }
             remote {
-              auth = psk
-              id = hostA
+              {{_setup.Remote}}
             }
             children {
               red {
@@ -236,4 +257,25 @@ public sealed class CharonNamespace : IDisposable
         }
         Directory.Delete(_run, recursive: true);
     }
+}
+
+/// <summary>
+/// What a <see cref="CharonNamespace"/> differs in between tests: fragmentation, how each side
+/// authenticates (swanctl.conf local/remote sections), and credential files (PEM) placed in the
+/// swanctl directory by relative path ("x509/hostB.pem", "x509ca/ca.pem", "private/hostB.pem").
+/// The defaults are PSK with ids hostB (charon) and hostA (us).
+/// </summary>
+public sealed record CharonSetup
+{
+    /// <summary>charon.fragment_size: the largest IKE datagram charon sends before fragmenting (strongSwan's default 1280).</summary>
+    public int FragmentSize { get; init; } = 1280;
+
+    /// <summary>swanctl.conf fragmentation = yes | accept | force | no.</summary>
+    public string Fragmentation { get; init; } = "yes";
+
+    public string Local { get; init; } = "auth = psk\n              id = hostB";
+
+    public string Remote { get; init; } = "auth = psk\n              id = hostA";
+
+    public IReadOnlyDictionary<string, string> Files { get; init; } = new Dictionary<string, string>();
 }

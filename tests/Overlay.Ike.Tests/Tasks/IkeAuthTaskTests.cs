@@ -106,7 +106,7 @@ public sealed class IkeAuthTaskTests
         //                   <--  HDR, SK {IDr(impostor), AUTH, SAr2, TSi, TSr}
         h.DeliverToInitiator();
         Assert.Equal(IkeSaState.Destroyed, i.State);
-        Assert.Equal("responder AUTH or identity does not verify", i.FailureReason);
+        Assert.Equal("responder AUTH or identity does not verify: identity impostor is not the configured hostB", i.FailureReason);
         Assert.Empty(h.A.Sink.Installed);
     }
 

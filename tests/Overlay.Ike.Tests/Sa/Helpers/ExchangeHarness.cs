@@ -75,6 +75,79 @@ public sealed class ExchangeHarness : IDisposable
         return decoded;
     }
 
+    /// <summary>
+    /// Delivers every datagram A has queued (one message, or all its SKF fragments) to B and returns
+    /// the message decrypted and, if fragmented, reassembled with B's keys.
+    /// </summary>
+    public IkeMessage DeliverAllToResponder() => DeliverAll(A, B, AddressA, AddressB);
+
+    public IkeMessage DeliverAllToInitiator() => DeliverAll(B, A, AddressB, AddressA);
+
+    private static IkeMessage DeliverAll(Host from, Host to, IPEndPoint source, IPEndPoint destination)
+    {
+        var datagrams = Take(from);
+        Assert.NotEmpty(datagrams);
+        var decoded = DecodeAll(datagrams, ReceiverOf(datagrams[0], to));
+        foreach (var d in datagrams)
+        {
+            to.Manager.Receive(d, destination, source);
+        }
+        to.Observe();
+        return decoded;
+    }
+
+    /// <summary>Decodes one message, or reassembles its SKF fragments (in order) with <paramref name="receiver"/>'s keys.</summary>
+    public static IkeMessage DecodeAll(List<byte[]> datagrams, IkeSa? receiver)
+    {
+        if (datagrams.Count == 1)
+        {
+            return Decode(datagrams[0], receiver);
+        }
+        var content = new List<byte>();
+        var first = IkePayloadType.NoNextPayload;
+        IkeMessage? outer = null;
+        foreach (var d in datagrams)
+        {
+            Assert.True(IkeMessage.TryParse(d, out outer, out var error), error.ToString());
+            var skf = Assert.IsType<EncryptedFragmentPayload>(outer.Payloads[^1]);
+            Assert.True(receiver!.Protector!.TryDecryptFragment(d, skf, out var part, out error), error.ToString());
+            first = skf.FragmentNumber == 1 ? skf.FirstInnerPayload : first;
+            content.AddRange(part);
+        }
+        var inner = new List<Overlay.Ike.Encoding.IIkePayload>();
+        Assert.True(PayloadChain.TryParse(content.ToArray(), first, inner, out var e), e.ToString());
+        return new IkeMessage(outer!.Header, inner);
+    }
+
+    /// <summary>Hands <paramref name="datagram"/> (e.g. one SKF fragment, possibly altered) to B as if A had sent it.</summary>
+    public void InjectToResponder(byte[] datagram)
+    {
+        B.Manager.Receive(datagram, AddressB, AddressA);
+        B.Observe();
+    }
+
+    /// <summary>Hands <paramref name="datagram"/> to A as if B had sent it.</summary>
+    public void InjectToInitiator(byte[] datagram)
+    {
+        A.Manager.Receive(datagram, AddressA, AddressB);
+        A.Observe();
+    }
+
+    /// <summary>Takes every datagram A has queued (e.g. all fragments of one message) without delivering them.</summary>
+    public List<byte[]> TakeFromA() => Take(A);
+
+    public List<byte[]> TakeFromB() => Take(B);
+
+    private static List<byte[]> Take(Host host)
+    {
+        var all = new List<byte[]>();
+        while (host.Sender.Outbox.Count > 0)
+        {
+            all.Add(host.Sender.Outbox.Dequeue());
+        }
+        return all;
+    }
+
     /// <summary>The SA of <paramref name="to"/> a datagram belongs to, by its SPIs (several exist while an IKE SA is rekeyed).</summary>
     private static IkeSa? ReceiverOf(byte[] datagram, Host to)
     {
