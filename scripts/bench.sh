@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
-# make bench: BenchmarkDotNet suites (ns/op, allocated bytes, ratio to each suite's baseline).
-# BENCH_JOB=short|medium|long (default short: numbers within a few percent, minutes not hours);
-# BENCH_FILTER selects benchmarks (default: all).
+# make bench: every benchmark, each beside the peer measured in the same run.
+#   1. BenchmarkDotNet suites (ns/op, allocated bytes, ratio to each suite's baseline): policy decisions,
+#      ESP seal/open beside raw AesGcm, replay window, switch, IKE codec/keys, quote verification.
+#   2. bench/attest-compare.sh: our quote verifier beside tpm2_checkquote on the same quotes.
+#   3. bench/lab/throughput.sh: guest-to-guest iperf3 through the overlay (AF_PACKET and AF_XDP ports)
+#      beside strongSwan kernel-libipsec, wireguard-go and plain veth, one topology, one run.
+# BENCH_JOB=short|medium|long (default short), BENCH_FILTER (default all), BENCH_SKIP="lab attest dotnet".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 job=${BENCH_JOB:-short}
 filter=${BENCH_FILTER:-*}
+skip=" ${BENCH_SKIP:-} "
 mkdir -p out/bench
-dotnet run -c Release --project bench/Overlay.Benchmarks -- --filter "$filter" --job "$job" \
-  --artifacts out/bench --exporters github 2>&1 | tee out/bench/benchmarkdotnet.log | \
-  awk '/^\| /||/^\/\/ \* Summary/||/^BenchmarkDotNet v/||/^Runtime/' 
-echo "bench: full results in out/bench/results/*.md"
+
+if [[ $skip != *" dotnet "* ]]; then
+  echo "== BenchmarkDotNet ($job job)"
+  dotnet run -c Release --project bench/Overlay.Benchmarks -- --filter "$filter" --job "$job" \
+    --artifacts out/bench --exporters github 2>&1 | tee out/bench/benchmarkdotnet.log |
+    awk '/^\| /||/^\/\/ \* Summary/||/^BenchmarkDotNet v/'
+  echo "full results: out/bench/results/*.md"
+fi
+
+if [[ $skip != *" attest "* ]]; then
+  echo; echo "== Quote verification beside tpm2_checkquote"
+  bench/attest-compare.sh
+fi
+
+if [[ $skip != *" lab "* ]]; then
+  echo; echo "== Lab throughput beside strongSwan, wireguard-go and plain veth"
+  OV_BIN=bin bench/lab/throughput.sh
+fi

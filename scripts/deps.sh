@@ -22,7 +22,9 @@ packages=(
   libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins   # its openssl/gcm/kdf, curve25519, kernel-libipsec
 )
 if [[ $profile == bench ]]; then
-  packages+=(iperf3 bc)
+  # Peers for bench/lab/throughput.sh (wireguard-go instead of a kernel module; no recommends: wireguard-tools
+  # would pull a kernel image) and linux-perf for its optional profile.
+  packages+=(iperf3 bc wireguard-go wireguard-tools linux-perf)
 fi
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -4,7 +4,7 @@ using Overlay.Cli.Attest;
 namespace Overlay.Cli;
 
 /// <summary>
-/// <c>tvdctl attest checkquote|quote|evidence|verify|measure</c>: TPM quotes in tpm2-tools' file formats and in
+/// <c>tvdctl attest checkquote|quote|evidence|verify|measure|daemon-quote</c>: TPM quotes in tpm2-tools' file formats and in
 /// our evidence encoding, and their verification. Exit 0 valid/ok, 1 invalid, 2 unreadable input or TPM failure.
 /// </summary>
 internal static class AttestCommands
@@ -17,6 +17,7 @@ internal static class AttestCommands
         command.Subcommands.Add(EvidenceCommand.Create());
         command.Subcommands.Add(VerifyEvidenceCommand.Create());
         command.Subcommands.Add(MeasureCommand.Create());
+        command.Subcommands.Add(DaemonQuoteCommand.Create());
         return command;
     }
 }

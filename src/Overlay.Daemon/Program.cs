@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Overlay.Daemon.AttestHost;
 using Overlay.Daemon.Configuration;
 using Overlay.Daemon.Control;
 using Overlay.Daemon.DataPlaneHost;
@@ -83,9 +84,10 @@ try
 {
     await host.StartAsync();
 }
-catch (Exception e) when (e is ControlSocketException or NativeSocketException)
+catch (Exception e) when (e is ControlSocketException or NativeSocketException or AttestStartException or System.Net.Sockets.SocketException)
 {
-    // The underlay socket could not be bound (address not on this host, port taken, no CAP_NET_RAW).
+    // The underlay socket could not be bound (address not on this host, port taken, no CAP_NET_RAW), or
+    // the TPM could not be reached; whatever had started was stopped by its own StartAsync or by disposal.
     Console.Error.WriteLine($"tvd-overlayd: {e.Message}");
     return DaemonExitCodes.Failed;
 }

@@ -17,9 +17,10 @@ internal static class ControlClient
 
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Sends <c>{"verb":...}</c> and returns the reply's root object (<c>ok</c> already checked true).</summary>
+    /// <summary>Sends <c>{"verb":...}</c> (plus any string <paramref name="arguments"/>) and returns the reply's root object (<c>ok</c> already checked true).</summary>
     /// <exception cref="ControlClientException">Not running, not permitted, timed out, or the daemon said no.</exception>
-    public static async Task<JsonDocument> RequestAsync(string socketPath, string verb, CancellationToken cancellationToken)
+    public static async Task<JsonDocument> RequestAsync(string socketPath, string verb, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? arguments = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Timeout);
@@ -27,7 +28,7 @@ internal static class ControlClient
         try
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), deadline.Token);
-            await socket.SendAsync(RequestLine(verb), SocketFlags.None, deadline.Token);
+            await socket.SendAsync(RequestLine(verb, arguments), SocketFlags.None, deadline.Token);
             socket.Shutdown(SocketShutdown.Send);
             byte[] reply = await ReadReplyAsync(socket, deadline.Token);
             return ParseReply(reply, socketPath);
@@ -42,13 +43,18 @@ internal static class ControlClient
         }
     }
 
-    private static byte[] RequestLine(string verb)
+    private static byte[] RequestLine(string verb, IReadOnlyDictionary<string, string>? arguments)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteString("verb", verb);
+            foreach ((string name, string value) in arguments ?? new Dictionary<string, string>())
+            {
+                writer.WriteString(name, value);
+            }
+
             writer.WriteEndObject();
         }
 

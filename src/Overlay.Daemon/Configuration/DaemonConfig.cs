@@ -12,6 +12,8 @@ namespace Overlay.Daemon.Configuration;
 /// <param name="RuntimeDirectory">Volatile runtime files; must be 0700 because the control socket lives there.</param>
 /// <param name="ControlSocket">The control socket's path (default <c>runtime_dir/control.sock</c>).</param>
 /// <param name="DataPlane">The <c>[dataplane]</c> tables; null when the config has none (no data plane runs).</param>
+/// <param name="Ike">The <c>[ike]</c> table; null when the config has none (SAs are static, no IKE runs).</param>
+/// <param name="Attest">The <c>[attest]</c> table with its defaults; null only for configs built in code (see <see cref="AttestSettings"/>).</param>
 public sealed record DaemonConfig(
     string ConfigFile,
     string Host,
@@ -20,8 +22,13 @@ public sealed record DaemonConfig(
     string StateDirectory,
     string RuntimeDirectory,
     string ControlSocket,
-    DataPlaneConfig? DataPlane = null)
+    DataPlaneConfig? DataPlane = null,
+    AttestConfig? Attest = null,
+    IkeConfig? Ike = null)
 {
+    /// <summary>The attestation settings, defaults filled in when no <c>[attest]</c> was read.</summary>
+    public AttestConfig AttestSettings => Attest ?? AttestConfig.Defaults(StateDirectory);
+
     public const string DefaultConfigFile = "/etc/tvd-overlay/overlayd.toml";
     public const string DefaultPolicyFile = "/etc/tvd-overlay/policy.toml";
     public const string DefaultStateDirectory = "/var/lib/tvd-overlay";

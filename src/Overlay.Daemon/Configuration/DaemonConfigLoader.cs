@@ -58,7 +58,9 @@ public static class DaemonConfigLoader
         }
 
         TableSyntax? daemon = null;
+        TableSyntax? attest = null;
         var dataPlaneTables = new List<(TableSyntaxBase Table, string Name)>();
+        var ikeTables = new List<(TableSyntaxBase Table, string Name)>();
         foreach (TableSyntaxBase table in document.Tables)
         {
             string name = KeyName(table.Name!);
@@ -66,18 +68,28 @@ public static class DaemonConfigLoader
             {
                 daemon = plain;
             }
+            else if (table is TableSyntax attestTable && name == AttestConfigReader.Table)
+            {
+                attest = attestTable;
+            }
             else if (DataPlaneConfigReader.IsDataPlaneTable(table, name))
             {
                 dataPlaneTables.Add((table, name));
             }
+            else if (IkeConfigReader.IsIkeTable(table, name))
+            {
+                ikeTables.Add((table, name));
+            }
             else
             {
                 errors.Add(new ConfigError(At(configPath, table.Name!.Span),
-                    $"unknown table '{name}' (expected [daemon], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]])"));
+                    $"unknown table '{name}' (expected [daemon], [attest], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]], [ike], [[ike.peer]])"));
             }
         }
 
         DataPlaneConfig? dataPlane = dataPlaneTables.Count > 0 ? DataPlaneConfigReader.Read(dataPlaneTables, configPath, errors) : null;
+        IkeConfig? ike = ikeTables.Count > 0 ? IkeConfigReader.Read(ikeTables, configPath, errors) : null;
+        IkeConfigChecks.Check(ike, dataPlane, errors);
 
         if (daemon is null)
         {
@@ -86,9 +98,10 @@ public static class DaemonConfigLoader
         }
 
         DaemonConfig? config = ReadDaemonTable(daemon, configPath, errors);
+        AttestConfig? attestConfig = AttestConfigReader.Read(attest, configPath, config?.StateDirectory ?? DaemonConfig.DefaultStateDirectory, errors);
         return errors.Count > 0 || config is null
             ? ConfigLoadResult.Failed([.. errors])
-            : new ConfigLoadResult(config with { DataPlane = dataPlane }, []);
+            : new ConfigLoadResult(config with { DataPlane = dataPlane, Attest = attestConfig, Ike = ike }, []);
     }
 
     private static DaemonConfig? ReadDaemonTable(TableSyntax daemon, string configPath, List<ConfigError> errors)

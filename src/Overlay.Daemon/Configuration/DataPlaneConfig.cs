@@ -24,7 +24,24 @@ public sealed record DataPlaneConfig(
 }
 
 /// <summary><c>[[dataplane.port]]</c>: a guest NIC's host-side interface, attached to the network's TVD.</summary>
-public sealed record PortConfig(string Name, string Interface, string Guest, string Network, ConfigLocation Location);
+public sealed record PortConfig(string Name, string Interface, string Guest, string Network, ConfigLocation Location)
+{
+    /// <summary><c>io</c>: how frames are read and written (default: AF_XDP, AF_PACKET where AF_XDP fails).</summary>
+    public PortIo Io { get; init; } = PortIo.Auto;
+}
+
+/// <summary>The guest port I/O a config asks for.</summary>
+public enum PortIo
+{
+    /// <summary>No <c>io</c> key: AF_XDP where it works, else AF_PACKET (the reason is logged).</summary>
+    Auto,
+
+    /// <summary><c>io = "af_xdp"</c>: AF_XDP; if it cannot be set up, AF_PACKET with the reason logged.</summary>
+    AfXdp,
+
+    /// <summary><c>io = "af_packet"</c>: AF_PACKET only.</summary>
+    AfPacket,
+}
 
 /// <summary><c>[[dataplane.peer]]</c>: another host of the overlay, by underlay address.</summary>
 public sealed record PeerConfig(string Name, IPAddress Address, int Port, ConfigLocation Location);

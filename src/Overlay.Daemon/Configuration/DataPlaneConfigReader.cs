@@ -20,7 +20,7 @@ internal static class DataPlaneConfigReader
     public const string SaTable = "dataplane.sa";
 
     private static readonly string[] TableKeys = ["underlay", "port", "mtu", "debug_key_export"];
-    private static readonly string[] PortKeys = ["name", "interface", "guest", "network"];
+    private static readonly string[] PortKeys = ["name", "interface", "guest", "network", "io"];
     private static readonly string[] PeerKeys = ["name", "address", "port"];
     private static readonly string[] SaKeys = ["peer", "tvd", "direction", "spi", "key", "mode", "esn"];
 
@@ -88,13 +88,23 @@ internal static class DataPlaneConfigReader
         string? ifname = r.String("interface", true);
         string? guest = r.String("guest", true);
         string? network = r.String("network", true);
+        string? ioText = r.String("io", false);
+        PortIo? io = ioText switch
+        {
+            null => PortIo.Auto,
+            "af_xdp" => PortIo.AfXdp,
+            "af_packet" => PortIo.AfPacket,
+            _ => Invalid<PortIo>(r, "io", $"io must be \"af_xdp\" or \"af_packet\", not \"{ioText}\""),
+        };
         if (ifname is { Length: > 15 })
         {
             r.Error(r.LocationOf("interface"), $"interface name '{ifname}' is longer than 15 characters (IFNAMSIZ)");
             return null;
         }
 
-        return name is null || ifname is null || guest is null || network is null ? null : new PortConfig(name, ifname, guest, network, r.Location);
+        return name is null || ifname is null || guest is null || network is null || io is null
+            ? null
+            : new PortConfig(name, ifname, guest, network, r.Location) { Io = io.Value };
     }
 
     private static PeerConfig? ReadPeer(TableSyntaxBase table, string file, List<ConfigError> errors, int defaultPort)

@@ -25,4 +25,10 @@ internal static partial class DataPlaneLog
 
     [LoggerMessage(406, LogLevel.Error, "data plane: cannot write debug_key_export {Path}: {Problem}")]
     public static partial void KeyExportFailed(ILogger logger, string path, string problem);
+
+    [LoggerMessage(407, LogLevel.Information, "data plane: port {Port} ({Interface}) io {Io}: {Detail}")]
+    public static partial void PortIoChosen(ILogger logger, string port, string @interface, string io, string detail);
+
+    [LoggerMessage(408, LogLevel.Warning, "data plane: port {Port} ({Interface}): AF_XDP not available, falling back to af_packet: {Reason}")]
+    public static partial void XdpFallback(ILogger logger, string port, string @interface, string reason);
 }

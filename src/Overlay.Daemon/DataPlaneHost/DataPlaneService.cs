@@ -29,8 +29,12 @@ public sealed class DataPlaneService : BackgroundService
     private readonly ILogger<DataPlaneService> _logger;
     private readonly List<(string Guest, string Network)> _bindings = [];
 
-    public DataPlaneService(DaemonConfig config, PolicyStore policy, DataPlaneRuntime runtime, TimeProvider time, ILoggerFactory loggers)
+    private readonly IIkeDatagramSink? _ike;
+
+    public DataPlaneService(DaemonConfig config, PolicyStore policy, DataPlaneRuntime runtime, TimeProvider time, ILoggerFactory loggers,
+        IkeHost.IkeDatagramRelay? ike = null)
     {
+        _ike = ike;
         _config = config;
         _policy = policy;
         _runtime = runtime;
@@ -55,7 +59,7 @@ public sealed class DataPlaneService : BackgroundService
         var options = new PipelineOptions { Mtu = dataPlane.Mtu };
         var sas = new SaTable(_time);
         UdpUnderlaySocket underlay = UdpUnderlaySocket.Open(dataPlane.Underlay, dataPlane.Port, options.ReceiveTimeout);
-        var pipeline = new Pipeline(underlay, sas, options, ike: null, _loggers.CreateLogger<Pipeline>(), _time);
+        var pipeline = new Pipeline(underlay, sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
         _runtime.Pipeline = pipeline;
 
         InstallSas(plan, pipeline);
@@ -118,7 +122,7 @@ public sealed class DataPlaneService : BackgroundService
             _bindings.Add((port.Guest, port.Network));
             try
             {
-                PacketSocketPort io = PacketSocketPort.Open(port.Interface, options.ReceiveTimeout);
+                IGuestPortIo io = OpenPortIo(port, options);
                 pipeline.AttachPort(port.Name, io, (ushort)tvd.VlanId, tvd.WireLabel, port.Guest, port.Network);
             }
             catch (NativeSocketException e)
@@ -127,6 +131,28 @@ public sealed class DataPlaneService : BackgroundService
                 DataPlaneLog.PortFailed(_logger, port.Name, port.Interface, e.Message);
             }
         }
+    }
+
+    /// <summary>AF_XDP unless the config says af_packet; AF_XDP that cannot be set up falls back to AF_PACKET, logged.</summary>
+    private IGuestPortIo OpenPortIo(PortConfig port, PipelineOptions options)
+    {
+        if (port.Io != PortIo.AfPacket)
+        {
+            try
+            {
+                XdpGuestPort xdp = XdpGuestPort.Open(port.Interface, options.ReceiveTimeout);
+                DataPlaneLog.PortIoChosen(_logger, port.Name, port.Interface, "af_xdp", $"AF_XDP copy mode, {xdp.Mode} XDP");
+                return xdp;
+            }
+            catch (NativeSocketException e)
+            {
+                DataPlaneLog.XdpFallback(_logger, port.Name, port.Interface, e.Message);
+            }
+        }
+
+        PacketSocketPort packet = PacketSocketPort.Open(port.Interface, options.ReceiveTimeout);
+        DataPlaneLog.PortIoChosen(_logger, port.Name, port.Interface, "af_packet", port.Io == PortIo.AfPacket ? "configured" : "fallback");
+        return packet;
     }
 
     private void Refuse(PortConfig port, string reason) =>

@@ -2,9 +2,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Overlay.Daemon.AttestHost;
 using Overlay.Daemon.Configuration;
 using Overlay.Daemon.Control;
 using Overlay.Daemon.DataPlaneHost;
+using Overlay.Daemon.IkeHost;
 using Overlay.Daemon.Policy;
 using Overlay.Daemon.Status;
 
@@ -54,17 +56,27 @@ public static class DaemonHost
         builder.Services.AddSingleton<IStatusSection, EngineStatusSection>();
         builder.Services.AddSingleton<DataPlaneRuntime>();
         builder.Services.AddSingleton<IStatusSection, DataPlaneStatusSection>();
+        builder.Services.AddSingleton<IkeDatagramRelay>();
+        builder.Services.AddSingleton<IkeRuntime>();
+        builder.Services.AddSingleton<IStatusSection, IkeStatusSection>();
+        builder.Services.AddSingleton<AttestRuntime>();
+        builder.Services.AddSingleton<IStatusSection, AttestStatusSection>();
+        builder.Services.AddSingleton<Overlay.Hypervisor.Measurement.IGuestMeasurer, TpmGuestMeasurer>();
         builder.Services.AddSingleton<StatusDocument>();
 
         builder.Services.AddSingleton<IControlVerb, StatusVerb>();
+        builder.Services.AddSingleton<IControlVerb, QuoteVerb>();
         builder.Services.AddSingleton<ControlRequestHandler>();
 
         // Start order = registration order; the host stops them in reverse, so the control socket (an
         // input) closes first, then the data plane (its loops end, its sockets close), then the policy
-        // engine both read from.
+        // engine both read from. Attestation starts first (the daemon is measured before anything else runs
+        // and before READY=1) and stops last (its swtpm outlives every user of the TPM).
+        builder.Services.AddHostedService<AttestService>();
         builder.Services.AddSingleton<PolicyService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyService>());
         builder.Services.AddHostedService<DataPlaneService>();
+        builder.Services.AddHostedService<IkeService>(); // after the data plane: IKE shares its NAT-T socket
         builder.Services.AddHostedService<ControlSocketService>();
         return builder.Build();
     }

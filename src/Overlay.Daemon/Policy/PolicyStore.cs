@@ -45,6 +45,12 @@ public sealed class PolicyStore
 
     public string HostName => _config.Host;
 
+    /// <summary>
+    /// Raised after a reload committed, with the new policy, inside the reload lock (so handlers see commits in
+    /// order). Attestation measures the new policy file here. Handlers must not throw.
+    /// </summary>
+    public event Action<LoadedPolicy>? Committed;
+
     /// <summary>Loads the policy file again and offers it to the engine; logs and returns what happened.</summary>
     public ReloadReport Reload()
     {
@@ -63,6 +69,11 @@ public sealed class PolicyStore
             }
 
             _state = new PolicyState(committed ?? _state.Current, report);
+            if (committed is not null)
+            {
+                Committed?.Invoke(committed);
+            }
+
             return report;
         }
     }

@@ -51,6 +51,11 @@ public sealed partial class Pipeline
         }
 
         ReadOnlySpan<byte> frame = buffer.Valid;
+        if (_ipRouter.HasRoutes && TryRouteGuestFrame(port, frame))
+        {
+            return; // inner mode ip: answered or routed into a tunnel to a standard IPsec peer
+        }
+
         ForwardingDecision decision = Switch.Decide(SwitchEndpoint.Local(port.Id), frame, targets);
         if (decision.Kind is ForwardingKind.Drop or ForwardingKind.Filtered)
         {

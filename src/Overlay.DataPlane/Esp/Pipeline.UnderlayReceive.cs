@@ -2,6 +2,7 @@ using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Frames;
 using Overlay.DataPlane.Io;
+using Overlay.DataPlane.Sa;
 using Overlay.DataPlane.Switching;
 
 namespace Overlay.DataPlane.Esp;
@@ -80,6 +81,12 @@ public sealed partial class Pipeline
     {
         if (Sas.LookupInbound(packet, out EspSa? sa) != DropReason.None)
         {
+            return;
+        }
+
+        if (sa!.InnerMode == InnerMode.Ip)
+        {
+            OnIpEsp(sa, packet);
             return;
         }
 

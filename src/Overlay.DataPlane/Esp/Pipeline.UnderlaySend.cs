@@ -2,6 +2,7 @@ using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Io;
 using Overlay.DataPlane.Pools;
+using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Esp;
 
@@ -64,6 +65,13 @@ public sealed partial class Pipeline
         }
 
         PacketBuffer packet = batch[slot];
+        if (sa.InnerMode == InnerMode.Ip)
+        {
+            int sealedIp = SealIpInto(sa, frame, packet);
+            batch.SetAddress(slot, tunnel.Address);
+            return sealedIp;
+        }
+
         if (EtherIpTunnel.Encapsulate(sa, frame.Valid, packet.Data, out int written, Options.Mtu) != DropReason.None)
         {
             return 0; // counted on the SA

@@ -51,4 +51,8 @@ internal static class LinuxSocketConstants
     public const int ENETDOWN = 100;
     public const int ENXIO = 6;
     public const int ENODEV = 19;
+    public const int EPROTO = 71;
+    public const int EMSGSIZE = 90;
+    public const int EBUSY = 16;
+    public const int EOPNOTSUPP = 95;
 }

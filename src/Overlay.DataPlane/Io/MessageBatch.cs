@@ -107,6 +107,20 @@ public sealed unsafe class MessageBatch : IDisposable
         Count = received;
     }
 
+    /// <summary>
+    /// Marks slots 0..count-1 as received by a path that filled the buffers itself (an AF_XDP ring):
+    /// their lengths are already set and none is truncated.
+    /// </summary>
+    internal void CompleteFilled(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            _headers[i].msg_hdr.msg_flags = 0;
+        }
+
+        Count = count;
+    }
+
     /// <summary>Slots start..start+count-1 ready to send their buffers' valid bytes to their addresses.</summary>
     internal mmsghdr* PrepareSend(int start, int count)
     {

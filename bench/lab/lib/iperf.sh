@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# bench/lab/lib/iperf.sh — one measurement row: iperf3 TCP and UDP from guest A to guest B, with the
+# CPU the carrying daemons used and the packets guest B received. Every iperf3 is bounded by timeout.
+
+DUR=${DUR:-10}
+UDP_LENS=${UDP_LENS:-"1372 1400"}
+
+# tb_measure VARIANT "PID..." — appends "VARIANT TEST Gbit/s kpps cpu%" lines to $TB_DIR/results.txt.
+tb_measure() {
+    local variant=$1 pids=$2 spid
+    tb_bg "iperf-server-$variant" $NS_GB iperf3 -s -B "$GUEST_B"; spid=$TB_LAST
+    sleep 0.5
+    tb_iperf "$variant" tcp ""
+    local len
+    for len in $UDP_LENS; do tb_iperf "$variant" "udp$len" "-u -b 0 -l $len"; done
+    tb_stop "$spid"
+}
+
+# tb_iperf VARIANT TEST "EXTRA-ARGS"
+tb_iperf() {
+    local variant=$1 test=$2 extra=$3 json=$TB_DIR/$1-$2.json p c0 c1 t0 t1 rx0 rx1
+    declare -A before=()
+    for p in $pids; do before[$p]=$(tb_cpu_s "$p"); done
+    rx0=$(tb_rx_packets); t0=$EPOCHREALTIME
+    # shellcheck disable=SC2086
+    tb_x $NS_GA timeout $((DUR + 15)) iperf3 -J -c "$GUEST_B" -B "$GUEST_A" -t "$DUR" $extra >"$json" 2>"$json.err"
+    t1=$EPOCHREALTIME; rx1=$(tb_rx_packets)
+    local cpu=0
+    for p in $pids; do
+        c1=$(tb_cpu_s "$p"); c0=${before[$p]}
+        cpu=$(awk -v a="$cpu" -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.0f", a + 100*(c1-c0)/(t1-t0)}')
+    done
+    local gbps kpps
+    if [[ $test == tcp ]]; then
+        gbps=$(jq -r '.end.sum_received.bits_per_second/1e9 // 0' "$json" 2>/dev/null || echo 0)
+        kpps=$(awk -v a="$rx0" -v b="$rx1" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.1f", (b-a)/(t1-t0)/1e3}')
+    else
+        local len=${test#udp}
+        # The receiver's side (sum_received): datagrams that arrived whole. A datagram that lost a
+        # fragment counts as lost; when the server got nothing its report is all zeros.
+        gbps=$(jq -r "((.end.sum_received.packets-.end.sum_received.lost_packets)*$len*8/.end.sum_received.seconds/1e9) // 0" "$json" 2>/dev/null || echo 0)
+        kpps=$(jq -r '((.end.sum_received.packets-.end.sum_received.lost_packets)/.end.sum_received.seconds/1e3) // 0' "$json" 2>/dev/null || echo 0)
+    fi
+    [[ -n $gbps && $gbps != null ]] || gbps=0
+    printf '%s %s %.3f %.1f %s\n' "$variant" "$test" "$gbps" "$kpps" "$cpu" >>"$TB_DIR/results.txt"
+    tb_log "$(printf '%-12s %-8s %7.3f Gbit/s %8.1f kpps  daemons %s%% CPU' "$variant" "$test" "$gbps" "$kpps" "$cpu")"
+}

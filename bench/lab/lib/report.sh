@@ -1,0 +1,49 @@
+# shellcheck shell=bash
+# bench/lab/lib/report.sh — the results table, the overlay/peer ratios, and the optional perf profile.
+
+# tb_report RESULTS — RESULTS has lines "variant test gbps kpps cpu%".
+tb_report() {
+    local results=$1
+    echo
+    echo "== guest A -> guest B through each carrier (same topology, same run; DUR=${DUR}s, 2 shared cores)"
+    awk '
+    { key=$1" "$2; g[key]=$3; k[key]=$4; c[key]=$5; if (!($1 in seen)) { seen[$1]=1; order[++n]=$1 } ; tests[$2]=1 }
+    END {
+      printf "| %-12s | %-10s | %9s | %9s | %12s |\n", "variant", "test", "Gbit/s", "kpps", "daemons CPU"
+      printf "|--------------|------------|-----------|-----------|--------------|\n"
+      for (i=1;i<=n;i++) { v=order[i]
+        for (t in tests) if ((v" "t) in g) printf "| %-12s | %-10s | %9.3f | %9.1f | %11s%% |\n", v, t, g[v" "t], k[v" "t], c[v" "t] }
+      print ""
+      print "== ratios (overlay / peer): TCP by Gbit/s, UDP by delivered packets/s"
+      printf "| %-12s | %-10s | %12s | %12s | %12s |\n", "overlay", "test", "/strongswan", "/wireguard", "/plain"
+      printf "|--------------|------------|--------------|--------------|--------------|\n"
+      for (i=1;i<=n;i++) { v=order[i]; if (v !~ /^overlay/) continue
+        for (t in tests) { if (!((v" "t) in g)) continue
+          line=sprintf("| %-12s | %-10s |", v, t)
+          split("strongswan wireguard plain", peers, " ")
+          for (p=1;p<=3;p++) { q=peers[p]" "t
+            base = (t=="tcp") ? g[q] : k[q]; mine = (t=="tcp") ? g[v" "t] : k[v" "t]
+            line = line sprintf(" %12s |", (q in g && base>0) ? sprintf("%.2fx", mine/base) : "n/a") }
+          print line } }
+      print ""
+      print "goals (GitHub issue 3): overlay TCP >= 4x strongswan; overlay UDP pps >= 0.50x plain"
+    }' "$results"
+}
+
+# tb_perf_start VARIANT PID — sample PID (all threads) with perf while the variant is measured.
+tb_perf_start() {
+    command -v perf >/dev/null || { tb_log "perf not installed; no profile"; return 0; }
+    perf record -F 499 -g -p "$2" -o "$TB_DIR/perf-$1.data" >/dev/null 2>&1 &
+    TB_PERF_PID=$!
+    TB_PIDS+=("$TB_PERF_PID")
+}
+
+tb_perf_stop() {
+    [[ -n ${TB_PERF_PID:-} ]] || return 0
+    kill -INT "$TB_PERF_PID" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$TB_PERF_PID" 2>/dev/null || break; sleep 0.1; done
+    tb_stop "$TB_PERF_PID"; TB_PERF_PID=
+    perf report -i "$TB_DIR/perf-$1.data" --no-children -g none --percent-limit 0.5 --sort dso,sym --stdio 2>/dev/null | grep -v '^#' | grep '%' \
+        | head -n 40 >"$TB_DIR/perf-$1.txt"
+    tb_log "profile of host A's overlayd ($1): $TB_DIR/perf-$1.txt"; head -n 25 "$TB_DIR/perf-$1.txt" >&2
+}

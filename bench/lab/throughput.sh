@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# bench/lab/throughput.sh — guest-to-guest throughput of the TVD overlay beside its peers, all in ONE
+# run on ONE two-host namespace topology (lib/common.sh draws it), prefix "tbench-":
+#   overlay-pkt  tvd-overlayd, AF_PACKET guest ports      overlay-xdp  tvd-overlayd, AF_XDP guest ports
+#   strongswan   strongSwan 5.9.8 kernel-libipsec         wireguard    wireguard-go
+#   plain        the hosts just route (no tunnel)
+# Each: iperf3 TCP (1 stream, $DUR s) and UDP -b 0 at -l 1372 (fits the 1400 guest MTU) and -l 1400
+# (fragments in the guest). Prints a table (Gbit/s, packets/s, CPU of the daemons) and the ratios
+# overlay/peer. Needs root, iperf3, jq, strongSwan, wireguard-go, wireguard-tools, and tvd-overlayd in
+# $OV_BIN (default bin/, from `make build`). Env: DUR (10), VARIANTS (all), UDP_LENS, TB_DIR, PERF=1
+# (records a perf profile of host A's overlayd during the AF_PACKET TCP test: $TB_DIR/perf-*.txt).
+# Everything it creates (namespaces, links, processes) is removed on exit, also on failure.
+set -uo pipefail
+REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$REPO_ROOT/bench/lab
+source "$HERE/lib/common.sh"
+source "$HERE/lib/iperf.sh"
+source "$HERE/lib/variants.sh"
+source "$HERE/lib/report.sh"
+
+VARIANTS=${VARIANTS:-"overlay-pkt overlay-xdp strongswan wireguard plain"}
+[[ $(id -u) -eq 0 ]] || { echo "throughput.sh: must run as root (namespaces)" >&2; exit 2; }
+for t in iperf3 jq ethtool nsenter; do command -v $t >/dev/null || { echo "throughput.sh: missing $t" >&2; exit 2; }; done
+[[ -x $OV_BIN/tvd-overlayd ]] || { echo "throughput.sh: no $OV_BIN/tvd-overlayd (make build)" >&2; exit 2; }
+
+trap 'tb_cleanup' EXIT
+trap 'tb_cleanup; exit 130' INT
+trap 'tb_cleanup; exit 143' TERM
+tb_cleanup
+rm -rf "$TB_DIR"; mkdir -p "$TB_DIR"; : >"$TB_DIR/results.txt"
+# perf resolves JIT frames through /tmp/perf-PID.map, which needs W^X off to name every method.
+[[ -n ${PERF:-} ]] && export DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0
+tb_topology || exit 1
+
+for v in $VARIANTS; do
+    VARIANT_PIDS=""
+    case $v in
+        overlay-pkt) variant_overlay af_packet ;;
+        overlay-xdp) variant_overlay af_xdp ;;
+        strongswan) command -v swanctl >/dev/null && variant_strongswan || { tb_log "skip strongswan: not installed"; continue; } ;;
+        wireguard) command -v wireguard-go >/dev/null && variant_wireguard || { tb_log "skip wireguard: not installed"; continue; } ;;
+        plain) variant_plain ;;
+        *) tb_log "unknown variant $v"; continue ;;
+    esac
+    if ! tb_wait_ping 30; then
+        tb_log "$v: guest A cannot reach guest B; skipped (logs in $TB_DIR)"
+        tb_variant_end "$VARIANT_PIDS"; continue
+    fi
+    if [[ $v == overlay-* ]]; then
+        grep -h -i -E 'af_xdp|af_packet|fall' "$TB_DIR"/overlayd-a-*.log 2>/dev/null | tail -n 2 >&2
+        [[ -n ${PERF:-} ]] && tb_perf_start "$v" "${VARIANT_PIDS%% *}"
+    fi
+    tb_measure "$v" "$VARIANT_PIDS"
+    [[ -n ${PERF:-} && $v == overlay-* ]] && tb_perf_stop "$v"
+    tb_variant_end "$VARIANT_PIDS"
+done
+
+tb_report "$TB_DIR/results.txt"

@@ -1,0 +1,106 @@
+# strongswan-interop — evaltest.sh: the sequence (transfer, tshark, rekeys, deletes both ways,
+# DPD and peer restart, our daemon as responder). Exit 0 if all hold.
+source "$LAB_LIB_DIR/overlay.sh"
+source "$PWD/swan.sh"
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+check() {  # check DESCRIPTION EXPECTED ACTUAL
+    if [[ $2 == "$3" ]]; then ok "$1 ($3)"; else bad "$1: expected '$2', got '$3'"; fi
+}
+until_true() {  # until_true SECONDS DESCRIPTION CMD... — poll CMD (bash) every 0.2 s
+    local limit=$1 what=$2 end; shift 2
+    end=$(( SECONDS + limit ))
+    while (( SECONDS < end )); do
+        if "$@" >/dev/null 2>&1; then ok "$what"; return 0; fi
+        sleep 0.2
+    done
+    bad "$what (not within ${limit}s)"
+    return 0   # recorded in $fail; the sequence goes on (the harness runs this with set -e)
+}
+ping3() { lab_exec h1red ping -c3 -i0.2 -W2 10.13.2.1 | grep -q '3 received'; }
+children() { ov_q h1 '[.ike.child_sas[] | select(.label=="tvd:red")] | length'; }
+has_red_child() { [[ $(children) -ge 1 ]]; }
+no_red_child() { [[ $(children) == 0 ]]; }
+swan_has_red() { sw_swanctl --list-sas | grep -q 'label *tvd:red'; }
+swan_no_red() { ! sw_swanctl --list-sas | grep -q 'label *tvd:red'; }
+tmp=$LAB_DIR/tmp
+
+# 2. 1 MiB over TCP guest -> 10.13.2.1 (in moon), byte for byte.
+head -c 1048576 /dev/urandom >"$tmp/sent.bin"
+lab_exec moon timeout 60 python3 "$PWD/../tvd-isolation/xfer.py" recv 5001 "$tmp/received.bin" &
+recv=$!
+lab_wait_for moon 10 sh -c "ss -ltn | grep -q ':5001 '"
+lab_exec h1red timeout 60 python3 "$PWD/../tvd-isolation/xfer.py" send 10.13.2.1 5001 "$tmp/sent.bin"
+wait "$recv"
+check "1 MiB over TCP guest -> behind charon, sha256" "$(sha256sum <"$tmp/sent.bin" | cut -d' ' -f1)" \
+    "$(sha256sum <"$tmp/received.bin" 2>/dev/null | cut -d' ' -f1)"
+
+# 3. tshark decrypts our IKE_AUTH with the keys the daemon exported.
+lab_stop capture
+ikefile=$LAB_DIR/h1.esp_sa.ikev2
+if [[ -s $ikefile ]]; then
+    uat=()
+    while IFS= read -r line; do uat+=(-o "uat:ikev2_decryption_table:$line"); done <"$ikefile"
+    tshark -r "$LAB_DIR/h1-ul.pcapng" "${uat[@]}" -V -Y 'isakmp.exchangetype == 35' >"$tmp/ike.txt" 2>&1 || true
+    tshark -r "$LAB_DIR/h1-ul.pcapng" "${uat[@]}" -x -Y 'isakmp.exchangetype == 35' >"$tmp/ike.hex" 2>&1 || true
+    grep -q 'Identification Data:h1' "$tmp/ike.txt" && ok "tshark: decrypted IDi (h1)" || bad "tshark: no decrypted IDi h1"
+    grep -q 'Payload: Authentication' "$tmp/ike.txt" && ok "tshark: decrypted AUTH" || bad "tshark: no decrypted AUTH"
+    grep -q 'Payload: Traffic Selector - Initiator' "$tmp/ike.txt" && ok "tshark: decrypted TSi" || bad "tshark: no decrypted TSi"
+    # tshark 4.0 names TS type 10 (TS_SECLABEL, RFC 9478) "Future use" and does not print its text:
+    # the label is looked for in the decrypted bytes ("tvd:red" = 7476643a726564).
+    decrypted=$(awk '/^Decrypted Data/ {on=1; next} on && /^[0-9a-f][0-9a-f][0-9a-f][0-9a-f]  / {for (i = 2; i <= 17 && $i ~ /^[0-9a-f][0-9a-f]$/; i++) printf "%s", $i; next} {on=0}' "$tmp/ike.hex")
+    [[ $decrypted == *7476643a726564* ]] && ok "tshark: the decrypted IKE_AUTH carries the label tvd:red" || bad "tshark: label tvd:red not in decrypted IKE_AUTH"
+else
+    bad "no IKE key export at $ikefile"
+fi
+
+# 4. Rekeys from charon: CHILD_SA, then IKE SA; traffic passes after each.
+sw_swanctl --rekey --child red >/dev/null || bad "swanctl --rekey --child red"
+until_true 10 "CHILD_SA rekey counted in our status" bash -c "[[ \$($OV_BIN/tvdctl status --json --socket $(ov_socket h1) | jq '[.ike.child_sas[].rekeys] | max') -ge 1 ]]"
+sleep 1
+ping3 && ok "ping after CHILD_SA rekey" || bad "ping after CHILD_SA rekey"
+sw_swanctl --rekey --ike tvd >/dev/null || bad "swanctl --rekey --ike tvd"
+sleep 2
+ping3 && ok "ping after IKE SA rekey" || bad "ping after IKE SA rekey"
+check "one established IKE SA after the IKE rekey" 1 "$(ov_q h1 '[.ike.ike_sas[] | select(.state=="established" and .rekeyed==false)] | length')"
+
+# 5. DELETE from charon, then from us (policy change + SIGHUP), then the policy back.
+sw_swanctl --terminate --child red >/dev/null || bad "swanctl --terminate --child red"
+until_true 10 "charon's DELETE removed our red CHILD_SA" grep -q "label 'tvd:red' removed" "$(lab_log_of overlayd-h1)"
+until_true 15 "we re-created the red CHILD_SA (retry_interval)" has_red_child
+sw_policy_moon '"blue"'
+kill -HUP "$(lab_pid overlayd-h1)"
+until_true 10 "after SIGHUP (moon may run blue only) charon lists no red CHILD_SA" swan_no_red
+until_true 10 "... and our status neither" no_red_child
+sw_policy_moon '"red", "blue"'
+kill -HUP "$(lab_pid overlayd-h1)"
+until_true 15 "policy back: the red CHILD_SA returns" swan_has_red
+ping3 && ok "ping after re-creation" || bad "ping after re-creation"
+
+# 6. charon killed: DPD drops our SAs; restarted: the SAs come back on their own.
+kill -KILL "$(lab_pid charon)"   # no goodbye: a crashed or unplugged peer
+lab_stop charon 2>/dev/null || true
+until_true 15 "DPD: our status has no CHILD_SA after charon died" no_red_child
+check "no ESP SA left in our data plane" 0 "$(ov_q h1 '.dataplane.sas | length')"
+sw_start x25519
+until_true 20 "charon restarted: the red CHILD_SA is back without operator action" swan_has_red
+until_true 10 "ping after peer restart" ping3
+
+# 7. Our daemon as responder; charon initiates with group 19 (ECP-256).
+sw_ike_config h1 no
+sw_policy_moon '"red"'
+lab_stop overlayd-h1
+lab_stop charon
+sw_start ecp256 blue
+ov_start h1
+sw_swanctl --initiate --child red >"$tmp/init-red.txt" 2>&1 && ok "charon initiated red to us" || bad "charon could not initiate red: $(tail -n 3 "$tmp/init-red.txt")"
+sw_swanctl --list-sas >"$tmp/sas.txt"
+grep -q 'ECP_256' "$tmp/sas.txt" && ok "IKE SA with group 19 (ECP_256)" || bad "no ECP_256 IKE SA"
+grep -Eq 'label +tvd:red' "$tmp/sas.txt" && ok "red CHILD_SA with us as responder" || bad "no red CHILD_SA with us as responder"
+check "our IKE SA with moon: responder" "moon false" "$(ov_q h1 '.ike.ike_sas[] | select(.state=="established") | "\(.peer) \(.initiator)"')"
+if sw_swanctl --initiate --child blue >"$tmp/init-blue.txt" 2>&1; then bad "blue was accepted"; else ok "blue refused by us"; fi
+grep -q 'TS_UNACCEPTABLE' "$SW_DIR/charon.log" && ok "charon got TS_UNACCEPTABLE for blue" || bad "no TS_UNACCEPTABLE in charon's log"
+sw_swanctl --list-sas | grep -q 'tvd:blue' && bad "charon lists a blue CHILD_SA" || ok "no blue CHILD_SA"
+until_true 10 "ping with us as responder" ping3
+exit "$fail"

@@ -1,0 +1,334 @@
+using System.Text;
+using Overlay.DataPlane.Sa;
+using Overlay.Ike;
+using Overlay.Ike.Crypto;
+using Overlay.Ike.Encoding.Payloads;
+using Overlay.Ike.Sa;
+using Tomlyn.Syntax;
+
+namespace Overlay.Daemon.Configuration;
+
+/// <summary>
+/// Reads <c>[ike]</c> and <c>[[ike.peer]]</c>. Proposals are written the way swanctl.conf writes them
+/// (<c>"aes256gcm16-prfsha384-x25519, aes128gcm16-prfsha256-ecp256"</c>), so one string can be copied
+/// between a strongSwan peer's config and ours. Every problem is a <c>file:line:column</c> error.
+/// </summary>
+internal static class IkeConfigReader
+{
+    public const string Table = "ike";
+    public const string PeerTable = "ike.peer";
+
+    private static readonly string[] Keys =
+    [
+        "enabled", "local_id", "psk", "ike_port", "proposals", "esp_proposals", "ike_rekey_time", "ike_lifetime", "rekey_time", "lifetime",
+        "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold",
+    ];
+
+    private static readonly string[] PeerKeys = ["name", "id", "psk", "initiate", "mode", "local_ts", "remote_ts"];
+
+    public static bool IsIkeTable(TableSyntaxBase table, string name) =>
+        (table is TableSyntax && name == Table) || (table is TableArraySyntax && name == PeerTable);
+
+    /// <summary>Null when there is no [ike] table (IKE off); null with errors added when it has a problem.</summary>
+    public static IkeConfig? Read(IReadOnlyList<(TableSyntaxBase Table, string Name)> tables, string file, List<ConfigError> errors)
+    {
+        TableSyntaxBase? main = tables.FirstOrDefault(t => t.Name == Table).Table;
+        if (main is null)
+        {
+            foreach ((TableSyntaxBase table, string _) in tables)
+            {
+                errors.Add(new ConfigError(TomlTableReader.At(file, table.Name!.Span), "[[ike.peer]] needs an [ike] table"));
+            }
+
+            return null;
+        }
+
+        int before = errors.Count;
+        var r = new TomlTableReader(main, file, errors, "[ike]", Keys);
+        bool? enabled = r.Boolean("enabled", true);
+        string? localId = r.String("local_id", required: false);
+        byte[]? psk = Psk(r);
+        long? ikePort = r.Integer("ike_port", 1, 65535, IkeConfig.DefaultIkePort);
+        IReadOnlyList<IkeCipherSuite>? ike = ParseList(r, "proposals", IkeSaConfig.DefaultIkeProposals, ParseIkeProposal);
+        IReadOnlyList<EspSuite>? esp = ParseList(r, "esp_proposals", IkeConfig.DefaultEspProposals, ParseEspProposal);
+        long? ikeRekey = r.Integer("ike_rekey_time", 0, 86400 * 7, (long)Overlay.Ike.Sa.SaLifetime.IkeDefault.RekeyAfter.TotalSeconds);
+        long? ikeLife = r.Integer("ike_lifetime", 0, 86400 * 8, null);
+        long? childRekey = r.Integer("rekey_time", 0, 86400 * 7, (long)Overlay.Ike.Sa.SaLifetime.ChildDefault.RekeyAfter.TotalSeconds);
+        long? childLife = r.Integer("lifetime", 0, 86400 * 8, null);
+        long? dpd = r.Integer("dpd_interval", 0, 3600, 30);
+        long? timeoutMs = r.Integer("retransmit_timeout", 100, 60_000, 4000);
+        long? tries = r.Integer("retransmit_tries", 0, 20, 5);
+        long? retry = r.Integer("retry_interval", 1, 3600, 30);
+        long? cookies = r.Integer("cookie_threshold", 0, 1_000_000, CookieOptions.Default.HalfOpenThreshold);
+
+        var peers = new List<IkePeerConfig>();
+        foreach ((TableSyntaxBase table, string name) in tables)
+        {
+            if (name == PeerTable && ReadPeer(table, file, errors) is { } peer)
+            {
+                peers.Add(peer);
+            }
+        }
+
+        foreach (IGrouping<string, IkePeerConfig> duplicate in peers.GroupBy(p => p.Name).Where(g => g.Count() > 1))
+        {
+            errors.Add(new ConfigError(duplicate.Last().Location, $"duplicate [[ike.peer]] name '{duplicate.Key}'"));
+        }
+
+        if (errors.Count > before || enabled is null || ikePort is null || ike is null || esp is null || ikeRekey is null || childRekey is null
+            || dpd is null || timeoutMs is null || tries is null || retry is null || cookies is null)
+        {
+            return null;
+        }
+
+        return new IkeConfig(enabled.Value, localId, psk, (int)ikePort, ike, esp, Lifetime(ikeRekey.Value, ikeLife), Lifetime(childRekey.Value, childLife),
+            TimeSpan.FromSeconds(dpd.Value), new RetransmitPolicy(TimeSpan.FromMilliseconds(timeoutMs.Value), 1.8, (int)tries.Value),
+            TimeSpan.FromSeconds(retry.Value), (int)cookies.Value, peers, r.Location);
+    }
+
+    /// <summary>Rekey after <paramref name="rekey"/> s (minus up to 10 % jitter); hard limit <paramref name="life"/> s or rekey + 10 %.</summary>
+    private static Overlay.Ike.Sa.SaLifetime Lifetime(long rekey, long? life)
+    {
+        var soft = TimeSpan.FromSeconds(rekey);
+        return new Overlay.Ike.Sa.SaLifetime(soft, life is { } hard ? TimeSpan.FromSeconds(hard) : soft * 1.1, soft * 0.1);
+    }
+
+    private static IkePeerConfig? ReadPeer(TableSyntaxBase table, string file, List<ConfigError> errors)
+    {
+        int before = errors.Count;
+        var r = new TomlTableReader(table, file, errors, "[[ike.peer]]", PeerKeys);
+        string? name = r.String("name", required: true);
+        string? id = r.String("id", required: false);
+        byte[]? psk = Psk(r);
+        string? initiateText = r.String("initiate", required: false);
+        bool? initiate = initiateText switch
+        {
+            null or "auto" => null,
+            "yes" => true,
+            "no" => false,
+            _ => Fail<bool>(r, "initiate", $"'initiate' must be \"yes\", \"no\" or \"auto\", not \"{initiateText}\""),
+        };
+        string mode = r.String("mode", required: false) ?? "etherip";
+        InnerMode? inner = mode switch
+        {
+            "etherip" => InnerMode.EtherIp,
+            "ip" => InnerMode.Ip,
+            _ => FailMode(r, mode),
+        };
+        List<IpPrefix> local = Prefixes(r, "local_ts");
+        List<IpPrefix> remote = Prefixes(r, "remote_ts");
+        if (inner == InnerMode.Ip && (local.Count == 0 || remote.Count == 0))
+        {
+            r.Error(r.Location, "mode \"ip\" needs local_ts and remote_ts (the protected prefixes on each side, e.g. \"10.13.1.0/24\")");
+        }
+
+        return errors.Count > before || name is null || inner is null
+            ? null
+            : new IkePeerConfig(name, id, psk, initiate, inner.Value, local, remote, r.Location);
+    }
+
+    private static InnerMode? FailMode(TomlTableReader r, string mode)
+    {
+        r.Error(r.LocationOf("mode"), $"'mode' must be \"etherip\" or \"ip\", not \"{mode}\"");
+        return null;
+    }
+
+    private static T? Fail<T>(TomlTableReader r, string key, string message)
+        where T : struct
+    {
+        r.Error(r.LocationOf(key), message);
+        return null;
+    }
+
+    private static byte[]? Psk(TomlTableReader r)
+    {
+        string? text = r.String("psk", required: false);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (text.Length < 8)
+        {
+            r.Error(r.LocationOf("psk"), "'psk' must be at least 8 characters");
+        }
+
+        return Encoding.UTF8.GetBytes(text);
+    }
+
+    private static List<IpPrefix> Prefixes(TomlTableReader r, string key)
+    {
+        var list = new List<IpPrefix>();
+        foreach (string part in (r.String(key, required: false) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (IpPrefix.TryParse(part, out IpPrefix? prefix))
+            {
+                list.Add(prefix!);
+            }
+            else
+            {
+                r.Error(r.LocationOf(key), $"'{key}': \"{part}\" is not an address prefix like 10.13.2.0/24");
+            }
+        }
+
+        return list;
+    }
+
+    private static IReadOnlyList<T>? ParseList<T>(TomlTableReader r, string key, IReadOnlyList<T> fallback, Func<string, T?> parse)
+        where T : class
+    {
+        string? text = r.String(key, required: false);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        var list = new List<T>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (parse(part) is { } item)
+            {
+                list.Add(item);
+            }
+            else
+            {
+                r.Error(r.LocationOf(key), $"'{key}': \"{part}\" is not a proposal this daemon implements (see docs/daemon.md)");
+                return null;
+            }
+        }
+
+        return list.Count > 0 ? list : fallback;
+    }
+
+    /// <summary>"aes256gcm16-prfsha384-x25519" or "aes128-sha256-prfsha256-modp2048" (AES-CBC with HMAC-SHA2).</summary>
+    internal static IkeCipherSuite? ParseIkeProposal(string text)
+    {
+        EncryptionAlgorithm encryption = EncryptionAlgorithm.AesGcm16;
+        IntegrityAlgorithm integrity = IntegrityAlgorithm.None;
+        int bits = 0;
+        IkePrf? prf = null;
+        KeyExchangeMethod group = KeyExchangeMethod.None;
+        foreach (string token in text.Split('-'))
+        {
+            switch (token)
+            {
+                case "aes128gcm16" or "aes256gcm16":
+                    (encryption, bits) = (EncryptionAlgorithm.AesGcm16, int.Parse(token[3..6], System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+                case "aes128" or "aes256":
+                    (encryption, bits) = (EncryptionAlgorithm.AesCbc, int.Parse(token[3..], System.Globalization.CultureInfo.InvariantCulture));
+                    break;
+                case "sha256":
+                    integrity = IntegrityAlgorithm.HmacSha2_256_128;
+                    break;
+                case "sha384":
+                    integrity = IntegrityAlgorithm.HmacSha2_384_192;
+                    break;
+                case "sha512":
+                    integrity = IntegrityAlgorithm.HmacSha2_512_256;
+                    break;
+                case "prfsha256" or "prfsha384" or "prfsha512":
+                    prf = token switch { "prfsha256" => IkePrf.HmacSha256, "prfsha384" => IkePrf.HmacSha384, _ => IkePrf.HmacSha512 };
+                    break;
+                default:
+                    if (ParseGroup(token) is not { } g)
+                    {
+                        return null;
+                    }
+
+                    group = g;
+                    break;
+            }
+        }
+
+        bool aead = encryption == EncryptionAlgorithm.AesGcm16;
+        if (bits == 0 || group == KeyExchangeMethod.None || (aead ? integrity != IntegrityAlgorithm.None : integrity == IntegrityAlgorithm.None))
+        {
+            return null;
+        }
+
+        prf ??= integrity switch
+        {
+            IntegrityAlgorithm.HmacSha2_384_192 => IkePrf.HmacSha384,
+            IntegrityAlgorithm.HmacSha2_512_256 => IkePrf.HmacSha512,
+            _ => IkePrf.HmacSha256,
+        };
+        return new IkeCipherSuite(encryption, bits, prf, integrity, group);
+    }
+
+    /// <summary>"aes256gcm16", "aes128gcm16-esn", "aes256gcm16-x25519-noesn" (a group means PFS on rekeys).</summary>
+    internal static EspSuite? ParseEspProposal(string text)
+    {
+        string[] tokens = text.Split('-');
+        if (tokens[0] is not ("aes128gcm16" or "aes256gcm16"))
+        {
+            return null;
+        }
+
+        int bits = tokens[0] == "aes128gcm16" ? 128 : 256;
+        bool esn = false;
+        KeyExchangeMethod group = KeyExchangeMethod.None;
+        foreach (string token in tokens.Skip(1))
+        {
+            switch (token)
+            {
+                case "esn":
+                    esn = true;
+                    break;
+                case "noesn":
+                    esn = false;
+                    break;
+                default:
+                    if (ParseGroup(token) is not { } g)
+                    {
+                        return null;
+                    }
+
+                    group = g;
+                    break;
+            }
+        }
+
+        return new EspSuite(bits, esn, group);
+    }
+
+    private static KeyExchangeMethod? ParseGroup(string token) => token switch
+    {
+        "x25519" or "curve25519" => KeyExchangeMethod.Curve25519,
+        "ecp256" => KeyExchangeMethod.Ecp256,
+        "ecp384" => KeyExchangeMethod.Ecp384,
+        "modp2048" => KeyExchangeMethod.Modp2048,
+        _ => null,
+    };
+}
+
+/// <summary>Checks of <c>[ike]</c> against <c>[dataplane]</c>, after both were read.</summary>
+internal static class IkeConfigChecks
+{
+    public static void Check(IkeConfig? ike, DataPlaneConfig? dataPlane, List<ConfigError> errors)
+    {
+        if (ike is null || !ike.Enabled)
+        {
+            return;
+        }
+
+        if (dataPlane is null)
+        {
+            errors.Add(new ConfigError(ike.Location, "[ike] keys the data plane's tunnels: it needs a [dataplane] table"));
+            return;
+        }
+
+        foreach (IkePeerConfig peer in ike.Peers.Where(p => dataPlane.Peers.All(d => d.Name != p.Name)))
+        {
+            errors.Add(new ConfigError(peer.Location, $"[[ike.peer]] '{peer.Name}' names no [[dataplane.peer]]"));
+        }
+
+        foreach (PeerConfig peer in dataPlane.Peers)
+        {
+            if (ike.PeerSettings(peer.Name).Psk is null && ike.DefaultPsk is null)
+            {
+                errors.Add(new ConfigError(peer.Location, $"peer '{peer.Name}' has no pre-shared key: set psk in [ike] or in its [[ike.peer]]"));
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace Overlay.Daemon.IkeHost;
+
+/// <summary>Source-generated log lines of the IKE subsystem (event ids 6xx).</summary>
+internal static partial class IkeLog
+{
+    [LoggerMessage(600, LogLevel.Information, "ike: not configured (no [ike], or enabled = false)")]
+    public static partial void NotConfigured(ILogger logger);
+
+    [LoggerMessage(601, LogLevel.Information, "ike: running as '{LocalId}' on {Address} ports {IkePort} and {NatPort} (shared with ESP); {Peers} peer(s)")]
+    public static partial void Started(ILogger logger, string localId, string address, int ikePort, int natPort, int peers);
+
+    [LoggerMessage(602, LogLevel.Information, "ike: initiating to {Peer} ({Address}) with tvd label '{Label}'")]
+    public static partial void Initiating(ILogger logger, string peer, string address, string label);
+
+    [LoggerMessage(603, LogLevel.Information, "ike: CHILD_SA for {Peer} label '{Label}' vlan {Vlan} installed: in 0x{InSpi:x8} out 0x{OutSpi:x8} {Suite}")]
+    public static partial void ChildInstalled(ILogger logger, string peer, string label, int vlan, uint inSpi, uint outSpi, string suite);
+
+    [LoggerMessage(604, LogLevel.Information, "ike: CHILD_SA for {Peer} label '{Label}' removed: in 0x{InSpi:x8} out 0x{OutSpi:x8}")]
+    public static partial void ChildRemoved(ILogger logger, string peer, string label, uint inSpi, uint outSpi);
+
+    [LoggerMessage(605, LogLevel.Warning, "ike: CHILD_SA for {Peer} label '{Label}' not installed in the data plane: {Reason}")]
+    public static partial void ChildRefused(ILogger logger, string peer, string label, string reason);
+
+    [LoggerMessage(606, LogLevel.Information, "ike: label '{Label}' no longer allowed for {Peer} by the policy: deleting its CHILD_SA")]
+    public static partial void ChildRevoked(ILogger logger, string peer, string label);
+
+    [LoggerMessage(607, LogLevel.Information, "ike: IKE SA with {Peer} ended: {Reason}")]
+    public static partial void IkeSaEnded(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(608, LogLevel.Information, "ike: a newer IKE SA with {Peer} replaces {Spi} (the peer restarted)")]
+    public static partial void Replaced(ILogger logger, string peer, string spi);
+
+    [LoggerMessage(609, LogLevel.Warning, "ike: debug_key_export is on: IKE keys of {Count} IKE SA(s) written to {Path} (Wireshark ikev2_decryption_table); do not use in production")]
+    public static partial void KeysExported(ILogger logger, int count, string path);
+
+    [LoggerMessage(610, LogLevel.Error, "ike: cannot write debug keys to {Path}: {Problem}")]
+    public static partial void KeyExportFailed(ILogger logger, string path, string problem);
+
+    [LoggerMessage(611, LogLevel.Error, "ike: reconcile pass failed (retrying next pass)")]
+    public static partial void ReconcileFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(612, LogLevel.Warning, "ike: peer {Peer} is not a host of the policy: no CHILD_SA will be negotiated with it")]
+    public static partial void PeerNotInPolicy(ILogger logger, string peer);
+}

@@ -1,0 +1,74 @@
+using System.Net;
+using Overlay.Daemon.Configuration;
+using Overlay.DataPlane.Sa;
+using Overlay.Ike.Encoding.Payloads;
+using Overlay.Ike.Sa;
+using Overlay.Labels.Compiled;
+
+namespace Overlay.Daemon.IkeHost;
+
+/// <summary>
+/// One <c>[[dataplane.peer]]</c> as IKE sees it: its identity (its policy host name), its key, whether
+/// we initiate, its inner mode and selectors, and the IKE and CHILD_SA configurations built from
+/// them for the TVDs the policy lets both hosts carry.
+/// </summary>
+public sealed class IkePeer
+{
+    private readonly IkeConfig _ike;
+    private readonly IPAddress _underlay;
+
+    public IkePeer(PeerConfig dataPlanePeer, IkeConfig ike, IPAddress underlay, string localId)
+    {
+        _ike = ike;
+        _underlay = underlay;
+        Settings = ike.PeerSettings(dataPlanePeer.Name);
+        Name = dataPlanePeer.Name;
+        Address = dataPlanePeer.Address;
+        DataPlaneEndpoint = new IPEndPoint(dataPlanePeer.Address, dataPlanePeer.Port);
+        Identity = Settings.Id ?? dataPlanePeer.Name;
+        LocalId = localId;
+        Psk = Settings.Psk ?? ike.DefaultPsk;
+        // Only one side initiates between our own hosts (no duplicate IKE SAs); a restart of either
+        // side still heals: the initiator re-initiates after DPD, the responder is initiated to.
+        Initiates = Settings.Initiate ?? Compare(underlay, dataPlanePeer.Address) < 0;
+    }
+
+    public string Name { get; }
+
+    public IPAddress Address { get; }
+
+    /// <summary>Where its ESP goes and comes from: the (peer, TVD) tunnels' key in the data plane.</summary>
+    public IPEndPoint DataPlaneEndpoint { get; }
+
+    /// <summary>Its IKE identity (FQDN) = its host name in the policy.</summary>
+    public string Identity { get; }
+
+    public string LocalId { get; }
+
+    public byte[]? Psk { get; }
+
+    public bool Initiates { get; }
+
+    public InnerMode Mode => Settings.Mode;
+
+    public IkePeerConfig Settings { get; }
+
+    public IkeSaConfig IkeConfig(IReadOnlyList<CompiledTvd> tvds) => new(
+        IkeIdentity.Fqdn(LocalId), IkeIdentity.Fqdn(Identity), Psk!, _ike.IkeProposals, [.. tvds.Select(Child)],
+        Lifetime: _ike.IkeLifetime.RekeyAfter > TimeSpan.Zero ? _ike.IkeLifetime : null);
+
+    /// <summary>The CHILD_SA of one TVD: its label, our/their selectors (underlay hosts for etherip, the prefixes for ip).</summary>
+    public ChildSaConfig Child(CompiledTvd tvd)
+    {
+        IReadOnlyList<AddressRangeSelector> local = Mode == InnerMode.Ip
+            ? [.. Settings.LocalTs.Select(p => AddressRangeSelector.Range(p.First, p.Last))]
+            : [AddressRangeSelector.Range(_underlay, _underlay)];
+        IReadOnlyList<AddressRangeSelector> remote = Mode == InnerMode.Ip
+            ? [.. Settings.RemoteTs.Select(p => AddressRangeSelector.Range(p.First, p.Last))]
+            : [AddressRangeSelector.Range(Address, Address)];
+        return new ChildSaConfig(tvd.Name, tvd.WireLabel, local, remote, _ike.EspProposals,
+            _ike.ChildLifetime.RekeyAfter > TimeSpan.Zero ? _ike.ChildLifetime : null);
+    }
+
+    private static int Compare(IPAddress a, IPAddress b) => a.GetAddressBytes().AsSpan().SequenceCompareTo(b.GetAddressBytes());
+}

@@ -1,0 +1,66 @@
+using Overlay.Ike.Sa;
+
+namespace Overlay.Daemon.IkeHost;
+
+/// <summary>A CHILD_SA as the status shows it.</summary>
+public sealed record ChildRecord(string Peer, string Label, uint InboundSpi, uint OutboundSpi, string Suite, DateTimeOffset InstalledAt, int Rekeys);
+
+/// <summary>
+/// What the IKE subsystem runs, shared between <see cref="IkeService"/> (which builds it), the
+/// CHILD_SA sink (which records installs) and the status section (which reads it).
+/// </summary>
+public sealed class IkeRuntime
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(uint In, uint Out), ChildRecord> _children = [];
+    private readonly Dictionary<(string Peer, string Label), int> _rekeys = [];
+
+    public IkeSaManager? Manager { get; internal set; }
+
+    public IkeEndpoints? Endpoints { get; internal set; }
+
+    public IReadOnlyList<IkePeer> Peers { get; internal set; } = [];
+
+    public string? LocalId { get; internal set; }
+
+    /// <summary>Where the IKE keys are exported (debug_key_export + ".ikev2"), when on.</summary>
+    public string? KeyExportPath { get; internal set; }
+
+    /// <summary>Bumped on every install or removal, so the key export knows when to rewrite.</summary>
+    public long Generation { get; private set; }
+
+    public IReadOnlyList<ChildRecord> Children
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _children.Values.OrderBy(c => c.Peer).ThenBy(c => c.Label).ThenBy(c => c.InstalledAt)];
+            }
+        }
+    }
+
+    /// <summary>A CHILD_SA installed while one of the same (peer, label) exists is a rekey.</summary>
+    internal void OnInstalled(string peer, ChildSa child)
+    {
+        lock (_lock)
+        {
+            var key = (peer, child.Label);
+            bool rekey = _children.Values.Any(c => c.Peer == peer && c.Label == child.Label);
+            int rekeys = _rekeys.GetValueOrDefault(key) + (rekey ? 1 : 0);
+            _rekeys[key] = rekeys;
+            _children[(child.InboundSpi, child.OutboundSpi)] = new ChildRecord(
+                peer, child.Label, child.InboundSpi, child.OutboundSpi, child.Suite.ToString(), child.InstalledAt, rekeys);
+            Generation++;
+        }
+    }
+
+    internal void OnRemoved(ChildSa child)
+    {
+        lock (_lock)
+        {
+            _children.Remove((child.InboundSpi, child.OutboundSpi));
+            Generation++;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Overlay.Daemon.Status;
+using Overlay.Ike.Sa;
+
+namespace Overlay.Daemon.IkeHost;
+
+/// <summary>
+/// The <c>ike</c> section of <c>tvdctl status</c>: our identity and ports, the peers, every IKE SA
+/// (peer, state, SPIs, age, its CHILD_SAs) and every installed CHILD_SA (label, SPIs, rekeys).
+/// <c>{"enabled":false}</c> when IKE does not run.
+/// </summary>
+public sealed class IkeStatusSection : IStatusSection
+{
+    private readonly IkeRuntime _runtime;
+    private readonly TimeProvider _time;
+
+    public IkeStatusSection(IkeRuntime runtime, TimeProvider time) => (_runtime, _time) = (runtime, time);
+
+    public string Name => "ike";
+
+    public void Write(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        if (_runtime.Manager is not { } manager || _runtime.Endpoints is not { } endpoints)
+        {
+            writer.WriteBoolean("enabled", false);
+            writer.WriteEndObject();
+            return;
+        }
+
+        writer.WriteBoolean("enabled", true);
+        writer.WriteString("local_id", _runtime.LocalId);
+        writer.WriteNumber("ike_port", endpoints.IkeEndpoint.Port);
+        writer.WriteNumber("nat_t_port", endpoints.NatTraversalEndpoint.Port);
+        if (_runtime.KeyExportPath is { } keys)
+        {
+            writer.WriteString("key_export", keys);
+        }
+
+        writer.WriteStartObject("counters");
+        writer.WriteNumber("received", endpoints.Received);
+        writer.WriteNumber("sent", endpoints.Sent);
+        writer.WriteNumber("errors", endpoints.Errors);
+        writer.WriteNumber("unrouted", manager.Dropped);
+        writer.WriteNumber("half_open", manager.HalfOpenCount);
+        writer.WriteEndObject();
+        WritePeers(writer);
+        WriteIkeSas(writer, manager);
+        WriteChildren(writer);
+        writer.WriteEndObject();
+    }
+
+    private void WritePeers(Utf8JsonWriter writer)
+    {
+        writer.WriteStartArray("peers");
+        foreach (IkePeer peer in _runtime.Peers)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", peer.Name);
+            writer.WriteString("id", peer.Identity);
+            writer.WriteString("address", peer.Address.ToString());
+            writer.WriteBoolean("initiator", peer.Initiates);
+            writer.WriteString("mode", peer.Mode == Overlay.DataPlane.Sa.InnerMode.Ip ? "ip" : "etherip");
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private void WriteIkeSas(Utf8JsonWriter writer, IkeSaManager manager)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        writer.WriteStartArray("ike_sas");
+        foreach (IkeSa sa in manager.Sas.Where(sa => sa.State != IkeSaState.Destroyed).OrderBy(sa => sa.Remote.ToString()))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("peer", sa.PeerIdentity?.ToString());
+            writer.WriteString("remote", sa.Remote.ToString());
+            writer.WriteString("state", sa.State.ToString().ToLowerInvariant());
+            writer.WriteBoolean("initiator", sa.IsOriginalInitiator);
+            writer.WriteString("spi_i", sa.InitiatorSpi.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+            writer.WriteString("spi_r", sa.ResponderSpi.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+            writer.WriteBoolean("rekeyed", sa.SupersededBy is not null);
+            if (sa.EstablishedAt is { } at)
+            {
+                writer.WriteNumber("age_s", Math.Round((now - at).TotalSeconds, 1));
+            }
+
+            writer.WriteString("suite", sa.Suite?.ToString());
+            writer.WriteNumber("children", sa.Children.Count);
+            if (sa.ChildFailureReason is { } failure)
+            {
+                writer.WriteString("last_child_failure", failure);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private void WriteChildren(Utf8JsonWriter writer)
+    {
+        writer.WriteStartArray("child_sas");
+        foreach (ChildRecord child in _runtime.Children)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("peer", child.Peer);
+            writer.WriteString("label", child.Label);
+            writer.WriteString("in_spi", child.InboundSpi.ToString("x8", System.Globalization.CultureInfo.InvariantCulture));
+            writer.WriteString("out_spi", child.OutboundSpi.ToString("x8", System.Globalization.CultureInfo.InvariantCulture));
+            writer.WriteString("suite", child.Suite);
+            writer.WriteString("installed_at", child.InstalledAt.UtcDateTime);
+            writer.WriteNumber("rekeys", child.Rekeys);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+}

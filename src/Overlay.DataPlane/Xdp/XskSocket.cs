@@ -1,0 +1,116 @@
+using Overlay.DataPlane.Interop;
+using static Overlay.DataPlane.Interop.LinuxXdpConstants;
+
+namespace Overlay.DataPlane.Xdp;
+
+/// <summary>
+/// An AF_XDP socket with its own UMEM, bound to one queue of one interface in copy mode with
+/// need_wakeup (veth and TAP have no zero-copy). The UMEM is <see cref="FrameCount"/> frames of
+/// <see cref="FrameSize"/> bytes: the first half circulates between the fill and RX rings, the second
+/// half between a free list and the TX/completion rings. Everything is mapped once at open and unmapped
+/// after the socket is closed. The ring and frame logic lives in <see cref="XdpGuestPort"/>.
+/// </summary>
+internal sealed unsafe class XskSocket : IDisposable
+{
+    public const int FrameSize = 2048;
+    public const int FrameCount = 4096;
+    public const uint RingSize = 2048;
+
+    private readonly List<(nint Address, nuint Length)> _mappings = [];
+
+    private XskSocket(SafeSocketFd fd)
+    {
+        Fd = fd;
+    }
+
+    public SafeSocketFd Fd { get; }
+
+    public byte* Umem { get; private set; }
+
+    public XskRing Fill { get; private set; } = null!;
+
+    public XskRing Completion { get; private set; } = null!;
+
+    public XskRing Rx { get; private set; } = null!;
+
+    public XskRing Tx { get; private set; } = null!;
+
+    /// <summary>Opens, registers the UMEM, maps the four rings and binds; throws <see cref="NativeSocketException"/>.</summary>
+    public static XskSocket Open(int ifindex, uint queue, string subject)
+    {
+        SafeSocketFd fd = Interop.Interop.LibC.Socket(AF_XDP, LinuxSocketConstants.SOCK_RAW, 0, subject);
+        var socket = new XskSocket(fd);
+        try
+        {
+            socket.Setup(ifindex, queue, subject);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private void Setup(int ifindex, uint queue, string subject)
+    {
+        nuint umemLength = (nuint)FrameCount * FrameSize;
+        Umem = Map(umemLength, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, null, 0, subject);
+        var registration = new xdp_umem_reg { addr = (ulong)Umem, len = umemLength, chunk_size = FrameSize };
+        Interop.Interop.LibC.SetOption(Fd, SOL_XDP, XDP_UMEM_REG, registration, subject);
+        Interop.Interop.LibC.SetOption(Fd, SOL_XDP, XDP_UMEM_FILL_RING, (int)RingSize, subject);
+        Interop.Interop.LibC.SetOption(Fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, (int)RingSize, subject);
+        Interop.Interop.LibC.SetOption(Fd, SOL_XDP, XDP_RX_RING, (int)RingSize, subject);
+        Interop.Interop.LibC.SetOption(Fd, SOL_XDP, XDP_TX_RING, (int)RingSize, subject);
+        Interop.Interop.LibC.GetOption(Fd, SOL_XDP, XDP_MMAP_OFFSETS, out xdp_mmap_offsets o, subject);
+
+        Fill = MapRing(o.fr, XDP_UMEM_PGOFF_FILL_RING, sizeof(ulong), subject);
+        Completion = MapRing(o.cr, XDP_UMEM_PGOFF_COMPLETION_RING, sizeof(ulong), subject);
+        Rx = MapRing(o.rx, XDP_PGOFF_RX_RING, sizeof(xdp_desc), subject);
+        Tx = MapRing(o.tx, XDP_PGOFF_TX_RING, sizeof(xdp_desc), subject);
+
+        // Every RX frame goes to the kernel before binding, so the first packets already have room.
+        uint rxFrames = Math.Min(RingSize, FrameCount / 2);
+        for (uint i = 0; i < rxFrames; i++)
+        {
+            *(ulong*)Fill.NextToProduce() = (ulong)i * FrameSize;
+        }
+
+        Fill.Submit();
+        var address = new sockaddr_xdp
+        {
+            sxdp_family = AF_XDP,
+            sxdp_flags = XDP_COPY | XDP_USE_NEED_WAKEUP,
+            sxdp_ifindex = (uint)ifindex,
+            sxdp_queue_id = queue,
+        };
+        Interop.Interop.LibC.Bind(Fd, address, subject);
+    }
+
+    private XskRing MapRing(in xdp_ring_offset offsets, long pageOffset, int entrySize, string subject)
+    {
+        nuint length = (nuint)(offsets.desc + (RingSize * (ulong)entrySize));
+        byte* mapping = Map(length, MAP_SHARED | MAP_POPULATE, Fd, pageOffset, subject);
+        return new XskRing(mapping, offsets.producer, offsets.consumer, offsets.desc, offsets.flags, RingSize, entrySize);
+    }
+
+    private byte* Map(nuint length, int flags, SafeSocketFd? fd, long offset, string subject)
+    {
+        byte* p = Interop.Interop.LibC.Mmap(length, flags, fd, offset, subject);
+        _mappings.Add(((nint)p, length));
+        return p;
+    }
+
+    /// <summary>Closes the socket first (the kernel stops touching the rings and the UMEM), then unmaps.</summary>
+    public void Dispose()
+    {
+        Fd.Dispose();
+        foreach ((nint address, nuint length) in _mappings)
+        {
+            _ = Interop.Interop.LibC.Munmap((void*)address, length);
+        }
+
+        _mappings.Clear();
+        Umem = null;
+    }
+}
