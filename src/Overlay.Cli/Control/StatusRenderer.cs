@@ -118,28 +118,75 @@ internal static class StatusRenderer
         }
     }
 
+    /// <summary>
+    /// Sections without a layout of their own: scalars as <c>name: value</c>, objects indented, arrays of
+    /// objects as a table (one column per scalar field), arrays of scalars joined on one line.
+    /// </summary>
     private static void WriteGeneric(JsonElement value, TextWriter o, string indent)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
-            o.WriteLine(indent + value.GetRawText());
+            o.WriteLine(indent + Scalar(value));
             return;
         }
 
         foreach (JsonProperty property in value.EnumerateObject())
         {
-            if (property.Value.ValueKind == JsonValueKind.Object)
+            JsonElement v = property.Value;
+            if (v.ValueKind == JsonValueKind.Object)
             {
                 o.WriteLine($"{indent}{property.Name}:");
-                WriteGeneric(property.Value, o, indent + "  ");
+                WriteGeneric(v, o, indent + "  ");
+            }
+            else if (v.ValueKind == JsonValueKind.Array && v.EnumerateArray().Any(i => i.ValueKind == JsonValueKind.Object))
+            {
+                o.WriteLine($"{indent}{property.Name}:");
+                WriteObjectTable(v, o, indent + "  ");
+            }
+            else if (v.ValueKind == JsonValueKind.Array)
+            {
+                string items = string.Join(", ", v.EnumerateArray().Select(Scalar));
+                o.WriteLine($"{indent}{property.Name}: {(items.Length == 0 ? "none" : items)}");
             }
             else
             {
-                string text = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
-                o.WriteLine($"{indent}{property.Name}: {text}");
+                // Multi-line strings (a PEM key) keep their lines, indented under the name.
+                string text = Scalar(v);
+                o.WriteLine(text.Contains('\n')
+                    ? $"{indent}{property.Name}:\n{indent}  {text.TrimEnd().Replace("\n", "\n" + indent + "  ")}"
+                    : $"{indent}{property.Name}: {text}");
             }
         }
     }
+
+    private static void WriteObjectTable(JsonElement array, TextWriter o, string indent)
+    {
+        var rows = array.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.Object).ToList();
+        var columns = rows.SelectMany(r => r.EnumerateObject().Select(p => p.Name)).Distinct().ToList();
+        var cells = rows.Select(r => columns.Select(c => r.TryGetProperty(c, out JsonElement v) ? Cell(v) : "-").ToArray()).ToList();
+        var text = new StringWriter();
+        Table.Write(text, [.. columns.Select(c => c.Replace('_', ' ').ToUpperInvariant())], cells);
+        foreach (string line in text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            o.WriteLine(indent + line);
+        }
+    }
+
+    /// <summary>A table cell: scalars as text, small arrays of scalars joined, anything nested as compact JSON.</summary>
+    private static string Cell(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.Array when v.EnumerateArray().All(i => i.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array)) =>
+            v.GetArrayLength() == 0 ? "-" : string.Join(",", v.EnumerateArray().Select(Scalar)),
+        JsonValueKind.Object => string.Join(" ", v.EnumerateObject().Select(p => $"{p.Name}={Cell(p.Value)}")),
+        _ => Scalar(v).Replace('\n', ' '),
+    };
+
+    private static string Scalar(JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.String => v.GetString()!,
+        JsonValueKind.Null => "-",
+        _ => v.GetRawText(),
+    };
 
     private static List<string[]> Rows(JsonElement e, string array, string first, string second) =>
         e.TryGetProperty(array, out JsonElement items) && items.ValueKind == JsonValueKind.Array
