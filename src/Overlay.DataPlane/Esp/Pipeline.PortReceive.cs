@@ -15,7 +15,7 @@ public sealed partial class Pipeline
         var targets = new SwitchEndpoint[MaxTargets];
         string name = $"port {port.Name}";
         bool reported = false;
-        while (!_stopping)
+        while (!_stopping && !port.IsDetached)
         {
             int received = port.Io.Receive(batch);
             if (received < 0)
@@ -99,6 +99,11 @@ public sealed partial class Pipeline
     /// <summary>Stages 3a and 12: a frame to a local guest, in the clear.</summary>
     private static void DeliverToGuest(GuestPort to, ReadOnlySpan<byte> frame)
     {
+        if (to.IsDetached)
+        {
+            return; // a decision taken just before the detach; the switch no longer targets it
+        }
+
         if (to.Io.Send(frame) < 0)
         {
             to.Drops.Increment(DropReason.SendFailed);

@@ -90,8 +90,14 @@ public sealed partial class Pipeline
             return;
         }
 
-        if (EtherIpTunnel.Decapsulate(sa!, packet, out Span<byte> frame, Options.Mtu) != DropReason.None || frame.IsEmpty)
+        DropReason dropped = EtherIpTunnel.Decapsulate(sa!, packet, out Span<byte> frame, Options.Mtu);
+        if (dropped != DropReason.None || frame.IsEmpty)
         {
+            if (dropped == DropReason.ForeignTag)
+            {
+                AuditForeignTag(sa);
+            }
+
             return; // a drop counted on the SA, or an authenticated dummy packet
         }
 
@@ -114,6 +120,20 @@ public sealed partial class Pipeline
             {
                 DeliverToGuest(ports[targets[t].Id], frame);
             }
+        }
+    }
+
+    /// <summary>
+    /// An authenticated frame whose VLAN tag is not its SA's TVD: the peer holds the keys yet tried to
+    /// cross TVDs, which is a security event, not noise. Audited at the 1st, 2nd, 4th, 8th, … drop per
+    /// SA, so a flood cannot flood the journal and the hot path logs nothing most of the time.
+    /// </summary>
+    private void AuditForeignTag(EspSa sa)
+    {
+        long count = sa.Drops[DropReason.ForeignTag];
+        if ((count & (count - 1)) == 0)
+        {
+            PipelineLog.ForeignTagAudit(_logger, sa.Spi, sa.Descriptor.Peer.ToString(), sa.TvdVlanId, count);
         }
     }
 }

@@ -96,7 +96,8 @@ public sealed partial class Pipeline : IAsyncDisposable
 
     public bool IsRunning => _sendLoop is not null && !_stopping;
 
-    public IReadOnlyList<GuestPort> Ports => Volatile.Read(ref _ports);
+    /// <summary>The attached ports (a detached port keeps its id, and its slot, but is not listed).</summary>
+    public IReadOnlyList<GuestPort> Ports => Array.FindAll(Volatile.Read(ref _ports), p => !p.IsDetached);
 
     public IReadOnlyList<Tunnel> Tunnels => Volatile.Read(ref _tunnels);
 
@@ -122,7 +123,8 @@ public sealed partial class Pipeline : IAsyncDisposable
             Volatile.Write(ref _ports, [.. _ports, port]);
             if (_sendLoop is not null)
             {
-                _inputLoops.Add(StartLoop($"port {name}", () => PortReceiveLoop(port)));
+                _portLoops[port.Id] = StartLoop($"port {name}", () => PortReceiveLoop(port));
+                _inputLoops.Add(_portLoops[port.Id]);
             }
 
             PipelineLog.PortAttached(_logger, name, io.Interface, tvdLabel, vlanId);
@@ -174,7 +176,8 @@ public sealed partial class Pipeline : IAsyncDisposable
             _inputLoops.Add(StartLoop("underlay receive", UnderlayReceiveLoop));
             foreach (GuestPort port in _ports)
             {
-                _inputLoops.Add(StartLoop($"port {port.Name}", () => PortReceiveLoop(port)));
+                _portLoops[port.Id] = StartLoop($"port {port.Name}", () => PortReceiveLoop(port));
+                _inputLoops.Add(_portLoops[port.Id]);
             }
 
             PipelineLog.Started(_logger, _inputLoops.Count + 1, _underlay.Local.ToString(), Options.BatchSize);
@@ -213,7 +216,10 @@ public sealed partial class Pipeline : IAsyncDisposable
 
         foreach (GuestPort port in Volatile.Read(ref _ports))
         {
-            port.Io.Dispose();
+            if (port.TryRelease())
+            {
+                port.Io.Dispose();
+            }
         }
 
         _underlay.Dispose();

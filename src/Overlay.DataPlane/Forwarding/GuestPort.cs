@@ -44,4 +44,15 @@ public sealed class GuestPort
 
     /// <summary>Port-level drops (truncated frames, failed sends, full queue); also in the global counters.</summary>
     public DropCounters Drops { get; }
+
+    /// <summary>Detached at runtime (its guest stopped): no frame is read from or sent to it any more.</summary>
+    public bool IsDetached => Volatile.Read(ref _detached) != 0;
+
+    private int _detached;
+    private int _released;
+
+    internal void MarkDetached() => Volatile.Write(ref _detached, 1);
+
+    /// <summary>True exactly once: whoever gets it closes <see cref="Io"/> (a detach and a pipeline stop can race).</summary>
+    internal bool TryRelease() => Interlocked.Exchange(ref _released, 1) == 0;
 }

@@ -8,6 +8,9 @@ internal static partial class PipelineLog
     [LoggerMessage(300, LogLevel.Information, "data plane: port {Port} ({Interface}) attached to tvd '{Label}' vlan {Vlan}")]
     public static partial void PortAttached(ILogger logger, string port, string @interface, string label, int vlan);
 
+    [LoggerMessage(304, LogLevel.Information, "data plane: port {Port} ({Interface}) detached from tvd '{Label}' vlan {Vlan}")]
+    public static partial void PortDetached(ILogger logger, string port, string @interface, string label, int vlan);
+
     [LoggerMessage(301, LogLevel.Information, "data plane: tunnel {Tunnel} to {Peer} ({Address}) for tvd '{Label}' vlan {Vlan}")]
     public static partial void TunnelAdded(ILogger logger, int tunnel, string peer, string address, string label, int vlan);
 
@@ -16,6 +19,9 @@ internal static partial class PipelineLog
 
     [LoggerMessage(303, LogLevel.Information, "data plane stopped: {Sent} packets sent on the underlay, {Drops} drops")]
     public static partial void Stopped(ILogger logger, long sent, long drops);
+
+    [LoggerMessage(305, LogLevel.Warning, "audit data plane: SA {Spi:x8} from {Peer} (tvd vlan {Vlan}) carried a frame tagged for another TVD; dropped ({Count} so far)")]
+    public static partial void ForeignTagAudit(ILogger logger, uint spi, string peer, int vlan, long count);
 
     [LoggerMessage(310, LogLevel.Error, "data plane loop {Loop}: unexpected error in a batch (counted as internal_error; loop continues)")]
     public static partial void LoopError(ILogger logger, string loop, Exception exception);
