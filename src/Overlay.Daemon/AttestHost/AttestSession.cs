@@ -107,8 +107,21 @@ public sealed partial class AttestSession : IDisposable
         return entry;
     }
 
-    /// <summary>A quote over <see cref="Selection"/> bound to <paramref name="nonce"/>, with the AK and the list.</summary>
-    public Evidence CollectEvidence(ReadOnlySpan<byte> nonce) => _quotes.CollectEvidence(nonce, Selection, _log);
+    /// <summary>
+    /// A quote over <see cref="Selection"/> bound to <paramref name="nonce"/>, with the AK and the list. On a
+    /// hardware TPM of a host with kernel IMA, the kernel's list and PCR 10 are evidence too (the kernel
+    /// extends that TPM, never our swtpm, so a software TPM quotes our PCR alone).
+    /// </summary>
+    public Evidence CollectEvidence(ReadOnlySpan<byte> nonce)
+    {
+        MeasurementList? kernel = IsSoftware ? null : KernelImaLog.TryRead();
+        return kernel is null
+            ? _quotes.CollectEvidence(nonce, Selection, _log)
+            : _quotes.CollectEvidence(nonce, PcrSelection.Sha256(KernelImaPcr, Pcr), _log, kernel);
+    }
+
+    /// <summary>The PCR the kernel's IMA extends.</summary>
+    public const int KernelImaPcr = 10;
 
     public void Dispose()
     {
