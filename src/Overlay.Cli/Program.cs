@@ -7,6 +7,7 @@ var root = new RootCommand("tvdctl — control and inspect TVD Overlay (Trusted 
 root.Subcommands.Add(PolicyCommands.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(AttestCommands.Create());
+root.Subcommands.Add(GuestCommands.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

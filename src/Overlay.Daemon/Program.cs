@@ -3,6 +3,7 @@ using Overlay.Daemon.AttestHost;
 using Overlay.Daemon.Configuration;
 using Overlay.Daemon.Control;
 using Overlay.Daemon.DataPlaneHost;
+using Overlay.Daemon.GuestHost;
 using Overlay.Daemon.Hosting;
 using Overlay.Daemon.Policy;
 using Overlay.Daemon.Status;
@@ -69,6 +70,21 @@ if (config.Config!.DataPlane is { } dataPlane)
     }
 }
 
+{
+    // [[guest]] names guests and networks of the policy; checked before any guest is defined.
+    var guestErrors = new List<ConfigError>();
+    if (!GuestBinder.Check(config.Config!, policy.Policy.Policy, guestErrors))
+    {
+        foreach (ConfigError error in guestErrors)
+        {
+            Console.Error.WriteLine(error);
+        }
+
+        Console.Error.WriteLine($"tvd-overlayd: {guestErrors.Count} error(s) in [[guest]]; not started");
+        return DaemonExitCodes.BadInput;
+    }
+}
+
 try
 {
     Directory.CreateDirectory(config.Config!.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -84,7 +100,7 @@ try
 {
     await host.StartAsync();
 }
-catch (Exception e) when (e is ControlSocketException or NativeSocketException or AttestStartException or System.Net.Sockets.SocketException)
+catch (Exception e) when (e is ControlSocketException or NativeSocketException or AttestStartException or GuestStartException or System.Net.Sockets.SocketException)
 {
     // The underlay socket could not be bound (address not on this host, port taken, no CAP_NET_RAW), or
     // the TPM could not be reached; whatever had started was stopped by its own StartAsync or by disposal.

@@ -103,4 +103,31 @@ if sw_swanctl --initiate --child blue >"$tmp/init-blue.txt" 2>&1; then bad "blue
 grep -q 'TS_UNACCEPTABLE' "$SW_DIR/charon.log" && ok "charon got TS_UNACCEPTABLE for blue" || bad "no TS_UNACCEPTABLE in charon's log"
 sw_swanctl --list-sas | grep -q 'tvd:blue' && bad "charon lists a blue CHILD_SA" || ok "no blue CHILD_SA"
 until_true 10 "ping with us as responder" ping3
+
+# 8. Certificates (test CA from sw_pki): h1 (RSA) and moon (ECDSA) authenticate with pubkey; we initiate.
+sw_ike_config h1 yes pubkey
+lab_stop overlayd-h1
+lab_stop charon
+cp "$SW_DIR/charon.log" "$SW_DIR/charon-psk.log"
+: >"$SW_DIR/charon.log"   # from here on: the certificate run's log only
+SW_AUTH=pubkey sw_start x25519
+ov_start h1
+check "our config: moon authenticates with" pubkey "$(ov_q h1 '.ike.peers[] | select(.name=="moon") | .auth')"
+until_true 20 "certificates: charon lists the red CHILD_SA" swan_has_red
+sw_swanctl --list-sas >"$tmp/sas-cert.txt"
+grep -Eq 'label +tvd:red' "$tmp/sas-cert.txt" && ok "certificates: CHILD_SA label tvd:red" || bad "certificates: no tvd:red CHILD_SA"
+grep -q 'INSTALLED, TUNNEL' "$tmp/sas-cert.txt" && ok "certificates: CHILD_SA INSTALLED" || bad "certificates: CHILD_SA not INSTALLED"
+grep -Eq "tvd: #[0-9]+, ESTABLISHED, IKEv2" "$tmp/sas-cert.txt" && ok "certificates: IKE SA ESTABLISHED" || bad "certificates: IKE SA not ESTABLISHED"
+# charon checked our RSA signature against h1's certificate chained to the CA, and signed with moon's ECDSA key.
+grep -q "using trusted ca certificate \"CN=TVD lab CA\"" "$SW_DIR/charon.log" && ok "charon: h1's certificate chains to the lab CA" || bad "charon: no trusted-CA line"
+h1_auth=$(grep -Eo "authentication of 'h1' with RSA[A-Z0-9_]* successful" "$SW_DIR/charon.log" | head -n1)
+[[ -n $h1_auth ]] && ok "charon: $h1_auth" \
+    || bad "charon: no RSA signature authentication of h1 ($(grep -m1 "authentication of 'h1'" "$SW_DIR/charon.log"))"
+moon_auth=$(grep -Eo "authentication of 'moon' \(myself\) with ECDSA[A-Z0-9_]*" "$SW_DIR/charon.log" | head -n1)
+[[ -n $moon_auth ]] && ok "charon: $moon_auth" \
+    || bad "charon: moon did not sign with ECDSA ($(grep -m1 "authentication of 'moon'" "$SW_DIR/charon.log"))"
+grep -q "pre-shared key" "$SW_DIR/charon.log" && bad "charon used a pre-shared key" || ok "charon: no pre-shared key used"
+check "our IKE SA: moon proved itself with its certificate" "moon CN=moon" \
+    "$(ov_q h1 '.ike.ike_sas[] | select(.state=="established") | "\(.peer) \(.peer_certificate)"')"
+until_true 10 "ping through the certificate-authenticated CHILD_SA" ping3
 exit "$fail"

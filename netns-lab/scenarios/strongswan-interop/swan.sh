@@ -1,11 +1,35 @@
 # shellcheck shell=bash
 # strongswan-interop helpers: charon in lab host moon (own strongswan.conf, swanctl.conf, vici
-# socket, private /run via lab_bg --own-run), the [ike] part of h1's config and the policy's hosts.
+# socket, credential directories, private /run via lab_bg --own-run), the [ike] part of h1's config,
+# the policy's hosts and the test CA.
 SW_DIR=$LAB_DIR/swan
 SW_PSK="tvd-lab-interop-psk"
+SW_PKI=$LAB_DIR/pki
 OV_POLICY=${OV_POLICY:-$LAB_DIR/policy.toml}   # written by ov_policy in pretest
 
-sw_swanctl() { lab_exec moon env STRONGSWAN_CONF="$SW_DIR/strongswan.conf" swanctl "$@" --uri "unix://$SW_DIR/charon.vici"; }
+# SWANCTL_DIR: --load-all reads charon's certificates and key from $SW_DIR/{x509,x509ca,private}.
+sw_swanctl() { lab_exec moon env STRONGSWAN_CONF="$SW_DIR/strongswan.conf" SWANCTL_DIR="$SW_DIR" swanctl "$@" --uri "unix://$SW_DIR/charon.vici"; }
+
+# sw_pki — a test CA (ECDSA P-256) and, signed by it, h1's certificate (RSA 2048, SAN DNS:h1) and
+# moon's (ECDSA P-256, SAN DNS:moon): both key types cross the wire. Keys are PKCS#8 PEM. moon's
+# go into charon's credential directories; h1's are named by sw_ike_config's certificate keys.
+sw_pki() {
+    mkdir -p "$SW_PKI" "$SW_DIR/x509" "$SW_DIR/x509ca" "$SW_DIR/private"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$SW_PKI/ca.key" -out "$SW_PKI/ca.pem" \
+        -subj "/CN=TVD lab CA" -days 2 -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    local h newkey
+    for h in h1 moon; do
+        newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+        [[ $h == h1 ]] && newkey=(-newkey rsa:2048)
+        openssl req "${newkey[@]}" -nodes -keyout "$SW_PKI/$h.key" -out "$SW_PKI/$h.csr" -subj "/CN=$h" 2>/dev/null
+        printf 'subjectAltName=DNS:%s\nkeyUsage=critical,digitalSignature\nbasicConstraints=CA:FALSE\n' "$h" >"$SW_PKI/$h.ext"
+        openssl x509 -req -in "$SW_PKI/$h.csr" -CA "$SW_PKI/ca.pem" -CAkey "$SW_PKI/ca.key" -CAcreateserial -days 2 \
+            -extfile "$SW_PKI/$h.ext" -out "$SW_PKI/$h.pem" 2>/dev/null
+    done
+    cp "$SW_PKI/ca.pem" "$SW_DIR/x509ca/ca.pem"
+    cp "$SW_PKI/moon.pem" "$SW_DIR/x509/moon.pem"
+    cp "$SW_PKI/moon.key" "$SW_DIR/private/moon.pem"
+}
 
 # sw_policy_moon 'TYPES' — the lab policy plus host "moon" allowed TYPES (TOML list body, e.g. '"red", "blue"'); the version goes up by one.
 sw_policy_moon() {
@@ -19,13 +43,20 @@ sw_policy_moon() {
     printf '# moon begin\n[[host]]\nname = "moon"\ntypes = [%s]\n# moon end\n' "$types" >>"$OV_POLICY"
 }
 
-# sw_ike_config HOST INITIATE — [ike] and the moon peer's [[ike.peer]] in HOST's overlayd.toml.
+# sw_ike_config HOST INITIATE [pubkey] — [ike] and the moon peer's [[ike.peer]] in HOST's
+# overlayd.toml; with "pubkey", [ike] also names h1's certificate, key and the test CA: the PSK
+# stays, but moon (no psk of its own) then authenticates with certificates (the default).
 sw_ike_config() {
+    local certs=""
+    [[ ${3:-} == pubkey ]] && certs="certificate = \"$SW_PKI/h1.pem\"
+private_key = \"$SW_PKI/h1.key\"
+ca = [\"$SW_PKI/ca.pem\"]"
     sed -i '/^# ike begin/,$d' "$(ov_config_file "$1")"
     cat >>"$(ov_config_file "$1")" <<TOML
 # ike begin
 [ike]
 psk = "$SW_PSK"
+$certs
 proposals = "aes256gcm16-prfsha384-x25519, aes256gcm16-prfsha384-ecp256"
 esp_proposals = "aes256gcm16, aes128gcm16"
 dpd_interval = 2
@@ -44,7 +75,11 @@ TOML
 
 # sw_conf GROUP [blue] — charon's strongswan.conf and swanctl.conf; IKE proposal with GROUP
 # (x25519 | ecp256); with "blue", a second child labelled tvd:blue (else charon refuses that label).
+# SW_AUTH=pubkey: both ends authenticate with certificates of the test CA (sw_pki), else the PSK.
 sw_conf() {
+    local auth=${SW_AUTH:-psk} certs=""
+    [[ $auth == pubkey ]] && certs="
+      certs = moon.pem"
     local blue=""
     [[ ${2:-} == blue ]] && blue="
       blue {
@@ -56,11 +91,12 @@ sw_conf() {
         label_mode = simple
         start_action = none
       }"
-    mkdir -p "$SW_DIR"
+    # Every directory swanctl --load-all reads (SWANCTL_DIR), so it has nothing to complain about.
+    mkdir -p "$SW_DIR"/{x509,x509ca,x509ocsp,x509aa,x509ac,x509crl,pubkey,private,rsa,ecdsa,bliss,pkcs8,pkcs12}
     cat >"$SW_DIR/strongswan.conf" <<CONF
 charon {
   load_modular = no
-  load = random nonce kdf openssl aes gcm sha1 sha2 hmac curve25519 pem pkcs1 pubkey x509 kernel-libipsec kernel-netlink socket-default vici
+  load = random nonce kdf openssl aes gcm sha1 sha2 hmac curve25519 pem pkcs1 pkcs8 pubkey x509 kernel-libipsec kernel-netlink socket-default vici
   install_routes = yes
   routing_table = 220
   routing_table_prio = 220
@@ -96,11 +132,11 @@ connections {
     mobike = no
     dpd_delay = 0
     local {
-      auth = psk
-      id = moon
+      auth = $auth
+      id = moon$certs
     }
     remote {
-      auth = psk
+      auth = $auth
       id = h1
     }
     children {

@@ -13,6 +13,8 @@ namespace Overlay.Daemon.Configuration;
 /// <param name="ControlSocket">The control socket's path (default <c>runtime_dir/control.sock</c>).</param>
 /// <param name="DataPlane">The <c>[dataplane]</c> tables; null when the config has none (no data plane runs).</param>
 /// <param name="Ike">The <c>[ike]</c> table; null when the config has none (SAs are static, no IKE runs).</param>
+/// <param name="Hypervisor">The <c>[hypervisor]</c> settings; null when the config has neither it nor a <c>[[guest]]</c> (no guests are managed).</param>
+/// <param name="Guests">The <c>[[guest]]</c> entries, in config order.</param>
 /// <param name="Attest">The <c>[attest]</c> table with its defaults; null only for configs built in code (see <see cref="AttestSettings"/>).</param>
 public sealed record DaemonConfig(
     string ConfigFile,
@@ -24,7 +26,9 @@ public sealed record DaemonConfig(
     string ControlSocket,
     DataPlaneConfig? DataPlane = null,
     AttestConfig? Attest = null,
-    IkeConfig? Ike = null)
+    IkeConfig? Ike = null,
+    HypervisorConfig? Hypervisor = null,
+    IReadOnlyList<GuestConfig>? Guests = null)
 {
     /// <summary>The attestation settings, defaults filled in when no <c>[attest]</c> was read.</summary>
     public AttestConfig AttestSettings => Attest ?? AttestConfig.Defaults(StateDirectory);

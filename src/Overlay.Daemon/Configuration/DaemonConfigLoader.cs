@@ -61,6 +61,7 @@ public static class DaemonConfigLoader
         TableSyntax? attest = null;
         var dataPlaneTables = new List<(TableSyntaxBase Table, string Name)>();
         var ikeTables = new List<(TableSyntaxBase Table, string Name)>();
+        var guestTables = new List<(TableSyntaxBase Table, string Name)>();
         foreach (TableSyntaxBase table in document.Tables)
         {
             string name = KeyName(table.Name!);
@@ -80,10 +81,14 @@ public static class DaemonConfigLoader
             {
                 ikeTables.Add((table, name));
             }
+            else if (GuestConfigReader.IsGuestTable(table, name))
+            {
+                guestTables.Add((table, name));
+            }
             else
             {
                 errors.Add(new ConfigError(At(configPath, table.Name!.Span),
-                    $"unknown table '{name}' (expected [daemon], [attest], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]], [ike], [[ike.peer]])"));
+                    $"unknown table '{name}' (expected [daemon], [attest], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]], [ike], [[ike.peer]], [hypervisor], [[hypervisor.known_good]], [[guest]])"));
             }
         }
 
@@ -99,9 +104,12 @@ public static class DaemonConfigLoader
 
         DaemonConfig? config = ReadDaemonTable(daemon, configPath, errors);
         AttestConfig? attestConfig = AttestConfigReader.Read(attest, configPath, config?.StateDirectory ?? DaemonConfig.DefaultStateDirectory, errors);
+        (HypervisorConfig? hypervisor, IReadOnlyList<GuestConfig> guests) = guestTables.Count > 0
+            ? GuestConfigReader.Read(guestTables, configPath, config?.StateDirectory ?? DaemonConfig.DefaultStateDirectory, errors)
+            : (null, []);
         return errors.Count > 0 || config is null
             ? ConfigLoadResult.Failed([.. errors])
-            : new ConfigLoadResult(config with { DataPlane = dataPlane, Attest = attestConfig, Ike = ike }, []);
+            : new ConfigLoadResult(config with { DataPlane = dataPlane, Attest = attestConfig, Ike = ike, Hypervisor = hypervisor, Guests = guests }, []);
     }
 
     private static DaemonConfig? ReadDaemonTable(TableSyntax daemon, string configPath, List<ConfigError> errors)

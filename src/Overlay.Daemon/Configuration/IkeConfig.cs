@@ -1,5 +1,7 @@
 using Overlay.DataPlane.Sa;
+using System.Security.Cryptography.X509Certificates;
 using Overlay.Ike.Crypto;
+using Overlay.Ike.Crypto.Certificates;
 using Overlay.Ike.Sa;
 
 namespace Overlay.Daemon.Configuration;
@@ -32,6 +34,15 @@ public sealed record IkeConfig(
 {
     public const int DefaultIkePort = 500;
 
+    /// <summary>Our certificate and key (<c>certificate</c>, <c>private_key</c>); null without them.</summary>
+    public CertificateCredential? Certificate { get; init; }
+
+    /// <summary>The CAs a peer's certificate must chain to (<c>ca</c>).</summary>
+    public IReadOnlyList<X509Certificate2> TrustedCas { get; init; } = [];
+
+    /// <summary>How a peer authenticates: its <c>auth</c>, else certificates when we have one and the peer no PSK of its own.</summary>
+    public IkeAuth AuthOf(IkePeerConfig peer) => peer.Auth ?? (Certificate is not null && peer.Psk is null ? IkeAuth.Pubkey : IkeAuth.Psk);
+
     /// <summary>The peer entry for a <c>[[dataplane.peer]]</c> name (defaults when it has none).</summary>
     public IkePeerConfig PeerSettings(string name) =>
         Peers.FirstOrDefault(p => p.Name == name) ?? new IkePeerConfig(name, null, null, null, InnerMode.EtherIp, [], [], Location);
@@ -57,7 +68,21 @@ public sealed record IkePeerConfig(
     InnerMode Mode,
     IReadOnlyList<IpPrefix> LocalTs,
     IReadOnlyList<IpPrefix> RemoteTs,
-    ConfigLocation Location);
+    ConfigLocation Location)
+{
+    /// <summary><c>auth</c>: "psk" or "pubkey"; null = the default of <see cref="IkeConfig.AuthOf"/>.</summary>
+    public IkeAuth? Auth { get; init; }
+}
+
+/// <summary>How both ends of an IKE SA prove who they are (swanctl.conf's <c>auth</c> names).</summary>
+public enum IkeAuth
+{
+    /// <summary>The pre-shared key (RFC 7296 §2.15).</summary>
+    Psk,
+
+    /// <summary>Certificates and signatures (RFC 7427), chained to <c>[ike] ca</c>.</summary>
+    Pubkey,
+}
 
 /// <summary>An address prefix as written in the config ("10.13.2.0/24"), with its first and last address.</summary>
 public sealed record IpPrefix(System.Net.IPAddress Network, int Length)

@@ -21,10 +21,10 @@ internal static class IkeConfigReader
     private static readonly string[] Keys =
     [
         "enabled", "local_id", "psk", "ike_port", "proposals", "esp_proposals", "ike_rekey_time", "ike_lifetime", "rekey_time", "lifetime",
-        "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold",
+        "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold", .. IkeCertificateReader.Keys,
     ];
 
-    private static readonly string[] PeerKeys = ["name", "id", "psk", "initiate", "mode", "local_ts", "remote_ts"];
+    private static readonly string[] PeerKeys = ["name", "id", "psk", "auth", "initiate", "mode", "local_ts", "remote_ts"];
 
     public static bool IsIkeTable(TableSyntaxBase table, string name) =>
         (table is TableSyntax && name == Table) || (table is TableArraySyntax && name == PeerTable);
@@ -60,6 +60,8 @@ internal static class IkeConfigReader
         long? tries = r.Integer("retransmit_tries", 0, 20, 5);
         long? retry = r.Integer("retry_interval", 1, 3600, 30);
         long? cookies = r.Integer("cookie_threshold", 0, 1_000_000, CookieOptions.Default.HalfOpenThreshold);
+        (Overlay.Ike.Crypto.Certificates.CertificateCredential? certificate, IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> cas) =
+            IkeCertificateReader.Read(r, file);
 
         var peers = new List<IkePeerConfig>();
         foreach ((TableSyntaxBase table, string name) in tables)
@@ -83,7 +85,11 @@ internal static class IkeConfigReader
 
         return new IkeConfig(enabled.Value, localId, psk, (int)ikePort, ike, esp, Lifetime(ikeRekey.Value, ikeLife), Lifetime(childRekey.Value, childLife),
             TimeSpan.FromSeconds(dpd.Value), new RetransmitPolicy(TimeSpan.FromMilliseconds(timeoutMs.Value), 1.8, (int)tries.Value),
-            TimeSpan.FromSeconds(retry.Value), (int)cookies.Value, peers, r.Location);
+            TimeSpan.FromSeconds(retry.Value), (int)cookies.Value, peers, r.Location)
+        {
+            Certificate = certificate,
+            TrustedCas = cas,
+        };
     }
 
     /// <summary>Rekey after <paramref name="rekey"/> s (minus up to 10 % jitter); hard limit <paramref name="life"/> s or rekey + 10 %.</summary>
@@ -100,6 +106,14 @@ internal static class IkeConfigReader
         string? name = r.String("name", required: true);
         string? id = r.String("id", required: false);
         byte[]? psk = Psk(r);
+        string? authText = r.String("auth", required: false);
+        IkeAuth? auth = authText switch
+        {
+            null => null,
+            "psk" => IkeAuth.Psk,
+            "pubkey" => IkeAuth.Pubkey,
+            _ => Fail<IkeAuth>(r, "auth", $"'auth' must be \"psk\" or \"pubkey\", not \"{authText}\""),
+        };
         string? initiateText = r.String("initiate", required: false);
         bool? initiate = initiateText switch
         {
@@ -124,7 +138,7 @@ internal static class IkeConfigReader
 
         return errors.Count > before || name is null || inner is null
             ? null
-            : new IkePeerConfig(name, id, psk, initiate, inner.Value, local, remote, r.Location);
+            : new IkePeerConfig(name, id, psk, initiate, inner.Value, local, remote, r.Location) { Auth = auth };
     }
 
     private static InnerMode? FailMode(TomlTableReader r, string mode)
@@ -325,9 +339,22 @@ internal static class IkeConfigChecks
 
         foreach (PeerConfig peer in dataPlane.Peers)
         {
-            if (ike.PeerSettings(peer.Name).Psk is null && ike.DefaultPsk is null)
+            IkePeerConfig settings = ike.PeerSettings(peer.Name);
+            ConfigLocation at = ike.Peers.Contains(settings) ? settings.Location : peer.Location;
+            if (ike.AuthOf(settings) == IkeAuth.Psk)
             {
-                errors.Add(new ConfigError(peer.Location, $"peer '{peer.Name}' has no pre-shared key: set psk in [ike] or in its [[ike.peer]]"));
+                if (settings.Psk is null && ike.DefaultPsk is null)
+                {
+                    errors.Add(new ConfigError(peer.Location, $"peer '{peer.Name}' has no pre-shared key: set psk in [ike] or in its [[ike.peer]]"));
+                }
+            }
+            else if (ike.Certificate is null)
+            {
+                errors.Add(new ConfigError(at, $"peer '{peer.Name}' authenticates with auth = \"pubkey\": set certificate and private_key in [ike]"));
+            }
+            else if (ike.TrustedCas.Count == 0)
+            {
+                errors.Add(new ConfigError(at, $"peer '{peer.Name}' authenticates with auth = \"pubkey\": [ike] needs ca = [\"<CA certificate PEM>\"] to check its certificate"));
             }
         }
     }

@@ -83,6 +83,42 @@ internal sealed class TomlTableReader
         return null;
     }
 
+    /// <summary>An array of non-empty strings, or null (with an error when <paramref name="required"/> or mistyped).</summary>
+    public IReadOnlyList<string>? Strings(string key, bool required)
+    {
+        if (!_items.TryGetValue(key, out KeyValueSyntax? item))
+        {
+            if (required)
+            {
+                Error(Location, $"missing {key} = [\"...\"]");
+            }
+
+            return null;
+        }
+
+        if (item.Value is ArraySyntax array)
+        {
+            var values = new List<string>();
+            foreach (ArrayItemSyntax element in array.Items)
+            {
+                if (element.Value is StringValueSyntax { Value: { Length: > 0 } value })
+                {
+                    values.Add(value);
+                }
+                else
+                {
+                    Error(At(_file, element.Span), $"'{key}' must hold only non-empty strings");
+                    return null;
+                }
+            }
+
+            return values;
+        }
+
+        Error(At(_file, item.Value!.Span), $"'{key}' must be an array of strings");
+        return null;
+    }
+
     public bool? Boolean(string key, bool fallback)
     {
         if (!_items.TryGetValue(key, out KeyValueSyntax? item))

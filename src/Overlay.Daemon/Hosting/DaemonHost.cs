@@ -6,6 +6,7 @@ using Overlay.Daemon.AttestHost;
 using Overlay.Daemon.Configuration;
 using Overlay.Daemon.Control;
 using Overlay.Daemon.DataPlaneHost;
+using Overlay.Daemon.GuestHost;
 using Overlay.Daemon.IkeHost;
 using Overlay.Daemon.Policy;
 using Overlay.Daemon.Status;
@@ -66,6 +67,9 @@ public static class DaemonHost
 
         builder.Services.AddSingleton<IControlVerb, StatusVerb>();
         builder.Services.AddSingleton<IControlVerb, QuoteVerb>();
+        builder.Services.AddSingleton<RuntimePorts>();
+        builder.Services.AddSingleton<GuestService>();
+        builder.Services.AddSingleton<IControlVerb, GuestVerb>();
         builder.Services.AddSingleton<ControlRequestHandler>();
 
         // Start order = registration order; the host stops them in reverse, so the control socket (an
@@ -77,6 +81,7 @@ public static class DaemonHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyService>());
         builder.Services.AddHostedService<DataPlaneService>();
         builder.Services.AddHostedService<IkeService>(); // after the data plane: IKE shares its NAT-T socket
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<GuestService>()); // after the data plane: guest ports join it
         builder.Services.AddHostedService<ControlSocketService>();
         return builder.Build();
     }

@@ -27,7 +27,8 @@ public sealed class IkePeer
         DataPlaneEndpoint = new IPEndPoint(dataPlanePeer.Address, dataPlanePeer.Port);
         Identity = Settings.Id ?? dataPlanePeer.Name;
         LocalId = localId;
-        Psk = Settings.Psk ?? ike.DefaultPsk;
+        Auth = ike.AuthOf(Settings);
+        Psk = Auth == IkeAuth.Psk ? Settings.Psk ?? ike.DefaultPsk : null;
         // Only one side initiates between our own hosts (no duplicate IKE SAs); a restart of either
         // side still heals: the initiator re-initiates after DPD, the responder is initiated to.
         Initiates = Settings.Initiate ?? Compare(underlay, dataPlanePeer.Address) < 0;
@@ -45,7 +46,14 @@ public sealed class IkePeer
 
     public string LocalId { get; }
 
+    /// <summary>PSK or certificates; with certificates we accept no PSK from the peer either.</summary>
+    public IkeAuth Auth { get; }
+
+    /// <summary>The pre-shared key when <see cref="Auth"/> is PSK; null otherwise.</summary>
     public byte[]? Psk { get; }
+
+    /// <summary>Whether we have what <see cref="Auth"/> needs (the config checks make this true for configured peers).</summary>
+    public bool CanAuthenticate => Auth == IkeAuth.Psk ? Psk is not null : _ike.Certificate is not null && _ike.TrustedCas.Count > 0;
 
     public bool Initiates { get; }
 
@@ -53,9 +61,17 @@ public sealed class IkePeer
 
     public IkePeerConfig Settings { get; }
 
-    public IkeSaConfig IkeConfig(IReadOnlyList<CompiledTvd> tvds) => new(
-        IkeIdentity.Fqdn(LocalId), IkeIdentity.Fqdn(Identity), Psk!, _ike.IkeProposals, [.. tvds.Select(Child)],
-        Lifetime: _ike.IkeLifetime.RekeyAfter > TimeSpan.Zero ? _ike.IkeLifetime : null);
+    /// <summary>
+    /// The IKE SA's configuration. With certificates the PSK is empty (so a peer's PSK AUTH is refused),
+    /// our certificate signs, and the peer's must chain to the configured CAs and name its identity.
+    /// </summary>
+    public IkeSaConfig IkeConfig(IReadOnlyList<CompiledTvd> tvds)
+    {
+        var config = new IkeSaConfig(
+            IkeIdentity.Fqdn(LocalId), IkeIdentity.Fqdn(Identity), Psk ?? [], _ike.IkeProposals, [.. tvds.Select(Child)],
+            Lifetime: _ike.IkeLifetime.RekeyAfter > TimeSpan.Zero ? _ike.IkeLifetime : null);
+        return Auth == IkeAuth.Pubkey ? config with { LocalCertificate = _ike.Certificate, TrustedCas = _ike.TrustedCas } : config;
+    }
 
     /// <summary>The CHILD_SA of one TVD: its label, our/their selectors (underlay hosts for etherip, the prefixes for ip).</summary>
     public ChildSaConfig Child(CompiledTvd tvd)

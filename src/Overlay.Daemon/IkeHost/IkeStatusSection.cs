@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Overlay.Daemon.Configuration;
 using Overlay.Daemon.Status;
 using Overlay.Ike.Sa;
 
@@ -60,6 +61,7 @@ public sealed class IkeStatusSection : IStatusSection
             writer.WriteString("id", peer.Identity);
             writer.WriteString("address", peer.Address.ToString());
             writer.WriteBoolean("initiator", peer.Initiates);
+            writer.WriteString("auth", peer.Auth == IkeAuth.Pubkey ? "pubkey" : "psk");
             writer.WriteString("mode", peer.Mode == Overlay.DataPlane.Sa.InnerMode.Ip ? "ip" : "etherip");
             writer.WriteEndObject();
         }
@@ -87,6 +89,11 @@ public sealed class IkeStatusSection : IStatusSection
             }
 
             writer.WriteString("suite", sa.Suite?.ToString());
+            if (sa.PeerCertificate is { } certificate)
+            {
+                writer.WriteString("peer_certificate", certificate.Subject);
+            }
+
             writer.WriteNumber("children", sa.Children.Count);
             if (sa.ChildFailureReason is { } failure)
             {

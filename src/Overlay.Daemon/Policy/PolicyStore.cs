@@ -108,7 +108,8 @@ public sealed class PolicyStore
             return (Refused(candidate.Version, $"candidate drops this host '{_config.Host}'; keeping version {fromVersion}", [problem]), null);
         }
 
-        ReloadOutcome outcome = Engine.Reload(candidate, revoke: false);
+        // With managed guests a reload may revoke (the guest service stops what it revoked); otherwise it is refused.
+        ReloadOutcome outcome = Engine.Reload(candidate, revoke: _config.Hypervisor?.RevokeOnReload ?? false);
         if (!outcome.Committed)
         {
             string[] conflicts = [.. outcome.Conflicts.Select(c => c.ToString())];

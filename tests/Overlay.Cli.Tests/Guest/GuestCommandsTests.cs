@@ -1,0 +1,154 @@
+using System.Diagnostics;
+
+namespace Overlay.Cli.Tests.Guest;
+
+/// <summary>
+/// <c>tvdctl guest list|start|stop|explain</c> against a real tvd-overlayd running netns guests (root) in its own
+/// namespace <c>tgh&lt;pid&gt;c</c>; guest namespaces are <c>tgh&lt;pid&gt;c-&lt;guest&gt;</c>. Every namespace with that
+/// prefix is deleted on dispose, also after a failure. Exit codes: 0 done, 1 refused, 2 bad input or no daemon.
+/// </summary>
+public sealed class GuestCommandsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("tvdctl-guest-").FullName;
+    private readonly string _prefix = $"tgh{Environment.ProcessId}c";
+    private Process? _daemon;
+
+    public GuestCommandsTests() => DeleteNamespaces();
+
+    private string Socket => Path.Combine(_dir, "run", "control.sock");
+
+    public void Dispose()
+    {
+        if (_daemon is { HasExited: false })
+        {
+            _daemon.Kill(entireProcessTree: true);
+            _daemon.WaitForExit(10_000);
+        }
+
+        _daemon?.Dispose();
+        DeleteNamespaces();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public void Start_stop_list_and_explain_print_the_decision_and_exit_by_outcome()
+    {
+        StartDaemon();
+
+        var started = CliRunner.Run("guest", "start", "hertz-web", "--socket", Socket);
+        Assert.True(started.ExitCode == 0, started.All);
+        Assert.StartsWith("started hertz-web: allow: host-authorization and chinese-wall", started.StdOut);
+
+        var refused = CliRunner.Run("guest", "start", "avis-web", "--socket", Socket);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.StartsWith("refused: start avis-web: deny: chinese-wall: type avis of guest avis-web conflicts with type hertz of running guest hertz-web", refused.StdOut);
+        Assert.Contains("(conflict set car-rental)", refused.StdOut);
+
+        var explained = CliRunner.Run("guest", "explain", "avis-web", "--socket", Socket);
+        Assert.Equal(1, explained.ExitCode);
+        Assert.Contains("  cw types:  avis", explained.StdOut);
+        Assert.Contains("  network green-net: allow: ste", explained.StdOut);
+        Assert.Contains("  start: deny: chinese-wall: type avis of guest avis-web conflicts with type hertz", explained.StdOut);
+
+        var list = CliRunner.Run("guest", "list", "--socket", Socket);
+        Assert.Equal(0, list.ExitCode);
+        string[] lines = list.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("GUEST", lines[0]);
+        Assert.Matches(@"^hertz-web\s+netns\s+running\s+green-net\s+green\s+tvd[0-9a-f]{8}n0\s+attached$", lines.Single(l => l.StartsWith("hertz-web", StringComparison.Ordinal)));
+        Assert.Matches(@"^avis-web\s+netns\s+defined\s+green-net\s+green\s+tvd[0-9a-f]{8}n0\s+-$", lines.Single(l => l.StartsWith("avis-web", StringComparison.Ordinal)));
+
+        var stopped = CliRunner.Run("guest", "stop", "hertz-web", "--socket", Socket);
+        Assert.True(stopped.ExitCode == 0, stopped.All);
+        Assert.False(File.Exists($"/run/netns/{_prefix}-hertz-web"));
+        Assert.Equal(0, CliRunner.Run("guest", "explain", "avis-web", "--socket", Socket).ExitCode);
+        Assert.Equal(1, CliRunner.Run("guest", "stop", "hertz-web", "--socket", Socket).ExitCode);
+    }
+
+    [Fact]
+    public void Unknown_guest_is_bad_input()
+    {
+        StartDaemon();
+
+        var r = CliRunner.Run("guest", "start", "nobody", "--socket", Socket);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("no configured guest 'nobody' (configured: avis-web, hertz-web)", r.StdErr);
+    }
+
+    [Fact]
+    public void Without_a_daemon_it_exits_2_and_says_so()
+    {
+        var r = CliRunner.Run("guest", "list", "--socket", Socket);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("tvd-overlayd is not running", r.StdErr);
+    }
+
+    private void StartDaemon()
+    {
+        Exec("ip", "netns", "add", _prefix);
+        Exec("ip", "-n", _prefix, "link", "set", "lo", "up");
+        File.Copy(CliRunner.ExamplePolicy, Path.Combine(_dir, "policy.toml"));
+        string config = Path.Combine(_dir, "overlayd.toml");
+        File.WriteAllText(config, $"""
+            [daemon]
+            host = "host1"
+            policy = "policy.toml"
+            state_dir = "state"
+            runtime_dir = "run"
+
+            [dataplane]
+            underlay = "127.0.0.1"
+
+            [hypervisor]
+            netns_prefix = "{_prefix}-"
+
+            [[guest]]
+            name = "hertz-web"
+            backend = "netns"
+            networks = ["green-net"]
+
+            [[guest]]
+            name = "avis-web"
+            backend = "netns"
+            networks = ["green-net"]
+            """);
+        var psi = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in new[] { $"--net=/run/netns/{_prefix}", Path.Combine(AppContext.BaseDirectory, "tvd-overlayd"), "--config", config })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        _daemon = Process.Start(psi)!;
+        _daemon.OutputDataReceived += (_, _) => { };
+        _daemon.ErrorDataReceived += (_, _) => { };
+        _daemon.BeginOutputReadLine();
+        _daemon.BeginErrorReadLine();
+        var deadline = Stopwatch.StartNew();
+        while (CliRunner.Run("status", "--socket", Socket).ExitCode != 0)
+        {
+            Assert.False(_daemon.HasExited, "tvd-overlayd exited during start");
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "tvd-overlayd did not answer within 30 s");
+            Thread.Sleep(200);
+        }
+    }
+
+    private static void Exec(string program, params string[] args)
+    {
+        var r = CliRunner.Exec(null, program, args);
+        Assert.True(r.ExitCode == 0, $"{program} {string.Join(' ', args)}: {r.All}");
+    }
+
+    private void DeleteNamespaces()
+    {
+        if (!Directory.Exists("/run/netns"))
+        {
+            return;
+        }
+
+        foreach (string ns in Directory.EnumerateFiles("/run/netns").Select(f => Path.GetFileName(f)).Where(n => n.StartsWith(_prefix, StringComparison.Ordinal)))
+        {
+            CliRunner.Exec(null, "ip", "netns", "del", ns);
+        }
+    }
+}
