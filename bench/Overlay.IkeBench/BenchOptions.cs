@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net;
+
+namespace Overlay.IkeBench;
+
+/// <summary>
+/// Command line of the driver: "--name value" pairs after the mode. Kept hand-rolled (no
+/// System.CommandLine) because the lab script is its only caller and the set is small.
+/// </summary>
+public sealed class BenchOptions
+{
+    private readonly Dictionary<string, string> _values;
+
+    private BenchOptions(string mode, Dictionary<string, string> values)
+    {
+        Mode = mode;
+        _values = values;
+    }
+
+    /// <summary>respond | rate | serial.</summary>
+    public string Mode { get; }
+
+    public IPAddress Local => IPAddress.Parse(Get("local"));
+
+    public IPAddress Remote => IPAddress.Parse(Get("remote"));
+
+    public string LocalId => Get("local-id", "hostA");
+
+    public string RemoteId => Get("remote-id", "hostB");
+
+    public string Psk => Get("psk", "tikb-bench-psk-not-secret-0123456789");
+
+    /// <summary>Which side of the protected subnets we are: a (10.10.1.0/24) or b (10.10.2.0/24).</summary>
+    public string Side => Get("side", "a");
+
+    /// <summary>IKE key exchange: 31 (Curve25519) or 19 (ECP-256).</summary>
+    public int Group => Int("group", 31);
+
+    public int Total => Int("total", 500);
+
+    public int Window => Int("window", 16);
+
+    public int Reps => Int("reps", 3);
+
+    public int Count => Int("n", 20);
+
+    /// <summary>Least time the initiator spends warming up both sides before it measures.</summary>
+    public TimeSpan WarmUp => TimeSpan.FromSeconds(Int("warmup-seconds", 3));
+
+    /// <summary>respond: serialise the port 500 and 4500 receive loops (<see cref="SerializedResponder"/>).</summary>
+    public bool PortLock => Int("port-lock", 0) == 1;
+
+    /// <summary>Hard bound on the whole run (responder: how long it serves at most).</summary>
+    public TimeSpan MaxTime => TimeSpan.FromSeconds(Int("max-seconds", 300));
+
+    public static BenchOptions Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("respond" or "rate" or "serial"))
+        {
+            throw new ArgumentException("usage: tvd-ikebench respond|rate|serial --local IP [--remote IP] [--side a|b] [--group 31|19] "
+                + "[--total 500 --window 16 --reps 3] [--n 20] [--local-id hostA --remote-id hostB --psk S] [--warmup-seconds 3] [--port-lock 1] [--max-seconds 300]");
+        }
+        var values = new Dictionary<string, string>();
+        for (var i = 1; i < args.Length; i += 2)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"expected --name value at '{args[i]}'");
+            }
+            values[args[i][2..]] = args[i + 1];
+        }
+        return new BenchOptions(args[0], values);
+    }
+
+    private string Get(string name, string? fallback = null)
+        => _values.TryGetValue(name, out var v) ? v : fallback ?? throw new ArgumentException($"--{name} is required");
+
+    private int Int(string name, int fallback)
+        => _values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}
