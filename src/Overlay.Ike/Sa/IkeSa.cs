@@ -62,7 +62,27 @@ public sealed partial class IkeSa : IDisposable
     public ulong InitiatorSpi { get; internal set; }
 
     /// <summary>Zero until the responder accepted IKE_SA_INIT (RFC 7296 §3.1).</summary>
-    public ulong ResponderSpi { get; internal set; }
+    public ulong ResponderSpi
+    {
+        get => _responderSpi;
+        internal set
+        {
+            _responderSpi = value;
+            if (value != 0 && !IsOriginalInitiator)
+            {
+                ResponderSpiAssigned?.Invoke(this);
+            }
+        }
+    }
+
+    private ulong _responderSpi;
+
+    /// <summary>
+    /// A responder SA took its SPI. Raised before any reply carrying it is sent, so the manager routes the
+    /// peer's next message to this SA even when it arrives on another port's receive thread (port 4500
+    /// after a NAT float) while this one is still sending its IKE_SA_INIT response.
+    /// </summary>
+    public event Action<IkeSa>? ResponderSpiAssigned;
 
     /// <summary>Our own SPI: how the peer's messages find this SA.</summary>
     public ulong LocalSpi => IsOriginalInitiator ? InitiatorSpi : ResponderSpi;

@@ -87,13 +87,6 @@ public sealed class IkeSaManager : IDisposable
             return;
         }
         sa.Receive(ikeMessage, local, remote);
-        lock (_tables)
-        {
-            if (sa.State != IkeSaState.Destroyed && sa.ResponderSpi != 0 && !sa.IsOriginalInitiator)
-            {
-                _bySpi[sa.ResponderSpi] = sa;
-            }
-        }
     }
 
     private IkeSa? Find(IkeHeader h, ReadOnlySpan<byte> ikeMessage, IPEndPoint local, IPEndPoint remote)
@@ -133,6 +126,25 @@ public sealed class IkeSaManager : IDisposable
     {
         sa.Destroyed += Forget;
         sa.Rekeyed += Adopt;
+        sa.ResponderSpiAssigned += Register;
+    }
+
+    /// <summary>A responder SA's SPI routes to it from the moment it is chosen, before the reply leaves.</summary>
+    private void Register(IkeSa sa)
+    {
+        lock (_tables)
+        {
+            _bySpi[sa.ResponderSpi] = sa;
+        }
+    }
+
+    /// <summary>The SA our SPI <paramref name="spi"/> routes to, if any (for tests and diagnostics).</summary>
+    internal IkeSa? FindBySpi(ulong spi)
+    {
+        lock (_tables)
+        {
+            return _bySpi.GetValueOrDefault(spi);
+        }
     }
 
     /// <summary>A rekeyed IKE SA's successor (RFC 7296 §2.18): its SPI routes to it from now on.</summary>

@@ -84,8 +84,12 @@ public sealed class RecordingSender : IIkeSender
 
     public int Count { get; private set; }
 
+    /// <summary>Called inside <see cref="Send"/>, before the datagram is queued: sees the world as the sender does.</summary>
+    public Action<byte[]>? OnSend { get; set; }
+
     public void Send(ReadOnlySpan<byte> ikeMessage, IPEndPoint local, IPEndPoint remote)
     {
+        OnSend?.Invoke(ikeMessage.ToArray());
         Outbox.Enqueue(ikeMessage.ToArray());
         Routes.Add((local, remote));
         Count++;
