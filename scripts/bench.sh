@@ -5,7 +5,9 @@
 #   2. bench/attest-compare.sh: our quote verifier beside tpm2_checkquote on the same quotes.
 #   3. bench/lab/throughput.sh: guest-to-guest iperf3 through the overlay (AF_PACKET and AF_XDP ports)
 #      beside strongSwan kernel-libipsec, wireguard-go and plain veth, one topology, one run.
-# BENCH_JOB=short|medium|long (default short), BENCH_FILTER (default all), BENCH_SKIP="lab attest dotnet".
+#   4. bench/lab/ike-setup.sh: IKE_SA+CHILD_SA setups/s and latency, ours<->ours, ours<->strongSwan,
+#      strongSwan<->strongSwan, one run.
+# BENCH_JOB=short|medium|long (default short), BENCH_FILTER (default all), BENCH_SKIP="dotnet attest lab ike".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 job=${BENCH_JOB:-short}
@@ -29,4 +31,9 @@ fi
 if [[ $skip != *" lab "* ]]; then
   echo; echo "== Lab throughput beside strongSwan, wireguard-go and plain veth"
   OV_BIN=bin bench/lab/throughput.sh
+fi
+
+if [[ $skip != *" ike "* ]]; then
+  echo; echo "== IKE setup rate and latency beside strongSwan"
+  bench/lab/ike-setup.sh
 fi
