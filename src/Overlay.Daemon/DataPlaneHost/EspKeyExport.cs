@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using Overlay.Daemon.Hosting;
 using Overlay.DataPlane.Sa;
 
 namespace Overlay.Daemon.DataPlaneHost;
@@ -24,28 +24,6 @@ public static class EspKeyExport
     }
 
     /// <summary>Writes every line to <paramref name="path"/> (replaced atomically, mode 0600).</summary>
-    public static void Write(string path, IEnumerable<BoundSa> sas, string localAddress)
-    {
-        var text = new StringBuilder();
-        foreach (BoundSa sa in sas)
-        {
-            text.AppendLine(Line(sa, localAddress));
-        }
-
-        string directory = Path.GetDirectoryName(path) ?? "/";
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
-        using (var writer = new StreamWriter(temporary, Encoding.ASCII, options))
-        {
-            writer.Write(text.ToString());
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    public static void Write(string path, IEnumerable<BoundSa> sas, string localAddress) =>
+        SecretFile.WriteLines(path, sas.Select(sa => Line(sa, localAddress)));
 }

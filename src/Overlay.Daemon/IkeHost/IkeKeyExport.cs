@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using Overlay.Daemon.DataPlaneHost;
+using Overlay.Daemon.Hosting;
 using Overlay.Ike.Debug;
 using Overlay.Ike.Sa;
 
@@ -90,28 +90,5 @@ public sealed class IkeKeyExport
         }
     }
 
-    private static void Write(string path, IEnumerable<string> lines)
-    {
-        var text = new StringBuilder();
-        foreach (string line in lines)
-        {
-            text.Append(line).Append('\n');
-        }
-
-        string directory = Path.GetDirectoryName(path) ?? "/";
-        Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
-        using (var writer = new StreamWriter(temporary, Encoding.ASCII, options))
-        {
-            writer.Write(text.ToString());
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    private static void Write(string path, IEnumerable<string> lines) => SecretFile.WriteLines(path, lines);
 }
