@@ -60,6 +60,14 @@ sw_swanctl --rekey --child red >/dev/null || bad "swanctl --rekey --child red"
 until_true 10 "CHILD_SA rekey counted in our status" bash -c "[[ \$($OV_BIN/tvdctl status --json --socket $(ov_socket h1) | jq '[.ike.child_sas[].rekeys] | max') -ge 1 ]]"
 sleep 1
 ping3 && ok "ping after CHILD_SA rekey" || bad "ping after CHILD_SA rekey"
+# Make-before-break under load: 400 pings 10 ms apart while charon rekeys the CHILD_SA once more.
+lab_exec h1red ping -q -c 400 -i 0.01 -W 1 10.13.2.1 >"$tmp/load-ping.txt" 2>&1 &
+load=$!
+sleep 1
+sw_swanctl --rekey --child red >/dev/null || bad "swanctl --rekey --child red (under load)"
+wait "$load"
+loss=$(grep -o '[0-9.]*% packet loss' "$tmp/load-ping.txt")
+check "packet loss across a CHILD_SA rekey under load (400 pings, 10 ms apart)" "0% packet loss" "$loss"
 sw_swanctl --rekey --ike tvd >/dev/null || bad "swanctl --rekey --ike tvd"
 sleep 2
 ping3 && ok "ping after IKE SA rekey" || bad "ping after IKE SA rekey"
