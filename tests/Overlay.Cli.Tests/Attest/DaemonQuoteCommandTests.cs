@@ -11,7 +11,7 @@ namespace Overlay.Cli.Tests.Attest;
 public sealed class DaemonQuoteCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tvdctl-dq-").FullName;
-    private Process? _daemon;
+    private DaemonProcess? _daemon;
 
     private string Socket => Path.Combine(_dir, "run", "control.sock");
 
@@ -21,12 +21,6 @@ public sealed class DaemonQuoteCommandTests : IDisposable
 
     public void Dispose()
     {
-        if (_daemon is { HasExited: false })
-        {
-            _daemon.Kill(entireProcessTree: true);
-            _daemon.WaitForExit(10_000);
-        }
-
         _daemon?.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
@@ -84,25 +78,6 @@ public sealed class DaemonQuoteCommandTests : IDisposable
     {
         File.Copy(CliRunner.ExamplePolicy, Policy);
         File.WriteAllText(Config, "[daemon]\nhost = \"host1\"\npolicy = \"policy.toml\"\nstate_dir = \"state\"\nruntime_dir = \"run\"\n");
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "tvd-overlayd"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.ArgumentList.Add("--config");
-        psi.ArgumentList.Add(Config);
-        _daemon = Process.Start(psi)!;
-        _daemon.OutputDataReceived += (_, _) => { };
-        _daemon.ErrorDataReceived += (_, _) => { };
-        _daemon.BeginOutputReadLine();
-        _daemon.BeginErrorReadLine();
-
-        var deadline = Stopwatch.StartNew();
-        while (CliRunner.Run("status", "--socket", Socket).ExitCode != 0)
-        {
-            Assert.False(_daemon.HasExited, "tvd-overlayd exited during start");
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "tvd-overlayd did not answer within 30 s");
-            Thread.Sleep(200);
-        }
+        _daemon = DaemonProcess.Start(Config, Socket);
     }
 }

@@ -11,7 +11,7 @@ public sealed class GuestCommandsTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tvdctl-guest-").FullName;
     private readonly string _prefix = $"tgh{Environment.ProcessId}c";
-    private Process? _daemon;
+    private DaemonProcess? _daemon;
 
     public GuestCommandsTests() => DeleteNamespaces();
 
@@ -19,12 +19,6 @@ public sealed class GuestCommandsTests : IDisposable
 
     public void Dispose()
     {
-        if (_daemon is { HasExited: false })
-        {
-            _daemon.Kill(entireProcessTree: true);
-            _daemon.WaitForExit(10_000);
-        }
-
         _daemon?.Dispose();
         DeleteNamespaces();
         Directory.Delete(_dir, recursive: true);
@@ -113,24 +107,7 @@ public sealed class GuestCommandsTests : IDisposable
             backend = "netns"
             networks = ["green-net"]
             """);
-        var psi = new ProcessStartInfo("nsenter") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in new[] { $"--net=/run/netns/{_prefix}", Path.Combine(AppContext.BaseDirectory, "tvd-overlayd"), "--config", config })
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        _daemon = Process.Start(psi)!;
-        _daemon.OutputDataReceived += (_, _) => { };
-        _daemon.ErrorDataReceived += (_, _) => { };
-        _daemon.BeginOutputReadLine();
-        _daemon.BeginErrorReadLine();
-        var deadline = Stopwatch.StartNew();
-        while (CliRunner.Run("status", "--socket", Socket).ExitCode != 0)
-        {
-            Assert.False(_daemon.HasExited, "tvd-overlayd exited during start");
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "tvd-overlayd did not answer within 30 s");
-            Thread.Sleep(200);
-        }
+        _daemon = DaemonProcess.Start(config, Socket, "nsenter", $"--net=/run/netns/{_prefix}");
     }
 
     private static void Exec(string program, params string[] args)

@@ -7,18 +7,12 @@ namespace Overlay.Cli.Tests.Status;
 public sealed class StatusCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tvdctl-status-").FullName;
-    private Process? _daemon;
+    private DaemonProcess? _daemon;
 
     private string Socket => Path.Combine(_dir, "run", "control.sock");
 
     public void Dispose()
     {
-        if (_daemon is { HasExited: false })
-        {
-            _daemon.Kill(entireProcessTree: true);
-            _daemon.WaitForExit(10_000);
-        }
-
         _daemon?.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
@@ -28,27 +22,7 @@ public sealed class StatusCommandTests : IDisposable
         File.Copy(CliRunner.ExamplePolicy, Path.Combine(_dir, "policy.toml"));
         var config = Path.Combine(_dir, "overlayd.toml");
         File.WriteAllText(config, "[daemon]\nhost = \"host2\"\npolicy = \"policy.toml\"\nstate_dir = \"state\"\nruntime_dir = \"run\"\n");
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "tvd-overlayd"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.ArgumentList.Add("--config");
-        psi.ArgumentList.Add(config);
-        _daemon = Process.Start(psi)!;
-        _daemon.OutputDataReceived += (_, _) => { };
-        _daemon.ErrorDataReceived += (_, _) => { };
-        _daemon.BeginOutputReadLine();
-        _daemon.BeginErrorReadLine();
-
-        // Ready when status answers; bounded.
-        var deadline = Stopwatch.StartNew();
-        while (CliRunner.Run("status", "--socket", Socket).ExitCode != 0)
-        {
-            Assert.False(_daemon.HasExited, "tvd-overlayd exited during start");
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "tvd-overlayd did not answer within 30 s");
-            Thread.Sleep(200);
-        }
+        _daemon = DaemonProcess.Start(config, Socket);
     }
 
     [Fact]
