@@ -11,7 +11,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all deps build test unit lab demo bench fuzz format clean
+.PHONY: all deps build test unit lab demo bench fuzz format format-fix clean
 
 all: build
 
@@ -46,6 +46,9 @@ fuzz: deps
 
 format:
 	@$(DOTNET) format TvdOverlay.sln --verify-no-changes
+
+format-fix:
+	@$(DOTNET) format TvdOverlay.sln
 
 clean:
 	@rm -rf bin out

@@ -9,6 +9,13 @@ passed=0 failed=0 skipped=0 status=0
 
 if [[ $what == all || $what == unit ]]; then
   if scripts/conventions.sh; then passed=$((passed + 1)); else failed=$((failed + 1)) status=1; fi
+  # Formatting is part of the conventions (CONVENTIONS 22): the tree must already be `dotnet format`ted.
+  if timeout 600 dotnet format TvdOverlay.sln --verify-no-changes; then
+    passed=$((passed + 1))
+  else
+    echo "test: dotnet format --verify-no-changes found unformatted code (run: make format-fix)"
+    failed=$((failed + 1)) status=1
+  fi
   log=out/dotnet-test.log
   # One build for every test project; each project prints "Passed!/Failed! - Failed: F, Passed: P, Skipped: S".
   timeout 1200 dotnet test TvdOverlay.sln -c Release --nologo 2>&1 | tee "$log"
