@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make demo: the main job on embedded defaults. For now (foundation) it validates the example policy,
-# shows what it enforces and explains the seed decisions; later issues grow it into the two-host lab demo.
+# make demo: the main job on embedded defaults: the example policy validated, shown and explained; the daemon
+# enforcing it (embedded swtpm, status, a SIGHUP reload); then a two-host lab where red guests reach each other
+# through the overlay's ESP and blue never sees red.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tvdctl=bin/tvdctl
@@ -68,9 +69,12 @@ echo "after SIGHUP (version 2 lets host2 run blue):"
 $tvdctl status --socket "$work/run/control.sock" --json | grep -E '"(version|committed|summary)"' | head -6
 $tvdctl status --socket "$work/run/control.sock" --json | grep -q '"version": 2' || failures=$((failures + 1))
 
+say "Two hosts, two TVDs: tvd-overlayd per host carries red and blue in ESP; red reaches red, never blue"
+if netns-lab/run tvd-isolation; then :; else failures=$((failures + 1)); fi
+
 echo
 if ((failures)); then
   echo "demo: $failures unexpected result(s)"
   exit 1
 fi
-echo "demo: every decision as the policy says"
+echo "demo: every decision as the policy says, and TVDs kept apart on the wire"
