@@ -76,6 +76,13 @@ public sealed partial class EspSa : IDisposable
     /// <summary>Order of installation in a <see cref="SaTable"/> (newest outbound SA of a tunnel wins).</summary>
     internal long InstallSerial { get; set; }
 
+    /// <summary>
+    /// Inbound SA installed after its tunnel's current outbound SA while a newer outbound one waits: the
+    /// first authenticated packet on it shows the peer uses the new pair, so ours may switch (see
+    /// <see cref="Sa.SaTable.OnAuthenticated"/>). A plain field: read once per packet, cleared once.
+    /// </summary>
+    internal volatile bool PromotesPendingOutbound;
+
     /// <summary>The anti-replay window of an inbound SA; null for outbound.</summary>
     internal ReplayWindow? Window { get; private set; }
 

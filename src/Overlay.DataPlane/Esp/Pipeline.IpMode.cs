@@ -119,6 +119,8 @@ public sealed partial class Pipeline
             return;
         }
 
+        Sas.OnAuthenticated(sa);
+
         if (ip.Length > Options.Mtu)
         {
             sa.Drops.Increment(DropReason.Oversized);

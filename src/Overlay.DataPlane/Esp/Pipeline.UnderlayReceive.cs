@@ -101,6 +101,8 @@ public sealed partial class Pipeline
             return; // a drop counted on the SA, or an authenticated dummy packet
         }
 
+        Sas.OnAuthenticated(sa);
+
         if (!_tunnelsByKey.TryGetValue(new TunnelKey(sa!.Descriptor.Peer, sa.TvdVlanId), out Tunnel? tunnel))
         {
             sa.Drops.Increment(DropReason.UnknownTunnel);

@@ -16,6 +16,11 @@ public sealed class SaTable : ISaInstaller, IDisposable
     private readonly ConcurrentDictionary<uint, EspSa> _inbound = new();
     private readonly ConcurrentDictionary<uint, EspSa> _outbound = new();
     private readonly ConcurrentDictionary<TunnelKey, EspSa> _outboundByTunnel = new();
+
+    // A rekeyed tunnel's new outbound SA, waiting until the peer has the new pair installed (RFC 7296 §2.8):
+    // a responder that sent on it at once would lose packets until the initiator installs its inbound side.
+    private readonly ConcurrentDictionary<TunnelKey, EspSa> _pendingOutbound = new();
+    private readonly Lock _switchGate = new();
     private readonly TimeProvider _time;
     private long _installSerial;
 
@@ -57,10 +62,30 @@ public sealed class SaTable : ISaInstaller, IDisposable
         sa.InstallSerial = Interlocked.Increment(ref _installSerial);
         sa.RekeyRequested += (s, limit) => RekeyRequested?.Invoke(s, limit);
         sa.Expired += (s, limit) => Expired?.Invoke(s, limit);
-        if (descriptor.Direction == SaDirection.Outbound)
+        var key = new TunnelKey(descriptor.Peer, descriptor.TvdVlanId);
+        lock (_switchGate)
         {
-            // The newest SA of a (peer, TVD) tunnel carries its traffic (make-before-break rekey).
-            _outboundByTunnel[new TunnelKey(descriptor.Peer, descriptor.TvdVlanId)] = sa;
+            if (descriptor.Direction == SaDirection.Inbound)
+            {
+                sa.PromotesPendingOutbound = _pendingOutbound.ContainsKey(key);
+            }
+            else if (!_outboundByTunnel.TryGetValue(key, out EspSa? current) || current.IsExpired)
+            {
+                _outboundByTunnel[key] = sa;
+            }
+            else
+            {
+                // Make-before-break: the current SA carries traffic until the peer sends on the new pair's
+                // inbound SA, or the current one is removed (the old CHILD_SA's DELETE). The new pair's inbound
+                // SA is the tunnel's newest one if it came first (as the IKE sink installs a pair), or is
+                // flagged when it is installed after this one (above).
+                _pendingOutbound[key] = sa;
+                EspSa? newestInbound = _inbound.Values.Where(key.Matches).MaxBy(i => i.InstallSerial);
+                if (newestInbound is not null && newestInbound.InstallSerial > current.InstallSerial)
+                {
+                    newestInbound.PromotesPendingOutbound = true;
+                }
+            }
         }
 
         return SaInstallResult.Installed;
@@ -77,14 +102,48 @@ public sealed class SaTable : ISaInstaller, IDisposable
         if (direction == SaDirection.Outbound)
         {
             var key = new TunnelKey(sa.Descriptor.Peer, sa.TvdVlanId);
-            if (_outboundByTunnel.TryRemove(new KeyValuePair<TunnelKey, EspSa>(key, sa)))
+            lock (_switchGate)
             {
-                RemapTunnel(key);
+                _pendingOutbound.TryRemove(new KeyValuePair<TunnelKey, EspSa>(key, sa));
+                if (_outboundByTunnel.TryRemove(new KeyValuePair<TunnelKey, EspSa>(key, sa)))
+                {
+                    RemapTunnel(key);
+                }
             }
         }
 
         sa.Dispose();
         return true;
+    }
+
+    /// <summary>
+    /// Called by the receive path after a packet authenticated on <paramref name="inbound"/>. If that SA marks
+    /// a rekeyed tunnel whose new outbound SA waits, the peer evidently has the new pair: switch to it.
+    /// Costs one field read per packet otherwise.
+    /// </summary>
+    public void OnAuthenticated(EspSa inbound)
+    {
+        if (!inbound.PromotesPendingOutbound)
+        {
+            return;
+        }
+
+        var key = new TunnelKey(inbound.Descriptor.Peer, inbound.TvdVlanId);
+        lock (_switchGate)
+        {
+            inbound.PromotesPendingOutbound = false;
+            if (_pendingOutbound.TryRemove(key, out EspSa? pending))
+            {
+                _outboundByTunnel[key] = pending;
+                foreach (EspSa other in _inbound.Values)
+                {
+                    if (key.Matches(other))
+                    {
+                        other.PromotesPendingOutbound = false;
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>Finds the inbound SA for an SPI.</summary>
@@ -130,11 +189,13 @@ public sealed class SaTable : ISaInstaller, IDisposable
         _inbound.Clear();
         _outbound.Clear();
         _outboundByTunnel.Clear();
+        _pendingOutbound.Clear();
     }
 
     /// <summary>After the tunnel's current SA went away, the newest remaining SA of that tunnel takes over.</summary>
     private void RemapTunnel(TunnelKey key)
     {
+        _pendingOutbound.TryRemove(key, out _);
         EspSa? newest = _outbound.Values
             .Where(sa => !sa.IsExpired && sa.TvdVlanId == key.VlanId && sa.Descriptor.Peer.Equals(key.Peer))
             .MaxBy(sa => sa.InstallSerial);
@@ -144,5 +205,8 @@ public sealed class SaTable : ISaInstaller, IDisposable
         }
     }
 
-    private readonly record struct TunnelKey(IPEndPoint Peer, ushort VlanId);
+    private readonly record struct TunnelKey(IPEndPoint Peer, ushort VlanId)
+    {
+        public bool Matches(EspSa sa) => sa.TvdVlanId == VlanId && sa.Descriptor.Peer.Equals(Peer);
+    }
 }

@@ -70,14 +70,37 @@ public sealed class SaTableTests
     }
 
     [Fact]
-    public void Rekey_keeps_the_newest_outbound_SA_for_the_tunnel()
+    public void A_rekeyed_outbound_SA_waits_until_the_peer_sends_on_the_new_pair()
+    {
+        // Make-before-break (RFC 7296 §2.8): as rekey responder we install the new pair before the initiator
+        // has its inbound side; sending on it at once would lose packets. Old pair 0x1111/0x5555.
+        _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x1111));
+        _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x5555));
+        _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x6666)); // new pair, inbound first
+        _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x2222));
+        Assert.True(_table.TryGetInbound(0x5555, out EspSa oldIn));
+        Assert.True(_table.TryGetInbound(0x6666, out EspSa newIn));
+
+        Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out EspSa beforePeerSwitched));
+        _table.OnAuthenticated(oldIn);
+        Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out EspSa afterOldTraffic));
+        _table.OnAuthenticated(newIn);
+        Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out EspSa afterNewTraffic));
+
+        Assert.Equal(0x1111u, beforePeerSwitched.Spi);
+        Assert.Equal(0x1111u, afterOldTraffic.Spi);
+        Assert.Equal(0x2222u, afterNewTraffic.Spi);
+    }
+
+    [Fact]
+    public void A_rekeyed_outbound_SA_takes_over_when_the_old_one_is_deleted()
     {
         _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x1111));
         _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x2222));
         Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out EspSa current));
-        Assert.Equal(0x2222u, current.Spi);
+        Assert.Equal(0x1111u, current.Spi);
 
-        _table.Remove(0x1111, SaDirection.Outbound); // the old one goes; the new one stays mapped
+        _table.Remove(0x1111, SaDirection.Outbound); // the old CHILD_SA's DELETE
         Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out current));
         Assert.Equal(0x2222u, current.Spi);
     }
@@ -90,12 +113,15 @@ public sealed class SaTableTests
         _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x4444, vlanId: 11));
         _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x2222));
 
-        _table.Remove(0x2222, SaDirection.Outbound); // e.g. a rekey that failed after install
+        _table.Remove(0x3333, SaDirection.Outbound);
         Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out EspSa current));
+        Assert.Equal(0x2222u, current.Spi);
+
+        _table.Remove(0x2222, SaDirection.Outbound); // e.g. a rekey that failed after install
+        Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out current));
         Assert.Equal(0x1111u, current.Spi);
 
         _table.Remove(0x1111, SaDirection.Outbound);
-        _table.Remove(0x3333, SaDirection.Outbound);
         Assert.False(_table.TryGetOutbound(TestSas.Peer, 10, out _));
         Assert.True(_table.TryGetOutbound(TestSas.Peer, 11, out _));
     }
