@@ -3,12 +3,13 @@
 # run on ONE two-host namespace topology (lib/common.sh draws it), prefix "tbench-":
 #   overlay-pkt  tvd-overlayd, AF_PACKET guest ports      overlay-xdp  tvd-overlayd, AF_XDP guest ports
 #   strongswan   strongSwan 5.9.8 kernel-libipsec         wireguard    wireguard-go
-#   plain        the hosts just route (no tunnel)
+#   plain        the hosts just route (no tunnel)      plain-nooff  the same, guest offloads off (as for AF_XDP)
 # Each: iperf3 TCP (1 stream, $DUR s) and UDP -b 0 at -l 1372 (fits the 1400 guest MTU) and -l 1400
 # (fragments in the guest). Prints a table (Gbit/s, packets/s, CPU of the daemons) and the ratios
 # overlay/peer. Needs root, iperf3, jq, strongSwan, wireguard-go, wireguard-tools, and tvd-overlayd in
 # $OV_BIN (default bin/, from `make build`). Env: DUR (10), VARIANTS (all), UDP_LENS, TB_DIR, PERF=1
-# (records a perf profile of host A's overlayd during the AF_PACKET TCP test: $TB_DIR/perf-*.txt).
+# (records a perf profile of host A's overlayd during each overlay variant's PERF_TEST test, default
+# tcp, e.g. PERF_TEST=udp1372; PERF_HOST=b profiles the receiving host: $TB_DIR/perf-*.txt).
 # Everything it creates (namespaces, links, processes) is removed on exit, also on failure.
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,7 +19,7 @@ source "$HERE/lib/iperf.sh"
 source "$HERE/lib/variants.sh"
 source "$HERE/lib/report.sh"
 
-VARIANTS=${VARIANTS:-"overlay-pkt overlay-xdp strongswan wireguard plain"}
+VARIANTS=${VARIANTS:-"overlay-pkt overlay-xdp strongswan wireguard plain plain-nooff"}
 [[ $(id -u) -eq 0 ]] || { echo "throughput.sh: must run as root (namespaces)" >&2; exit 2; }
 for t in iperf3 jq ethtool nsenter; do command -v $t >/dev/null || { echo "throughput.sh: missing $t" >&2; exit 2; }; done
 [[ -x $OV_BIN/tvd-overlayd ]] || { echo "throughput.sh: no $OV_BIN/tvd-overlayd (make build)" >&2; exit 2; }
@@ -34,12 +35,13 @@ tb_topology || exit 1
 
 for v in $VARIANTS; do
     VARIANT_PIDS=""
+    if [[ ${GUEST_OFFLOADS:-} == on || ( $v != overlay-xdp && $v != plain-nooff ) ]]; then tb_guest_offloads on; else tb_guest_offloads off; fi
     case $v in
         overlay-pkt) variant_overlay af_packet ;;
         overlay-xdp) variant_overlay af_xdp ;;
         strongswan) command -v swanctl >/dev/null && variant_strongswan || { tb_log "skip strongswan: not installed"; continue; } ;;
         wireguard) command -v wireguard-go >/dev/null && variant_wireguard || { tb_log "skip wireguard: not installed"; continue; } ;;
-        plain) variant_plain ;;
+        plain | plain-nooff) variant_plain ;;
         *) tb_log "unknown variant $v"; continue ;;
     esac
     if ! tb_wait_ping 30; then
@@ -48,10 +50,8 @@ for v in $VARIANTS; do
     fi
     if [[ $v == overlay-* ]]; then
         grep -h -i -E 'af_xdp|af_packet|fall' "$TB_DIR"/overlayd-a-*.log 2>/dev/null | tail -n 2 >&2
-        [[ -n ${PERF:-} ]] && tb_perf_start "$v" "${VARIANT_PIDS%% *}"
     fi
     tb_measure "$v" "$VARIANT_PIDS"
-    [[ -n ${PERF:-} && $v == overlay-* ]] && tb_perf_stop "$v"
     tb_variant_end "$VARIANT_PIDS"
 done
 

@@ -100,7 +100,8 @@ debug_key_export = "$(ov_keyfile "$h")"
 TOML
 }
 
-# ov_port HOST GUESTNODE POLICYGUEST NETWORK — a guest port: the guest node's host-side link.
+# ov_port HOST GUESTNODE POLICYGUEST NETWORK [IO] — a guest port: the guest node's host-side link;
+# IO af_xdp or af_packet (default: the daemon's, AF_PACKET with the guest's offloads handled).
 ov_port() {
     cat >>"$(ov_config_file "$1")" <<TOML
 
@@ -110,6 +111,8 @@ interface = "$(lab_port "$2")"
 guest = "$3"
 network = "$4"
 TOML
+    [[ -n ${5:-} ]] && echo "io = \"$5\"" >>"$(ov_config_file "$1")"
+    return 0
 }
 
 # ov_peer HOST PEERHOST — PEERHOST by its underlay address.
@@ -157,10 +160,19 @@ ov_status() { "$OV_BIN/tvdctl" status --json --socket "$(ov_socket "$1")"; }
 # ov_q HOST JQ-FILTER — one value from the status document.
 ov_q() { ov_status "$1" | jq -r "$2"; }
 
-# ov_guest_prepare GUEST — no TX checksum/segmentation offload on the guest's link: an AF_PACKET
-# port sees frames before any device finishes them (a real VM's virtio NIC behaves the same once
-# the host does not advertise offloads to it).
+# ov_underlay_segmented HOST — the host's underlay link segments the daemon's UDP GSO sends in
+# software before they leave (tx-udp-segmentation off), so a capture on the wire holds one ESP packet
+# per frame, as a NIC without USO puts them on a real wire: tshark cannot split a GSO super-packet
+# captured inside a host (docs/debugging.md). For the scenarios that read captures.
+ov_underlay_segmented() {
+    lab_exec "$1" ethtool -K "$(lab_node_get "$1" if)" tx-udp-segmentation off >/dev/null
+}
+
+# ov_guest_prepare GUEST [on|off] — the guest link's TX checksum and segmentation offloads. On (the
+# default, as a virtio guest has them): its port must be AF_PACKET, which segments and checksums.
+# Off: the guest hands over finished frames, as an AF_XDP port needs.
 ov_guest_prepare() {
-    lab_exec "$1" ethtool -K "$(lab_guest_if)" tx off tso off gso off >/dev/null 2>&1 \
-        || lab_exec "$1" ethtool -K "$(lab_guest_if)" tx off >/dev/null
+    local state=${2:-on}
+    lab_exec "$1" ethtool -K "$(lab_guest_if)" tx "$state" tso "$state" gso "$state" >/dev/null 2>&1 \
+        || lab_exec "$1" ethtool -K "$(lab_guest_if)" tx "$state" >/dev/null
 }

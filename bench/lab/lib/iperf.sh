@@ -21,10 +21,15 @@ tb_iperf() {
     local variant=$1 test=$2 extra=$3 json=$TB_DIR/$1-$2.json p c0 c1 t0 t1 rx0 rx1
     declare -A before=()
     for p in $pids; do before[$p]=$(tb_cpu_s "$p"); done
+    local profile=
+    [[ -n ${PERF:-} && $variant == overlay-* && $test == "${PERF_TEST:-tcp}" ]] && profile=1
+    local target=${pids%% *}; [[ ${PERF_HOST:-a} == b ]] && target=${pids##* }
+    [[ -n $profile ]] && tb_perf_start "$variant-$test" "$target"
     rx0=$(tb_rx_packets); t0=$EPOCHREALTIME
     # shellcheck disable=SC2086
     tb_x $NS_GA timeout $((DUR + 15)) iperf3 -J -c "$GUEST_B" -B "$GUEST_A" -t "$DUR" $extra >"$json" 2>"$json.err"
     t1=$EPOCHREALTIME; rx1=$(tb_rx_packets)
+    [[ -n $profile ]] && tb_perf_stop "$variant-$test"
     local cpu=0
     for p in $pids; do
         c1=$(tb_cpu_s "$p"); c0=${before[$p]}

@@ -1,4 +1,4 @@
-# tvd-isolation — evaltest.sh: the TCP transfer, the blue port's delivery counters while red
+# tvd-isolation — evaltest.sh: the TCP transfers both ways, the ports' offload work, the blue port's delivery counters while red
 # probes it, and the rogue SA's drop counters. Exit 0 if all hold.
 source "$LAB_LIB_DIR/overlay.sh"
 fail=0
@@ -19,6 +19,24 @@ lab_exec h1red timeout 40 python3 "$PWD/xfer.py" send 192.168.101.21 5001 "$tmp/
 wait "$recv_pid"
 check "1 MiB over TCP red h1 -> red h2, sha256" "$(sha256sum <"$tmp/sent.bin" | cut -d' ' -f1)" \
     "$(sha256sum <"$tmp/received.bin" | cut -d' ' -f1)"
+
+# ... and 1 MiB back, red h2 -> red h1: h2's guest (offloads off, AF_XDP port) sends wire-sized
+# segments; h1's AF_PACKET port merges what arrives from the tunnel into GSO frames for h1red.
+head -c 1048576 /dev/urandom >"$tmp/back.bin"
+lab_exec h1red timeout 40 python3 "$PWD/xfer.py" recv 5002 "$tmp/back-received.bin" &
+recv_pid=$!
+lab_wait_for h1red 10 sh -c "ss -ltn | grep -q ':5002 '"
+lab_exec h2red timeout 40 python3 "$PWD/xfer.py" send 192.168.101.11 5002 "$tmp/back.bin"
+wait "$recv_pid"
+check "1 MiB over TCP red h2 -> red h1, sha256" "$(sha256sum <"$tmp/back.bin" | cut -d' ' -f1)" \
+    "$(sha256sum <"$tmp/back-received.bin" | cut -d' ' -f1)"
+
+# The ports did the offload work: h1red's guest handed over TSO super-frames, which its AF_PACKET
+# port cut into wire-sized frames, and frames from the tunnel were merged towards it.
+port_q() { ov_q "$1" ".dataplane.ports[] | select(.name==\"$2\") | $3"; }
+check "port kinds: h1red, h2red" "af_packet af_xdp" "$(port_q h1 h1red .io) $(port_q h2 h2red .io)"
+positive "TSO super-frames from h1red segmented by its port" "$(port_q h1 h1red '.offload.super_frames_received')"
+positive "tunnel frames merged into GSO frames towards h1red" "$(port_q h1 h1red '.offload.frames_coalesced')"
 
 # While red guests probe blue addresses, the blue ports deliver nothing to their guests.
 port_tx() { ov_q "$1" ".dataplane.ports[] | select(.name==\"$2\") | .tx_packets"; }

@@ -26,20 +26,23 @@ public sealed record DataPlaneConfig(
 /// <summary><c>[[dataplane.port]]</c>: a guest NIC's host-side interface, attached to the network's TVD.</summary>
 public sealed record PortConfig(string Name, string Interface, string Guest, string Network, ConfigLocation Location)
 {
-    /// <summary><c>io</c>: how frames are read and written (default: AF_XDP, AF_PACKET where AF_XDP fails).</summary>
+    /// <summary><c>io</c>: how frames are read and written (default: AF_PACKET with guest offloads handled).</summary>
     public PortIo Io { get; init; } = PortIo.Auto;
 }
 
 /// <summary>The guest port I/O a config asks for.</summary>
 public enum PortIo
 {
-    /// <summary>No <c>io</c> key: AF_XDP where it works, else AF_PACKET (the reason is logged).</summary>
+    /// <summary>No <c>io</c> key: AF_PACKET with PACKET_VNET_HDR, whatever offloads the guest uses.</summary>
     Auto,
 
-    /// <summary><c>io = "af_xdp"</c>: AF_XDP; if it cannot be set up, AF_PACKET with the reason logged.</summary>
+    /// <summary>
+    /// <c>io = "af_xdp"</c>: AF_XDP (the guest must not use TX checksum or segmentation offload); if it
+    /// cannot be set up, AF_PACKET with the reason logged.
+    /// </summary>
     AfXdp,
 
-    /// <summary><c>io = "af_packet"</c>: AF_PACKET only.</summary>
+    /// <summary><c>io = "af_packet"</c>: AF_PACKET, as the default.</summary>
     AfPacket,
 }
 
@@ -48,6 +51,7 @@ public sealed record PeerConfig(string Name, IPAddress Address, int Port, Config
 
 /// <summary><c>[[dataplane.sa]]</c>: one manually keyed, unidirectional SA for a (peer, TVD).</summary>
 /// <param name="Key">AES key (16 or 32 bytes) followed by the 4-byte salt.</param>
+/// <param name="Mode">etherip between TVD Overlay hosts; ip (plain IP packets) with <see cref="LocalTs"/> and <see cref="RemoteTs"/>.</param>
 public sealed record StaticSaConfig(
     string Peer,
     string Tvd,
@@ -61,4 +65,10 @@ public sealed record StaticSaConfig(
     ConfigLocation TvdLocation)
 {
     public EspCipher Cipher => Key.Length == 36 ? EspCipher.AesGcm256 : EspCipher.AesGcm128;
+
+    /// <summary><c>local_ts</c> (mode ip): our protected prefixes, the ones the peer routes to us.</summary>
+    public IReadOnlyList<IpPrefix> LocalTs { get; init; } = [];
+
+    /// <summary><c>remote_ts</c> (mode ip): the peer's protected prefixes; guest packets to them are routed into the tunnel.</summary>
+    public IReadOnlyList<IpPrefix> RemoteTs { get; init; } = [];
 }

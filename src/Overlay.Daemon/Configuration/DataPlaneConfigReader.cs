@@ -22,7 +22,7 @@ internal static class DataPlaneConfigReader
     private static readonly string[] TableKeys = ["underlay", "port", "mtu", "debug_key_export"];
     private static readonly string[] PortKeys = ["name", "interface", "guest", "network", "io"];
     private static readonly string[] PeerKeys = ["name", "address", "port"];
-    private static readonly string[] SaKeys = ["peer", "tvd", "direction", "spi", "key", "mode", "esn"];
+    private static readonly string[] SaKeys = ["peer", "tvd", "direction", "spi", "key", "mode", "esn", "local_ts", "remote_ts"];
 
     public static bool IsDataPlaneTable(TableSyntaxBase table, string name) =>
         (table is TableSyntax && name == Table) || (table is TableArraySyntax && name is PortTable or PeerTable or SaTable);
@@ -141,12 +141,48 @@ internal static class DataPlaneConfigReader
             _ => Invalid<InnerMode>(r, "mode", $"mode must be \"etherip\" or \"ip\", not \"{mode}\""),
         };
         byte[]? key = keyText is null ? null : ParseKey(r, keyText);
-        if (peer is null || tvd is null || dir is null || spi is null || key is null || inner is null || esn is null)
+        int before = errors.Count;
+        (List<IpPrefix> local, List<IpPrefix> remote) = ReadSelectors(r, inner);
+        if (peer is null || tvd is null || dir is null || spi is null || key is null || inner is null || esn is null || errors.Count > before)
         {
             return null;
         }
 
-        return new StaticSaConfig(peer, tvd, dir.Value, (uint)spi.Value, key, inner.Value, esn.Value, r.Location, r.LocationOf("peer"), r.LocationOf("tvd"));
+        return new StaticSaConfig(peer, tvd, dir.Value, (uint)spi.Value, key, inner.Value, esn.Value, r.Location, r.LocationOf("peer"), r.LocationOf("tvd"))
+        {
+            LocalTs = local,
+            RemoteTs = remote,
+        };
+    }
+
+    /// <summary>
+    /// <c>local_ts</c> / <c>remote_ts</c>, as in <c>[[ike.peer]]</c> (the selectors of an <c>ip xfrm policy</c>):
+    /// required in mode ip, where remote_ts is what gets routed into the tunnel, and refused in mode etherip,
+    /// which carries whole Ethernet frames and routes nothing. A remote prefix that overlaps a local one would
+    /// send our own guests' traffic into the tunnel, so it is an error too.
+    /// </summary>
+    private static (List<IpPrefix> Local, List<IpPrefix> Remote) ReadSelectors(TomlTableReader r, InnerMode? mode)
+    {
+        List<IpPrefix> local = PrefixList.Read(r, "local_ts");
+        List<IpPrefix> remote = PrefixList.Read(r, "remote_ts");
+        if (mode == InnerMode.Ip && (local.Count == 0 || remote.Count == 0))
+        {
+            r.Error(r.Location, "mode \"ip\" needs local_ts and remote_ts (the protected prefixes on each side, e.g. \"10.13.1.0/24\")");
+        }
+        else if (mode == InnerMode.EtherIp)
+        {
+            foreach (string key in new[] { "local_ts", "remote_ts" }.Where(k => r.LocationOf(k) != r.Location))
+            {
+                r.Error(r.LocationOf(key), $"'{key}' applies to mode \"ip\" only (etherip carries Ethernet frames and routes nothing)");
+            }
+        }
+
+        foreach (IpPrefix prefix in remote.Where(p => local.Any(l => PrefixList.Overlap(l, p))))
+        {
+            r.Error(r.LocationOf("remote_ts"), $"'remote_ts': {prefix} overlaps local_ts (our own prefixes would be routed into the tunnel)");
+        }
+
+        return (local, remote);
     }
 
     /// <summary>Hex (optionally 0x-prefixed) of an AES-128 or AES-256 key followed by the 4-byte salt (RFC 4106 §8.1).</summary>

@@ -129,8 +129,8 @@ internal static class IkeConfigReader
             "ip" => InnerMode.Ip,
             _ => FailMode(r, mode),
         };
-        List<IpPrefix> local = Prefixes(r, "local_ts");
-        List<IpPrefix> remote = Prefixes(r, "remote_ts");
+        List<IpPrefix> local = PrefixList.Read(r, "local_ts");
+        List<IpPrefix> remote = PrefixList.Read(r, "remote_ts");
         if (inner == InnerMode.Ip && (local.Count == 0 || remote.Count == 0))
         {
             r.Error(r.Location, "mode \"ip\" needs local_ts and remote_ts (the protected prefixes on each side, e.g. \"10.13.1.0/24\")");
@@ -168,24 +168,6 @@ internal static class IkeConfigReader
         }
 
         return Encoding.UTF8.GetBytes(text);
-    }
-
-    private static List<IpPrefix> Prefixes(TomlTableReader r, string key)
-    {
-        var list = new List<IpPrefix>();
-        foreach (string part in (r.String(key, required: false) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (IpPrefix.TryParse(part, out IpPrefix? prefix))
-            {
-                list.Add(prefix!);
-            }
-            else
-            {
-                r.Error(r.LocationOf(key), $"'{key}': \"{part}\" is not an address prefix like 10.13.2.0/24");
-            }
-        }
-
-        return list;
     }
 
     private static IReadOnlyList<T>? ParseList<T>(TomlTableReader r, string key, IReadOnlyList<T> fallback, Func<string, T?> parse)

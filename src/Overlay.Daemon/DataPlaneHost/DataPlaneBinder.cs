@@ -13,7 +13,7 @@ public sealed record DataPlanePlan(DataPlaneConfig Config, IReadOnlyList<BoundSa
 
 /// <summary>
 /// Checks <c>[dataplane]</c> against the policy before anything is opened: every SA names a configured
-/// peer and a TVD of the policy, and carries a mode this data plane forwards. Errors point at the SA's
+/// peer and a TVD of the policy, and the SAs of one (peer, TVD) agree on the inner mode. Errors point at the SA's
 /// <c>file:line:column</c>, so a bad config exits 2 like any other config error. Ports are not checked
 /// here: their guest/network binding is a policy decision taken at attach time (and logged).
 /// </summary>
@@ -39,12 +39,7 @@ public static class DataPlaneBinder
                     $"SA {sa.Spi:x8}: '{sa.Tvd}' is not a TVD of policy '{policy.Name}' (its TVDs: {string.Join(", ", policy.Tvds.Select(t => t.Name))})"));
             }
 
-            if (sa.Mode != InnerMode.EtherIp)
-            {
-                errors.Add(new ConfigError(sa.Location,
-                    $"SA {sa.Spi:x8}: mode \"ip\" (plain IP towards standard IPsec peers) is not forwarded by this data plane yet; use \"etherip\""));
-            }
-
+            CheckSameModeAsTunnel(sa, config.Sas, errors);
             if (peer is not null && tvd is not null)
             {
                 var descriptor = new SaDescriptor(
@@ -63,4 +58,20 @@ public static class DataPlaneBinder
 
         return errors.Count > before ? null : new DataPlanePlan(config, sas);
     }
+
+    /// <summary>
+    /// The SAs of one (peer, TVD) share one tunnel, which is either a switch endpoint (etherip) or a routed
+    /// ip-mode tunnel, never both: an SA whose mode differs from the first SA of its tunnel is an error.
+    /// </summary>
+    private static void CheckSameModeAsTunnel(StaticSaConfig sa, IReadOnlyList<StaticSaConfig> all, List<ConfigError> errors)
+    {
+        StaticSaConfig first = all.First(o => o.Peer == sa.Peer && o.Tvd == sa.Tvd);
+        if (first.Mode != sa.Mode)
+        {
+            errors.Add(new ConfigError(sa.Location,
+                $"SA {sa.Spi:x8}: mode \"{Name(sa.Mode)}\" but SA {first.Spi:x8} (line {first.Location.Line}) of the same peer '{sa.Peer}' and TVD '{sa.Tvd}' is \"{Name(first.Mode)}\": one tunnel has one mode"));
+        }
+    }
+
+    private static string Name(InnerMode mode) => mode == InnerMode.Ip ? "ip" : "etherip";
 }

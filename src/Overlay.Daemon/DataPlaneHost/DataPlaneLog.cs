@@ -31,4 +31,7 @@ internal static partial class DataPlaneLog
 
     [LoggerMessage(408, LogLevel.Warning, "data plane: port {Port} ({Interface}): AF_XDP not available, falling back to af_packet: {Reason}")]
     public static partial void XdpFallback(ILogger logger, string port, string @interface, string reason);
+
+    [LoggerMessage(409, LogLevel.Information, "data plane: SA {Spi} inner mode ip: tvd {Tvd} routes {Remote} to peer {Peer} (local_ts {Local})")]
+    public static partial void SaRoutes(ILogger logger, string spi, string tvd, string remote, string local, string peer);
 }

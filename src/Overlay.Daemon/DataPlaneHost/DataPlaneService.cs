@@ -58,7 +58,7 @@ public sealed class DataPlaneService : BackgroundService
 
         var options = new PipelineOptions { Mtu = dataPlane.Mtu };
         var sas = new SaTable(_time);
-        UdpUnderlaySocket underlay = UdpUnderlaySocket.Open(dataPlane.Underlay, dataPlane.Port, options.ReceiveTimeout);
+        UdpUnderlaySocket underlay = UdpUnderlaySocket.Open(dataPlane.Underlay, dataPlane.Port, options.ReceiveTimeout, segmentation: true);
         var pipeline = new Pipeline(underlay, sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
         _runtime.Pipeline = pipeline;
 
@@ -91,12 +91,18 @@ public sealed class DataPlaneService : BackgroundService
         foreach (BoundSa sa in plan.Sas)
         {
             SaDescriptor d = sa.Descriptor;
-            pipeline.AddTunnel(sa.Peer.Name, d.Peer, d.TvdVlanId, d.TvdLabel);
+            TvdTunnels.Open(pipeline, sa.Peer.Name, d.Peer, d.TvdVlanId, d.TvdLabel, d.InnerMode,
+                sa.Config.LocalTs.Select(p => (p.First, p.Last)), sa.Config.RemoteTs.Select(p => (p.First, p.Last)));
             SaInstallResult result = pipeline.Sas.Install(d);
             string direction = d.Direction == SaDirection.Outbound ? "out" : "in";
             if (result == SaInstallResult.Installed)
             {
                 DataPlaneLog.SaInstalled(_logger, $"0x{d.Spi:x8}", direction, sa.Peer.Name, sa.Tvd.Name, d.TvdVlanId);
+                if (d.InnerMode == InnerMode.Ip)
+                {
+                    DataPlaneLog.SaRoutes(_logger, $"0x{d.Spi:x8}", sa.Tvd.Name, string.Join(", ", sa.Config.RemoteTs),
+                        string.Join(", ", sa.Config.LocalTs), sa.Peer.Name);
+                }
             }
             else
             {
@@ -133,10 +139,14 @@ public sealed class DataPlaneService : BackgroundService
         }
     }
 
-    /// <summary>AF_XDP unless the config says af_packet; AF_XDP that cannot be set up falls back to AF_PACKET, logged.</summary>
+    /// <summary>
+    /// AF_PACKET with offloads unless the config says af_xdp (see docs/daemon.md for why): it takes any
+    /// guest, including one with TSO/GSO and checksum offload on. AF_XDP, when asked for, needs a guest
+    /// that hands over finished frames; if it cannot be set up, AF_PACKET takes over, logged.
+    /// </summary>
     private IGuestPortIo OpenPortIo(PortConfig port, PipelineOptions options)
     {
-        if (port.Io != PortIo.AfPacket)
+        if (port.Io == PortIo.AfXdp)
         {
             try
             {
@@ -150,8 +160,9 @@ public sealed class DataPlaneService : BackgroundService
             }
         }
 
-        PacketSocketPort packet = PacketSocketPort.Open(port.Interface, options.ReceiveTimeout);
-        DataPlaneLog.PortIoChosen(_logger, port.Name, port.Interface, "af_packet", port.Io == PortIo.AfPacket ? "configured" : "fallback");
+        PacketSocketPort packet = PacketSocketPort.Open(port.Interface, options.ReceiveTimeout, offloads: true);
+        DataPlaneLog.PortIoChosen(_logger, port.Name, port.Interface, "af_packet",
+            port.Io == PortIo.AfXdp ? "fallback, guest offloads handled" : "guest offloads handled (PACKET_VNET_HDR)");
         return packet;
     }
 

@@ -49,7 +49,7 @@ public sealed class RuntimePorts
         PacketSocketPort io;
         try
         {
-            io = PacketSocketPort.Open(interfaceName, pipeline.Options.ReceiveTimeout);
+            io = PacketSocketPort.Open(interfaceName, pipeline.Options.ReceiveTimeout, offloads: true);
         }
         catch (NativeSocketException e)
         {

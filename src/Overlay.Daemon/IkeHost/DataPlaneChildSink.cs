@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Overlay.Daemon.DataPlaneHost;
 using Overlay.Daemon.Policy;
 using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Forwarding;
@@ -52,16 +53,8 @@ public sealed class DataPlaneChildSink : IChildSaSink
         }
 
         var vlan = (ushort)tvd.VlanId;
-        Tunnel tunnel = peer.Mode == InnerMode.Ip
-            ? _pipeline.AddIpTunnel(peer.Name, peer.DataPlaneEndpoint, vlan, tvd.WireLabel)
-            : _pipeline.AddTunnel(peer.Name, peer.DataPlaneEndpoint, vlan, tvd.WireLabel);
-        if (peer.Mode == InnerMode.Ip)
-        {
-            foreach (var selector in child.RemoteSelectors)
-            {
-                _pipeline.IpRouter.AddRoute(vlan, selector.Start, selector.End, tunnel.Id);
-            }
-        }
+        TvdTunnels.Open(_pipeline, peer.Name, peer.DataPlaneEndpoint, vlan, tvd.WireLabel, peer.Mode,
+            child.LocalSelectors.Select(s => (s.Start, s.End)), child.RemoteSelectors.Select(s => (s.Start, s.End)));
 
         SaInstallResult inbound = _pipeline.Sas.Install(Descriptor(peer, tvd, child, SaDirection.Inbound));
         SaInstallResult outbound = _pipeline.Sas.Install(Descriptor(peer, tvd, child, SaDirection.Outbound));

@@ -83,11 +83,22 @@ public sealed class DataPlaneStatusSection : IStatusSection
             writer.WriteString("network", p.Network);
             writer.WriteString("tvd", p.TvdLabel);
             writer.WriteNumber("vlan", p.VlanId);
+            writer.WriteString("io", p.Io);
             writer.WriteNumber("rx_packets", p.ReceivedPackets);
             writer.WriteNumber("rx_bytes", p.ReceivedBytes);
             writer.WriteNumber("tx_packets", p.SentPackets);
             writer.WriteNumber("tx_bytes", p.SentBytes);
             WriteDrops(writer, "drops", p.Drops);
+            if (p.Offloads is { } o)
+            {
+                // What the port did for a guest with TSO/GSO and checksum offload (AF_PACKET ports).
+                writer.WriteStartObject("offload");
+                writer.WriteNumber("super_frames_received", o.SuperFramesReceived);
+                writer.WriteNumber("frames_produced", o.FramesProduced);
+                writer.WriteNumber("frames_coalesced", o.FramesCoalesced);
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 
@@ -177,8 +188,6 @@ public sealed class DataPlaneStatusSection : IStatusSection
         writer.WriteNumber("packets_sent", u.PacketsSent);
         writer.WriteNumber("bytes_sent", u.BytesSent);
         writer.WriteNumber("send_batches", u.SendBatches);
-        writer.WriteNumber("queued", u.Queued);
-        writer.WriteNumber("pool_available", u.PoolAvailable);
         writer.WriteEndObject();
     }
 

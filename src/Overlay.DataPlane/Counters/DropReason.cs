@@ -57,9 +57,6 @@ public enum DropReason
     /// <summary>The caller's output buffer cannot hold the result.</summary>
     BufferTooSmall,
 
-    /// <summary>The bounded queue to the underlay send stage, or the buffer pool feeding it, was full (overload).</summary>
-    QueueFull,
-
     /// <summary>The switch chose a tunnel whose (peer, TVD) has no usable outbound SA.</summary>
     NoOutboundSa,
 
@@ -74,4 +71,10 @@ public enum DropReason
 
     /// <summary>The inbound SA's (peer, TVD) has no tunnel attached to the switch.</summary>
     UnknownTunnel,
+
+    /// <summary>
+    /// Inner mode ip: a guest packet whose source the tunnel's local selector does not cover, or a
+    /// decrypted packet whose addresses are outside the negotiated selectors (RFC 4301 §5.2).
+    /// </summary>
+    SelectorMismatch,
 }

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Overlay.DataPlane.Esp.Crypto;
 using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Esp;
@@ -6,15 +6,23 @@ namespace Overlay.DataPlane.Esp;
 public sealed partial class EspSa
 {
     /// <summary>
+    /// Guards the replay window: ESN inference and the replay check before decryption, the window
+    /// update after it. Held for a few ns each time, never across the AES-GCM operation, so openers
+    /// on several threads decrypt in parallel. Two copies of one packet may both pass the check;
+    /// only the first to mark the window is accepted (<see cref="ReplayWindow.MarkAuthenticated"/>).
+    /// </summary>
+    private readonly Lock _windowLock = new();
+
+    /// <summary>
     /// Verifies and decrypts one ESP packet of this SA (the caller found the SA by SPI) into
     /// <paramref name="inner"/>, which may be the packet's own bytes from offset 16 (in-place) or a
     /// separate buffer of at least <c>esp.Length - 32</c> bytes.
     /// <para>
     /// Order (RFC 4303 §3.4): lengths → SPI → replay check → ICV and decryption → window update
     /// (only now, so forgeries cannot move the window) → padding → next header. Nothing here throws
-    /// or allocates for bad input; each failure is a result and a count.
+    /// or allocates for bad input, a forged ICV included; each failure is a result and a count.
     /// </para>
-    /// Not thread-safe: called by the SA's one receive stage.
+    /// Thread-safe: several receive threads may open on one SA.
     /// </summary>
     public EspOpenResult TryOpen(ReadOnlySpan<byte> esp, Span<byte> inner, out int innerLength, out byte nextHeader)
     {
@@ -47,8 +55,15 @@ public sealed partial class EspSa
             return FailOpen(EspOpenResult.UnknownSpi);
         }
 
-        ulong sequence = _esn ? window.InferEsn(header.SequenceLow) : header.SequenceLow;
-        if (!window.CanAccept(sequence))
+        ulong sequence;
+        bool acceptable;
+        lock (_windowLock)
+        {
+            sequence = _esn ? window.InferEsn(header.SequenceLow) : header.SequenceLow;
+            acceptable = window.CanAccept(sequence);
+        }
+
+        if (!acceptable)
         {
             return FailOpen(EspOpenResult.Replay);
         }
@@ -66,7 +81,13 @@ public sealed partial class EspSa
             return FailOpen(decrypted);
         }
 
-        if (!window.MarkAuthenticated(sequence))
+        bool marked;
+        lock (_windowLock)
+        {
+            marked = window.MarkAuthenticated(sequence);
+        }
+
+        if (!marked)
         {
             return FailOpen(EspOpenResult.Replay);
         }
@@ -111,21 +132,13 @@ public sealed partial class EspSa
         int aadLength = WriteAad(aad, sequence);
         ReadOnlySpan<byte> tag = esp.Slice(EspConstants.PayloadOffset + ciphertext.Length, EspConstants.GcmIcvSize);
 
-        try
+        // A forged ICV is a result, not an exception: no allocation on any bad packet.
+        return _aead.Open(nonce, aad[..aadLength], ciphertext, tag, plaintext) switch
         {
-            _aead.Decrypt(nonce, ciphertext, tag, plaintext, aad[..aadLength]);
-            return EspOpenResult.Ok;
-        }
-        catch (CryptographicException)
-        {
-            // AesGcm reports a wrong tag only by AuthenticationTagMismatchException; this is the one
-            // path where a bad packet costs an exception object.
-            return EspOpenResult.AuthFailed;
-        }
-        catch (ObjectDisposedException)
-        {
-            return EspOpenResult.SaExpired;
-        }
+            AeadResult.Ok => EspOpenResult.Ok,
+            AeadResult.Disposed => EspOpenResult.SaExpired, // removed while this packet was in flight
+            _ => EspOpenResult.AuthFailed,
+        };
     }
 
     /// <summary>Pad bytes must read 1, 2, 3, ... (RFC 4303 §2.4, default padding scheme).</summary>

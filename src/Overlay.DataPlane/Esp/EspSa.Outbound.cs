@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Overlay.DataPlane.Counters;
+using Overlay.DataPlane.Esp.Crypto;
 using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Esp;
@@ -31,6 +32,11 @@ public sealed partial class EspSa
     /// <paramref name="inner"/> may already sit at <c>output[16..]</c> (built in place in the packet
     /// buffer's headroom); it is then encrypted where it lies. Any other overlap with
     /// <paramref name="output"/> is allowed too (the payload is moved before the header is written).
+    /// <para>
+    /// Thread-safe: several threads may seal on one SA; each packet gets a unique sequence number,
+    /// though packets of concurrent callers may reach the wire out of sequence order (the peer's
+    /// replay window accepts reordering within its size).
+    /// </para>
     /// </summary>
     public EspSealStatus Seal(ReadOnlySpan<byte> inner, byte nextHeader, Span<byte> output, out int written)
     {
@@ -96,11 +102,7 @@ public sealed partial class EspSa
         int aadLength = WriteAad(aad, sequence);
         Span<byte> tag = output.Slice(EspConstants.PayloadOffset + ciphertextLength, EspConstants.GcmIcvSize);
 
-        try
-        {
-            _aead.Encrypt(nonce, plaintext, plaintext, tag, aad[..aadLength]);
-        }
-        catch (ObjectDisposedException)
+        if (_aead.Seal(nonce, aad[..aadLength], plaintext, plaintext, tag) == AeadResult.Disposed)
         {
             // Removed while this packet was in flight.
             return FailSeal(EspSealStatus.SaExpired);

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using Overlay.DataPlane.Counters;
+using Overlay.DataPlane.Esp.Crypto;
 using Overlay.DataPlane.Replay;
 using Overlay.DataPlane.Sa;
 
@@ -11,14 +11,16 @@ namespace Overlay.DataPlane.Esp;
 /// window, lifetimes and counters. Sealing is in <c>EspSa.Outbound.cs</c>, opening in
 /// <c>EspSa.Inbound.cs</c>, limits in <c>EspSa.Lifetime.cs</c>.
 /// <para>
-/// Threading: the sequence counter, lifetimes and counters are atomic, but the <see cref="AesGcm"/>
-/// instance is not documented as thread-safe, so one thread seals (or opens) per SA at a time.
-/// Opening also owns the replay window (see <see cref="ReplayWindow"/>).
+/// Threading: <see cref="Seal"/> and <see cref="TryOpen"/> may be called from several threads at
+/// once. The sequence counter, lifetimes and counters are atomic; AES-GCM runs on a small pool of
+/// OpenSSL contexts (<see cref="EspAead"/>), each used by one thread at a time; the replay window,
+/// which is not thread-safe, is read and updated under <see cref="_windowLock"/> (decryption runs
+/// outside it). <see cref="Dispose"/> may race with packets in flight: they end as SaExpired.
 /// </para>
 /// </summary>
 public sealed partial class EspSa : IDisposable
 {
-    private readonly AesGcm _aead;
+    private readonly EspAead _aead;
     private readonly uint _salt;
     private readonly bool _esn;
 
@@ -26,11 +28,11 @@ public sealed partial class EspSa : IDisposable
     {
         ReadOnlySpan<byte> keyMaterial = descriptor.Key.Span;
         int keySize = descriptor.Cipher.KeySize();
-        _aead = new AesGcm(keyMaterial[..keySize], EspConstants.GcmIcvSize);
+        _aead = new EspAead(keyMaterial[..keySize], encrypt: descriptor.Direction == SaDirection.Outbound);
         _salt = BinaryPrimitives.ReadUInt32BigEndian(keyMaterial[keySize..]);
         _esn = descriptor.ExtendedSequenceNumbers;
 
-        // Keep the descriptor for status, but not the key: AesGcm holds its own copy.
+        // Keep the descriptor for status, but not the key: OpenSSL's contexts hold the key schedule.
         Descriptor = descriptor with { Key = ReadOnlyMemory<byte>.Empty };
         Drops = new DropCounters(globalDrops);
         Traffic = new TrafficCounters();
@@ -40,8 +42,8 @@ public sealed partial class EspSa : IDisposable
     }
 
     /// <summary>
-    /// Creates the SA; throws <see cref="ArgumentException"/> for an invalid descriptor (binding time,
-    /// never per packet).
+    /// Creates the SA; throws <see cref="ArgumentException"/> for an invalid descriptor and
+    /// <see cref="CryptoInteropException"/> if OpenSSL refuses the key (binding time, never per packet).
     /// </summary>
     public static EspSa Create(SaDescriptor descriptor, TimeProvider? time = null, DropCounters? globalDrops = null)
     {

@@ -46,10 +46,10 @@ public sealed partial class Pipeline
 
     /// <summary>
     /// A guest frame that the router consumes: an ARP request for an address behind a tunnel of the
-    /// port's TVD (answered), or an IP packet routed into such a tunnel (queued without its Ethernet
+    /// port's TVD (answered), or an IP packet routed into such a tunnel (sealed without its Ethernet
     /// header). False leaves the frame to the switch.
     /// </summary>
-    private bool TryRouteGuestFrame(GuestPort port, ReadOnlySpan<byte> frame)
+    private bool TryRouteGuestFrame(GuestPort port, ReadOnlySpan<byte> frame, SealedBatch sealedBatch)
     {
         if (frame.Length < EthernetFrame.HeaderLength)
         {
@@ -74,9 +74,15 @@ public sealed partial class Pipeline
             return false;
         }
 
+        if (!_ipRouter.AllowsOutbound(tunnelId, ip))
+        {
+            port.Drops.Increment(DropReason.SelectorMismatch); // a source the tunnel's TSi does not cover
+            return true;
+        }
+
         bool v6 = type == EthernetFrame.EtherTypeIPv6;
         _ipRouter.Learn(port.VlanId, v6, IpTunnelRouter.Source(ip, v6), port.Id, EthernetFrame.Source(frame));
-        EnqueueForTunnel(port, tunnelId, ip);
+        SealForTunnel(tunnelId, ip, sealedBatch);
         return true;
     }
 
@@ -95,10 +101,10 @@ public sealed partial class Pipeline
         return true;
     }
 
-    /// <summary>Stage 5 for an IP-mode SA: the queued buffer holds a bare IP packet.</summary>
-    private static int SealIpInto(EspSa sa, PacketBuffer ipPacket, PacketBuffer packet)
+    /// <summary>Stage 5 for an IP-mode SA: the packet is a bare IP packet.</summary>
+    private static int SealIpInto(EspSa sa, ReadOnlySpan<byte> ipPacket, PacketBuffer packet)
     {
-        if (IpTunnel.Encapsulate(sa, ipPacket.Valid, packet.Data, out int written) != DropReason.None)
+        if (IpTunnel.Encapsulate(sa, ipPacket, packet.Data, out int written) != DropReason.None)
         {
             return 0; // counted on the SA
         }
@@ -120,6 +126,18 @@ public sealed partial class Pipeline
         }
 
         Sas.OnAuthenticated(sa);
+
+        if (!_tunnelsByKey.TryGetValue(new TunnelKey(sa.Descriptor.Peer, sa.TvdVlanId), out Tunnel? tunnel))
+        {
+            sa.Drops.Increment(DropReason.UnknownTunnel);
+            return;
+        }
+
+        if (!_ipRouter.AllowsInbound(tunnel.Id, ip))
+        {
+            sa.Drops.Increment(DropReason.SelectorMismatch); // authenticated, but outside what was negotiated
+            return;
+        }
 
         if (ip.Length > Options.Mtu)
         {

@@ -8,10 +8,14 @@ namespace Overlay.DataPlane.Esp;
 
 public sealed partial class Pipeline
 {
-    /// <summary>Stages 1–3 for one port: read a batch of guest frames, switch each within the port's TVD.</summary>
+    /// <summary>
+    /// Stages 1–6 for one port: read a batch of guest frames, switch each within the port's TVD, seal
+    /// what goes to tunnels into this loop's own send batch and send it.
+    /// </summary>
     private void PortReceiveLoop(GuestPort port)
     {
         using var batch = new MessageBatch(Options.BatchSize, Options.BufferSize);
+        using var sealedBatch = new SealedBatch(Options.BatchSize, Options.BufferSize);
         var targets = new SwitchEndpoint[MaxTargets];
         string name = $"port {port.Name}";
         bool reported = false;
@@ -29,7 +33,7 @@ public sealed partial class Pipeline
             {
                 for (int i = 0; i < received; i++)
                 {
-                    OnGuestFrame(port, batch, i, targets);
+                    OnGuestFrame(port, batch, i, targets, sealedBatch);
                 }
             }
             catch (Exception e)
@@ -37,10 +41,14 @@ public sealed partial class Pipeline
                 GlobalDrops.Increment(DropReason.InternalError);
                 PipelineLog.LoopError(_logger, name, e);
             }
+            finally
+            {
+                SendSealed(sealedBatch);
+            }
         }
     }
 
-    private void OnGuestFrame(GuestPort port, MessageBatch batch, int slot, SwitchEndpoint[] targets)
+    private void OnGuestFrame(GuestPort port, MessageBatch batch, int slot, SwitchEndpoint[] targets, SealedBatch sealedBatch)
     {
         PacketBuffer buffer = batch[slot];
         port.Received.Add(buffer.Length);
@@ -51,7 +59,7 @@ public sealed partial class Pipeline
         }
 
         ReadOnlySpan<byte> frame = buffer.Valid;
-        if (_ipRouter.HasRoutes && TryRouteGuestFrame(port, frame))
+        if (_ipRouter.HasRoutes && TryRouteGuestFrame(port, frame, sealedBatch))
         {
             return; // inner mode ip: answered or routed into a tunnel to a standard IPsec peer
         }
@@ -72,27 +80,8 @@ public sealed partial class Pipeline
             }
             else
             {
-                EnqueueForTunnel(port, target.Id, frame);
+                SealForTunnel(target.Id, frame, sealedBatch);
             }
-        }
-    }
-
-    /// <summary>Stage 3b: the frame leaves the receive batch for a pooled buffer and the bounded send queue.</summary>
-    private void EnqueueForTunnel(GuestPort from, int tunnelId, ReadOnlySpan<byte> frame)
-    {
-        if (!_pool.TryRent(out PacketBuffer copy))
-        {
-            from.Drops.Increment(DropReason.QueueFull);
-            return;
-        }
-
-        frame.CopyTo(copy.Data);
-        copy.Length = frame.Length;
-        copy.Target = tunnelId;
-        if (!_toUnderlay.TryEnqueue(copy))
-        {
-            _pool.Return(copy);
-            from.Drops.Increment(DropReason.QueueFull);
         }
     }
 

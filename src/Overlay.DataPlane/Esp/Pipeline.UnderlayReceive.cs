@@ -9,11 +9,21 @@ namespace Overlay.DataPlane.Esp;
 
 public sealed partial class Pipeline
 {
+    /// <summary>Slots of the underlay receive batch when UDP GRO is on (each up to 64 KiB).</summary>
+    private const int CoalescedReceiveSlots = 32;
+
+    /// <summary>A whole GRO buffer: the kernel never coalesces more than 64 KiB.</summary>
+    private const int CoalescedReceiveBufferSize = 65536 + 64;
+
     /// <summary>Stages 7–12: read a batch of datagrams, demultiplex, open ESP in place, switch to guests.</summary>
     private void UnderlayReceiveLoop()
     {
-        using var batch = new MessageBatch(Options.BatchSize, Options.BufferSize);
+        // With UDP GRO one slot may hold up to 64 KiB of datagrams: fewer, larger slots.
+        using var batch = _underlay.CoalescesReceive
+            ? new MessageBatch(Math.Min(Options.BatchSize, CoalescedReceiveSlots), CoalescedReceiveBufferSize)
+            : new MessageBatch(Options.BatchSize, Options.BufferSize);
         var targets = new SwitchEndpoint[MaxTargets];
+        var touched = new TouchedPorts(MaxTargets);
         bool reported = false;
         while (!_stopping)
         {
@@ -29,7 +39,7 @@ public sealed partial class Pipeline
             {
                 for (int i = 0; i < received; i++)
                 {
-                    OnDatagram(batch, i, targets);
+                    OnSlot(batch, i, targets, touched);
                 }
             }
             catch (Exception e)
@@ -37,19 +47,40 @@ public sealed partial class Pipeline
                 GlobalDrops.Increment(DropReason.InternalError);
                 PipelineLog.LoopError(_logger, "underlay receive", e);
             }
+            finally
+            {
+                FlushTouchedPorts(touched);
+            }
         }
     }
 
-    private void OnDatagram(MessageBatch batch, int slot, SwitchEndpoint[] targets)
+    /// <summary>One received slot: a datagram, or several of one size when the kernel coalesced them (UDP GRO).</summary>
+    private void OnSlot(MessageBatch batch, int slot, SwitchEndpoint[] targets, TouchedPorts touched)
     {
-        Underlay.OnDatagram();
         if (batch.IsTruncated(slot))
         {
+            Underlay.OnDatagram();
             GlobalDrops.Increment(DropReason.Oversized);
             return;
         }
 
-        Span<byte> payload = batch[slot].Valid;
+        Span<byte> data = batch[slot].Valid;
+        int size = batch.GetSegmentSize(slot);
+        if (size <= 0 || size >= data.Length)
+        {
+            OnDatagram(data, batch, slot, targets, touched);
+            return;
+        }
+
+        for (int offset = 0; offset < data.Length; offset += size)
+        {
+            OnDatagram(data.Slice(offset, Math.Min(size, data.Length - offset)), batch, slot, targets, touched);
+        }
+    }
+
+    private void OnDatagram(Span<byte> payload, MessageBatch batch, int slot, SwitchEndpoint[] targets, TouchedPorts touched)
+    {
+        Underlay.OnDatagram();
         switch (UdpEncapsulation.Classify(payload))
         {
             case UdpPayloadKind.Ike:
@@ -73,11 +104,11 @@ public sealed partial class Pipeline
         }
 
         Underlay.OnEsp();
-        OnEsp(payload, targets);
+        OnEsp(payload, targets, touched);
     }
 
     /// <summary>Stages 9–12 for one ESP packet (every failure below is counted where it happens).</summary>
-    private void OnEsp(Span<byte> packet, SwitchEndpoint[] targets)
+    private void OnEsp(Span<byte> packet, SwitchEndpoint[] targets, TouchedPorts touched)
     {
         if (Sas.LookupInbound(packet, out EspSa? sa) != DropReason.None)
         {
@@ -120,9 +151,44 @@ public sealed partial class Pipeline
         {
             if (targets[t].IsLocal)
             {
-                DeliverToGuest(ports[targets[t].Id], frame);
+                DeliverFromTunnel(ports[targets[t].Id], frame, touched);
             }
         }
+    }
+
+    /// <summary>
+    /// Stage 12 for a frame out of a tunnel: the port may merge it with the next ones of the same TCP
+    /// flow (GRO towards the guest); whatever it holds goes out when the batch ends.
+    /// </summary>
+    private static void DeliverFromTunnel(GuestPort to, ReadOnlySpan<byte> frame, TouchedPorts touched)
+    {
+        if (to.IsDetached)
+        {
+            return;
+        }
+
+        int sent = touched.Add(to) ? to.Io.SendCoalescing(frame) : to.Io.Send(frame);
+        if (sent < 0)
+        {
+            to.Drops.Increment(DropReason.SendFailed);
+            return;
+        }
+
+        to.Sent.Add(frame.Length);
+    }
+
+    private static void FlushTouchedPorts(TouchedPorts touched)
+    {
+        for (int i = 0; i < touched.Count; i++)
+        {
+            GuestPort port = touched[i];
+            if (!port.IsDetached && port.Io.Flush() < 0)
+            {
+                port.Drops.Increment(DropReason.SendFailed);
+            }
+        }
+
+        touched.Clear();
     }
 
     /// <summary>

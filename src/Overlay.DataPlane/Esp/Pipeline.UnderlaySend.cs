@@ -9,82 +9,54 @@ namespace Overlay.DataPlane.Esp;
 public sealed partial class Pipeline
 {
     /// <summary>
-    /// Stages 4–6: the one loop that seals. Being the only sealer keeps each SA's sequence numbers
-    /// sequential on the wire and its AesGcm instance single-threaded. Runs until the queue is completed
-    /// and drained, so frames accepted before stopping still leave.
+    /// Stages 4–5 for one frame (or, in mode ip, a bare IP packet) bound for tunnel
+    /// <paramref name="tunnelId"/>: find its outbound SA and seal into the next free slot of the calling
+    /// loop's batch, sending the batch first when it is full. Several port loops seal concurrently:
+    /// each has its own batch, and an SA's sequence numbers and cipher contexts are thread-safe, so the
+    /// order on the wire may differ slightly from the sequence order (the peer's replay window takes it).
     /// </summary>
-    private void UnderlaySendLoop()
+    private void SealForTunnel(int tunnelId, ReadOnlySpan<byte> frame, SealedBatch sealedBatch)
     {
-        using var batch = new MessageBatch(Options.BatchSize, Options.BufferSize);
-        while (true)
+        if (sealedBatch.IsFull)
         {
-            if (!_toUnderlay.TryDequeue(out PacketBuffer frame, Options.ReceiveTimeout))
-            {
-                if (_toUnderlay.IsDrained)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            int count = 0;
-            try
-            {
-                do
-                {
-                    try
-                    {
-                        count += SealInto(frame, batch, count);
-                    }
-                    finally
-                    {
-                        _pool.Return(frame);
-                    }
-                }
-                while (count < batch.Capacity && _toUnderlay.TryDequeue(out frame));
-
-                SendBatch(batch, count);
-            }
-            catch (Exception e)
-            {
-                GlobalDrops.Increment(DropReason.InternalError);
-                PipelineLog.LoopError(_logger, "underlay send", e);
-            }
+            SendSealed(sealedBatch);
         }
-    }
 
-    /// <summary>Seals one queued guest frame into batch slot <paramref name="slot"/>; 1 when it is ready to send.</summary>
-    private int SealInto(PacketBuffer frame, MessageBatch batch, int slot)
-    {
-        Tunnel tunnel = Volatile.Read(ref _tunnels)[frame.Target];
+        Tunnel tunnel = Volatile.Read(ref _tunnels)[tunnelId];
         if (!Sas.TryGetOutbound(tunnel.Peer, tunnel.VlanId, out EspSa sa))
         {
             GlobalDrops.Increment(DropReason.NoOutboundSa);
-            return 0;
+            return;
         }
 
-        PacketBuffer packet = batch[slot];
+        int slot = sealedBatch.Count;
+        PacketBuffer packet = sealedBatch.Batch[slot];
         if (sa.InnerMode == InnerMode.Ip)
         {
-            int sealedIp = SealIpInto(sa, frame, packet);
-            batch.SetAddress(slot, tunnel.Address);
-            return sealedIp;
+            if (SealIpInto(sa, frame, packet) == 0)
+            {
+                return;
+            }
         }
-
-        if (EtherIpTunnel.Encapsulate(sa, frame.Valid, packet.Data, out int written, Options.Mtu) != DropReason.None)
+        else if (EtherIpTunnel.Encapsulate(sa, frame, packet.Data, out int written, Options.Mtu) == DropReason.None)
         {
-            return 0; // counted on the SA
+            packet.Length = written;
+        }
+        else
+        {
+            return; // counted on the SA
         }
 
-        packet.Length = written;
-        batch.SetAddress(slot, tunnel.Address);
-        return 1;
+        sealedBatch.Batch.SetAddress(slot, tunnel.Address);
+        sealedBatch.Count++;
     }
 
-    /// <summary>Stage 6: sendmmsg until every slot went out; a slot the kernel refuses is counted and skipped.</summary>
-    private void SendBatch(MessageBatch batch, int count)
+    /// <summary>Stage 6: sendmmsg until every sealed slot went out; a slot the kernel refuses is counted and skipped.</summary>
+    private void SendSealed(SealedBatch sealedBatch)
     {
+        MessageBatch batch = sealedBatch.Batch;
+        int count = sealedBatch.Count;
+        sealedBatch.Count = 0;
         int start = 0;
         int sent = 0;
         long bytes = 0;

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Io;
-using Overlay.DataPlane.Pools;
 using Overlay.DataPlane.Sa;
 using Overlay.DataPlane.Switching;
 
@@ -14,31 +13,32 @@ namespace Overlay.DataPlane.Esp;
 /// <summary>
 /// The data plane of one host: guest ports, the per-TVD switch, (peer, TVD) tunnels and the underlay.
 /// <code>
-/// guest → host (Pipeline.PortReceive.cs), one loop (thread) per port:
-///   1. batch read          recvmmsg on the port's AF_PACKET socket (BatchSize frames per call)
+/// guest → underlay (Pipeline.PortReceive.cs, Pipeline.UnderlaySend.cs), one loop (thread) per port:
+///   1. batch read          recvmmsg on the port's socket (AF_PACKET: GSO super-frames segmented and
+///                          checksums completed, see PacketOffload) or its AF_XDP ring
 ///   2. switch decision     TvdSwitch.Decide among the port's TVD only (learns the source MAC)
 ///   3a. local deliver      send(2) to the target port, in the clear (never leaves the host)
-///   3b. to a tunnel        copy into a pooled buffer → bounded queue (full: counted QueueFull)
-/// host → underlay (Pipeline.UnderlaySend.cs), one loop:
+///   3b. to a tunnel:
 ///   4. SA lookup           newest outbound SA of the tunnel's (peer, TVD)
-///   5. seal                802.1Q tag (TVD VID) + EtherIP + ESP AES-GCM, in the batch buffer;
-///                          sequence numbers assigned here, sequentially, one thread per SA
-///   6. batch send          sendmmsg of up to BatchSize ESP-in-UDP datagrams
+///   5. seal                802.1Q tag (TVD VID) + EtherIP + ESP AES-GCM, straight into the loop's own
+///                          send batch (sequence numbers are atomic per SA; EspSa.Seal is thread-safe)
+///   6. batch send          sendmmsg (UDP GSO runs) when the batch is full and after each read batch
 /// underlay → guest (Pipeline.UnderlayReceive.cs), one loop:
-///   7. batch read          recvmmsg on the UDP socket (port 4500)
+///   7. batch read          recvmmsg on the UDP socket (port 4500; UDP GRO buffers split per datagram)
 ///   8. classify            IKE (non-ESP marker) → IIkeDatagramSink; keepalive; ESP
 ///   9. SPI lookup          SaTable.LookupInbound (miss: UnknownSpi)
 ///  10. open                replay check → ICV → window update → EtherIP → VID == SA's TVD → untag
 ///  11. learn + switch      TvdSwitch.Decide from the tunnel (split horizon: never back to a tunnel)
-///  12. port send           send(2) to the guest port
+///  12. port send           to the guest port; an offload port merges a flow's frames (GRO) until the
+///                          batch ends
 /// </code>
 /// Every drop is counted under one <see cref="DropReason"/> (per SA, per port or per TVD, and always in
-/// <see cref="GlobalDrops"/>). Buffers are fixed-size and pinned: each loop owns one
-/// <see cref="MessageBatch"/>, frames bound for a tunnel borrow from one bounded
-/// <see cref="PacketBufferPool"/>, so the happy path allocates nothing. No loop throws: an unexpected
-/// exception is logged and counted (<see cref="DropReason.InternalError"/>) and the loop goes on.
-/// Stopping follows the daemon's order: receive loops end (inputs), the send queue drains, then every
-/// socket is closed.
+/// <see cref="GlobalDrops"/>). Buffers are fixed-size and pinned: each loop owns its
+/// <see cref="MessageBatch"/>es, so the happy path allocates nothing and no frame is handed between
+/// threads. Overload pushes back instead of queueing: a full underlay socket blocks the port loop, and
+/// the port's own socket buffer drops (the kernel counts it). No loop throws: an unexpected exception
+/// is logged and counted (<see cref="DropReason.InternalError"/>) and the loop goes on. Stopping
+/// follows the daemon's order: the loops end (each sends what it sealed), then every socket is closed.
 /// </summary>
 public sealed partial class Pipeline : IAsyncDisposable
 {
@@ -51,14 +51,12 @@ public sealed partial class Pipeline : IAsyncDisposable
     private readonly IUnderlayIo _underlay;
     private readonly IIkeDatagramSink? _ike;
     private readonly ILogger _logger;
-    private readonly PacketBufferPool _pool;
-    private readonly PacketQueue _toUnderlay;
     private readonly Lock _configLock = new();
     private readonly ConcurrentDictionary<TunnelKey, Tunnel> _tunnelsByKey = new();
     private readonly List<Task> _inputLoops = [];
     private GuestPort[] _ports = [];
     private Tunnel[] _tunnels = [];
-    private Task? _sendLoop;
+    private bool _started;
     private Task? _stopped;
     private volatile bool _stopping;
 
@@ -77,8 +75,6 @@ public sealed partial class Pipeline : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         GlobalDrops = sas.GlobalDrops;
         Switch = new TvdSwitch(Options.Switch, time, GlobalDrops);
-        _pool = new PacketBufferPool(Options.PoolCapacity, Options.BufferSize);
-        _toUnderlay = new PacketQueue(Options.QueueCapacity);
     }
 
     public PipelineOptions Options { get; }
@@ -94,16 +90,17 @@ public sealed partial class Pipeline : IAsyncDisposable
 
     public UdpAddress UnderlayAddress => _underlay.Local;
 
-    public bool IsRunning => _sendLoop is not null && !_stopping;
+    public bool IsRunning => _started && !_stopping;
 
-    /// <summary>The attached ports (a detached port keeps its id, and its slot, but is not listed).</summary>
+    /// <summary>The attached ports (a detached port is not listed; its slot may go to a later port of its TVD).</summary>
     public IReadOnlyList<GuestPort> Ports => Array.FindAll(Volatile.Read(ref _ports), p => !p.IsDetached);
 
     public IReadOnlyList<Tunnel> Tunnels => Volatile.Read(ref _tunnels);
 
     /// <summary>
     /// Binds a guest port to one TVD (the caller already asked the policy engine) and, when running,
-    /// starts its receive loop. The pipeline owns <paramref name="io"/> from here on.
+    /// starts its receive loop. The pipeline owns <paramref name="io"/> from here on. The port takes the
+    /// lowest slot a detached port of the same TVD left free (Pipeline.PortDetach.cs), else a new one.
     /// Throws <see cref="InvalidOperationException"/> when the switch refuses the binding.
     /// </summary>
     public GuestPort AttachPort(string name, IGuestPortIo io, ushort vlanId, string tvdLabel, string? guest = null, string? network = null)
@@ -112,7 +109,7 @@ public sealed partial class Pipeline : IAsyncDisposable
         lock (_configLock)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
-            int id = _ports.Length;
+            int id = SlotFor(vlanId, tvdLabel);
             AttachResult result = Switch.AttachPort(id, vlanId, tvdLabel);
             if (result != AttachResult.Attached)
             {
@@ -120,9 +117,10 @@ public sealed partial class Pipeline : IAsyncDisposable
             }
 
             var port = new GuestPort(id, name, io, vlanId, tvdLabel, guest, network, GlobalDrops);
-            Volatile.Write(ref _ports, [.. _ports, port]);
-            if (_sendLoop is not null)
+            Volatile.Write(ref _ports, WithPort(_ports, port));
+            if (_started)
             {
+                _inputLoops.RemoveAll(loop => loop.IsCompleted); // loops of detached ports; stopping waits for the rest
                 _portLoops[port.Id] = StartLoop($"port {name}", () => PortReceiveLoop(port));
                 _inputLoops.Add(_portLoops[port.Id]);
             }
@@ -167,12 +165,12 @@ public sealed partial class Pipeline : IAsyncDisposable
         lock (_configLock)
         {
             ObjectDisposedException.ThrowIf(_stopping, this);
-            if (_sendLoop is not null)
+            if (_started)
             {
                 return;
             }
 
-            _sendLoop = StartLoop("underlay send", UnderlaySendLoop);
+            _started = true;
             _inputLoops.Add(StartLoop("underlay receive", UnderlayReceiveLoop));
             foreach (GuestPort port in _ports)
             {
@@ -180,11 +178,11 @@ public sealed partial class Pipeline : IAsyncDisposable
                 _inputLoops.Add(_portLoops[port.Id]);
             }
 
-            PipelineLog.Started(_logger, _inputLoops.Count + 1, _underlay.Local.ToString(), Options.BatchSize);
+            PipelineLog.Started(_logger, _inputLoops.Count, _underlay.Local.ToString(), Options.BatchSize);
         }
     }
 
-    /// <summary>Stops inputs, drains the send queue, closes every socket. Safe to call more than once.</summary>
+    /// <summary>Stops the loops (each sends what it sealed), closes every socket. Safe to call more than once.</summary>
     public Task StopAsync()
     {
         lock (_configLock)
@@ -197,7 +195,7 @@ public sealed partial class Pipeline : IAsyncDisposable
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
     /// <summary>A copy of every counter, for status output (allocates; not for the data path).</summary>
-    public PipelineStatus Snapshot() => PipelineStatus.From(this, _toUnderlay.Count, _pool.Available);
+    public PipelineStatus Snapshot() => PipelineStatus.From(this);
 
     private async Task StopCoreAsync()
     {
@@ -208,11 +206,6 @@ public sealed partial class Pipeline : IAsyncDisposable
         }
 
         await Task.WhenAll(inputs).ConfigureAwait(false);
-        _toUnderlay.Complete();
-        if (_sendLoop is not null)
-        {
-            await _sendLoop.ConfigureAwait(false);
-        }
 
         foreach (GuestPort port in Volatile.Read(ref _ports))
         {

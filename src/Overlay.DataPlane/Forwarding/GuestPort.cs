@@ -48,11 +48,20 @@ public sealed class GuestPort
     /// <summary>Detached at runtime (its guest stopped): no frame is read from or sent to it any more.</summary>
     public bool IsDetached => Volatile.Read(ref _detached) != 0;
 
+    /// <summary>
+    /// Detached, its receive loop ended, its I/O closed and the switch rid of its MACs: nothing refers to the
+    /// port any more except stale snapshots, and its slot may take a new port of the same TVD.
+    /// </summary>
+    internal bool IsSlotFree => Volatile.Read(ref _slotFree) != 0;
+
     private int _detached;
     private int _released;
+    private int _slotFree;
 
     internal void MarkDetached() => Volatile.Write(ref _detached, 1);
 
     /// <summary>True exactly once: whoever gets it closes <see cref="Io"/> (a detach and a pipeline stop can race).</summary>
     internal bool TryRelease() => Interlocked.Exchange(ref _released, 1) == 0;
+
+    internal void MarkSlotFree() => Volatile.Write(ref _slotFree, 1);
 }

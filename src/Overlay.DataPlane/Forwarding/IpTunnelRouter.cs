@@ -13,6 +13,13 @@ namespace Overlay.DataPlane.Forwarding;
 /// without its Ethernet header. Coming back, the decrypted packet is wrapped in Ethernet with this
 /// router's MAC as source and the guest's learned MAC as destination.
 /// <para>
+/// The tunnel's selectors are enforced both ways (RFC 4301 §5.1–5.2): a packet leaves only when its
+/// source is in the tunnel's local ranges (TSi / <c>local_ts</c>), and a decrypted packet is delivered
+/// only when its source is in the tunnel's remote ranges and its destination in the local ones, so a
+/// peer that holds the keys still cannot inject packets from or to addresses it did not negotiate.
+/// A tunnel without local ranges carries nothing.
+/// </para>
+/// <para>
 /// Routes are few and change only when SAs are installed, so they live in a copy-on-write array that
 /// the port loops scan without locks or allocation. Neighbors (guest IP → port and MAC) are learned
 /// from the guests' own ARP requests and IP packets; an update allocates only when an entry changes.
@@ -26,6 +33,7 @@ public sealed class IpTunnelRouter
     private readonly Lock _writeLock = new();
     private readonly ConcurrentDictionary<NeighborKey, Neighbor> _neighbors = new();
     private Route[] _routes = [];
+    private Route[] _locals = [];
 
     /// <summary>True once any route exists; lets the port loops skip the router entirely for EtherIP-only hosts.</summary>
     public bool HasRoutes => Volatile.Read(ref _routes).Length > 0;
@@ -58,14 +66,56 @@ public sealed class IpTunnelRouter
         }
     }
 
-    /// <summary>Removes every route into <paramref name="tunnelId"/>.</summary>
+    /// <summary>
+    /// Lets tunnel <paramref name="tunnelId"/> carry packets from (and deliver packets to) local
+    /// addresses <paramref name="start"/>..<paramref name="end"/>: its local traffic selector.
+    /// </summary>
+    public void AddLocalRange(int tunnelId, IPAddress start, IPAddress end)
+    {
+        if (start.AddressFamily != end.AddressFamily)
+        {
+            throw new ArgumentException($"local range {start}-{end} mixes address families");
+        }
+
+        var range = new Route(0, start.AddressFamily == AddressFamily.InterNetworkV6, ToNumber(start), ToNumber(end), tunnelId);
+        if (range.Start > range.End)
+        {
+            throw new ArgumentException($"local range {start}-{end} starts after it ends");
+        }
+
+        lock (_writeLock)
+        {
+            Route[] current = _locals;
+            if (Array.IndexOf(current, range) < 0)
+            {
+                Volatile.Write(ref _locals, [.. current, range]);
+            }
+        }
+    }
+
+    /// <summary>Removes every route into <paramref name="tunnelId"/> and its local ranges.</summary>
     public void RemoveRoutes(int tunnelId)
     {
         lock (_writeLock)
         {
             Volatile.Write(ref _routes, [.. _routes.Where(r => r.TunnelId != tunnelId)]);
+            Volatile.Write(ref _locals, [.. _locals.Where(r => r.TunnelId != tunnelId)]);
         }
     }
+
+    /// <summary>The packet's source is in the local ranges of <paramref name="tunnelId"/> (outbound selector check).</summary>
+    public bool AllowsOutbound(int tunnelId, ReadOnlySpan<byte> ipPacket) =>
+        TryReadSource(ipPacket, out bool v6, out UInt128 source) && InRanges(Volatile.Read(ref _locals), tunnelId, v6, source);
+
+    /// <summary>
+    /// A decrypted packet of <paramref name="tunnelId"/>: its source is in the tunnel's remote ranges and
+    /// its destination in the local ones (inbound selector check, RFC 4301 §5.2 step 4).
+    /// </summary>
+    public bool AllowsInbound(int tunnelId, ReadOnlySpan<byte> ipPacket) =>
+        TryReadSource(ipPacket, out bool v6, out UInt128 source)
+        && TryReadDestination(ipPacket, out _, out UInt128 destination)
+        && InRanges(Volatile.Read(ref _routes), tunnelId, v6, source)
+        && InRanges(Volatile.Read(ref _locals), tunnelId, v6, destination);
 
     /// <summary>The tunnel for an IPv4/IPv6 packet from a port of TVD <paramref name="vlanId"/>, or -1.</summary>
     public int Lookup(ushort vlanId, ReadOnlySpan<byte> ipPacket) =>
@@ -127,6 +177,27 @@ public sealed class IpTunnelRouter
         return false;
     }
 
+    /// <summary>IPv4 source at bytes 12..16, IPv6 at 8..24; false for anything else or too short.</summary>
+    public static bool TryReadSource(ReadOnlySpan<byte> ip, out bool v6, out UInt128 source)
+    {
+        source = default;
+        v6 = false;
+        if (ip.Length >= 20 && ip[0] >> 4 == 4)
+        {
+            source = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]);
+            return true;
+        }
+
+        if (ip.Length >= 40 && ip[0] >> 4 == 6)
+        {
+            v6 = true;
+            source = BinaryPrimitives.ReadUInt128BigEndian(ip[8..]);
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>The IPv4/IPv6 source address's bytes of a packet whose version was checked.</summary>
     public static ReadOnlySpan<byte> Source(ReadOnlySpan<byte> ip, bool v6) => v6 ? ip.Slice(8, 16) : ip.Slice(12, 4);
 
@@ -141,6 +212,19 @@ public sealed class IpTunnelRouter
         }
 
         return -1;
+    }
+
+    private static bool InRanges(Route[] ranges, int tunnelId, bool v6, UInt128 address)
+    {
+        foreach (Route r in ranges)
+        {
+            if (r.TunnelId == tunnelId && r.V6 == v6 && address >= r.Start && address <= r.End)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static UInt128 ToNumber(IPAddress address) => ToNumber(address.GetAddressBytes());

@@ -13,12 +13,6 @@ public sealed record PipelineOptions
     /// <summary>Frames or datagrams per recvmmsg/sendmmsg call.</summary>
     public int BatchSize { get; init; } = Pipeline.BatchSize;
 
-    /// <summary>Bound of the queue from the port receive loops to the underlay send loop.</summary>
-    public int QueueCapacity { get; init; } = 4096;
-
-    /// <summary>Buffers shared by the port receive loops for frames on their way to a tunnel.</summary>
-    public int PoolCapacity { get; init; } = 4096 + 256;
-
     /// <summary>How long one receive call waits; bounds how long stopping takes.</summary>
     public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 
@@ -49,6 +43,6 @@ public sealed record PipelineOptions
             return $"batch size {BatchSize} is outside 1..1024";
         }
 
-        return QueueCapacity < 1 || PoolCapacity < 1 ? "queue and pool capacities must be positive" : null;
+        return null;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Io;
 using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Forwarding;
@@ -15,13 +16,13 @@ public sealed record PipelineStatus(
     UnderlayStatus UnderlayCounters,
     DropCounterSnapshot Drops)
 {
-    internal static PipelineStatus From(Pipeline pipeline, int queued, int poolAvailable) => new(
+    internal static PipelineStatus From(Pipeline pipeline) => new(
         pipeline.IsRunning,
         pipeline.UnderlayAddress.ToString(),
         [.. pipeline.Ports.Select(PortStatus.From)],
         [.. pipeline.Tunnels.Select(t => TunnelStatus.From(t, pipeline.Sas))],
         pipeline.Sas.Snapshot(),
-        UnderlayStatus.From(pipeline.Underlay, queued, poolAvailable),
+        UnderlayStatus.From(pipeline.Underlay),
         pipeline.GlobalDrops.Snapshot());
 }
 
@@ -36,11 +37,13 @@ public sealed record PortStatus(
     long ReceivedBytes,
     long SentPackets,
     long SentBytes,
-    DropCounterSnapshot Drops)
+    DropCounterSnapshot Drops,
+    string Io = "other",
+    PortOffloadCounters? Offloads = null)
 {
     public static PortStatus From(GuestPort p) => new(
         p.Name, p.Io.Interface, p.Guest, p.Network, p.TvdLabel, p.VlanId,
-        p.Received.Packets, p.Received.Bytes, p.Sent.Packets, p.Sent.Bytes, p.Drops.Snapshot());
+        p.Received.Packets, p.Received.Bytes, p.Sent.Packets, p.Sent.Bytes, p.Drops.Snapshot(), p.Io.Kind, p.Io.Offloads);
 }
 
 public sealed record TunnelStatus(int Id, string PeerName, IPEndPoint Peer, ushort VlanId, string TvdLabel, uint? OutboundSpi)
@@ -56,11 +59,8 @@ public sealed record UnderlayStatus(
     long KeepalivesReceived,
     long PacketsSent,
     long BytesSent,
-    long SendBatches,
-    int Queued,
-    int PoolAvailable)
+    long SendBatches)
 {
-    public static UnderlayStatus From(UnderlayCounters c, int queued, int poolAvailable) => new(
-        c.DatagramsReceived, c.EspReceived, c.IkeReceived, c.KeepalivesReceived, c.PacketsSent, c.BytesSent, c.SendBatches,
-        queued, poolAvailable);
+    public static UnderlayStatus From(UnderlayCounters c) => new(
+        c.DatagramsReceived, c.EspReceived, c.IkeReceived, c.KeepalivesReceived, c.PacketsSent, c.BytesSent, c.SendBatches);
 }

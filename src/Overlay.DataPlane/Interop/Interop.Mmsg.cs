@@ -5,7 +5,7 @@ namespace Overlay.DataPlane.Interop;
 internal static partial class Interop
 {
     /// <summary>
-    /// recvmmsg(2), sendmmsg(2) and send(2): the per-batch calls of the I/O loops. They return a count
+    /// recvmmsg(2), sendmmsg(2), sendmsg(2) and send(2): the per-batch calls of the I/O loops. They return a count
     /// or a negative errno instead of throwing, because a loop must never throw (a failed send is a
     /// counted drop, a receive timeout is how a loop notices shutdown).
     /// </summary>
@@ -16,6 +16,9 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.LibC, EntryPoint = "sendmmsg", SetLastError = true)]
         private static unsafe partial int SendMmsgRaw(SafeSocketFd fd, mmsghdr* messages, uint count, int flags);
+
+        [LibraryImport(Libraries.LibC, EntryPoint = "sendmsg", SetLastError = true)]
+        private static unsafe partial nint SendMsgRaw(SafeSocketFd fd, msghdr* message, int flags);
 
         [LibraryImport(Libraries.LibC, EntryPoint = "send", SetLastError = true)]
         private static unsafe partial nint SendRaw(SafeSocketFd fd, byte* buffer, nuint length, int flags);
@@ -32,6 +35,13 @@ internal static partial class Interop
         {
             int n = SendMmsgRaw(fd, messages, (uint)count, 0);
             return n >= 0 ? n : -Marshal.GetLastPInvokeError();
+        }
+
+        /// <summary>Bytes sent (all iovecs of <paramref name="message"/>), or -errno.</summary>
+        public static unsafe int SendMsg(SafeSocketFd fd, msghdr* message)
+        {
+            nint n = SendMsgRaw(fd, message, 0);
+            return n >= 0 ? (int)n : -Marshal.GetLastPInvokeError();
         }
 
         /// <summary>Bytes sent, or -errno.</summary>

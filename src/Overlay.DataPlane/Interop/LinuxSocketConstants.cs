@@ -28,6 +28,9 @@ internal static class LinuxSocketConstants
     public const int PACKET_ADD_MEMBERSHIP = 1;
     public const ushort PACKET_MR_PROMISC = 1;
 
+    /// <summary>Every frame carries a struct virtio_net_hdr first (GSO and checksum offload, both ways).</summary>
+    public const int PACKET_VNET_HDR = 15;
+
     /// <summary>Do not hand our own transmitted frames back to this socket (Linux 4.20+).</summary>
     public const int PACKET_IGNORE_OUTGOING = 23;
 
@@ -35,6 +38,15 @@ internal static class LinuxSocketConstants
     public const int IPPROTO_IP = 0;
     public const int IPPROTO_UDP = 17;
     public const int IP_MTU_DISCOVER = 10;
+
+    // <netinet/udp.h>, <linux/udp.h>
+    public const int SOL_UDP = 17;
+
+    /// <summary>UDP GSO (Linux 4.18+): one send carries many datagrams of this size (cmsg or socket option).</summary>
+    public const int UDP_SEGMENT = 103;
+
+    /// <summary>UDP GRO (Linux 5.0+): one receive may return many datagrams, their size in a cmsg.</summary>
+    public const int UDP_GRO = 104;
 
     /// <summary>Never set DF: the kernel fragments tunnel packets larger than the underlay MTU.</summary>
     public const int IP_PMTUDISC_DONT = 0;
@@ -55,4 +67,6 @@ internal static class LinuxSocketConstants
     public const int EMSGSIZE = 90;
     public const int EBUSY = 16;
     public const int EOPNOTSUPP = 95;
+    public const int EIO = 5;
+    public const int EINVAL = 22;
 }

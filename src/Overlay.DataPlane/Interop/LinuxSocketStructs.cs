@@ -75,12 +75,27 @@ internal struct mmsghdr
     public uint msg_len;
 }
 
+/// <summary><c>struct cmsghdr</c>, sys/socket.h: 16 bytes on 64-bit targets, data follows (aligned to 8).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct cmsghdr
+{
+    public nuint cmsg_len;
+    public int cmsg_level;
+    public int cmsg_type;
+}
+
 /// <summary>Sizes the kernel expects, checked by the tests against the C headers' values.</summary>
 internal static class LinuxSocketStructSizes
 {
     public static int SockaddrIn => Unsafe.SizeOf<sockaddr_in>();
 
     public static int SockaddrLl => Unsafe.SizeOf<sockaddr_ll>();
+
+    /// <summary>CMSG_SPACE(4): one control message with an int (or a u16) payload.</summary>
+    public const int ControlSpace = 24;
+
+    /// <summary>CMSG_LEN(n) for a payload of n bytes.</summary>
+    public static int ControlLength(int payload) => Unsafe.SizeOf<cmsghdr>() + payload;
 
     /// <summary>Room for any socket address we receive (sockaddr_ll is the largest: 20).</summary>
     public const int MaxAddressSize = 32;

@@ -10,6 +10,12 @@ public interface IGuestPortIo : IDisposable
     /// <summary>The interface this port reads and writes.</summary>
     string Interface { get; }
 
+    /// <summary>How frames move: "af_packet", "af_xdp" (or what a test port calls itself).</summary>
+    string Kind => "other";
+
+    /// <summary>What the port did for the guest's offloads; null when it handles none.</summary>
+    PortOffloadCounters? Offloads => null;
+
     /// <summary>
     /// Receives up to <see cref="MessageBatch.Capacity"/> frames into <paramref name="batch"/>, waiting at
     /// most the receive timeout. Returns the count (also in <see cref="MessageBatch.Count"/>), 0 when
@@ -17,6 +23,16 @@ public interface IGuestPortIo : IDisposable
     /// </summary>
     int Receive(MessageBatch batch);
 
-    /// <summary>Transmits one frame to the guest. Returns bytes sent or -errno.</summary>
+    /// <summary>Transmits one frame to the guest. Returns bytes sent or -errno. Safe from any loop.</summary>
     int Send(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// Transmits a frame that came out of a tunnel. A port with offloads may hold it back and merge it
+    /// with the frames that follow (GRO towards the guest) until <see cref="Flush"/>. Called only by the
+    /// underlay receive loop. Returns bytes accepted or -errno.
+    /// </summary>
+    int SendCoalescing(ReadOnlySpan<byte> frame) => Send(frame);
+
+    /// <summary>Sends what <see cref="SendCoalescing"/> held back: 0, or -errno when that send failed.</summary>
+    int Flush() => 0;
 }

@@ -10,6 +10,12 @@ public interface IUnderlayIo : IDisposable
     /// <summary>Where this socket is bound.</summary>
     UdpAddress Local { get; }
 
+    /// <summary>
+    /// A received slot may hold several datagrams of one flow (UDP GRO); their size is
+    /// <see cref="MessageBatch.GetSegmentSize"/>. The receiver then needs 64 KiB buffers.
+    /// </summary>
+    bool CoalescesReceive => false;
+
     /// <summary>Receives a batch of datagrams with their sources; count, 0 on timeout, or -errno.</summary>
     int Receive(MessageBatch batch);
 

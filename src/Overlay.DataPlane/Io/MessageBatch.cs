@@ -16,6 +16,8 @@ public sealed unsafe class MessageBatch : IDisposable
     private mmsghdr* _headers;
     private iovec* _vectors;
     private byte* _names;
+    private byte* _control;
+    private readonly int[] _messageEnd;
 
     public MessageBatch(int capacity, int bufferSize)
     {
@@ -26,6 +28,8 @@ public sealed unsafe class MessageBatch : IDisposable
         _headers = (mmsghdr*)NativeMemory.AllocZeroed((nuint)capacity, (nuint)sizeof(mmsghdr));
         _vectors = (iovec*)NativeMemory.AllocZeroed((nuint)capacity, (nuint)sizeof(iovec));
         _names = (byte*)NativeMemory.AllocZeroed((nuint)capacity, LinuxSocketStructSizes.MaxAddressSize);
+        _control = (byte*)NativeMemory.AllocZeroed((nuint)capacity, LinuxSocketStructSizes.ControlSpace);
+        _messageEnd = new int[capacity];
         for (int i = 0; i < capacity; i++)
         {
             _buffers[i] = new PacketBuffer(bufferSize);
@@ -68,9 +72,11 @@ public sealed unsafe class MessageBatch : IDisposable
         NativeMemory.Free(_headers);
         NativeMemory.Free(_vectors);
         NativeMemory.Free(_names);
+        NativeMemory.Free(_control);
         _headers = null;
         _vectors = null;
         _names = null;
+        _control = null;
         GC.SuppressFinalize(this);
     }
 
@@ -79,21 +85,47 @@ public sealed unsafe class MessageBatch : IDisposable
         NativeMemory.Free(_headers);
         NativeMemory.Free(_vectors);
         NativeMemory.Free(_names);
+        NativeMemory.Free(_control);
     }
 
-    /// <summary>Every slot ready to receive a whole buffer (and, if asked, the sender's address).</summary>
-    internal mmsghdr* PrepareReceive(bool withAddresses)
+    /// <summary>
+    /// Every slot ready to receive a whole buffer (and, if asked, the sender's address and room for one
+    /// control message, e.g. the UDP GRO segment size).
+    /// </summary>
+    internal mmsghdr* PrepareReceive(bool withAddresses, bool withControl = false)
     {
         for (int i = 0; i < Capacity; i++)
         {
             _vectors[i].iov_len = (nuint)BufferSize;
+            _headers[i].msg_hdr.msg_iov = &_vectors[i];
+            _headers[i].msg_hdr.msg_iovlen = 1;
             _headers[i].msg_hdr.msg_name = withAddresses ? _names + (i * LinuxSocketStructSizes.MaxAddressSize) : null;
             _headers[i].msg_hdr.msg_namelen = withAddresses ? (uint)LinuxSocketStructSizes.MaxAddressSize : 0;
+            _headers[i].msg_hdr.msg_control = withControl ? _control + (i * LinuxSocketStructSizes.ControlSpace) : null;
+            _headers[i].msg_hdr.msg_controllen = withControl ? (nuint)LinuxSocketStructSizes.ControlSpace : 0;
             _headers[i].msg_hdr.msg_flags = 0;
             _headers[i].msg_len = 0;
         }
 
         return _headers;
+    }
+
+    /// <summary>
+    /// The size of each datagram in slot <paramref name="index"/> when the kernel coalesced several
+    /// (UDP GRO: every one that size but the last); 0 when the slot holds one datagram.
+    /// </summary>
+    internal int GetSegmentSize(int index)
+    {
+        msghdr* header = &_headers[index].msg_hdr;
+        if (header->msg_control is null || header->msg_controllen < (nuint)LinuxSocketStructSizes.ControlLength(sizeof(int)))
+        {
+            return 0;
+        }
+
+        var message = (cmsghdr*)header->msg_control;
+        return message->cmsg_level == LinuxSocketConstants.SOL_UDP && message->cmsg_type == LinuxSocketConstants.UDP_GRO
+            ? *(int*)(message + 1)
+            : 0;
     }
 
     /// <summary>Copies what the kernel reported into the buffers' lengths.</summary>
@@ -121,17 +153,96 @@ public sealed unsafe class MessageBatch : IDisposable
         Count = count;
     }
 
+    /// <summary>Flags slot <paramref name="index"/> as cut short after <see cref="CompleteFilled"/>: the caller counts it oversized.</summary>
+    internal void MarkTruncated(int index) => _headers[index].msg_hdr.msg_flags = LinuxSocketConstants.MSG_TRUNC;
+
     /// <summary>Slots start..start+count-1 ready to send their buffers' valid bytes to their addresses.</summary>
     internal mmsghdr* PrepareSend(int start, int count)
     {
         for (int i = start; i < start + count; i++)
         {
             _vectors[i].iov_len = (nuint)_buffers[i].Length;
+            _headers[i].msg_hdr.msg_iov = &_vectors[i];
+            _headers[i].msg_hdr.msg_iovlen = 1;
             _headers[i].msg_hdr.msg_name = _names + (i * LinuxSocketStructSizes.MaxAddressSize);
             _headers[i].msg_hdr.msg_namelen = (uint)LinuxSocketStructSizes.SockaddrIn;
+            _headers[i].msg_hdr.msg_control = null;
+            _headers[i].msg_hdr.msg_controllen = 0;
             _headers[i].msg_hdr.msg_flags = 0;
         }
 
         return _headers + start;
     }
+
+    /// <summary>
+    /// Slots start..start+count-1 as UDP GSO messages (Linux 4.18+): consecutive slots to the same
+    /// address with the same length (the last of a run may be shorter) become one message whose
+    /// iovecs are those slots and whose UDP_SEGMENT control message tells the kernel to send them as
+    /// separate datagrams. A run stops at <paramref name="maxSegments"/> slots or 64 KiB. Returns the
+    /// first message (at <c>start</c>); <paramref name="messages"/> is how many there are.
+    /// </summary>
+    internal mmsghdr* PrepareSendSegmented(int start, int count, int maxSegments, out int messages)
+    {
+        int end = start + count;
+        int m = start;
+        for (int i = start; i < end;)
+        {
+            int size = _buffers[i].Length;
+            int j = i + 1;
+            while (j < end && j - i < maxSegments && (j - i + 1) * size <= MaxSegmentedPayload
+                && _buffers[j].Length <= size && SameAddress(i, j))
+            {
+                bool shorter = _buffers[j].Length < size;
+                j++;
+                if (shorter)
+                {
+                    break; // only the last datagram of a run may be shorter
+                }
+            }
+
+            msghdr* header = &_headers[m].msg_hdr;
+            header->msg_name = _names + (i * LinuxSocketStructSizes.MaxAddressSize);
+            header->msg_namelen = (uint)LinuxSocketStructSizes.SockaddrIn;
+            header->msg_iov = &_vectors[i];
+            header->msg_iovlen = (nuint)(j - i);
+            header->msg_flags = 0;
+            for (int k = i; k < j; k++)
+            {
+                _vectors[k].iov_len = (nuint)_buffers[k].Length;
+            }
+
+            if (j - i > 1)
+            {
+                byte* control = _control + (m * LinuxSocketStructSizes.ControlSpace);
+                var message = (cmsghdr*)control;
+                message->cmsg_len = (nuint)LinuxSocketStructSizes.ControlLength(sizeof(ushort));
+                message->cmsg_level = LinuxSocketConstants.SOL_UDP;
+                message->cmsg_type = LinuxSocketConstants.UDP_SEGMENT;
+                *(ushort*)(message + 1) = (ushort)size;
+                header->msg_control = control;
+                header->msg_controllen = (nuint)LinuxSocketStructSizes.ControlSpace;
+            }
+            else
+            {
+                header->msg_control = null;
+                header->msg_controllen = 0;
+            }
+
+            _messageEnd[m] = j;
+            m++;
+            i = j;
+        }
+
+        messages = m - start;
+        return _headers + start;
+    }
+
+    /// <summary>After <see cref="PrepareSendSegmented"/>: the slot after the last one of the first <paramref name="sent"/> messages.</summary>
+    internal int SlotEndOfMessages(int start, int sent) => sent <= 0 ? start : _messageEnd[start + sent - 1];
+
+    /// <summary>UDP payload bytes one GSO send may carry (65,535 minus IPv4 and UDP headers).</summary>
+    private const int MaxSegmentedPayload = 65535 - 20 - 8;
+
+    private bool SameAddress(int a, int b) =>
+        *(ulong*)(_names + (a * LinuxSocketStructSizes.MaxAddressSize)) == *(ulong*)(_names + (b * LinuxSocketStructSizes.MaxAddressSize));
 }

@@ -14,16 +14,23 @@ namespace Overlay.DataPlane.Io;
 /// <item>SO_RCVTIMEO bounds each batch wait, which is how the loop notices shutdown.</item>
 /// </list>
 /// Frames arrive as the guest sent them, without FCS. A frame larger than the buffer is flagged
-/// truncated (MSG_TRUNC) and counted as oversized by the caller. Offloads (TSO/GSO, TX checksum) on
-/// the guest's side must be off for an AF_PACKET port: see docs/daemon.md.
+/// truncated (MSG_TRUNC) and counted as oversized by the caller.
+/// <para>
+/// With <c>offloads</c> (the default of the daemon) the socket also has PACKET_VNET_HDR: the guest may
+/// keep TSO/GSO and checksum offload on, and <see cref="PacketOffload"/> segments its super-frames and
+/// completes its checksums, and merges TCP segments from the tunnel into GSO frames towards it.
+/// Without it, the guest's offloads must be off (docs/daemon.md).
+/// </para>
 /// </summary>
 public sealed class PacketSocketPort : IGuestPortIo
 {
     private readonly SafeSocketFd _fd;
+    private readonly PacketOffload? _offload;
 
-    private PacketSocketPort(SafeSocketFd fd, string interfaceName, int interfaceIndex)
+    private PacketSocketPort(SafeSocketFd fd, string interfaceName, int interfaceIndex, bool offloads)
     {
         _fd = fd;
+        _offload = offloads ? new PacketOffload() : null;
         Interface = interfaceName;
         InterfaceIndex = interfaceIndex;
     }
@@ -32,8 +39,17 @@ public sealed class PacketSocketPort : IGuestPortIo
 
     public int InterfaceIndex { get; }
 
+    /// <summary>The guest may use TSO/GSO and checksum offload (PACKET_VNET_HDR).</summary>
+    public bool HandlesOffloads => _offload is not null;
+
+    public string Kind => "af_packet";
+
+    /// <summary>Guest super-frames segmented, frames handed up, and tunnel frames merged towards the guest.</summary>
+    public PortOffloadCounters? Offloads =>
+        _offload is null ? null : new(_offload.SuperFramesReceived, _offload.SegmentsProduced, _offload.SegmentsCoalesced);
+
     /// <summary>Opens the port; throws <see cref="NativeSocketException"/> (no such interface, no CAP_NET_RAW).</summary>
-    public static PacketSocketPort Open(string interfaceName, TimeSpan receiveTimeout, int socketBufferBytes = 4 << 20)
+    public static PacketSocketPort Open(string interfaceName, TimeSpan receiveTimeout, int socketBufferBytes = 4 << 20, bool offloads = false)
     {
         int index = Interop.Interop.LibC.InterfaceIndex(interfaceName);
         string subject = $"packet {interfaceName}";
@@ -47,13 +63,18 @@ public sealed class PacketSocketPort : IGuestPortIo
                 sll_ifindex = index,
             };
             Interop.Interop.LibC.SetOption(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, subject);
+            if (offloads)
+            {
+                Interop.Interop.LibC.SetOption(fd, SOL_PACKET, PACKET_VNET_HDR, 1, subject);
+            }
+
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVBUF, socketBufferBytes, subject);
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_SNDBUF, socketBufferBytes, subject);
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVTIMEO, SocketTimeouts.ToTimeval(receiveTimeout), subject);
             Interop.Interop.LibC.Bind(fd, address, subject);
             var promiscuous = new packet_mreq { mr_ifindex = index, mr_type = PACKET_MR_PROMISC };
             Interop.Interop.LibC.SetOption(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, promiscuous, subject);
-            return new PacketSocketPort(fd, interfaceName, index);
+            return new PacketSocketPort(fd, interfaceName, index, offloads);
         }
         catch
         {
@@ -64,13 +85,28 @@ public sealed class PacketSocketPort : IGuestPortIo
 
     public unsafe int Receive(MessageBatch batch)
     {
+        if (_offload is not null)
+        {
+            return _offload.Receive(_fd, batch);
+        }
+
         int n = Interop.Interop.LibC.RecvMmsg(_fd, batch.PrepareReceive(withAddresses: false), batch.Capacity, MSG_WAITFORONE);
         return SocketTimeouts.CompleteReceive(batch, n);
     }
 
-    public int Send(ReadOnlySpan<byte> frame) => Interop.Interop.LibC.Send(_fd, frame);
+    public int Send(ReadOnlySpan<byte> frame) =>
+        _offload is null ? Interop.Interop.LibC.Send(_fd, frame) : PacketOffload.Send(_fd, frame);
 
-    public void Dispose() => _fd.Dispose();
+    public int SendCoalescing(ReadOnlySpan<byte> frame) =>
+        _offload is null ? Interop.Interop.LibC.Send(_fd, frame) : _offload.SendCoalescing(_fd, frame);
+
+    public int Flush() => _offload?.Flush(_fd) ?? 0;
+
+    public void Dispose()
+    {
+        _fd.Dispose();
+        _offload?.Dispose();
+    }
 
     public override string ToString() => _fd.ToString();
 }

@@ -7,25 +7,40 @@ namespace Overlay.DataPlane.Io;
 /// <summary>
 /// The underlay: one IPv4 UDP socket bound to this host's underlay address and port 4500, carrying
 /// ESP-in-UDP and IKE (RFC 3948). Batched with recvmmsg/sendmmsg, one system call per batch in each
-/// direction. (UDP GSO/GRO was the alternative; it batches only equal-sized segments to a single
-/// destination, while a batch here mixes peers and sizes, and it needs cmsg parsing on receive.)
+/// direction, and, with <c>segmentation</c>, UDP GSO and GRO on top: runs of equal-sized datagrams to
+/// one peer (what a guest's TCP burst becomes) leave as one GSO message (UDP_SEGMENT), which crosses
+/// the kernel, a veth and the peer's stack as one packet; on receive the kernel may hand over several
+/// datagrams of one flow in one buffer (UDP_GRO) with their size. Each datagram is still its own ESP
+/// packet on the wire. A kernel or device that refuses GSO (EIO/EINVAL) turns it off for the socket.
 /// DF is never set (IP_PMTUDISC_DONT): a tunnel packet larger than the underlay MTU is fragmented by
 /// the kernel rather than dropped; size guest MTUs so that it does not happen (docs/daemon.md).
 /// </summary>
 public sealed class UdpUnderlaySocket : IUnderlayIo
 {
-    private readonly SafeSocketFd _fd;
+    /// <summary>Datagrams per GSO send (the kernel's UDP_MAX_SEGMENTS is 64 on older kernels, 128 on newer).</summary>
+    private const int MaxSegments = 64;
 
-    private UdpUnderlaySocket(SafeSocketFd fd, UdpAddress local)
+    private readonly SafeSocketFd _fd;
+    private volatile bool _segmentSends;
+
+    private UdpUnderlaySocket(SafeSocketFd fd, UdpAddress local, bool segmentSends, bool coalescesReceive)
     {
         _fd = fd;
         Local = local;
+        _segmentSends = segmentSends;
+        CoalescesReceive = coalescesReceive;
     }
 
     public UdpAddress Local { get; }
 
+    /// <summary>Sends use UDP GSO (until the kernel refuses it once).</summary>
+    public bool SegmentsSends => _segmentSends;
+
+    /// <summary>UDP GRO is on: a received buffer may hold several datagrams (see <see cref="MessageBatch.GetSegmentSize"/>).</summary>
+    public bool CoalescesReceive { get; }
+
     /// <summary>Binds <paramref name="address"/>:<paramref name="port"/>; throws <see cref="NativeSocketException"/>.</summary>
-    public static UdpUnderlaySocket Open(IPAddress address, int port, TimeSpan receiveTimeout, int socketBufferBytes = 4 << 20)
+    public static UdpUnderlaySocket Open(IPAddress address, int port, TimeSpan receiveTimeout, int socketBufferBytes = 4 << 20, bool segmentation = false)
     {
         UdpAddress local = UdpAddress.From(address, port);
         string subject = $"udp {local}";
@@ -38,7 +53,8 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVTIMEO, SocketTimeouts.ToTimeval(receiveTimeout), subject);
             var name = new sockaddr_in { sin_family = AF_INET, sin_port = local.PortNetworkOrder, sin_addr = local.AddressNetworkOrder };
             Interop.Interop.LibC.Bind(fd, name, subject);
-            return new UdpUnderlaySocket(fd, local);
+            bool gro = segmentation && TrySetOption(fd, SOL_UDP, UDP_GRO, 1, subject);
+            return new UdpUnderlaySocket(fd, local, segmentation, gro);
         }
         catch
         {
@@ -49,12 +65,49 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
 
     public unsafe int Receive(MessageBatch batch)
     {
-        int n = Interop.Interop.LibC.RecvMmsg(_fd, batch.PrepareReceive(withAddresses: true), batch.Capacity, MSG_WAITFORONE);
+        int n = Interop.Interop.LibC.RecvMmsg(_fd, batch.PrepareReceive(withAddresses: true, withControl: CoalescesReceive), batch.Capacity, MSG_WAITFORONE);
         return SocketTimeouts.CompleteReceive(batch, n);
     }
 
-    public unsafe int Send(MessageBatch batch, int start, int count) =>
-        count <= 0 ? 0 : Interop.Interop.LibC.SendMmsg(_fd, batch.PrepareSend(start, count), count);
+    public unsafe int Send(MessageBatch batch, int start, int count)
+    {
+        if (count <= 0)
+        {
+            return 0;
+        }
+
+        if (_segmentSends && count > 1)
+        {
+            mmsghdr* messages = batch.PrepareSendSegmented(start, count, MaxSegments, out int messageCount);
+            int sent = Interop.Interop.LibC.SendMmsg(_fd, messages, messageCount);
+            if (sent >= 0)
+            {
+                return batch.SlotEndOfMessages(start, sent) - start;
+            }
+
+            if (sent is not (-EIO or -EINVAL or -EOPNOTSUPP))
+            {
+                return sent;
+            }
+
+            _segmentSends = false; // this path cannot segment: plain datagrams from now on
+        }
+
+        return Interop.Interop.LibC.SendMmsg(_fd, batch.PrepareSend(start, count), count);
+    }
+
+    private static bool TrySetOption(SafeSocketFd fd, int level, int name, int value, string subject)
+    {
+        try
+        {
+            Interop.Interop.LibC.SetOption(fd, level, name, value, subject);
+            return true;
+        }
+        catch (NativeSocketException)
+        {
+            return false; // an old kernel: the option is an optimisation only
+        }
+    }
 
     public void Dispose() => _fd.Dispose();
 

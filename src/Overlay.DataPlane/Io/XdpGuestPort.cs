@@ -45,6 +45,8 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo
 
     public string Interface { get; }
 
+    public string Kind => "af_xdp";
+
     /// <summary>Native (driver) or generic XDP.</summary>
     public XdpAttachMode Mode => _attachment.Mode;
 

@@ -21,9 +21,6 @@ public sealed class PacketBuffer
     /// <summary>Valid bytes from offset 0.</summary>
     public int Length { get; set; }
 
-    /// <summary>Which endpoint this buffer is bound for while queued (a tunnel id); reset on return.</summary>
-    public int Target { get; set; }
-
     public Span<byte> Valid => Data.AsSpan(0, Length);
 
     /// <summary>The buffer's fixed address (it is pinned for its whole life).</summary>

@@ -114,6 +114,24 @@ public sealed class MacTable
         return removed;
     }
 
+    /// <summary>How many entries (live or aged, not yet removed) point at <paramref name="where"/>.</summary>
+    public int CountAt(SwitchEndpoint where)
+    {
+        int count = 0;
+        lock (_lock)
+        {
+            foreach (Entry entry in _entries.Values)
+            {
+                if (entry.Where == where)
+                {
+                    count++;
+                }
+            }
+        }
+
+        return count;
+    }
+
     private bool LearnLocked(ulong mac, SwitchEndpoint where, long now)
     {
         ref Entry entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, mac);

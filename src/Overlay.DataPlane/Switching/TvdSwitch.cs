@@ -70,6 +70,46 @@ public sealed class TvdSwitch
         }
     }
 
+    /// <summary>
+    /// Removes every MAC entry that still points at a detached <paramref name="endpoint"/>, in every TVD. A frame
+    /// that entered at the endpoint while it was being detached can have re-learned its source after
+    /// <see cref="Detach"/> flushed; once the endpoint's ingress has stopped (its receive loop ended) nothing
+    /// learns there any more, and this leaves the switch with no state for it. Returns the entries removed.
+    /// </summary>
+    public int Forget(SwitchEndpoint endpoint)
+    {
+        int removed = 0;
+        foreach (TvdSegment segment in _segments.Values)
+        {
+            removed += segment.Macs.Flush(endpoint);
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// True while the switch knows <paramref name="endpoint"/> in any way: bound to a TVD, listed by a TVD,
+    /// or the target of a MAC entry. An id may be given to another port only when this is false.
+    /// </summary>
+    public bool Holds(SwitchEndpoint endpoint)
+    {
+        if (_membership.ContainsKey(endpoint))
+        {
+            return true;
+        }
+
+        foreach (TvdSegment segment in _segments.Values)
+        {
+            ReadOnlySpan<SwitchEndpoint> listed = endpoint.IsLocal ? segment.LocalPorts : segment.RemotePeers;
+            if (listed.Contains(endpoint) || segment.Macs.CountAt(endpoint) > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The TVD an endpoint is bound to, if attached.</summary>
     public bool TryGetSegment(SwitchEndpoint endpoint, out TvdSegment segment) =>
         _membership.TryGetValue(endpoint, out segment!);

@@ -13,8 +13,14 @@ namespace Overlay.DataPlane.Xdp;
 internal sealed unsafe class XskSocket : IDisposable
 {
     public const int FrameSize = 2048;
-    public const int FrameCount = 4096;
-    public const uint RingSize = 2048;
+
+    /// <summary>
+    /// 16 MiB of UMEM per port: 4096 frames can wait in the RX ring while the port's loop seals and
+    /// sends (it does both), enough for a TCP burst across a scheduling gap on a busy host.
+    /// </summary>
+    public const int FrameCount = 8192;
+
+    public const uint RingSize = 4096;
 
     private readonly List<(nint Address, nuint Length)> _mappings = [];
 

@@ -43,6 +43,42 @@ public sealed class DataPlaneConfigTests
         esn = false
         """;
 
+    /// <summary>Static SAs in inner mode ip, keyed by hand like <c>ip xfrm state</c> + <c>ip xfrm policy</c>.</summary>
+    internal const string IpMode = """
+        [daemon]
+        host = "host1"
+
+        [dataplane]
+        underlay = "10.200.0.1"
+
+        [[dataplane.peer]]
+        name = "host2"
+        address = "10.200.0.2"
+
+        [[dataplane.sa]]
+        peer = "host2"
+        tvd = "red"
+        direction = "out"
+        spi = 0x1201
+        key = "000102030405060708090a0b0c0d0e0f10111213"
+        mode = "ip"
+        local_ts = "10.13.1.0/24"
+        remote_ts = "10.13.2.0/24, 10.13.3.7, fd13:2::/64"
+
+        [[dataplane.sa]]
+        peer = "host2"
+        tvd = "red"
+        direction = "in"
+        spi = 0x2201
+        key = "101112131415161718191a1b1c1d1e1f20212223"
+        mode = "ip"
+        local_ts = "10.13.1.0/24"
+        remote_ts = "10.13.2.0/24, 10.13.3.7, fd13:2::/64"
+        """;
+
+    private const string IpSaHead = "[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.sa]]\npeer = \"p\"\ntvd = \"red\"\ndirection = \"in\"\nspi = 4096\n"
+        + "key = \"000102030405060708090a0b0c0d0e0f10111213\"\n";
+
     [Fact]
     public void A_full_dataplane_config_is_read_with_defaults_and_resolved_paths()
     {
@@ -68,6 +104,43 @@ public sealed class DataPlaneConfigTests
         ConfigLoadResult result = DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n[dataplane]\nunderlay = \"10.0.0.1\"\n", ConfigPath);
         Assert.Null(result.Config!.DataPlane!.DebugKeyExport);
         Assert.Null(DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n", ConfigPath).Config!.DataPlane);
+    }
+
+    [Fact]
+    public void Ip_mode_SAs_carry_their_protected_prefixes()
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load(IpMode, ConfigPath);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        IReadOnlyList<StaticSaConfig> sas = result.Config!.DataPlane!.Sas;
+        Assert.All(sas, sa => Assert.Equal(InnerMode.Ip, sa.Mode));
+        Assert.All(sas, sa => Assert.Equal(["10.13.1.0/24"], sa.LocalTs.Select(p => p.ToString())));
+        Assert.All(sas, sa => Assert.Equal(["10.13.2.0/24", "10.13.3.7/32", "fd13:2::/64"], sa.RemoteTs.Select(p => p.ToString())));
+        Assert.Equal(IPAddress.Parse("10.13.2.255"), sas[0].RemoteTs[0].Last);
+    }
+
+    [Fact]
+    public void Etherip_SAs_have_no_prefixes()
+    {
+        DataPlaneConfig dp = DaemonConfigLoader.Load(Full, ConfigPath).Config!.DataPlane!;
+
+        Assert.All(dp.Sas, sa => Assert.Empty(sa.LocalTs));
+        Assert.All(dp.Sas, sa => Assert.Empty(sa.RemoteTs));
+    }
+
+    [Theory]
+    [InlineData("mode = \"ip\"\n", "5:3: error: mode \"ip\" needs local_ts and remote_ts")]
+    [InlineData("mode = \"ip\"\nlocal_ts = \"10.13.1.0/24\"\n", "5:3: error: mode \"ip\" needs local_ts and remote_ts")]
+    [InlineData("mode = \"ip\"\nlocal_ts = \"10.13.1.0/24\"\nremote_ts = \"10.13.2.0/33\"\n", "13:13: error: 'remote_ts': \"10.13.2.0/33\" is not an address prefix")]
+    [InlineData("mode = \"ip\"\nlocal_ts = \"10.13.1.0/24, red\"\nremote_ts = \"10.13.2.0/24\"\n", "12:12: error: 'local_ts': \"red\" is not an address prefix")]
+    [InlineData("mode = \"ip\"\nlocal_ts = \"10.13.0.0/16\"\nremote_ts = \"10.13.2.0/24\"\n", "13:13: error: 'remote_ts': 10.13.2.0/24 overlaps local_ts")]
+    [InlineData("local_ts = \"10.13.1.0/24\"\n", "11:12: error: 'local_ts' applies to mode \"ip\" only")]
+    public void Ip_mode_prefix_errors_point_at_file_line_and_column(string tail, string expected)
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n" + IpSaHead + tail, ConfigPath);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Errors, e => e.ToString().StartsWith($"{ConfigPath}:{expected}", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using Overlay.Daemon.Configuration;
 using Overlay.Daemon.DataPlaneHost;
 using Overlay.Daemon.Tests.Configuration;
 using Overlay.Daemon.Tests.Support;
+using Overlay.DataPlane.Sa;
 using Overlay.Labels.Compiled;
 using Overlay.Labels.Loading;
 
@@ -25,19 +26,45 @@ public sealed class DataPlaneBinderTests
     }
 
     [Fact]
-    public void Unknown_TVD_unknown_peer_and_ip_mode_are_located_errors()
+    public void Unknown_TVD_and_unknown_peer_are_located_errors()
     {
         string text = DataPlaneConfigTests.Full
             .Replace("tvd = \"red\"\ndirection = \"out\"", "tvd = \"purple\"\ndirection = \"out\"", StringComparison.Ordinal)
-            .Replace("peer = \"host2\"\ntvd = \"red\"\ndirection = \"in\"", "peer = \"host9\"\ntvd = \"red\"\ndirection = \"in\"", StringComparison.Ordinal)
-            .Replace("mode = \"etherip\"", "mode = \"ip\"", StringComparison.Ordinal);
+            .Replace("peer = \"host2\"\ntvd = \"red\"\ndirection = \"in\"", "peer = \"host9\"\ntvd = \"red\"\ndirection = \"in\"", StringComparison.Ordinal);
         var errors = new List<ConfigError>();
 
         Assert.Null(DataPlaneBinder.Bind(Load(text), Policy, errors));
 
         Assert.Contains(errors, e => e.ToString().StartsWith($"{ConfigPath}:20:7: error: SA 00001101: 'purple' is not a TVD of policy 'acme-dc'", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.ToString().StartsWith($"{ConfigPath}:26:8: error: SA 00002101: unknown peer 'host9'", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Message.Contains("mode \"ip\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Ip_mode_SAs_bind_with_their_TVD_and_inner_mode_ip()
+    {
+        var errors = new List<ConfigError>();
+        DataPlanePlan plan = DataPlaneBinder.Bind(Load(DataPlaneConfigTests.IpMode), Policy, errors)!;
+
+        Assert.Empty(errors);
+        Assert.Equal([SaDirection.Outbound, SaDirection.Inbound], plan.Sas.Select(sa => sa.Descriptor.Direction));
+        Assert.All(plan.Sas, sa => Assert.Equal(InnerMode.Ip, sa.Descriptor.InnerMode));
+        Assert.All(plan.Sas, sa => Assert.Equal(((ushort)101, "tvd:red"), (sa.Descriptor.TvdVlanId, sa.Descriptor.TvdLabel)));
+        Assert.All(plan.Sas, sa => Assert.Equal(3, sa.Config.RemoteTs.Count));
+    }
+
+    [Fact]
+    public void One_tunnel_with_SAs_of_both_modes_is_a_located_error()
+    {
+        string text = DataPlaneConfigTests.IpMode.Replace(
+            "mode = \"ip\"\nlocal_ts = \"10.13.1.0/24\"\nremote_ts = \"10.13.2.0/24, 10.13.3.7, fd13:2::/64\"\n\n[[dataplane.sa]]",
+            "\n[[dataplane.sa]]", StringComparison.Ordinal);
+        var errors = new List<ConfigError>();
+
+        Assert.Null(DataPlaneBinder.Bind(Load(text), Policy, errors));
+
+        ConfigError error = Assert.Single(errors);
+        Assert.StartsWith($"{ConfigPath}:18:3: error: SA 00002201: mode \"ip\" but SA 00001201 (line 11) of the same peer 'host2' and TVD 'red' is \"etherip\"",
+            error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

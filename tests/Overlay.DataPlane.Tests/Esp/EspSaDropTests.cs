@@ -66,6 +66,35 @@ public sealed class EspSaDropTests
         _ = where;
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(8)]
+    [InlineData(12)]
+    [InlineData(16)]
+    public void A_packet_whose_ICV_was_cut_short_fails_authentication(int missing)
+    {
+        // Still 4-byte aligned, so the SA takes the last 16 bytes left as the ICV: part tag, part ciphertext.
+        byte[] packet = Seal(100);
+        AssertDropped(packet[..^missing], EspOpenResult.AuthFailed);
+        Assert.Equal(0UL, _inbound.Window!.Top);
+        Assert.Equal(EspOpenResult.Ok, Open(packet)); // the cut copy consumed nothing
+    }
+
+    [Fact]
+    public void A_forged_ICV_is_counted_once_per_packet_on_the_SA_and_globally()
+    {
+        byte[] packet = Seal(1400);
+        packet[^5] ^= 0xff;
+        for (int i = 0; i < 50; i++)
+        {
+            AssertDropped(packet, EspOpenResult.AuthFailed);
+        }
+
+        Assert.Equal(50, _inbound.Drops[DropReason.AuthFailed]);
+        Assert.Equal(50, _global[DropReason.AuthFailed]);
+        Assert.Equal(50, _inbound.Drops.Total);
+    }
+
     [Fact]
     public void An_authenticated_packet_with_the_wrong_high_sequence_half_fails_authentication()
     {

@@ -36,6 +36,7 @@ public sealed class IpModePipelineTests : IAsyncLifetime
         var peer = new IPEndPoint(Peer, 4500);
         Tunnel tunnel = _pipeline.AddIpTunnel("moon", peer, 101, "tvd:red");
         _pipeline.IpRouter.AddRoute(101, IPAddress.Parse("10.13.2.0"), IPAddress.Parse("10.13.2.255"), tunnel.Id);
+        _pipeline.IpRouter.AddLocalRange(tunnel.Id, IPAddress.Parse("10.13.1.0"), IPAddress.Parse("10.13.1.255"));
         byte[] outKey = TestSas.Key(EspCipher.AesGcm128, 3);
         byte[] inKey = TestSas.Key(EspCipher.AesGcm128, 9);
         Assert.Equal(SaInstallResult.Installed, _pipeline.Sas.Install(Ip(peer, SaDirection.Outbound, 0x3000, outKey)));
@@ -101,6 +102,32 @@ public sealed class IpModePipelineTests : IAsyncLifetime
         Assert.Equal(EthernetFrame.EtherTypeIPv4, EthernetFrame.EtherType(frame));
         Assert.Equal(ip, frame[EthernetFrame.HeaderLength..]);
         Assert.False(_blue.Delivered.TryTake(out _, 200));
+    }
+
+    [Fact]
+    public void A_guest_source_outside_the_local_selector_never_enters_the_tunnel()
+    {
+        _red.Inject(EthernetOf(IpTunnelRouter.RouterMac, GuestMac, Ipv4("10.99.0.7", "10.13.2.1", 200)));
+        GuestPort red = _pipeline.Ports.Single(p => p.Name == "red");
+        WaitUntil(() => red.Drops[DropReason.SelectorMismatch] == 1);
+        Assert.Empty(_underlay.SentLog);
+    }
+
+    [Theory]
+    [InlineData("10.66.0.1", "10.13.1.5")] // a source the peer did not negotiate (spoofed)
+    [InlineData("10.13.2.1", "10.13.9.9")] // a destination outside our selector
+    public void An_authenticated_packet_outside_the_selectors_is_dropped_and_counted(string source, string destination)
+    {
+        _red.Inject(ArpRequest("10.13.1.5", "10.13.2.1"));
+        Assert.True(_red.Delivered.TryTake(out _, Wait));
+
+        var packet = new byte[2048];
+        Assert.True(_peerOut.TrySeal(Ipv4(source, destination, 120), EspConstants.NextHeaderIPv4, packet, out int written));
+        _underlay.Inject(packet[..written], UdpAddress.From(Peer, 4500));
+        _pipeline.Sas.TryGetInbound(0x4000, out EspSa inbound);
+        WaitUntil(() => inbound.Drops[DropReason.SelectorMismatch] == 1);
+        Assert.False(_red.Delivered.TryTake(out _, 200));
+        Assert.False(_blue.Delivered.TryTake(out _, 10));
     }
 
     [Fact]

@@ -27,6 +27,28 @@ public sealed class IpTunnelRouterTests
     }
 
     [Fact]
+    public void Selectors_bind_sources_out_and_both_addresses_in_per_tunnel()
+    {
+        var router = new IpTunnelRouter();
+        router.AddRoute(101, IPAddress.Parse("10.13.2.0"), IPAddress.Parse("10.13.2.255"), 4);
+        Assert.False(router.AllowsOutbound(4, IpModePipelineTests.Ipv4("10.13.1.5", "10.13.2.1", 40))); // no local range: nothing
+        router.AddLocalRange(4, IPAddress.Parse("10.13.1.0"), IPAddress.Parse("10.13.1.255"));
+        router.AddLocalRange(7, IPAddress.Parse("10.99.0.0"), IPAddress.Parse("10.99.0.255"));
+
+        Assert.True(router.AllowsOutbound(4, IpModePipelineTests.Ipv4("10.13.1.5", "10.13.2.1", 40)));
+        Assert.False(router.AllowsOutbound(4, IpModePipelineTests.Ipv4("10.99.0.5", "10.13.2.1", 40))); // another tunnel's range
+        Assert.True(router.AllowsInbound(4, IpModePipelineTests.Ipv4("10.13.2.1", "10.13.1.5", 40)));
+        Assert.False(router.AllowsInbound(4, IpModePipelineTests.Ipv4("10.13.3.1", "10.13.1.5", 40)));
+        Assert.False(router.AllowsInbound(4, IpModePipelineTests.Ipv4("10.13.2.1", "10.13.0.5", 40)));
+        Assert.False(router.AllowsInbound(4, new byte[10]));
+        Assert.Throws<ArgumentException>(() => router.AddLocalRange(4, IPAddress.Parse("10.0.0.1"), IPAddress.Parse("fd00::1")));
+
+        router.RemoveRoutes(4);
+        Assert.False(router.AllowsOutbound(4, IpModePipelineTests.Ipv4("10.13.1.5", "10.13.2.1", 40)));
+        Assert.True(router.AllowsOutbound(7, IpModePipelineTests.Ipv4("10.99.0.5", "10.13.2.1", 40)));
+    }
+
+    [Fact]
     public void A_route_that_mixes_families_or_runs_backwards_is_refused()
     {
         var router = new IpTunnelRouter();

@@ -4,13 +4,15 @@ using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Frames;
 using Overlay.DataPlane.Io;
 using Overlay.DataPlane.Sa;
+using Overlay.DataPlane.Switching;
 
 namespace Overlay.DataPlane.Tests.Forwarding;
 
 /// <summary>
 /// Ports added and removed while the pipeline runs (guests started and stopped by the daemon): a port added at
 /// runtime forwards to the peer's port of its TVD; once detached it receives nothing, is closed, and is no
-/// longer listed; a port of the same name can be attached again.
+/// longer listed; a port of the same name can be attached again, and a new port of the same TVD takes the
+/// freed slot (the table stays bounded) once the old port's loop has ended and its I/O is closed.
 /// </summary>
 public sealed class PipelineRuntimePortTests : IAsyncLifetime
 {
@@ -66,7 +68,7 @@ public sealed class PipelineRuntimePortTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Same_name_attaches_again_after_detach_with_a_new_id()
+    public async Task Same_name_attaches_again_after_detach_in_the_freed_slot()
     {
         var first = new InMemoryPort("tvd-again");
         GuestPort one = _a.AttachPort("tvd-again", first, 101, "red");
@@ -74,16 +76,112 @@ public sealed class PipelineRuntimePortTests : IAsyncLifetime
 
         var second = new InMemoryPort("tvd-again");
         GuestPort two = _a.AttachPort("tvd-again", second, 101, "red");
-        Assert.NotEqual(one.Id, two.Id);
+        Assert.Equal(one.Id, two.Id);
         second.Inject(Frame(Mac(0xb), Mac(0xc)));
         Assert.True(_redB.Delivered.TryTake(out _, Wait));
+        _redB.Inject(Frame(Mac(0xc), Mac(0xb)));
+        Assert.True(second.Delivered.TryTake(out _, Wait));
+        Assert.Empty(first.Delivered);
         Assert.Single(_a.Ports, p => p.Name == "tvd-again");
+    }
+
+    [Fact]
+    public async Task A_thousand_attach_detach_cycles_keep_the_port_table_bounded()
+    {
+        var ids = new HashSet<int>();
+        for (int cycle = 0; cycle < 1000; cycle++)
+        {
+            (ushort vlan, string tvd) = cycle % 2 == 0 ? ((ushort)101, "red") : ((ushort)102, "blue");
+            var io = new InMemoryPort("tvd-cycle");
+            ids.Add(_a.AttachPort("tvd-cycle", io, vlan, tvd).Id);
+            Assert.True(await _a.DetachPortAsync("tvd-cycle"));
+            Assert.True(io.Disposed);
+        }
+
+        Assert.Equal(2, ids.Count); // one slot per TVD, whatever the number of restarts
+        Assert.Empty(_a.Ports);
+        var last = new InMemoryPort("tvd-last");
+        Assert.Contains(_a.AttachPort("tvd-last", last, 101, "red").Id, ids);
+    }
+
+    [Fact]
+    public async Task A_blue_port_attached_after_a_red_detach_never_gets_frames_for_the_red_guests_MAC()
+    {
+        var red = new InMemoryPort("tvd-red");
+        GuestPort redPort = _a.AttachPort("tvd-red", red, 101, "red");
+        red.Inject(Frame(MacAddress.Broadcast, Mac(0xd))); // A learns the red guest's MAC behind the port
+        Assert.True(_redB.Delivered.TryTake(out _, Wait));
+        Assert.True(_a.Switch.TryGetSegment(101, out TvdSegment redTvd));
+        Assert.True(redTvd.Macs.TryLookup(Mac(0xd).Value, out _));
+
+        Assert.True(await _a.DetachPortAsync("tvd-red"));
+
+        Assert.False(redTvd.Macs.TryLookup(Mac(0xd).Value, out _)); // the learned MAC is forgotten
+        Assert.False(_a.Switch.Holds(SwitchEndpoint.Local(redPort.Id)));
+        var blue = new InMemoryPort("tvd-blue");
+        GuestPort bluePort = _a.AttachPort("tvd-blue", blue, 102, "blue");
+        Assert.NotEqual(redPort.Id, bluePort.Id); // a red slot only ever goes to a red port
+        for (int i = 0; i < 20; i++)
+        {
+            _redB.Inject(Frame(Mac(0xd), Mac(0xb)));
+        }
+
+        _redB.Inject(Frame(MacAddress.Broadcast, Mac(0xb)));
+        Assert.False(blue.Delivered.TryTake(out _, 300));
+
+        // The next red port takes the freed slot; the old guest's MAC is unknown there (flooded, not learned).
+        var red2 = new InMemoryPort("tvd-red2");
+        Assert.Equal(redPort.Id, _a.AttachPort("tvd-red2", red2, 101, "red").Id);
+        Assert.False(redTvd.Macs.TryLookup(Mac(0xd).Value, out _));
+        Assert.False(blue.Delivered.TryTake(out _, 100));
+    }
+
+    [Fact]
+    public async Task A_slot_is_reused_only_once_its_receive_loop_has_ended_and_its_io_is_closed()
+    {
+        var stuck = new GatedPort("tvd-stuck");
+        GuestPort old = _a.AttachPort("tvd-stuck", stuck, 101, "red");
+        Assert.True(stuck.InReceive.Wait(Wait));
+        Task<bool> detaching = _a.DetachPortAsync("tvd-stuck");
+
+        GuestPort meanwhile = _a.AttachPort("tvd-meanwhile", new InMemoryPort("tvd-meanwhile"), 101, "red");
+        Assert.NotEqual(old.Id, meanwhile.Id);
+        Assert.False(detaching.IsCompleted);
+
+        stuck.Release.Set();
+        Assert.True(await detaching.WaitAsync(Wait));
+        Assert.True(stuck.Disposed);
+        Assert.Equal(old.Id, _a.AttachPort("tvd-after", new InMemoryPort("tvd-after"), 101, "red").Id);
     }
 
     [Fact]
     public async Task Unknown_port_is_not_detached()
     {
         Assert.False(await _a.DetachPortAsync("no-such-port"));
+    }
+
+    /// <summary>A port whose receive call blocks until the test releases it: a loop that has not ended yet.</summary>
+    private sealed class GatedPort(string name) : IGuestPortIo
+    {
+        public ManualResetEventSlim InReceive { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public string Interface => name;
+
+        public bool Disposed { get; private set; }
+
+        public int Receive(MessageBatch batch)
+        {
+            InReceive.Set();
+            Release.Wait(Wait);
+            batch.Count = 0;
+            return 0;
+        }
+
+        public int Send(ReadOnlySpan<byte> frame) => frame.Length;
+
+        public void Dispose() => Disposed = true;
     }
 
     private static Pipeline Host(InMemoryUnderlay underlay, IPAddress peer, uint outSpi, uint inSpi)

@@ -147,6 +147,24 @@ public sealed class TvdSwitchTests
     }
 
     [Fact]
+    public void A_MAC_learned_during_the_detach_is_forgotten_and_then_the_switch_holds_nothing_of_the_port()
+    {
+        Decide(Port(2), Frame(MacAddress.Broadcast, B));
+        Assert.True(_switch.Holds(Port(2)));
+        Assert.True(_switch.TryGetSegment(Port(2), out TvdSegment red));
+        Assert.True(_switch.Detach(Port(2)));
+        // A frame of port 2 already past the membership check when Detach ran learns its source after the flush.
+        Assert.True(red.Macs.Learn(B.Value, Port(2)));
+        Assert.True(_switch.Holds(Port(2)));
+
+        Assert.Equal(1, _switch.Forget(Port(2)));
+
+        Assert.False(_switch.Holds(Port(2)));
+        Assert.False(red.Macs.TryLookup(B.Value, out _));
+        Assert.True(_switch.Holds(Port(1)));
+    }
+
+    [Fact]
     public void Attach_binds_once_and_a_VLAN_id_keeps_its_label()
     {
         Assert.Equal(AttachResult.AlreadyAttached, _switch.AttachPort(1, 20, "blue"));
