@@ -89,6 +89,7 @@ public sealed class DataPlaneStatusSection : IStatusSection
             writer.WriteNumber("tx_packets", p.SentPackets);
             writer.WriteNumber("tx_bytes", p.SentBytes);
             WriteDrops(writer, "drops", p.Drops);
+            writer.WriteNumber("kernel_drops", p.KernelDrops); // socket buffer / XSK ring full: the loop fell behind
             if (p.Offloads is { } o)
             {
                 // What the port did for a guest with TSO/GSO and checksum offload (AF_PACKET ports).
@@ -188,6 +189,7 @@ public sealed class DataPlaneStatusSection : IStatusSection
         writer.WriteNumber("packets_sent", u.PacketsSent);
         writer.WriteNumber("bytes_sent", u.BytesSent);
         writer.WriteNumber("send_batches", u.SendBatches);
+        writer.WriteNumber("kernel_drops", u.KernelDrops); // receive buffer full: the underlay loop fell behind
         writer.WriteEndObject();
     }
 

@@ -90,6 +90,9 @@ public sealed partial class Pipeline : IAsyncDisposable
 
     public UdpAddress UnderlayAddress => _underlay.Local;
 
+    /// <summary>Datagrams the kernel dropped at the underlay socket (this host fell behind its peers).</summary>
+    public long UnderlayKernelDrops => _stopping ? 0 : _underlay.KernelDrops;
+
     public bool IsRunning => _started && !_stopping;
 
     /// <summary>The attached ports (a detached port is not listed; its slot may go to a later port of its TVD).</summary>

@@ -22,7 +22,7 @@ public sealed record PipelineStatus(
         [.. pipeline.Ports.Select(PortStatus.From)],
         [.. pipeline.Tunnels.Select(t => TunnelStatus.From(t, pipeline.Sas))],
         pipeline.Sas.Snapshot(),
-        UnderlayStatus.From(pipeline.Underlay),
+        UnderlayStatus.From(pipeline.Underlay, pipeline.UnderlayKernelDrops),
         pipeline.GlobalDrops.Snapshot());
 }
 
@@ -39,11 +39,13 @@ public sealed record PortStatus(
     long SentBytes,
     DropCounterSnapshot Drops,
     string Io = "other",
-    PortOffloadCounters? Offloads = null)
+    PortOffloadCounters? Offloads = null,
+    long KernelDrops = 0)
 {
     public static PortStatus From(GuestPort p) => new(
         p.Name, p.Io.Interface, p.Guest, p.Network, p.TvdLabel, p.VlanId,
-        p.Received.Packets, p.Received.Bytes, p.Sent.Packets, p.Sent.Bytes, p.Drops.Snapshot(), p.Io.Kind, p.Io.Offloads);
+        p.Received.Packets, p.Received.Bytes, p.Sent.Packets, p.Sent.Bytes, p.Drops.Snapshot(), p.Io.Kind, p.Io.Offloads,
+        p.IsDetached ? 0 : p.Io.KernelDrops);
 }
 
 public sealed record TunnelStatus(int Id, string PeerName, IPEndPoint Peer, ushort VlanId, string TvdLabel, uint? OutboundSpi)
@@ -59,8 +61,9 @@ public sealed record UnderlayStatus(
     long KeepalivesReceived,
     long PacketsSent,
     long BytesSent,
-    long SendBatches)
+    long SendBatches,
+    long KernelDrops = 0)
 {
-    public static UnderlayStatus From(UnderlayCounters c) => new(
-        c.DatagramsReceived, c.EspReceived, c.IkeReceived, c.KeepalivesReceived, c.PacketsSent, c.BytesSent, c.SendBatches);
+    public static UnderlayStatus From(UnderlayCounters c, long kernelDrops) => new(
+        c.DatagramsReceived, c.EspReceived, c.IkeReceived, c.KeepalivesReceived, c.PacketsSent, c.BytesSent, c.SendBatches, kernelDrops);
 }

@@ -17,6 +17,11 @@ internal static class LinuxSocketConstants
     public const int SO_SNDBUF = 7;
     public const int SO_RCVBUF = 8;
 
+    /// <summary>u32[SK_MEMINFO_VARS] of the socket's memory state; index <see cref="SK_MEMINFO_DROPS"/> counts drops.</summary>
+    public const int SO_MEMINFO = 55;
+    public const int SK_MEMINFO_VARS = 9;
+    public const int SK_MEMINFO_DROPS = 8;
+
     /// <summary>SO_RCVTIMEO_OLD (struct timeval with 64-bit fields on 64-bit targets), asm-generic/socket.h.</summary>
     public const int SO_RCVTIMEO = 20;
 
@@ -30,6 +35,9 @@ internal static class LinuxSocketConstants
 
     /// <summary>Every frame carries a struct virtio_net_hdr first (GSO and checksum offload, both ways).</summary>
     public const int PACKET_VNET_HDR = 15;
+
+    /// <summary>struct tpacket_stats: frames seen and dropped (socket buffer full) since the last read.</summary>
+    public const int PACKET_STATISTICS = 6;
 
     /// <summary>Do not hand our own transmitted frames back to this socket (Linux 4.20+).</summary>
     public const int PACKET_IGNORE_OUTGOING = 23;

@@ -75,6 +75,21 @@ internal struct mmsghdr
     public uint msg_len;
 }
 
+/// <summary><c>struct tpacket_stats</c>, linux/if_packet.h: 8 bytes (PACKET_STATISTICS; reading resets it).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct tpacket_stats
+{
+    public uint tp_packets;
+    public uint tp_drops;
+}
+
+/// <summary>The u32[SK_MEMINFO_VARS] array of SO_MEMINFO (linux/sock_diag.h): 36 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct sk_meminfo
+{
+    public fixed uint values[LinuxSocketConstants.SK_MEMINFO_VARS];
+}
+
 /// <summary><c>struct cmsghdr</c>, sys/socket.h: 16 bytes on 64-bit targets, data follows (aligned to 8).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct cmsghdr

@@ -65,6 +65,18 @@ internal struct pollfd
     public short revents;
 }
 
+/// <summary><c>struct xdp_statistics</c>, linux/if_xdp.h: 48 bytes (XDP_STATISTICS), cumulative.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct xdp_statistics
+{
+    public ulong rx_dropped;
+    public ulong rx_invalid_descs;
+    public ulong tx_invalid_descs;
+    public ulong rx_ring_full;
+    public ulong rx_fill_ring_empty_descs;
+    public ulong tx_ring_empty_descs;
+}
+
 /// <summary>Values from linux/if_xdp.h, sys/mman.h and poll.h.</summary>
 internal static class LinuxXdpConstants
 {
@@ -76,6 +88,7 @@ internal static class LinuxXdpConstants
     public const int XDP_UMEM_REG = 4;
     public const int XDP_UMEM_FILL_RING = 5;
     public const int XDP_UMEM_COMPLETION_RING = 6;
+    public const int XDP_STATISTICS = 7;
 
     // sxdp_flags
     public const ushort XDP_COPY = 1 << 1;

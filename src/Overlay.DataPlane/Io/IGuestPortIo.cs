@@ -17,6 +17,12 @@ public interface IGuestPortIo : IDisposable
     PortOffloadCounters? Offloads => null;
 
     /// <summary>
+    /// Frames the kernel dropped for this port before the loop read them (socket buffer or RX ring
+    /// full: the loop fell behind), since the port opened. Asks the kernel: for status, not per packet.
+    /// </summary>
+    long KernelDrops => 0;
+
+    /// <summary>
     /// Receives up to <see cref="MessageBatch.Capacity"/> frames into <paramref name="batch"/>, waiting at
     /// most the receive timeout. Returns the count (also in <see cref="MessageBatch.Count"/>), 0 when
     /// nothing arrived in time, or -errno.

@@ -16,6 +16,9 @@ public interface IUnderlayIo : IDisposable
     /// </summary>
     bool CoalescesReceive => false;
 
+    /// <summary>Datagrams the kernel dropped at this socket (receive buffer full) since it opened; for status, not per packet.</summary>
+    long KernelDrops => 0;
+
     /// <summary>Receives a batch of datagrams with their sources; count, 0 on timeout, or -errno.</summary>
     int Receive(MessageBatch batch);
 

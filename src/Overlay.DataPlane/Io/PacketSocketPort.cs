@@ -26,6 +26,7 @@ public sealed class PacketSocketPort : IGuestPortIo
 {
     private readonly SafeSocketFd _fd;
     private readonly PacketOffload? _offload;
+    private long _kernelDrops;
 
     private PacketSocketPort(SafeSocketFd fd, string interfaceName, int interfaceIndex, bool offloads)
     {
@@ -92,6 +93,23 @@ public sealed class PacketSocketPort : IGuestPortIo
 
         int n = Interop.Interop.LibC.RecvMmsg(_fd, batch.PrepareReceive(withAddresses: false), batch.Capacity, MSG_WAITFORONE);
         return SocketTimeouts.CompleteReceive(batch, n);
+    }
+
+    public long KernelDrops
+    {
+        get
+        {
+            // PACKET_STATISTICS resets on read: keep the running total here.
+            try
+            {
+                Interop.Interop.LibC.GetOption(_fd, SOL_PACKET, PACKET_STATISTICS, out tpacket_stats stats, Interface);
+                return Interlocked.Add(ref _kernelDrops, stats.tp_drops);
+            }
+            catch (Exception e) when (e is NativeSocketException or ObjectDisposedException)
+            {
+                return Volatile.Read(ref _kernelDrops); // closed meanwhile
+            }
+        }
     }
 
     public int Send(ReadOnlySpan<byte> frame) =>

@@ -96,6 +96,22 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
         return Interop.Interop.LibC.SendMmsg(_fd, batch.PrepareSend(start, count), count);
     }
 
+    public unsafe long KernelDrops
+    {
+        get
+        {
+            try
+            {
+                Interop.Interop.LibC.GetOption(_fd, SOL_SOCKET, SO_MEMINFO, out sk_meminfo info, Local.ToString());
+                return info.values[SK_MEMINFO_DROPS];
+            }
+            catch (Exception e) when (e is NativeSocketException or ObjectDisposedException)
+            {
+                return 0; // closed meanwhile
+            }
+        }
+    }
+
     private static bool TrySetOption(SafeSocketFd fd, int level, int name, int value, string subject)
     {
         try

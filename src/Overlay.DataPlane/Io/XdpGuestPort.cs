@@ -47,6 +47,23 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo
 
     public string Kind => "af_xdp";
 
+    /// <summary>Frames the kernel could not put in the RX ring (ring full, no fill buffer): cumulative.</summary>
+    public long KernelDrops
+    {
+        get
+        {
+            try
+            {
+                Interop.Interop.LibC.GetOption(_socket.Fd, LinuxXdpConstants.SOL_XDP, LinuxXdpConstants.XDP_STATISTICS, out xdp_statistics stats, Interface);
+                return (long)(stats.rx_dropped + stats.rx_ring_full);
+            }
+            catch (Exception e) when (e is NativeSocketException or ObjectDisposedException)
+            {
+                return 0;
+            }
+        }
+    }
+
     /// <summary>Native (driver) or generic XDP.</summary>
     public XdpAttachMode Mode => _attachment.Mode;
 

@@ -15,6 +15,9 @@ public sealed class LinuxSocketStructsTests
         Assert.Equal(16, Unsafe.SizeOf<packet_mreq>());
         Assert.Equal(16, Unsafe.SizeOf<timeval>());
         Assert.Equal(16, Unsafe.SizeOf<iovec>());
+        Assert.Equal(8, Unsafe.SizeOf<tpacket_stats>());
+        Assert.Equal(16, Unsafe.SizeOf<cmsghdr>());
+        Assert.Equal(36, Unsafe.SizeOf<sk_meminfo>());
         Assert.Equal(56, Unsafe.SizeOf<msghdr>());
         Assert.Equal(64, Unsafe.SizeOf<mmsghdr>());
     }

@@ -15,6 +15,7 @@ public sealed class XdpStructsTests
         Assert.Equal(32, Unsafe.SizeOf<xdp_ring_offset>());
         Assert.Equal(128, Unsafe.SizeOf<xdp_mmap_offsets>());
         Assert.Equal(16, Unsafe.SizeOf<xdp_desc>());
+        Assert.Equal(48, Unsafe.SizeOf<xdp_statistics>());
         Assert.Equal(8, Unsafe.SizeOf<pollfd>());
         Assert.Equal(20, Unsafe.SizeOf<bpf_map_create_attr>());
         Assert.Equal(32, Unsafe.SizeOf<bpf_map_elem_attr>());

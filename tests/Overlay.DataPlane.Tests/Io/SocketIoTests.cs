@@ -89,6 +89,30 @@ public sealed class SocketIoTests
     }
 
     [Fact]
+    public void Frames_the_kernel_dropped_for_a_port_that_fell_behind_are_counted_and_kept()
+    {
+        if (Environment.UserName != "root")
+        {
+            return;
+        }
+
+        using var sender = PacketSocketPort.Open("lo", Timeout);
+        using var slow = PacketSocketPort.Open("lo", Timeout, socketBufferBytes: 4096, offloads: true); // never reads
+        byte[] frame = new byte[1000];
+        frame[12] = 0x88;
+        frame[13] = 0xb5; // IEEE local experimental EtherType: no stack takes it
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.Equal(frame.Length, sender.Send(frame));
+        }
+
+        long first = slow.KernelDrops;
+        Assert.True(first > 100, $"kernel drops {first}");
+        Assert.Equal(first, slow.KernelDrops); // the kernel's counter resets on read; the port keeps the sum
+        Assert.Equal("af_packet", ((IGuestPortIo)slow).Kind);
+    }
+
+    [Fact]
     public void Opening_a_port_on_a_missing_interface_names_it()
     {
         var e = Assert.Throws<NativeSocketException>(() => PacketSocketPort.Open("tvdnosuch0", Timeout));

@@ -43,6 +43,28 @@ public sealed class UdpSegmentationTests
         Assert.Equal([500, 500, 500], ReceiveAll(c, 3, out _).Select(d => d.Length));
     }
 
+    [Fact]
+    public void Datagrams_dropped_at_a_full_receive_buffer_are_counted()
+    {
+        int basePort = 33000 + (Environment.ProcessId % 10000);
+        using var a = UdpUnderlaySocket.Open(IPAddress.Loopback, basePort, Timeout);
+        using var slow = UdpUnderlaySocket.Open(IPAddress.Loopback, basePort + 1, Timeout, socketBufferBytes: 4096); // never reads
+        using var send = new MessageBatch(64, 2048);
+        for (int i = 0; i < send.Capacity; i++)
+        {
+            send[i].Length = 1400;
+            send.SetAddress(i, slow.Local);
+        }
+
+        Assert.Equal(0, slow.KernelDrops);
+        for (int round = 0; round < 8; round++)
+        {
+            Assert.Equal(send.Capacity, a.Send(send, 0, send.Capacity));
+        }
+
+        Assert.True(slow.KernelDrops > 400, $"kernel drops {slow.KernelDrops}");
+    }
+
     private static List<byte[]> ReceiveAll(UdpUnderlaySocket socket, int expected, out int coalescedSlots)
     {
         coalescedSlots = 0;

@@ -75,13 +75,29 @@ public sealed partial class XdpGuestPortTests(ITestOutputHelper output)
             Assert.True(ReceiveMatching(port, batch, inbound), "the frame sent by the peer did not reach the AF_XDP RX ring");
 
             byte[] outbound = Frame(0x22);
-            for (int i = 0; i < 3000; i++)
+            for (int i = 0; i < 6000; i++)
             {
-                // More sends than TX frames (2048): completions must recycle them.
+                // More sends than TX frames (4096): completions must recycle them.
                 Assert.Equal(outbound.Length, port.Send(outbound));
             }
 
             Assert.True(ReceiveMatching(peer, batch, outbound), "the frame sent through the TX ring did not reach the peer");
+
+            // A loop that falls behind: more frames than the RX ring holds, none read. The kernel drops
+            // the rest, and the port reports it.
+            Assert.Equal(0, port.KernelDrops);
+            for (int i = 0; i < 6000; i++)
+            {
+                peer.Send(inbound);
+            }
+
+            long deadline = Environment.TickCount64 + 3000;
+            while (port.KernelDrops == 0 && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(10);
+            }
+
+            Assert.True(port.KernelDrops > 0, "frames dropped at a full RX ring were not counted");
         }
     }
 
