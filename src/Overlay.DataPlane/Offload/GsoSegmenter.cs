@@ -16,6 +16,14 @@ namespace Overlay.DataPlane.Offload;
 /// </summary>
 public sealed class GsoSegmenter
 {
+    /// <summary>
+    /// Most segments one super-frame may become. A guest's own kernel never asks for more than a 64 KiB
+    /// burst at a sane MSS needs (≈ 45 at 1448, 122 at 536), but a guest that writes virtio headers
+    /// itself could ask for 65,000 one-byte segments: one of its system calls would cost the host
+    /// 65,000 seals. Above this the frame is refused and counted, as a NIC would drop it.
+    /// </summary>
+    public const int MaxSegments = 128;
+
     private L4Layout _layout;
     private int _mss;
     private int _payloadOffset;
@@ -73,7 +81,8 @@ public sealed class GsoSegmenter
             VirtioNetHeader.GsoUdpL4 => _layout.Protocol == L4Layout.ProtocolUdp,
             _ => false, // UFO (GSO_UDP) fragments at IP level; no guest gets it offered
         };
-        if (!matches || frame.Length <= _layout.HeaderLength)
+        if (!matches || frame.Length <= _layout.HeaderLength
+            || (frame.Length - _layout.HeaderLength + header.GsoSize - 1) / header.GsoSize > MaxSegments)
         {
             return false;
         }

@@ -95,6 +95,16 @@ public sealed class GsoSegmenterTests
     }
 
     [Fact]
+    public void A_super_frame_that_would_become_more_than_128_segments_is_refused()
+    {
+        byte[] frame = OffloadFrames.Tcp(OffloadFrames.Payload(60000));
+        var segmenter = new GsoSegmenter();
+        Assert.False(segmenter.Begin(new VirtioNetHeader(1, VirtioNetHeader.GsoTcpV4, 66, 1, 34, 16), frame));      // 60,000 segments
+        Assert.False(segmenter.Begin(new VirtioNetHeader(1, VirtioNetHeader.GsoTcpV4, 66, 468, 34, 16), frame));    // 129
+        Assert.True(segmenter.Begin(new VirtioNetHeader(1, VirtioNetHeader.GsoTcpV4, 66, 469, 34, 16), frame));     // 128
+    }
+
+    [Fact]
     public void A_checksum_position_outside_the_frame_is_refused_and_truncated_headers_too()
     {
         byte[] frame = OffloadFrames.Tcp(OffloadFrames.Payload(10));
