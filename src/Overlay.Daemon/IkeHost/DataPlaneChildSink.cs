@@ -33,6 +33,13 @@ public sealed class DataPlaneChildSink : IChildSaSink
         _logger = logger;
     }
 
+    /// <summary>
+    /// How long the inbound SA of a rekeyed CHILD_SA still opens packets after its DELETE (strongSwan's
+    /// delete_rekeyed_delay is 5 s too): at full load a few milliseconds of the peer's traffic are in
+    /// flight on the old SA when the DELETE arrives.
+    /// </summary>
+    public static readonly TimeSpan RekeyedInboundGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>debug_key_export: CHILD_SA keys for Wireshark; null when off.</summary>
     public IkeKeyExport? KeyExport { get; init; }
 
@@ -79,8 +86,17 @@ public sealed class DataPlaneChildSink : IChildSaSink
 
     public void Remove(ChildSa child)
     {
-        _pipeline.Sas.Remove(child.InboundSpi, SaDirection.Inbound);
         _pipeline.Sas.Remove(child.OutboundSpi, SaDirection.Outbound);
+        if (child.ReplacedBy is not null)
+        {
+            // Rekeyed: the peer may still have packets sealed with the old SA in flight.
+            _pipeline.Sas.RetireInbound(child.InboundSpi, RekeyedInboundGrace);
+        }
+        else
+        {
+            _pipeline.Sas.Remove(child.InboundSpi, SaDirection.Inbound);
+        }
+
         string peer = _peersById.TryGetValue(child.Peer.ToString(), out IkePeer? p) ? p.Name : child.Peer.ToString();
         _runtime.OnRemoved(child);
         IkeLog.ChildRemoved(_logger, peer, child.Label, child.InboundSpi, child.OutboundSpi);

@@ -20,6 +20,9 @@ public sealed class SaTable : ISaInstaller, IDisposable
     // A rekeyed tunnel's new outbound SA, waiting until the peer has the new pair installed (RFC 7296 §2.8):
     // a responder that sent on it at once would lose packets until the initiator installs its inbound side.
     private readonly ConcurrentDictionary<TunnelKey, EspSa> _pendingOutbound = new();
+
+    // Inbound SAs of rekeyed CHILD_SAs that still open what the peer sealed before it switched, until their timer.
+    private readonly ConcurrentDictionary<EspSa, ITimer> _retiring = new();
     private readonly Lock _switchGate = new();
     private readonly TimeProvider _time;
     private long _installSerial;
@@ -99,22 +102,56 @@ public sealed class SaTable : ISaInstaller, IDisposable
             return false;
         }
 
+        var key = new TunnelKey(sa.Descriptor.Peer, sa.TvdVlanId);
         if (direction == SaDirection.Outbound)
         {
-            var key = new TunnelKey(sa.Descriptor.Peer, sa.TvdVlanId);
             lock (_switchGate)
             {
                 _pendingOutbound.TryRemove(new KeyValuePair<TunnelKey, EspSa>(key, sa));
-                if (_outboundByTunnel.TryRemove(new KeyValuePair<TunnelKey, EspSa>(key, sa)))
-                {
-                    RemapTunnel(key);
-                }
+                RemapTunnel(key, sa);
             }
         }
 
         sa.Dispose();
+        if (direction == SaDirection.Inbound)
+        {
+            ForgetRetiring(sa);
+            RemoveRetiringIfAlone(key);
+        }
+
         return true;
     }
+
+    /// <summary>
+    /// Removes an inbound SA after <paramref name="grace"/> instead of now: the SA of a CHILD_SA that was
+    /// rekeyed keeps opening what the peer sealed with it before it switched to the new pair and is
+    /// still in flight (strongSwan's delete_rekeyed_delay does the same). Cut short when its tunnel has
+    /// no other inbound SA left, so removing a whole peer or TVD still stops its traffic at once.
+    /// False when no inbound SA has <paramref name="spi"/>.
+    /// </summary>
+    public bool RetireInbound(uint spi, TimeSpan grace)
+    {
+        if (grace <= TimeSpan.Zero)
+        {
+            return Remove(spi, SaDirection.Inbound);
+        }
+
+        if (!_inbound.TryGetValue(spi, out EspSa? sa))
+        {
+            return false;
+        }
+
+        ITimer timer = _time.CreateTimer(_ => RemoveInbound(sa), null, grace, Timeout.InfiniteTimeSpan);
+        if (!_retiring.TryAdd(sa, timer))
+        {
+            timer.Dispose(); // retiring already
+        }
+
+        return true;
+    }
+
+    /// <summary>Inbound SAs waiting out their grace after a rekey.</summary>
+    public int RetiringCount => _retiring.Count;
 
     /// <summary>
     /// Called by the receive path after a packet authenticated on <paramref name="inbound"/>. If that SA marks
@@ -181,6 +218,12 @@ public sealed class SaTable : ISaInstaller, IDisposable
 
     public void Dispose()
     {
+        foreach (ITimer timer in _retiring.Values)
+        {
+            timer.Dispose();
+        }
+
+        _retiring.Clear();
         foreach (EspSa sa in _inbound.Values.Concat(_outbound.Values))
         {
             sa.Dispose();
@@ -192,16 +235,62 @@ public sealed class SaTable : ISaInstaller, IDisposable
         _pendingOutbound.Clear();
     }
 
-    /// <summary>After the tunnel's current SA went away, the newest remaining SA of that tunnel takes over.</summary>
-    private void RemapTunnel(TunnelKey key)
+    /// <summary>
+    /// If <paramref name="removed"/> carried the tunnel, the newest remaining SA of that tunnel takes over in
+    /// one atomic swap: a port thread looking the tunnel up meanwhile finds the old SA or the new one,
+    /// never nothing. Under the switch gate.
+    /// </summary>
+    private void RemapTunnel(TunnelKey key, EspSa removed)
     {
+        if (!_outboundByTunnel.TryGetValue(key, out EspSa? current) || !ReferenceEquals(current, removed))
+        {
+            return;
+        }
+
         _pendingOutbound.TryRemove(key, out _);
         EspSa? newest = _outbound.Values
             .Where(sa => !sa.IsExpired && sa.TvdVlanId == key.VlanId && sa.Descriptor.Peer.Equals(key.Peer))
             .MaxBy(sa => sa.InstallSerial);
-        if (newest is not null)
+        if (newest is null)
         {
-            _outboundByTunnel.TryAdd(key, newest);
+            _outboundByTunnel.TryRemove(new KeyValuePair<TunnelKey, EspSa>(key, removed));
+        }
+        else
+        {
+            _outboundByTunnel.TryUpdate(key, newest, removed);
+        }
+    }
+
+    /// <summary>The grace of a retiring inbound SA ended: remove exactly that SA (its SPI may be reused by then).</summary>
+    private void RemoveInbound(EspSa sa)
+    {
+        if (_inbound.TryRemove(new KeyValuePair<uint, EspSa>(sa.Spi, sa)))
+        {
+            sa.Dispose();
+        }
+
+        ForgetRetiring(sa);
+    }
+
+    private void ForgetRetiring(EspSa sa)
+    {
+        if (_retiring.TryRemove(sa, out ITimer? timer))
+        {
+            timer.Dispose();
+        }
+    }
+
+    /// <summary>When no live inbound SA of the tunnel remains, its retiring ones go too: the tunnel is being torn down.</summary>
+    private void RemoveRetiringIfAlone(TunnelKey key)
+    {
+        if (_retiring.IsEmpty || _inbound.Values.Any(sa => key.Matches(sa) && !_retiring.ContainsKey(sa)))
+        {
+            return;
+        }
+
+        foreach (EspSa retiring in _retiring.Keys.Where(key.Matches).ToList())
+        {
+            RemoveInbound(retiring);
         }
     }
 

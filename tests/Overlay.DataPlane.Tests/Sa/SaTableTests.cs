@@ -127,6 +127,73 @@ public sealed class SaTableTests
     }
 
     [Fact]
+    public void A_port_thread_never_finds_a_tunnel_without_an_SA_while_rekeys_replace_it()
+    {
+        // What a rekey under load does: install the new SA, delete the old one, again and again, while
+        // port threads look the tunnel up for every frame.
+        _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: 0x1000));
+        long misses = 0;
+        using var stop = new CancellationTokenSource();
+        var lookups = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (!_table.TryGetOutbound(TestSas.Peer, 10, out _))
+                {
+                    Interlocked.Increment(ref misses);
+                }
+            }
+        });
+        lookups.Start();
+        for (uint spi = 0x1001; spi < 0x1001 + 2000; spi++)
+        {
+            _table.Install(TestSas.Descriptor(SaDirection.Outbound, spi: spi));
+            _table.Remove(spi - 1, SaDirection.Outbound);
+        }
+
+        stop.Cancel();
+        Assert.True(lookups.Join(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, Interlocked.Read(ref misses));
+        Assert.True(_table.TryGetOutbound(TestSas.Peer, 10, out EspSa last));
+        Assert.Equal(0x1001u + 1999, last.Spi);
+    }
+
+    [Fact]
+    public void A_retired_inbound_SA_opens_packets_until_its_grace_ends()
+    {
+        _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x1111));
+        _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x2222)); // the rekeyed pair's inbound SA
+        Assert.True(_table.RetireInbound(0x1111, TimeSpan.FromSeconds(5)));
+        Assert.False(_table.RetireInbound(0x9999, TimeSpan.FromSeconds(5)));
+
+        _time.Advance(TimeSpan.FromSeconds(4));
+        Assert.True(_table.TryGetInbound(0x1111, out EspSa old));
+        Assert.False(old.IsExpired);
+        Assert.Equal(1, _table.RetiringCount);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(_table.TryGetInbound(0x1111, out _));
+        Assert.True(old.IsExpired);
+        Assert.True(_table.TryGetInbound(0x2222, out _));
+        Assert.Equal(0, _table.RetiringCount);
+    }
+
+    [Fact]
+    public void Removing_the_last_live_inbound_SA_of_a_tunnel_ends_its_retiring_ones_at_once()
+    {
+        _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x1111));
+        _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x2222));
+        _table.Install(TestSas.Descriptor(SaDirection.Inbound, spi: 0x3333, vlanId: 11)); // another TVD
+        _table.RetireInbound(0x1111, TimeSpan.FromSeconds(5));
+        _table.RetireInbound(0x3333, TimeSpan.FromSeconds(5));
+
+        _table.Remove(0x2222, SaDirection.Inbound); // the peer or the TVD goes: no grace for anything of it
+        Assert.False(_table.TryGetInbound(0x1111, out _));
+        Assert.True(_table.TryGetInbound(0x3333, out _)); // not this tunnel's: keeps its grace
+        Assert.Equal(1, _table.RetiringCount);
+    }
+
+    [Fact]
     public void SA_events_reach_the_table_and_drops_reach_the_global_counters()
     {
         var lifetime = new SaLifetime(0, 0, 0, 0, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(20));

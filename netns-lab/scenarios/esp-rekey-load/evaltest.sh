@@ -1,0 +1,37 @@
+# esp-rekey-load — evaltest.sh: a 14 s TCP stream red h1 -> red h2 across CHILD_SA rekeys.
+source "$LAB_LIB_DIR/overlay.sh"
+fail=0
+check() {  # check DESCRIPTION EXPECTED ACTUAL
+    if [[ $2 == "$3" ]]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
+}
+at_least() {  # at_least DESCRIPTION MIN VALUE
+    if [[ $3 =~ ^[0-9]+$ ]] && (( $3 >= $2 )); then echo "ok: $1 ($3 >= $2)"; else echo "FAIL: $1: expected >= $2, got '$3'"; fail=1; fi
+}
+tmp=$LAB_DIR/tmp
+red_spi() { ov_q "$1" '.ike.child_sas[] | select(.label=="tvd:red") | .out_spi' | tail -n 1; }
+red_rekeys() { ov_q "$1" '[.ike.child_sas[] | select(.label=="tvd:red") | .rekeys] | max'; }
+first_spi=$(red_spi h1)
+rekeys_before=$(red_rekeys h1)
+
+lab_exec h2red timeout 60 python3 "$PWD/stream.py" recv 5003 >"$tmp/recv.txt" &
+recv_pid=$!
+lab_wait_for h2red 10 sh -c "ss -ltn | grep -q ':5003 '"
+lab_exec h1red timeout 60 python3 "$PWD/stream.py" send 192.168.101.21 5003 14 >"$tmp/send.txt"
+wait "$recv_pid"
+read -r sent sent_hash <"$tmp/send.txt"
+read -r received received_hash <"$tmp/recv.txt"
+check "bytes received = bytes sent" "$sent" "$received"
+check "sha256 of the stream on both sides" "$sent_hash" "$received_hash"
+at_least "MiB streamed in 14 s" 100 $(( ${sent:-0} / 1048576 ))
+
+at_least "red CHILD_SA rekeys on h1 during the stream" 3 $(( $(red_rekeys h1) - rekeys_before ))
+at_least "red CHILD_SA rekeys on h2 (total)" 3 "$(red_rekeys h2)"
+last_spi=$(red_spi h1)
+if [[ -n $last_spi && $last_spi != "$first_spi" ]]; then echo "ok: traffic on a rekeyed SA ($first_spi -> $last_spi)"
+else echo "FAIL: the outbound SA never changed ($first_spi -> $last_spi)"; fail=1; fi
+for h in h1 h2; do
+    check "$h drops for lack of an outbound SA" 0 "$(ov_q "$h" '.dataplane.drops.no_outbound_sa // 0')"
+    check "$h packets that failed authentication" 0 "$(ov_q "$h" '.dataplane.drops.auth_failed // 0')"
+    check "$h packets refused as replays" 0 "$(ov_q "$h" '.dataplane.drops.replay // 0')"
+done
+exit "$fail"
