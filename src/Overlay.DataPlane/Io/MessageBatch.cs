@@ -178,10 +178,11 @@ public sealed unsafe class MessageBatch : IDisposable
     /// Slots start..start+count-1 as UDP GSO messages (Linux 4.18+): consecutive slots to the same
     /// address with the same length (the last of a run may be shorter) become one message whose
     /// iovecs are those slots and whose UDP_SEGMENT control message tells the kernel to send them as
-    /// separate datagrams. A run stops at <paramref name="maxSegments"/> slots or 64 KiB. Returns the
-    /// first message (at <c>start</c>); <paramref name="messages"/> is how many there are.
+    /// separate datagrams. A run stops at <paramref name="maxSegments"/> slots or 64 KiB; slots longer
+    /// than <paramref name="maxSegmentSize"/> go alone. Returns the first message (at <c>start</c>);
+    /// <paramref name="messages"/> is how many there are.
     /// </summary>
-    internal mmsghdr* PrepareSendSegmented(int start, int count, int maxSegments, out int messages)
+    internal mmsghdr* PrepareSendSegmented(int start, int count, int maxSegments, int maxSegmentSize, out int messages)
     {
         int end = start + count;
         int m = start;
@@ -189,7 +190,7 @@ public sealed unsafe class MessageBatch : IDisposable
         {
             int size = _buffers[i].Length;
             int j = i + 1;
-            while (j < end && j - i < maxSegments && (j - i + 1) * size <= MaxSegmentedPayload
+            while (size <= maxSegmentSize && j < end && j - i < maxSegments && (j - i + 1) * size <= MaxSegmentedPayload
                 && _buffers[j].Length <= size && SameAddress(i, j))
             {
                 bool shorter = _buffers[j].Length < size;
@@ -239,6 +240,9 @@ public sealed unsafe class MessageBatch : IDisposable
 
     /// <summary>After <see cref="PrepareSendSegmented"/>: the slot after the last one of the first <paramref name="sent"/> messages.</summary>
     internal int SlotEndOfMessages(int start, int sent) => sent <= 0 ? start : _messageEnd[start + sent - 1];
+
+    /// <summary>After <see cref="PrepareSendSegmented"/>: the first message is a GSO run of several slots.</summary>
+    internal bool FirstMessageIsSegmented(int start) => _messageEnd[start] - start > 1;
 
     /// <summary>UDP payload bytes one GSO send may carry (65,535 minus IPv4 and UDP headers).</summary>
     private const int MaxSegmentedPayload = 65535 - 20 - 8;

@@ -11,7 +11,9 @@ namespace Overlay.DataPlane.Io;
 /// one peer (what a guest's TCP burst becomes) leave as one GSO message (UDP_SEGMENT), which crosses
 /// the kernel, a veth and the peer's stack as one packet; on receive the kernel may hand over several
 /// datagrams of one flow in one buffer (UDP_GRO) with their size. Each datagram is still its own ESP
-/// packet on the wire. A kernel or device that refuses GSO (EIO/EINVAL) turns it off for the socket.
+/// packet on the wire. A kernel or device that cannot segment (EIO, EOPNOTSUPP) turns GSO off for the
+/// socket; a run refused with EMSGSIZE or EINVAL (its datagrams exceed the path MTU, which GSO cannot
+/// fragment) makes datagrams of that size and larger go alone from then on, fragmented by the kernel.
 /// DF is never set (IP_PMTUDISC_DONT): a tunnel packet larger than the underlay MTU is fragmented by
 /// the kernel rather than dropped; size guest MTUs so that it does not happen (docs/daemon.md).
 /// </summary>
@@ -22,6 +24,7 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
 
     private readonly SafeSocketFd _fd;
     private volatile bool _segmentSends;
+    private int _maxSegmentSize = int.MaxValue; // only ever lowered (LowerMaxSegmentSize), by any port thread
 
     private UdpUnderlaySocket(SafeSocketFd fd, UdpAddress local, bool segmentSends, bool coalescesReceive)
     {
@@ -33,8 +36,11 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
 
     public UdpAddress Local { get; }
 
-    /// <summary>Sends use UDP GSO (until the kernel refuses it once).</summary>
+    /// <summary>Sends use UDP GSO (until the kernel says it cannot segment at all).</summary>
     public bool SegmentsSends => _segmentSends;
+
+    /// <summary>Datagrams longer than this are not grouped (the path refused to segment them); int.MaxValue at first.</summary>
+    public int MaxSegmentSize => Volatile.Read(ref _maxSegmentSize);
 
     /// <summary>UDP GRO is on: a received buffer may hold several datagrams (see <see cref="MessageBatch.GetSegmentSize"/>).</summary>
     public bool CoalescesReceive { get; }
@@ -76,16 +82,22 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
             return 0;
         }
 
-        if (_segmentSends && count > 1)
+        while (_segmentSends && count > 1)
         {
-            mmsghdr* messages = batch.PrepareSendSegmented(start, count, MaxSegments, out int messageCount);
+            mmsghdr* messages = batch.PrepareSendSegmented(start, count, MaxSegments, MaxSegmentSize, out int messageCount);
             int sent = Interop.Interop.LibC.SendMmsg(_fd, messages, messageCount);
             if (sent >= 0)
             {
                 return batch.SlotEndOfMessages(start, sent) - start;
             }
 
-            if (sent is not (-EIO or -EINVAL or -EOPNOTSUPP))
+            if (sent is -EMSGSIZE or -EINVAL && batch.FirstMessageIsSegmented(start))
+            {
+                LowerMaxSegmentSize(batch[start].Length - 1); // too large to segment on this path: send such alone
+                continue;
+            }
+
+            if (sent is not (-EIO or -EOPNOTSUPP))
             {
                 return sent;
             }
@@ -109,6 +121,21 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
             {
                 return 0; // closed meanwhile
             }
+        }
+    }
+
+    private void LowerMaxSegmentSize(int size)
+    {
+        int current = Volatile.Read(ref _maxSegmentSize);
+        while (size < current)
+        {
+            int seen = Interlocked.CompareExchange(ref _maxSegmentSize, size, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
