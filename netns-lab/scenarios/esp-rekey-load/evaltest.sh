@@ -1,12 +1,6 @@
 # esp-rekey-load — evaltest.sh: a 14 s TCP stream red h1 -> red h2 across CHILD_SA rekeys.
 source "$LAB_LIB_DIR/overlay.sh"
-fail=0
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-    if [[ $2 == "$3" ]]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
-at_least() {  # at_least DESCRIPTION MIN VALUE
-    if [[ $3 =~ ^[0-9]+$ ]] && (( $3 >= $2 )); then echo "ok: $1 ($3 >= $2)"; else echo "FAIL: $1: expected >= $2, got '$3'"; fail=1; fi
-}
+source "$LAB_LIB_DIR/checks.sh"
 tmp=$LAB_DIR/tmp
 red_spi() { ov_q "$1" '.ike.child_sas[] | select(.label=="tvd:red") | .out_spi' | tail -n 1; }
 red_rekeys() { ov_q "$1" '[.ike.child_sas[] | select(.label=="tvd:red") | .rekeys] | max'; }
@@ -27,8 +21,8 @@ at_least "MiB streamed in 14 s" 100 $(( ${sent:-0} / 1048576 ))
 at_least "red CHILD_SA rekeys on h1 during the stream" 3 $(( $(red_rekeys h1) - rekeys_before ))
 at_least "red CHILD_SA rekeys on h2 (total)" 3 "$(red_rekeys h2)"
 last_spi=$(red_spi h1)
-if [[ -n $last_spi && $last_spi != "$first_spi" ]]; then echo "ok: traffic on a rekeyed SA ($first_spi -> $last_spi)"
-else echo "FAIL: the outbound SA never changed ($first_spi -> $last_spi)"; fail=1; fi
+if [[ -n $last_spi && $last_spi != "$first_spi" ]]; then ok "traffic on a rekeyed SA ($first_spi -> $last_spi)"
+else bad "the outbound SA never changed ($first_spi -> $last_spi)"; fi
 for h in h1 h2; do
     check "$h drops for lack of an outbound SA" 0 "$(ov_q "$h" '.dataplane.drops.no_outbound_sa // 0')"
     check "$h packets that failed authentication" 0 "$(ov_q "$h" '.dataplane.drops.auth_failed // 0')"

@@ -1,9 +1,6 @@
 # esp-replay — evaltest.sh: replay, bit flip, truncation and a wrong SPI against h2, each counted.
 source "$LAB_LIB_DIR/overlay.sh"
-fail=0
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-    if [[ $2 == "$3" ]]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
+source "$LAB_LIB_DIR/checks.sh"
 tmp=$LAB_DIR/tmp
 h2=$(lab_ul_addr h2)
 

@@ -1,25 +1,14 @@
 # esp-static-ip — evaltest.sh: a TCP transfer inside the prefixes, the outside guest's port counters
 # while it is probed, and the capture decrypted with the exported keys. Exit 0 if all hold.
 source "$LAB_LIB_DIR/overlay.sh"
-fail=0
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-    if [[ $2 == "$3" ]]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
-positive() {  # positive DESCRIPTION VALUE
-    if [[ $2 =~ ^[1-9][0-9]*$ ]]; then echo "ok: $1 ($2)"; else echo "FAIL: $1: expected > 0, got '$2'"; fail=1; fi
-}
+source "$LAB_LIB_DIR/checks.sh"
 tmp=$LAB_DIR/tmp
-xfer=$REPO_ROOT/netns-lab/scenarios/tvd-isolation/xfer.py
 port_tx() { ov_q "$1" ".dataplane.ports[] | select(.name==\"$2\") | .tx_packets"; }
 sa_packets() { ov_q "$1" ".dataplane.sas[] | select(.spi==\"$2\" and .direction==\"$3\") | .packets"; }
 
 # 1 MiB of random bytes h1red -> h2red over TCP, compared by sha256.
 head -c 1048576 /dev/urandom >"$tmp/sent.bin"
-lab_exec h2red timeout 40 python3 "$xfer" recv 5001 "$tmp/received.bin" &
-recv_pid=$!
-lab_wait_for h2red 10 sh -c "ss -ltn | grep -q ':5001 '"
-lab_exec h1red timeout 40 python3 "$xfer" send 10.13.2.10 5001 "$tmp/sent.bin"
-wait "$recv_pid"
+lab_tcp_transfer h2red h1red 10.13.2.10 5001 "$tmp/sent.bin" "$tmp/received.bin"
 check "1 MiB over TCP h1red -> h2red (ip mode), sha256" "$(sha256sum <"$tmp/sent.bin" | cut -d' ' -f1)" \
     "$(sha256sum <"$tmp/received.bin" 2>/dev/null | cut -d' ' -f1)"
 

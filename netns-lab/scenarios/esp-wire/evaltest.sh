@@ -1,12 +1,6 @@
 # esp-wire — evaltest.sh: marked traffic in both TVDs, then the capture read raw and decrypted.
 source "$LAB_LIB_DIR/overlay.sh"
-fail=0
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-    if [[ $2 == "$3" ]]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
-positive() {
-    if [[ $2 =~ ^[1-9][0-9]*$ ]]; then echo "ok: $1 ($2)"; else echo "FAIL: $1: expected > 0, got '$2'"; fail=1; fi
-}
+source "$LAB_LIB_DIR/checks.sh"
 tmp=$LAB_DIR/tmp
 marker=TVDMARKER7f3a
 pcap=$tmp/underlay.pcap
@@ -14,11 +8,7 @@ pcap=$tmp/underlay.pcap
 # Red: 256 KiB of lines holding the marker, h1red -> h2red over TCP. Blue: pings whose pattern
 # is the marker's hex (ping -p takes up to 16 bytes).
 python3 -c "import sys; sys.stdout.write(''.join('$marker line %06d\n' % i for i in range(12000)))" >"$tmp/marked.txt"
-lab_exec h2red timeout 40 python3 "$REPO_ROOT/netns-lab/scenarios/tvd-isolation/xfer.py" recv 5001 "$tmp/received.txt" &
-recv_pid=$!
-lab_wait_for h2red 10 sh -c "ss -ltn | grep -q ':5001 '"
-lab_exec h1red timeout 40 python3 "$REPO_ROOT/netns-lab/scenarios/tvd-isolation/xfer.py" send 192.168.101.21 5001 "$tmp/marked.txt"
-wait "$recv_pid"
+lab_tcp_transfer h2red h1red 192.168.101.21 5001 "$tmp/marked.txt" "$tmp/received.txt"
 pattern=$(printf '%s' "$marker" | od -An -tx1 | tr -d ' \n')
 lab_exec h1blu ping -c5 -i0.2 -W2 -p "$pattern" 192.168.102.22 >/dev/null
 check "the received file holds the marker (the probe can see it)" 12000 "$(grep -c "$marker" "$tmp/received.txt")"

@@ -1,7 +1,5 @@
 # harness — evaltest.sh: lab_wait_for gives up on time; lab_stop really stops a daemon.
-fail=0
-ok()  { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+source "$LAB_LIB_DIR/checks.sh"
 
 start=$(_lab_now_ms)
 if lab_wait_for h1 0.5 false 2>/dev/null; then bad "lab_wait_for succeeded on 'false'"; fi

@@ -2,7 +2,7 @@
 # its TAP is gone, and vm1 still answers. Exit 0 if all hold.
 source "$LAB_LIB_DIR/overlay.sh"
 source "$PWD/libvirt.sh"
-fail=0
+source "$LAB_LIB_DIR/checks.sh"
 vm2=$(lv_vm2)
 tap=$(lv_port_of "$vm2")
 audit=$LAB_DIR/h1/guest-audit.log

@@ -2,12 +2,7 @@
 # DPD and peer restart, our daemon as responder). Exit 0 if all hold.
 source "$LAB_LIB_DIR/overlay.sh"
 source "$PWD/swan.sh"
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-    if [[ $2 == "$3" ]]; then ok "$1 ($3)"; else bad "$1: expected '$2', got '$3'"; fi
-}
+source "$LAB_LIB_DIR/checks.sh"
 until_true() {  # until_true SECONDS DESCRIPTION CMD... — poll CMD (bash) every 0.2 s
     local limit=$1 what=$2 end; shift 2
     end=$(( SECONDS + limit ))
@@ -28,11 +23,7 @@ tmp=$LAB_DIR/tmp
 
 # 2. 1 MiB over TCP guest -> 10.13.2.1 (in moon), byte for byte.
 head -c 1048576 /dev/urandom >"$tmp/sent.bin"
-lab_exec moon timeout 60 python3 "$PWD/../tvd-isolation/xfer.py" recv 5001 "$tmp/received.bin" &
-recv=$!
-lab_wait_for moon 10 sh -c "ss -ltn | grep -q ':5001 '"
-lab_exec h1red timeout 60 python3 "$PWD/../tvd-isolation/xfer.py" send 10.13.2.1 5001 "$tmp/sent.bin"
-wait "$recv"
+lab_tcp_transfer moon h1red 10.13.2.1 5001 "$tmp/sent.bin" "$tmp/received.bin"
 check "1 MiB over TCP guest -> behind charon, sha256" "$(sha256sum <"$tmp/sent.bin" | cut -d' ' -f1)" \
     "$(sha256sum <"$tmp/received.bin" 2>/dev/null | cut -d' ' -f1)"
 

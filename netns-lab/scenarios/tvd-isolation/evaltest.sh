@@ -1,33 +1,19 @@
 # tvd-isolation — evaltest.sh: the TCP transfers both ways, the ports' offload work, the blue port's delivery counters while red
 # probes it, and the rogue SA's drop counters. Exit 0 if all hold.
 source "$LAB_LIB_DIR/overlay.sh"
-fail=0
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-    if [[ $2 == "$3" ]]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
-positive() {  # positive DESCRIPTION VALUE
-    if [[ $2 =~ ^[1-9][0-9]*$ ]]; then echo "ok: $1 ($2)"; else echo "FAIL: $1: expected > 0, got '$2'"; fail=1; fi
-}
+source "$LAB_LIB_DIR/checks.sh"
 tmp=$LAB_DIR/tmp
 
 # 1 MiB of random bytes red h1 -> red h2 over TCP, compared by sha256.
 head -c 1048576 /dev/urandom >"$tmp/sent.bin"
-lab_exec h2red timeout 40 python3 "$PWD/xfer.py" recv 5001 "$tmp/received.bin" &
-recv_pid=$!
-lab_wait_for h2red 10 sh -c "ss -ltn | grep -q ':5001 '"
-lab_exec h1red timeout 40 python3 "$PWD/xfer.py" send 192.168.101.21 5001 "$tmp/sent.bin"
-wait "$recv_pid"
+lab_tcp_transfer h2red h1red 192.168.101.21 5001 "$tmp/sent.bin" "$tmp/received.bin"
 check "1 MiB over TCP red h1 -> red h2, sha256" "$(sha256sum <"$tmp/sent.bin" | cut -d' ' -f1)" \
     "$(sha256sum <"$tmp/received.bin" | cut -d' ' -f1)"
 
 # ... and 1 MiB back, red h2 -> red h1: h2's guest (offloads off, AF_XDP port) sends wire-sized
 # segments; h1's AF_PACKET port merges what arrives from the tunnel into GSO frames for h1red.
 head -c 1048576 /dev/urandom >"$tmp/back.bin"
-lab_exec h1red timeout 40 python3 "$PWD/xfer.py" recv 5002 "$tmp/back-received.bin" &
-recv_pid=$!
-lab_wait_for h1red 10 sh -c "ss -ltn | grep -q ':5002 '"
-lab_exec h2red timeout 40 python3 "$PWD/xfer.py" send 192.168.101.11 5002 "$tmp/back.bin"
-wait "$recv_pid"
+lab_tcp_transfer h1red h2red 192.168.101.11 5002 "$tmp/back.bin" "$tmp/back-received.bin"
 check "1 MiB over TCP red h2 -> red h1, sha256" "$(sha256sum <"$tmp/back.bin" | cut -d' ' -f1)" \
     "$(sha256sum <"$tmp/back-received.bin" | cut -d' ' -f1)"
 

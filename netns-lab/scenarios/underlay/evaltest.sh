@@ -1,8 +1,5 @@
 # underlay — evaltest.sh: checks that need more than a regex. Exit 0 if all hold.
-fail=0
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-    if [[ $2 == "$3" ]]; then echo "ok: $1 ($3)"; else echo "FAIL: $1: expected '$2', got '$3'"; fail=1; fi
-}
+source "$LAB_LIB_DIR/checks.sh"
 
 # The underlay bridge has exactly one port per host, nothing else.
 ports=$(lab_exec ul ip -o link show master "${LAB_PREFIX}br" | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' ')

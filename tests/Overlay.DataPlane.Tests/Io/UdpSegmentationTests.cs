@@ -1,12 +1,10 @@
-using System.Diagnostics;
 using System.Net;
-using System.Runtime.InteropServices;
 using Overlay.DataPlane.Io;
 
 namespace Overlay.DataPlane.Tests.Io;
 
 /// <summary>UDP GSO on send and GRO on receive between two real underlay sockets on 127.0.0.1.</summary>
-public sealed partial class UdpSegmentationTests
+public sealed class UdpSegmentationTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(50);
 
@@ -76,34 +74,10 @@ public sealed partial class UdpSegmentationTests
         }
 
         // A namespace of our own whose loopback MTU is 1280: GSO cannot fragment, so the kernel refuses
-        // runs of 1400-byte datagrams with EINVAL; they must still arrive (IP fragments), one by one.
-        string ns = $"tbgso-{Environment.ProcessId % 100000}";
-        Run($"netns del {ns}", check: false);
-        Run($"netns add {ns}");
-        try
-        {
-            Run($"-n {ns} link set lo mtu 1280 up");
-            Exception? failure = null;
-            var thread = new Thread(() =>
-            {
-                try
-                {
-                    EnterNamespace(ns);
-                    SendAcrossSmallMtu();
-                }
-                catch (Exception e)
-                {
-                    failure = e;
-                }
-            });
-            thread.Start();
-            Assert.True(thread.Join(TimeSpan.FromSeconds(30)), "the exchange did not finish in 30 s");
-            Assert.Null(failure);
-        }
-        finally
-        {
-            Run($"netns del {ns}", check: false);
-        }
+        // runs of 1400-byte datagrams; they must still arrive (IP fragments), one by one.
+        using var ns = new TestNetworkNamespace("tbgso-");
+        ns.Ip("link set lo mtu 1280 up");
+        ns.RunInside(SendAcrossSmallMtu, TimeSpan.FromSeconds(30));
     }
 
     private static void SendAcrossSmallMtu()
@@ -124,33 +98,6 @@ public sealed partial class UdpSegmentationTests
         Assert.Equal(1399, a.MaxSegmentSize);
         List<byte[]> received = ReceiveAll(b, lengths.Length, out _);
         Assert.Equal(lengths, received.Select(d => d.Length));
-    }
-
-    private static void EnterNamespace(string ns)
-    {
-        using var handle = File.OpenHandle($"/run/netns/{ns}");
-        if (SetNs((int)handle.DangerousGetHandle(), 0x40000000 /* CLONE_NEWNET */) != 0)
-        {
-            throw new InvalidOperationException($"setns {ns}: errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNs(int fd, int type);
-
-    private static void Run(string arguments, bool check = true)
-    {
-        using var p = Process.Start(new ProcessStartInfo("ip", arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string text = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        if (!p.WaitForExit(10_000))
-        {
-            p.Kill();
-        }
-
-        if (check && p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"ip {arguments}: {text}");
-        }
     }
 
     private static List<byte[]> ReceiveAll(UdpUnderlaySocket socket, int expected, out int coalescedSlots)

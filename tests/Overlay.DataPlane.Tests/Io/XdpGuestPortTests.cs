@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Overlay.DataPlane.Io;
 using Overlay.DataPlane.Xdp;
 using Xunit.Abstractions;
@@ -12,7 +10,7 @@ namespace Overlay.DataPlane.Tests.Io;
 /// XDP program, frames sent through the TX ring reach the peer, and disposing detaches the program.
 /// Root only: skipped (reason written to the test output) otherwise, never failed for that.
 /// </summary>
-public sealed partial class XdpGuestPortTests(ITestOutputHelper output)
+public sealed class XdpGuestPortTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(50);
 
@@ -25,50 +23,22 @@ public sealed partial class XdpGuestPortTests(ITestOutputHelper output)
             return;
         }
 
-        string ns = $"tbxdp-{Environment.ProcessId % 100000}";
-        Run("ip", $"netns del {ns}", check: false);
-        Run("ip", $"netns add {ns}");
-        try
-        {
-            Run("ip", $"-n {ns} link add xa numtxqueues 1 numrxqueues 1 type veth peer name xb numtxqueues 1 numrxqueues 1");
-            Run("ip", $"-n {ns} link set xa up");
-            Run("ip", $"-n {ns} link set xb up");
-            Exception? failure = null;
-            var thread = new Thread(() =>
-            {
-                try
-                {
-                    EnterNamespace(ns);
-                    Exchange(ns);
-                }
-                catch (Exception e)
-                {
-                    failure = e;
-                }
-            });
-            thread.Start();
-            Assert.True(thread.Join(TimeSpan.FromSeconds(30)), "the exchange did not finish in 30 s");
-            if (failure is not null)
-            {
-                throw new Xunit.Sdk.XunitException($"exchange failed: {failure}");
-            }
-
-            Assert.DoesNotContain("xdp", Run("ip", $"-n {ns} link show xa"));
-        }
-        finally
-        {
-            Run("ip", $"netns del {ns}", check: false);
-        }
+        using var ns = new TestNetworkNamespace("tbxdp-");
+        ns.Ip("link add xa numtxqueues 1 numrxqueues 1 type veth peer name xb numtxqueues 1 numrxqueues 1");
+        ns.Ip("link set xa up");
+        ns.Ip("link set xb up");
+        ns.RunInside(() => Exchange(ns), TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain("xdp", ns.Ip("link show xa"));
     }
 
-    private void Exchange(string ns)
+    private void Exchange(TestNetworkNamespace ns)
     {
         using var peer = PacketSocketPort.Open("xb", Timeout);
         using var batch = new MessageBatch(16, 2048);
         using (var port = XdpGuestPort.Open("xa", Timeout))
         {
-            output.WriteLine($"attached in {port.Mode} mode: {Run("ip", $"-n {ns} link show xa").Split('\n')[0]}");
-            Assert.Contains("xdp", Run("ip", $"-n {ns} link show xa"));
+            output.WriteLine($"attached in {port.Mode} mode: {ns.Ip("link show xa").Split('\n')[0]}");
+            Assert.Contains("xdp", ns.Ip("link show xa"));
 
             byte[] inbound = Frame(0x11);
             Assert.Equal(inbound.Length, peer.Send(inbound));
@@ -131,34 +101,5 @@ public sealed partial class XdpGuestPortTests(ITestOutputHelper output)
         "TVD-XDP-TEST"u8.CopyTo(frame.AsSpan(14));
         frame[40] = marker;
         return frame;
-    }
-
-    private static void EnterNamespace(string ns)
-    {
-        using var handle = File.OpenHandle($"/run/netns/{ns}");
-        if (SetNs((int)handle.DangerousGetHandle(), 0x40000000 /* CLONE_NEWNET */) != 0)
-        {
-            throw new InvalidOperationException($"setns {ns}: errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNs(int fd, int type);
-
-    private static string Run(string file, string arguments, bool check = true)
-    {
-        using var p = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        string text = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        if (!p.WaitForExit(10_000))
-        {
-            p.Kill();
-        }
-
-        if (check && p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {arguments}: {text}");
-        }
-
-        return text;
     }
 }
