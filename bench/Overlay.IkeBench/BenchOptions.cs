@@ -60,6 +60,7 @@ public sealed class BenchOptions
             throw new ArgumentException("usage: tvd-ikebench respond|rate|serial --local IP [--remote IP] [--side a|b] [--group 31|19] "
                 + "[--total 500 --window 16 --reps 3] [--n 20] [--local-id hostA --remote-id hostB --psk S] [--warmup-seconds 3] [--port-lock 1] [--max-seconds 300]");
         }
+
         var values = new Dictionary<string, string>();
         for (var i = 1; i < args.Length; i += 2)
         {
@@ -67,8 +68,10 @@ public sealed class BenchOptions
             {
                 throw new ArgumentException($"expected --name value at '{args[i]}'");
             }
+
             values[args[i][2..]] = args[i + 1];
         }
+
         return new BenchOptions(args[0], values);
     }
 

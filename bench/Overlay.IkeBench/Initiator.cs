@@ -34,6 +34,7 @@ public sealed class Initiator(IkeDaemon daemon, CountingSink sink, BenchOptions 
             Volatile.Write(ref lastUp, Stopwatch.GetTimestamp());
             slots.Release();
         }
+
         sink.Installed += OnUp;
         var start = Stopwatch.GetTimestamp();
         var deadline = start + (long)(limit.TotalSeconds * Stopwatch.Frequency);
@@ -45,6 +46,7 @@ public sealed class Initiator(IkeDaemon daemon, CountingSink sink, BenchOptions 
                 {
                     break;
                 }
+
                 var sa = daemon.Initiate(_config, _child, options.Remote);
                 // An SA that dies before its CHILD_SA is installed frees its slot as a failure.
                 sa.Destroyed += s =>
@@ -71,6 +73,7 @@ public sealed class Initiator(IkeDaemon daemon, CountingSink sink, BenchOptions 
             sink.Installed -= OnUp;
             Volatile.Write(ref measuring, 0);
         }
+
         var end = Volatile.Read(ref lastUp);
         var seconds = end > start ? (end - start) / (double)Stopwatch.Frequency : 0;
         var stalled = sas.Count(s => s.State != IkeSaState.Destroyed && s.Children.Count == 0);
@@ -103,9 +106,11 @@ public sealed class Initiator(IkeDaemon daemon, CountingSink sink, BenchOptions 
             {
                 sink.Installed -= OnUp;
             }
+
             await DeleteAllAsync([sa]).ConfigureAwait(false);
             await Task.Delay(100).ConfigureAwait(false);
         }
+
         return result;
     }
 
@@ -119,11 +124,13 @@ public sealed class Initiator(IkeDaemon daemon, CountingSink sink, BenchOptions 
                 sa.Delete();
             }
         }
+
         var deadline = Stopwatch.GetTimestamp() + 30 * Stopwatch.Frequency;
         while (sas.Any(s => s.State != IkeSaState.Destroyed) && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(20).ConfigureAwait(false);
         }
+
         foreach (var sa in sas.Where(s => s.State != IkeSaState.Destroyed))
         {
             sa.Dispose(); // the peer did not answer the DELETE in time; forget it locally

@@ -11,6 +11,7 @@ public static class Percentiles
         {
             return "no samples";
         }
+
         var sorted = ms.Order().ToArray();
         string P(double p) => sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)]
             .ToString("F3", CultureInfo.InvariantCulture);

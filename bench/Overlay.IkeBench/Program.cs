@@ -28,6 +28,7 @@ if (options.Mode == "respond")
         await using var locked = new SerializedResponder(options.Local, new RedOnlyPolicy(), sink, _ => BenchConfig.Ike(options));
         return await Responder.ServeAsync(locked.Socket, locked.Manager, sink, options);
     }
+
     await using var responder = IkeDaemon.Start(options.Local, new RedOnlyPolicy(), sink, _ => BenchConfig.Ike(options));
     return await Responder.ServeAsync(responder.Socket, responder.Manager, sink, options);
 }
@@ -61,6 +62,7 @@ if (options.Mode == "rate")
         up += res.Up;
         Console.WriteLine($"rate {res.Up} {res.Seconds.ToString("F3", inv)} {res.PerSecond.ToString("F1", inv)} {res.Failures}");
     }
+
     var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
     Console.WriteLine($"# initiator cpu {cpu.ToString("F3", inv)} s for {up} setups (incl. deletes)");
     Console.WriteLine($"initcpu {cpu.ToString("F3", inv)} {up}");
@@ -72,5 +74,6 @@ foreach (var ms in samples)
 {
     Console.WriteLine(ms is { } v ? v.ToString("F3", inv) : "FAIL");
 }
+
 Console.WriteLine("# serial " + Percentiles.Summarize(samples.Where(v => v.HasValue).Select(v => v!.Value).ToList()));
 return samples.All(v => v.HasValue) ? 0 : 1;

@@ -38,12 +38,14 @@ public static class IkeDecodeTarget
         {
             return $"parse:{error.Notify}:{error.PayloadType}";
         }
+
         var rule = MessageValidator.Validate(message);
         var again = message.ToArray();
         if (!IkeMessage.TryParse(again, out _, out var reparseError))
         {
             throw new InvalidOperationException($"a parsed message re-encodes to octets that do not parse: {reparseError}");
         }
+
         return $"{message.Header.ExchangeType}:{message.IsResponse}:{rule.Notify}:{rule.PayloadType}:{message.Payloads.Count}";
     }
 

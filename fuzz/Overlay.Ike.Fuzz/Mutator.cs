@@ -33,10 +33,12 @@ public sealed class Mutator(ulong seed)
         {
             MutateOnce(data, corpus);
         }
+
         if (data.Count > MaxLength)
         {
             data.RemoveRange(MaxLength, data.Count - MaxLength);
         }
+
         return [.. data];
     }
 
@@ -47,6 +49,7 @@ public sealed class Mutator(ulong seed)
             data.Add((byte)Next(256));
             return;
         }
+
         var at = Next(data.Count);
         switch (Next(8))
         {

@@ -23,12 +23,14 @@ public static class Program
         {
             return Replay(options.Replay);
         }
+
         var corpus = LoadCorpus(options.CorpusDirs);
         if (corpus.Count == 0)
         {
             Console.Error.WriteLine("no seeds: give --corpus with .hex files");
             return 2;
         }
+
         var stats = Fuzz(corpus, options);
         Console.WriteLine($"fuzz: {stats.Executions} executions in {stats.Elapsed.TotalSeconds:F0} s, corpus {corpus.Count}, features {stats.Features}, crashes {stats.Crashes}");
         return stats.Crashes == 0 ? 0 : 1;
@@ -43,6 +45,7 @@ public static class Program
         {
             features.Add(RunOne(seed, options.CrashDir, crashes) ?? "");
         }
+
         var clock = Stopwatch.StartNew();
         long executions = 0;
         while (clock.Elapsed < options.Duration)
@@ -54,6 +57,7 @@ public static class Program
                 corpus.Add(input);
             }
         }
+
         return (executions, clock.Elapsed, features.Count, crashes.Count);
     }
 
@@ -73,6 +77,7 @@ public static class Program
                 File.WriteAllText(Path.Combine(crashDir, name), Convert.ToHexStringLower(input) + "\n");
                 Console.Error.WriteLine($"crash saved as {name}: {e.GetType().Name}: {e.Message}\n{e.StackTrace}");
             }
+
             return null;
         }
     }
@@ -92,6 +97,7 @@ public static class Program
                 Console.Error.WriteLine($"{file}: {e}");
             }
         }
+
         return failed == 0 ? 0 : 1;
     }
 
@@ -124,6 +130,7 @@ public static class Program
                     break;
                 }
             }
+
             return options;
         }
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Microsoft.Win32.SafeHandles;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Overlay.DataPlane.Tests;
 

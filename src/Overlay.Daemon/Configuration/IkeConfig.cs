@@ -1,5 +1,5 @@
-using Overlay.DataPlane.Sa;
 using System.Security.Cryptography.X509Certificates;
+using Overlay.DataPlane.Sa;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.Certificates;
 using Overlay.Ike.Sa;

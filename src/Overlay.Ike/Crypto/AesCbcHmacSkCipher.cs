@@ -43,6 +43,7 @@ public sealed class AesCbcHmacSkCipher : SkCipher
         {
             return false;
         }
+
         var iv = message.Slice(ivOffset, IvLength);
         var ciphertext = message.Slice(ivOffset + IvLength, decrypted.Length);
         _aes.DecryptCbc(ciphertext, iv, decrypted, PaddingMode.None);

@@ -20,6 +20,7 @@ public sealed class AesGcmSkCipher : SkCipher
         {
             throw new ArgumentException("AES-GCM key with salt must be 20, 28 or 36 octets", nameof(keyWithSalt));
         }
+
         _aes = new AesGcm(keyWithSalt.AsSpan(0, keyLength), IkeConstants.AesGcm16IcvLength);
         _salt = keyWithSalt.AsSpan(keyLength).ToArray();
     }

@@ -25,6 +25,7 @@ public sealed record ChildKeyMaterial(byte[] EncryptionInitiator, byte[] Integri
             offset += n;
             return key;
         }
+
         var ei = Take(encryptionKeyLength);
         var ai = Take(integrityKeyLength);
         var er = Take(encryptionKeyLength);

@@ -53,6 +53,7 @@ public sealed record IkeCipherSuite(
             error = new IkeParseError(NotifyType.NoProposalChosen, "proposal uses an algorithm we do not implement", IkePayloadType.SecurityAssociation);
             return false;
         }
+
         suite = new IkeCipherSuite(algorithm, bits, prf!, integrity, (KeyExchangeMethod)(ke?.Id ?? 0));
         error = IkeParseError.None;
         return true;
@@ -69,14 +70,17 @@ public sealed record IkeCipherSuite(
         {
             list.Add(new Transform(TransformType.Integrity, (ushort)Integrity));
         }
+
         if (protocol == IkeProtocolId.Ike)
         {
             list.Add(new Transform(TransformType.Prf, (ushort)Prf.Algorithm));
         }
+
         if (KeyExchange != KeyExchangeMethod.None)
         {
             list.Add(new Transform(TransformType.KeyExchange, (ushort)KeyExchange));
         }
+
         return list;
     }
 }

@@ -35,6 +35,7 @@ public sealed record IkeKeyMaterial(byte[] SkD, byte[] SkAi, byte[] SkAr, byte[]
             offset += n;
             return key;
         }
+
         var skD = Take(prfLength);
         var skAi = Take(integ);
         var skAr = Take(integ);

@@ -64,10 +64,12 @@ public sealed class IkeMessageProtector : IDisposable
             error = IkeParseError.Syntax("message has no SK payload", IkePayloadType.Encrypted);
             return false;
         }
+
         if (!_inbound.TryDecrypt(datagram, datagram.Length - sk.Body.Length, out var plaintext, out error))
         {
             return false;
         }
+
         return PayloadChain.TryParse(plaintext, sk.FirstInnerPayload, inner, out error);
     }
 
@@ -99,12 +101,14 @@ public sealed class IkeMessageProtector : IDisposable
         {
             return fragments;
         }
+
         for (var i = 0; i < total; i++)
         {
             var piece = content.AsSpan(i * chunk, Math.Min(chunk, content.Length - (i * chunk)));
             var first = i == 0 ? PayloadChain.FirstType(inner) : IkePayloadType.NoNextPayload;
             fragments.Add(ProtectFragment(header, piece, first, (ushort)(i + 1), (ushort)total));
         }
+
         return fragments;
     }
 

@@ -22,6 +22,7 @@ public static class PrfPlus
         {
             throw new ArgumentException($"prf+ cannot produce {output.Length} octets with {prf}", nameof(output));
         }
+
         var n = prf.OutputLength;
         // Input buffer: T(i-1) | S | counter. T0 is empty.
         var input = new byte[n + seed.Length + 1];

@@ -49,18 +49,21 @@ public abstract class SkCipher : IDisposable
             error = IkeParseError.Syntax("SK payload too short or not a multiple of the block size", IkePayloadType.Encrypted);
             return false;
         }
+
         var decrypted = new byte[encryptedLength];
         if (!TryDecryptCore(message, ivOffset, decrypted))
         {
             error = IkeParseError.SilentDrop("SK integrity check failed", IkePayloadType.Encrypted);
             return false;
         }
+
         var padLength = decrypted[^1];
         if (padLength + 1 > decrypted.Length)
         {
             error = IkeParseError.Syntax("SK pad length exceeds the encrypted data", IkePayloadType.Encrypted);
             return false;
         }
+
         plaintext = decrypted.AsSpan(0, decrypted.Length - padLength - 1).ToArray();
         error = IkeParseError.None;
         return true;

@@ -45,6 +45,7 @@ public readonly record struct IkeHeader(
         {
             return r.Fail("truncated IKE header");
         }
+
         r.TryReadUInt64(out var spiI);
         r.TryReadUInt64(out var spiR);
         r.TryReadByte(out var next);
@@ -57,11 +58,13 @@ public readonly record struct IkeHeader(
         {
             return r.Fail(new IkeParseError(NotifyType.InvalidMajorVersion, "major version is not 2"));
         }
+
         header = new IkeHeader(spiI, spiR, (IkePayloadType)next, (IkeExchangeType)exchange, (IkeHeaderFlags)flags, messageId, length);
         if (length < IkeConstants.HeaderLength || length > IkeConstants.MaxMessageLength)
         {
             return r.Fail("IKE header length out of range");
         }
+
         return true;
     }
 

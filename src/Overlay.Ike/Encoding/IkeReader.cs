@@ -53,6 +53,7 @@ public ref struct IkeReader
             value = 0;
             return Fail("truncated: expected 1 octet");
         }
+
         value = _buffer[_position++];
         return true;
     }
@@ -64,6 +65,7 @@ public ref struct IkeReader
             value = 0;
             return Fail("truncated: expected 2 octets");
         }
+
         value = BinaryPrimitives.ReadUInt16BigEndian(_buffer.Slice(_position, 2));
         _position += 2;
         return true;
@@ -76,6 +78,7 @@ public ref struct IkeReader
             value = 0;
             return Fail("truncated: expected 4 octets");
         }
+
         value = BinaryPrimitives.ReadUInt32BigEndian(_buffer.Slice(_position, 4));
         _position += 4;
         return true;
@@ -88,6 +91,7 @@ public ref struct IkeReader
             value = 0;
             return Fail("truncated: expected 8 octets");
         }
+
         value = BinaryPrimitives.ReadUInt64BigEndian(_buffer.Slice(_position, 8));
         _position += 8;
         return true;
@@ -101,6 +105,7 @@ public ref struct IkeReader
             value = default;
             return Fail("length exceeds the bytes remaining");
         }
+
         value = _buffer.Slice(_position, count);
         _position += count;
         return true;
@@ -128,6 +133,7 @@ public ref struct IkeReader
             inner = default;
             return false;
         }
+
         inner = new IkeReader(bytes);
         return true;
     }

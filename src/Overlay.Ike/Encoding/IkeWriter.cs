@@ -46,6 +46,7 @@ public ref struct IkeWriter
         {
             ThrowTooSmall(count, Remaining);
         }
+
         var span = _buffer.Slice(_position, count);
         _position += count;
         return span;

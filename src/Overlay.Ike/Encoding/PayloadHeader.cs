@@ -23,6 +23,7 @@ public readonly record struct PayloadHeader(IkePayloadType NextPayload, bool Cri
         {
             return r.Fail("truncated generic payload header", thisPayload);
         }
+
         r.TryReadByte(out var next);
         r.TryReadByte(out var flags);
         r.TryReadUInt16(out var length);
@@ -32,10 +33,12 @@ public readonly record struct PayloadHeader(IkePayloadType NextPayload, bool Cri
             // A zero length would loop forever in naive parsers; it is malformed (§3.2).
             return r.Fail("payload length smaller than its header", thisPayload);
         }
+
         if (length - IkeConstants.GenericPayloadHeaderLength > r.Remaining)
         {
             return r.Fail("payload length runs past the end of the message", thisPayload);
         }
+
         return true;
     }
 

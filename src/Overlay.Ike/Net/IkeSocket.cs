@@ -103,6 +103,7 @@ public sealed class IkeSocket : IIkeSender, IAsyncDisposable
                 Stats.Error(); // e.g. ICMP port unreachable reported on the socket; keep receiving
                 continue;
             }
+
             Dispatch(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint, local, marker, handler);
         }
     }
@@ -119,11 +120,13 @@ public sealed class IkeSocket : IIkeSender, IAsyncDisposable
         {
             kind = UdpEncapsulatedKind.Malformed;
         }
+
         Stats.Count(kind);
         if (kind != UdpEncapsulatedKind.Ike)
         {
             return; // ESP-in-UDP belongs to the data plane's own socket path; keepalives need no answer
         }
+
         try
         {
             handler(ike, local, remote);

@@ -30,6 +30,7 @@ public sealed record EspSuite(int KeyBits, bool ExtendedSequenceNumbers = true, 
         {
             transforms.Add(new Transform(TransformType.KeyExchange, (ushort)KeyExchange));
         }
+
         transforms.Add(new Transform(TransformType.ExtendedSequenceNumbers, (ushort)(ExtendedSequenceNumbers ? EsnValue.Esn : EsnValue.NoEsn)));
         return new Proposal(number, IkeProtocolId.Esp, SpiBytes(spi), transforms);
     }
@@ -45,6 +46,7 @@ public sealed record EspSuite(int KeyBits, bool ExtendedSequenceNumbers = true, 
         {
             return false;
         }
+
         bool encr = false, esn = false, anyKe = false, ourKe = false;
         foreach (var t in proposal.Transforms)
         {
@@ -64,6 +66,7 @@ public sealed record EspSuite(int KeyBits, bool ExtendedSequenceNumbers = true, 
                     break;
             }
         }
+
         var keOk = !withKeyExchange || (KeyExchange == KeyExchangeMethod.None ? !anyKe || ourKe : ourKe);
         // A proposal without an ESN transform means "no ESN" (RFC 7296 §3.3.2 requires it for ESP, be lenient).
         var hasEsnTransform = proposal.Find(TransformType.ExtendedSequenceNumbers) is not null;

@@ -62,6 +62,7 @@ public sealed class FragmentReassembly
         {
             return Reject($"Total Fragments fell from {_parts.Length} to {total}");
         }
+
         if (total > _parts.Length)
         {
             _parts = new byte[total][];
@@ -69,14 +70,17 @@ public sealed class FragmentReassembly
             _octets = 0;
             Datagrams = new byte[total][];
         }
+
         if (_parts[number - 1] is not null)
         {
             return FragmentResult.Duplicate;
         }
+
         if (_octets + content.Length > _options.MaxReassembledLength)
         {
             return Reject($"reassembled message would exceed {_options.MaxReassembledLength} octets");
         }
+
         _parts[number - 1] = content;
         Datagrams[number - 1] = datagram;
         _octets += content.Length;
@@ -84,6 +88,7 @@ public sealed class FragmentReassembly
         {
             FirstInnerPayload = nextPayload;
         }
+
         return ++_received == _parts.Length ? FragmentResult.Complete : FragmentResult.Kept;
     }
 
@@ -97,6 +102,7 @@ public sealed class FragmentReassembly
             part!.CopyTo(all, offset);
             offset += part!.Length;
         }
+
         return all;
     }
 

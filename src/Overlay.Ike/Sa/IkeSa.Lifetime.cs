@@ -24,6 +24,7 @@ public sealed partial class IkeSa
         {
             return;
         }
+
         _ikeRekeyTimer = Services.Time.CreateTimer(_ => OnIkeRekeyTimerExpired(), null, life.RekeyDue(NextFraction()), Timeout.InfiniteTimeSpan);
         _ikeExpireTimer = Services.Time.CreateTimer(_ => OnIkeExpireTimerExpired(), null, life.HardAfter, Timeout.InfiniteTimeSpan);
     }
@@ -37,6 +38,7 @@ public sealed partial class IkeSa
         {
             timer.Dispose();
         }
+
         _retryTimers.Clear();
     }
 
@@ -46,6 +48,7 @@ public sealed partial class IkeSa
         {
             return;
         }
+
         child.RekeyTimer = Services.Time.CreateTimer(_ => child.Owner?.OnChildRekeyTimerExpired(child), null,
             life.RekeyDue(NextFraction()), Timeout.InfiniteTimeSpan);
         child.ExpireTimer = Services.Time.CreateTimer(_ => child.Owner?.OnChildExpireTimerExpired(child), null,
@@ -74,6 +77,7 @@ public sealed partial class IkeSa
             {
                 return;
             }
+
             ChildFailureReason = $"{child.Name} reached its hard lifetime";
             Tasks.Queue(new DeleteTask(this, child));
             Tasks.Initiate();
@@ -105,12 +109,14 @@ public sealed partial class IkeSa
             {
                 return;
             }
+
             const string reason = "IKE SA reached its hard lifetime";
             if (Tasks.ActiveTasks.Count > 0)
             {
                 Destroy(reason);
                 return;
             }
+
             Tasks.Queue(new DeleteTask(this, null, reason: reason));
             Tasks.Initiate();
         }

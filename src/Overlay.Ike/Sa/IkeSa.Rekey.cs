@@ -57,6 +57,7 @@ public sealed partial class IkeSa
             child.Owner = successor;
             successor._children.Add(child);
         }
+
         _children.Clear();
     }
 

@@ -50,6 +50,7 @@ public sealed partial class IkeSa : IDisposable
         {
             InitiatorSpi = AllocateIkeSpi();
         }
+
         Tasks = new TaskManager(this);
     }
 
@@ -150,6 +151,7 @@ public sealed partial class IkeSa : IDisposable
             {
                 Tasks.Queue(new ChildCreateTask(this, child));
             }
+
             Tasks.Initiate();
         }
     }
@@ -250,6 +252,7 @@ public sealed partial class IkeSa : IDisposable
         {
             return false;
         }
+
         child.StopTimers();
         Services.ChildSink.Remove(child);
         return true;
@@ -262,12 +265,14 @@ public sealed partial class IkeSa : IDisposable
         {
             return;
         }
+
         FailureReason ??= reason;
         State = IkeSaState.Destroyed;
         foreach (var child in _children.ToArray())
         {
             RemoveChild(child);
         }
+
         StopIkeTimers();
         Tasks.Dispose();
         Protector?.Dispose();

@@ -67,6 +67,7 @@ public sealed class IkeSaManager : IDisposable
         {
             _bySpi[sa.InitiatorSpi] = sa;
         }
+
         sa.Initiate(child);
         return sa;
     }
@@ -80,12 +81,14 @@ public sealed class IkeSaManager : IDisposable
             Dropped++;
             return;
         }
+
         var sa = Find(h, ikeMessage, local, remote);
         if (sa is null)
         {
             Dropped++;
             return;
         }
+
         sa.Receive(ikeMessage, local, remote);
     }
 
@@ -98,23 +101,28 @@ public sealed class IkeSaManager : IDisposable
             {
                 return sa;
             }
+
             if (h.ExchangeType != IkeExchangeType.IkeSaInit || h.IsResponse || h.ResponderSpi != 0 || !h.IsFromOriginalInitiator)
             {
                 return null;
             }
+
             if (_halfOpen.TryGetValue((remote, h.InitiatorSpi), out sa))
             {
                 return sa;
             }
+
             if (_responderConfig(remote) is not { } config)
             {
                 return null;
             }
+
             if (Cookies?.Check(ikeMessage, remote.Address, CountHalfOpenLocked()) is { } cookieAnswer)
             {
                 _services.Sender.Send(cookieAnswer, local, remote); // no state: the SA is created on the retry
                 return null;
             }
+
             sa = new IkeSa(config, isOriginalInitiator: false, _services, local, remote);
             Track(sa);
             _halfOpen[(remote, h.InitiatorSpi)] = sa;
@@ -171,6 +179,7 @@ public sealed class IkeSaManager : IDisposable
         {
             _halfOpen.Remove(key);
         }
+
         foreach (var key in _bySpi.Where(p => p.Value == sa).Select(p => p.Key).ToList())
         {
             _bySpi.Remove(key);

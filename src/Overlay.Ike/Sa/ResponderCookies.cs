@@ -83,6 +83,7 @@ public sealed class ResponderCookies
             {
                 return false;
             }
+
             var version = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(cookie);
             var secret = version == _version ? _secret : version == _version - 1 ? _previous : null;
             return secret is not null && CryptographicOperations.FixedTimeEquals(cookie, Compute(version, secret, nonce, initiator, spiI));
@@ -99,10 +100,12 @@ public sealed class ResponderCookies
         {
             return null;
         }
+
         if (!IkeMessage.TryParse(datagram, out var request, out _) || request.Find<NoncePayload>() is not { } nonce)
         {
             return null; // malformed: the half-open SA's own validation answers or drops it
         }
+
         var spiI = request.Header.InitiatorSpi;
         if (request.FindNotify(NotifyType.Cookie) is { } cookie)
         {
@@ -110,11 +113,13 @@ public sealed class ResponderCookies
             {
                 return null;
             }
+
             lock (_lock)
             {
                 InvalidCookies++;
             }
         }
+
         var header = new IkeHeader(spiI, 0, IkePayloadType.NoNextPayload, IkeExchangeType.IkeSaInit, IkeHeaderFlags.Response,
             request.Header.MessageId, 0);
         var answer = new IkeMessage(header, [new NotifyPayload(NotifyType.Cookie, Compute(nonce.Data, initiator, spiI))]).ToArray();
@@ -122,6 +127,7 @@ public sealed class ResponderCookies
         {
             CookiesSent++;
         }
+
         return answer;
     }
 
@@ -137,6 +143,7 @@ public sealed class ResponderCookies
             _random.Fill(_secret);
             _version++;
         }
+
         if (periods > 0)
         {
             _rotatedAt = now;

@@ -28,27 +28,32 @@ public sealed partial class TaskManager
             Drop($"{what} although we did not announce IKEV2_FRAGMENTATION_SUPPORTED");
             return false;
         }
+
         if (fragment.TotalFragments > options.MaxFragments)
         {
             Drop($"{what}: more than {options.MaxFragments} fragments");
             return false;
         }
+
         ref var slot = ref outer.IsResponse ? ref _responseReassembly : ref _requestReassembly;
         var now = _sa.Services.Time.GetUtcNow();
         if (slot is not null && (slot.MessageId != outer.Header.MessageId || now - slot.StartedAt > options.Timeout))
         {
             slot = null; // an older message that never completed, or one that took too long
         }
+
         if (slot is not null && fragment.TotalFragments < slot.TotalFragments)
         {
             Drop($"{what}: Total Fragments fell from {slot.TotalFragments}");
             return false;
         }
+
         if (!_sa.Protector!.TryDecryptFragment(datagram, fragment, out var content, out var error))
         {
             Drop($"{what}: {error}");
             return false;
         }
+
         slot ??= new FragmentReassembly(outer.Header.MessageId, fragment.TotalFragments, now, options);
         switch (slot.Add(fragment.FragmentNumber, fragment.TotalFragments, fragment.FirstInnerPayload, content, datagram.ToArray()))
         {
@@ -62,6 +67,7 @@ public sealed partial class TaskManager
                 Drop($"{what}: {slot.RejectReason}");
                 return false;
         }
+
         var complete = slot;
         slot = null;
         var inner = new List<IIkePayload>();
@@ -71,6 +77,7 @@ public sealed partial class TaskManager
             Drop($"reassembled message: {error}");
             return false;
         }
+
         Stats.MessagesReassembled++;
         message = new IkeMessage(outer.Header, inner);
         datagrams = complete.Datagrams;

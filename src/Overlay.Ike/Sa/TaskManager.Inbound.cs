@@ -24,23 +24,27 @@ public sealed partial class TaskManager
             Drop("IKE SA is destroyed");
             return;
         }
+
         if (!IkeMessage.TryParse(datagram, out var outer, out var error) || (error = MessageValidator.Validate(outer)).IsError)
         {
             Drop(error.ToString());
             return;
         }
+
         var h = outer.Header;
         if (h.IsFromOriginalInitiator == _sa.IsOriginalInitiator)
         {
             Drop("I flag says the message comes from our own side");
             return;
         }
+
         if ((_sa.InitiatorSpi != 0 && h.InitiatorSpi != _sa.InitiatorSpi)
             || (h.ExchangeType != IkeExchangeType.IkeSaInit && h.ResponderSpi != _sa.ResponderSpi))
         {
             Drop("SPIs do not belong to this IKE SA");
             return;
         }
+
         if (h.IsResponse)
         {
             HandleResponse(datagram, outer);
@@ -59,14 +63,17 @@ public sealed partial class TaskManager
             Drop("response with an unexpected message ID or exchange");
             return;
         }
+
         if (!TryOpen(datagram, outer, out var message, out _))
         {
             return;
         }
+
         if (h.ExchangeType == IkeExchangeType.IkeSaInit)
         {
             _sa.InitResponse = datagram.ToArray();
         }
+
         StopRetransmitting();
         var needMore = false;
         foreach (var task in _active.ToArray())
@@ -77,22 +84,26 @@ public sealed partial class TaskManager
                 _sa.Destroy(_sa.FailureReason ?? $"{task.Kind} failed");
                 return;
             }
+
             needMore |= status == TaskStatus.NeedMore;
             if (status != TaskStatus.NeedMore)
             {
                 _active.Remove(task);
             }
         }
+
         if (_activeExchange == IkeExchangeType.IkeSaInit && needMore)
         {
             SendRequest(); // COOKIE or INVALID_KE_PAYLOAD: IKE_SA_INIT again with message ID 0 (§2.6, §1.2)
             return;
         }
+
         _initiatingId++;
         if (needMore && SendRequest())
         {
             return; // another round of the same exchange
         }
+
         _active.Clear();
         Initiate();
     }
@@ -119,29 +130,36 @@ public sealed partial class TaskManager
             {
                 Drop("different request with the message ID of the last one");
             }
+
             return;
         }
+
         if (id != _respondingId)
         {
             Drop("request with an unexpected message ID");
             return;
         }
+
         if (!TryOpen(datagram, outer, out var message, out var requestDatagrams) || !CreatePassiveTasks(message))
         {
             return;
         }
+
         if (local is not null && remote is not null)
         {
             (_sa.Local, _sa.Remote) = (local, remote);
         }
+
         if (outer.Header.ExchangeType == IkeExchangeType.IkeSaInit)
         {
             _sa.InitRequest = datagram.ToArray();
         }
+
         foreach (var task in _passive)
         {
             task.Process(message);
         }
+
         Respond(message.Header, requestDatagrams);
     }
 
@@ -154,6 +172,7 @@ public sealed partial class TaskManager
                 return i;
             }
         }
+
         return -1;
     }
 
@@ -171,12 +190,14 @@ public sealed partial class TaskManager
                 destroyReason ??= _sa.FailureReason ?? $"{task.Kind} failed";
             }
         }
+
         _passive.Clear();
         var datagrams = Encode(response);
         if (request.ExchangeType == IkeExchangeType.IkeSaInit)
         {
             _sa.InitResponse = datagrams[0];
         }
+
         Send(datagrams);
         Stats.ResponsesSent++;
         _lastResponseSent = datagrams;
@@ -187,6 +208,7 @@ public sealed partial class TaskManager
             _sa.Destroy(destroyReason);
             return;
         }
+
         Initiate(); // our own queued work may have waited for this exchange to establish the SA
     }
 
@@ -225,10 +247,12 @@ public sealed partial class TaskManager
         {
             return IkeRekeyTask.Responder(_sa);
         }
+
         if (!_sa.AcceptsNewWork)
         {
             return new RefuseTask(NotifyType.TemporaryFailure);
         }
+
         return message.FindNotify(NotifyType.RekeySa) is not null ? ChildRekeyTask.Responder(_sa) : new ChildCreateTask(_sa, null);
     }
 
@@ -246,21 +270,25 @@ public sealed partial class TaskManager
             Drop("protected message before keys exist");
             return false;
         }
+
         if (outer.Payloads.Count > 0 && outer.Payloads[^1] is EncryptedFragmentPayload fragment)
         {
             return TryReassemble(datagram, outer, fragment, out message, out datagrams);
         }
+
         datagrams = [datagram.ToArray()];
         if (outer.Header.ExchangeType == IkeExchangeType.IkeSaInit)
         {
             return true;
         }
+
         if (!_sa.Protector!.TryUnprotect(datagram, outer, out var inner, out var error)
             || (error = MessageValidator.Validate(outer, inner)).IsError)
         {
             Drop(error.ToString());
             return false;
         }
+
         message = new IkeMessage(outer.Header, inner);
         return true;
     }

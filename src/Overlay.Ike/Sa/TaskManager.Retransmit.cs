@@ -40,12 +40,14 @@ public sealed partial class TaskManager
             {
                 return; // the answer arrived while the timer was firing
             }
+
             var policy = _sa.Services.Retransmit;
             if (_retransmits >= policy.MaxRetransmits)
             {
                 _sa.Destroy($"peer did not answer after {_retransmits} retransmits");
                 return;
             }
+
             _retransmits++;
             Stats.Retransmits++;
             Send(_inFlightRequest);

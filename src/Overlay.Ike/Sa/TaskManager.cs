@@ -91,6 +91,7 @@ public sealed partial class TaskManager : IDisposable
         {
             return false;
         }
+
         if (_sa.SupersededBy is not null)
         {
             // A rekeyed IKE SA only deletes itself (or a redundant CHILD_SA); other work belongs to the successor.
@@ -100,15 +101,18 @@ public sealed partial class TaskManager : IDisposable
                 return false;
             }
         }
+
         var first = _queued[0];
         if (_sa.State is IkeSaState.Created or IkeSaState.Connecting && first.Kind is not (TaskKind.IkeInit or TaskKind.IkeAuth))
         {
             return false; // CHILD_SAs, deletes and DPD wait until the IKE SA is up
         }
+
         if (_sa.State == IkeSaState.Deleting)
         {
             return false;
         }
+
         _activeExchange = ExchangeOf(first);
         _active.Add(first);
         _queued.RemoveAt(0);
@@ -117,6 +121,7 @@ public sealed partial class TaskManager : IDisposable
             _active.Add(_queued[0]);
             _queued.RemoveAt(0);
         }
+
         return true;
     }
 
@@ -143,20 +148,24 @@ public sealed partial class TaskManager : IDisposable
                 _sa.Destroy(_sa.FailureReason ?? $"{task.Kind} failed to build");
                 return true;
             }
+
             if (status is TaskStatus.Failed or TaskStatus.Success)
             {
                 _active.Remove(task);
             }
         }
+
         if (_active.Count == 0)
         {
             return false;
         }
+
         var datagrams = Encode(message);
         if (_activeExchange == IkeExchangeType.IkeSaInit)
         {
             _sa.InitRequest = datagrams[0];
         }
+
         Stats.RequestsSent++;
         StartRetransmitting(datagrams);
         return true;
@@ -176,6 +185,7 @@ public sealed partial class TaskManager : IDisposable
         {
             return [new IkeMessage(message.Header, ordered).ToArray()];
         }
+
         var protector = _sa.Protector!;
         if (MayFragment)
         {
@@ -186,6 +196,7 @@ public sealed partial class TaskManager : IDisposable
                 return fragments;
             }
         }
+
         return [protector.Protect(message.Header, ordered)];
     }
 

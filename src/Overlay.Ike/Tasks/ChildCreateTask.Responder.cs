@@ -22,6 +22,7 @@ public sealed partial class ChildCreateTask
         {
             return TaskStatus.Failed; // IKE_AUTH failed; nothing to create
         }
+
         var sa = message.Find<SecurityAssociationPayload>();
         var tsi = message.Payloads.OfType<TrafficSelectorPayload>().FirstOrDefault(t => t.IsInitiator);
         var tsr = message.Payloads.OfType<TrafficSelectorPayload>().FirstOrDefault(t => !t.IsInitiator);
@@ -30,16 +31,19 @@ public sealed partial class ChildCreateTask
             _noChildRequested = true; // childless IKE_AUTH (RFC 6023)
             return TaskStatus.Success;
         }
+
         if (sa is null || tsi is null || tsr is null)
         {
             return Refuse(NotifyType.InvalidSyntax, "request lacks SA, TSi or TSr");
         }
+
         if (message.Header.ExchangeType == IkeExchangeType.CreateChildSa)
         {
             if (message.Find<NoncePayload>() is not { } ni)
             {
                 return Refuse(NotifyType.InvalidSyntax, "request lacks Ni");
             }
+
             _nonceI = ni.Data;
         }
         // RFC 9478 §2: the label must be in both TSi and TSr; one CHILD_SA carries one label.
@@ -50,6 +54,7 @@ public sealed partial class ChildCreateTask
         {
             return Refuse(NotifyType.TsUnacceptable, "no label in TSi/TSr that the policy allows for this peer");
         }
+
         var requestedI = tsi.Selectors.OfType<AddressRangeSelector>().ToList();
         var requestedR = tsr.Selectors.OfType<AddressRangeSelector>().ToList();
         var anyTemplate = false;
@@ -66,6 +71,7 @@ public sealed partial class ChildCreateTask
             {
                 continue;
             }
+
             anyTemplate = true;
             var createChild = message.Header.ExchangeType == IkeExchangeType.CreateChildSa;
             if (ProposalSelection.SelectEsp(sa, template.EspProposals, createChild) is { } esp)
@@ -78,9 +84,11 @@ public sealed partial class ChildCreateTask
                     _invalidKe = group;
                     return Refuse(NotifyType.InvalidKePayload, $"PFS needs KEi of group {group}");
                 }
+
                 return TaskStatus.NeedMore;
             }
         }
+
         return anyTemplate
             ? Refuse(NotifyType.NoProposalChosen, "no ESP proposal we accept")
             : Refuse(NotifyType.TsUnacceptable, "selectors outside every CHILD_SA template");
@@ -92,10 +100,12 @@ public sealed partial class ChildCreateTask
         {
             return TaskStatus.Failed;
         }
+
         if (_noChildRequested)
         {
             return TaskStatus.Success;
         }
+
         if (_error != NotifyType.None || _esp is not { } esp)
         {
             message.Add(_invalidKe != KeyExchangeMethod.None
@@ -103,6 +113,7 @@ public sealed partial class ChildCreateTask
                 : new NotifyPayload(_error == NotifyType.None ? NotifyType.NoProposalChosen : _error));
             return TaskStatus.Failed;
         }
+
         var createChild = message.Header.ExchangeType == IkeExchangeType.CreateChildSa;
         _inboundSpi = _sa.AllocateChildSpi();
         message.Add(new SecurityAssociationPayload([esp.Suite.ToProposal(esp.Offered.Number, _inboundSpi, createChild)]));
@@ -115,6 +126,7 @@ public sealed partial class ChildCreateTask
                 message.Add(new KeyExchangePayload(_keyExchange.Method, _keyExchange.PublicKey.ToArray()));
             }
         }
+
         message.Add(Selectors(isInitiator: true, _tsiOut, _label));
         message.Add(Selectors(isInitiator: false, _tsrOut, _label));
         Install(_config!.Name, _label, esp.Suite, EspSuite.SpiValue(esp.Offered.Spi), createdByUs: false, _tsrOut, _tsiOut);

@@ -75,6 +75,7 @@ public sealed partial class ChildCreateTask : IIkeTask
         {
             message.Add(new NotifyPayload(IkeProtocolId.Esp, EspSuite.SpiBytes(old.InboundSpi), NotifyType.RekeySa, []));
         }
+
         if (createChild)
         {
             _nonceI = _sa.CreateNonce();
@@ -87,6 +88,7 @@ public sealed partial class ChildCreateTask : IIkeTask
                 message.Add(new KeyExchangePayload(group, _keyExchange.PublicKey.ToArray()));
             }
         }
+
         _inboundSpi = _sa.AllocateChildSpi();
         message.Add(ProposalSelection.OfferEsp(config.EspProposals, _inboundSpi, withKeyExchange: createChild));
         message.Add(Selectors(isInitiator: true, config.LocalSelectors, config.Label));
@@ -101,11 +103,13 @@ public sealed partial class ChildCreateTask : IIkeTask
         {
             return ChildFailed("IKE SA not established");
         }
+
         if (message.Payloads.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } error)
         {
             PeerError = error.Type;
             return ChildFailed(error.Type.ToString());
         }
+
         var sa = message.Find<SecurityAssociationPayload>();
         var tsi = message.Payloads.OfType<TrafficSelectorPayload>().FirstOrDefault(t => t.IsInitiator);
         var tsr = message.Payloads.OfType<TrafficSelectorPayload>().FirstOrDefault(t => !t.IsInitiator);
@@ -113,23 +117,28 @@ public sealed partial class ChildCreateTask : IIkeTask
         {
             return ChildFailed("response lacks SA, TSi or TSr");
         }
+
         if (message.Header.ExchangeType == IkeExchangeType.CreateChildSa)
         {
             if (message.Find<NoncePayload>() is not { } nr)
             {
                 return ChildFailed("response lacks Nr");
             }
+
             _nonceR = nr.Data;
         }
+
         var createChild = message.Header.ExchangeType == IkeExchangeType.CreateChildSa;
         if (ProposalSelection.AcceptEsp(sa, config.EspProposals, createChild) is not { } accepted)
         {
             return ChildFailed("responder chose an ESP proposal we did not offer");
         }
+
         if (createChild && accepted.Suite.KeyExchange != KeyExchangeMethod.None && !ComputePfsSecret(message, accepted.Suite.KeyExchange))
         {
             return ChildFailed("KEr missing, of another group or invalid");
         }
+
         var local = tsi.Selectors.OfType<AddressRangeSelector>().ToList();
         var remote = tsr.Selectors.OfType<AddressRangeSelector>().ToList();
         var labelsOk = config.Label is null
@@ -141,6 +150,7 @@ public sealed partial class ChildCreateTask : IIkeTask
         {
             return ChildFailed("responder's selectors or label are not within what we asked for");
         }
+
         Install(config.Name, config.Label ?? "", accepted.Suite, accepted.PeerSpi, createdByUs: true, local, remote);
         return TaskStatus.Success;
     }
@@ -169,11 +179,13 @@ public sealed partial class ChildCreateTask : IIkeTask
         {
             return false;
         }
+
         if (_keyExchange is null || _keyExchange.Method != group)
         {
             _keyExchange?.Dispose();
             _keyExchange = _sa.Services.KeyExchanges.Create(group);
         }
+
         var ok = _keyExchange.TryComputeSharedSecret(ke.Data, out var secret, out _);
         _sharedSecret = ok ? secret : [];
         return ok;
@@ -186,6 +198,7 @@ public sealed partial class ChildCreateTask : IIkeTask
         {
             list.Add(SecurityLabelSelector.FromText(label));
         }
+
         return new TrafficSelectorPayload(isInitiator, list);
     }
 

@@ -19,6 +19,7 @@ public sealed partial class ChildRekeyTask
         {
             return Refuse(new NotifyPayload(IkeProtocolId.Esp, rekey.Spi, NotifyType.ChildSaNotFound, []), "CHILD_SA to rekey not found");
         }
+
         var active = _sa.Tasks.ActiveTasks;
         if (active.OfType<DeleteTask>().Any(d => d.Deletes(_old)) || active.OfType<IkeRekeyTask>().Any())
         {
@@ -38,11 +39,13 @@ public sealed partial class ChildRekeyTask
             message.Add(_refusal);
             return TaskStatus.Failed;
         }
+
         var status = _create!.Build(message);
         if (_create.Created is not { } created)
         {
             return status;
         }
+
         if (_sa.Tasks.ActiveTasks.OfType<ChildRekeyTask>().FirstOrDefault(t => t._isInitiator && t._old == _old) is { } ours)
         {
             ours._collision = this; // §2.8.1: decided when our own exchange completes
@@ -51,6 +54,7 @@ public sealed partial class ChildRekeyTask
         {
             _old!.ReplacedBy = created; // the initiator deletes the old SA next
         }
+
         return status;
     }
 

@@ -66,6 +66,7 @@ public sealed partial class ChildRekeyTask : IIkeTask
         {
             return TaskStatus.Success; // deleted or already rekeyed (by the peer) meanwhile: nothing to do
         }
+
         _create = new ChildCreateTask(_sa, RekeyConfig(old)) { Replaces = old };
         return _create.Build(message);
     }
@@ -81,6 +82,7 @@ public sealed partial class ChildRekeyTask : IIkeTask
         {
             proposals[0] = old.Suite with { KeyExchange = pfs.KeyExchange }; // IKE_AUTH could not do PFS; a rekey can
         }
+
         return template with { Label = label, LocalSelectors = old.LocalSelectors, RemoteSelectors = old.RemoteSelectors, EspProposals = proposals };
     }
 
@@ -93,10 +95,12 @@ public sealed partial class ChildRekeyTask : IIkeTask
             OnFailed(old, _create.PeerError);
             return TaskStatus.Failed;
         }
+
         if (status != TaskStatus.Success || _create.Created is not { } created)
         {
             return status;
         }
+
         if (_collision?.Created is { } theirs && MinNonce(this).AsSpan().SequenceCompareTo(MinNonce(_collision)) < 0)
         {
             // §2.8.1: our exchange holds the lowest nonce, so our new SA is the redundant one.
@@ -105,6 +109,7 @@ public sealed partial class ChildRekeyTask : IIkeTask
             _sa.Tasks.Queue(new DeleteTask(_sa, created));
             return TaskStatus.Success;
         }
+
         old.ReplacedBy = created;
         _sa.Tasks.Queue(new DeleteTask(_sa, old));
         return TaskStatus.Success;

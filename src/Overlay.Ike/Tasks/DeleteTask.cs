@@ -52,12 +52,15 @@ public sealed class DeleteTask : IIkeTask
             {
                 return TaskStatus.DestroySa;
             }
+
             if (_deleted.Count > 0)
             {
                 message.Add(EspDelete(_deleted));
             }
+
             return TaskStatus.Success;
         }
+
         if (_child is null)
         {
             _sa.State = IkeSaState.Deleting;
@@ -67,6 +70,7 @@ public sealed class DeleteTask : IIkeTask
         {
             message.Add(EspDelete([_child]));
         }
+
         return TaskStatus.NeedMore;
     }
 
@@ -83,6 +87,7 @@ public sealed class DeleteTask : IIkeTask
             _sa.RemoveChild(_child);
             return TaskStatus.Success;
         }
+
         foreach (var delete in message.FindAll<DeletePayload>())
         {
             if (delete.Protocol == IkeProtocolId.Ike)
@@ -91,6 +96,7 @@ public sealed class DeleteTask : IIkeTask
                 _sa.FailureReason = "deleted by the peer";
                 continue;
             }
+
             foreach (var spi in delete.Spis)
             {
                 // The peer names its inbound SPI, which is our outbound one.
@@ -101,6 +107,7 @@ public sealed class DeleteTask : IIkeTask
                 }
             }
         }
+
         return TaskStatus.NeedMore;
     }
 

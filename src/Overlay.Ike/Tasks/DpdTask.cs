@@ -35,6 +35,7 @@ public sealed class DpdTask : IIkeTask
             AnsweredAt = _sa.Services.Time.GetUtcNow();
             return TaskStatus.Success;
         }
+
         return TaskStatus.NeedMore;
     }
 }

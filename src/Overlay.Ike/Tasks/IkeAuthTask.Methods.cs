@@ -40,6 +40,7 @@ public sealed partial class IkeAuthTask
         {
             return $"identity {IkeIdentity.FromPayload(id)} is not the configured {expected}";
         }
+
         var octets = PskAuthentication.SignedOctets(_sa.Suite!.Prf, realMessage, nonce, skP, id);
         if (auth.Method == AuthMethod.SharedKeyMessageIntegrityCode)
         {
@@ -47,21 +48,26 @@ public sealed partial class IkeAuthTask
             {
                 return "peer used a PSK, but we accept only certificates";
             }
+
             return PskAuthentication.Verify(_sa.Suite.Prf, _sa.Config.PreSharedKey, octets, auth.Data) ? null : "PSK AUTH does not verify";
         }
+
         if (_sa.Config.TrustedCas is not { Count: > 0 } cas)
         {
             return $"peer used AUTH method {auth.Method}, but no trusted CA is configured";
         }
+
         var cert = PeerCertificateValidator.Validate(message.FindAll<CertificatePayload>(), cas, id, _sa.Services.Time.GetUtcNow(), out var reason);
         if (cert is null)
         {
             return reason;
         }
+
         if (!SignatureAuthentication.Verify(cert, auth, octets, out reason))
         {
             return reason;
         }
+
         _sa.PeerCertificate = cert;
         return null;
     }

@@ -47,10 +47,12 @@ public sealed partial class IkeAuthTask : IIkeTask
             // HDR, SK {IDi, [CERT,] [CERTREQ,] ...} (§1.2): ask the responder for a certificate of our CAs.
             message.Add(new CertificateRequestPayload(CertificateEncoding.X509Signature, PeerCertificateValidator.CertificateAuthorityHashes(cas)));
         }
+
         if (_sa.Config.RemoteId is { } remote)
         {
             message.Add(remote.ToPayload(isInitiator: false));
         }
+
         message.Add(BuildAuth(_sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi, idi));
         return TaskStatus.NeedMore;
     }
@@ -61,6 +63,7 @@ public sealed partial class IkeAuthTask : IIkeTask
         {
             return Fail("peer answered AUTHENTICATION_FAILED");
         }
+
         var idr = message.Find<IdentificationPayload>();
         var auth = message.Find<AuthenticationPayload>();
         if (idr is null || idr.IsInitiator || auth is null)
@@ -68,10 +71,12 @@ public sealed partial class IkeAuthTask : IIkeTask
             return Fail(message.Payloads.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } n
                 ? $"peer answered {n.Type}" : "IKE_AUTH response lacks IDr or AUTH");
         }
+
         if (Verify(message, idr, auth, _sa.InitResponse, _sa.NonceInitiator, _sa.Keys!.SkPr) is { } reason)
         {
             return Fail($"responder AUTH or identity does not verify: {reason}");
         }
+
         Authenticated(idr);
         return TaskStatus.Success;
     }
@@ -85,11 +90,13 @@ public sealed partial class IkeAuthTask : IIkeTask
             _sa.FailureReason = "IKE_AUTH request lacks IDi or AUTH";
             return TaskStatus.Failed;
         }
+
         if (Verify(message, idi, auth, _sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi) is { } reason)
         {
             _sa.FailureReason = $"AUTHENTICATION_FAILED for {IkeIdentity.FromPayload(idi)}: {reason}";
             return TaskStatus.Failed;
         }
+
         Authenticated(idi);
         return TaskStatus.NeedMore;
     }
@@ -102,6 +109,7 @@ public sealed partial class IkeAuthTask : IIkeTask
             message.Add(new NotifyPayload(NotifyType.AuthenticationFailed));
             return TaskStatus.Failed;
         }
+
         var idr = _sa.Config.LocalId.ToPayload(isInitiator: false);
         message.Add(idr);
         AddCertificates(message);

@@ -20,6 +20,7 @@ public sealed partial class IkeInitTask
             _error = new NotifyPayload(NotifyType.InvalidSyntax);
             return TaskStatus.Failed;
         }
+
         _sa.InitiatorSpi = message.Header.InitiatorSpi;
         var selection = ProposalSelection.SelectIke(sa, _sa.Config.IkeProposals, ke.Group);
         if (selection is not { } chosen)
@@ -27,12 +28,14 @@ public sealed partial class IkeInitTask
             _error = new NotifyPayload(NotifyType.NoProposalChosen);
             return TaskStatus.Failed;
         }
+
         if (chosen.Suite.KeyExchange != ke.Group)
         {
             // §1.2: tell the initiator which group we want; it retries with that KE.
             _error = NotifyPayload.InvalidKe(chosen.Suite.KeyExchange);
             return TaskStatus.Failed;
         }
+
         _group = ke.Group;
         _keyExchange = _sa.Services.KeyExchanges.Create(_group);
         _nonce = _sa.CreateNonce();
@@ -47,6 +50,7 @@ public sealed partial class IkeInitTask
             _error = new NotifyPayload(NotifyType.InvalidSyntax);
             return TaskStatus.Failed;
         }
+
         _chosen = new SecurityAssociationPayload([chosen.Chosen]);
         _responderKe = new KeyExchangePayload(_group, publicKey);
         EvaluateNat(message);
@@ -68,6 +72,7 @@ public sealed partial class IkeInitTask
             _sa.FailureReason = $"answered {error.Type}";
             return TaskStatus.Failed;
         }
+
         message.Add(_chosen);
         message.Add(_responderKe);
         message.Add(new NoncePayload(_nonce));
@@ -77,15 +82,18 @@ public sealed partial class IkeInitTask
         {
             message.Add(new NotifyPayload(NotifyType.Ikev2FragmentationSupported));
         }
+
         if (_sa.Config.UsesCertificates && _sa.PeerSignatureHashes.Count > 0)
         {
             message.Add(SignatureHashesNotify());
         }
+
         if (_sa.Config.TrustedCas is { Count: > 0 } cas)
         {
             // HDR, SAr1, KEr, Nr, [CERTREQ] (RFC 7296 §1.2): which CAs our trust ends at.
             message.Add(new CertificateRequestPayload(CertificateEncoding.X509Signature, Crypto.Certificates.PeerCertificateValidator.CertificateAuthorityHashes(cas)));
         }
+
         return TaskStatus.Success;
     }
 }

@@ -49,20 +49,24 @@ public sealed partial class IkeInitTask : IIkeTask
         {
             _group = _sa.Config.IkeProposals[0].KeyExchange;
         }
+
         if (_keyExchange is null || _keyExchange.Method != _group)
         {
             _keyExchange?.Dispose();
             _keyExchange = _sa.Services.KeyExchanges.Create(_group);
         }
+
         if (_nonce.Length == 0)
         {
             _nonce = _sa.CreateNonce();
         }
+
         _sa.State = IkeSaState.Connecting;
         if (_cookie is not null)
         {
             message.Add(new NotifyPayload(NotifyType.Cookie, _cookie));
         }
+
         message.Add(ProposalSelection.OfferIke(_sa.Config.IkeProposals));
         message.Add(new KeyExchangePayload(_group, _keyExchange.PublicKey.ToArray()));
         message.Add(new NoncePayload(_nonce));
@@ -78,6 +82,7 @@ public sealed partial class IkeInitTask : IIkeTask
         {
             message.Add(new NotifyPayload(NotifyType.Ikev2FragmentationSupported));
         }
+
         if (_sa.Config.UsesCertificates)
         {
             message.Add(SignatureHashesNotify());
@@ -93,6 +98,7 @@ public sealed partial class IkeInitTask : IIkeTask
         {
             System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan(i * 2), (ushort)hashes[i]);
         }
+
         return new NotifyPayload(NotifyType.SignatureHashAlgorithms, data);
     }
 
@@ -103,11 +109,13 @@ public sealed partial class IkeInitTask : IIkeTask
         {
             return;
         }
+
         var hashes = new List<SignatureHashAlgorithm>();
         for (var i = 0; i + 1 < n.Data.Length; i += 2)
         {
             hashes.Add((SignatureHashAlgorithm)System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(n.Data.AsSpan(i)));
         }
+
         _sa.PeerSignatureHashes = hashes;
     }
 
@@ -119,6 +127,7 @@ public sealed partial class IkeInitTask : IIkeTask
             _cookie = cookie.Data;
             return Retry("COOKIE");
         }
+
         if (message.FindNotify(NotifyType.InvalidKePayload) is { } invalidKe)
         {
             var requested = invalidKe.RequestedGroup;
@@ -127,13 +136,16 @@ public sealed partial class IkeInitTask : IIkeTask
             {
                 return Fail($"INVALID_KE_PAYLOAD asks for {requested}, which we did not offer");
             }
+
             _group = requested;
             return Retry("INVALID_KE_PAYLOAD");
         }
+
         if (message.Payloads.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } error)
         {
             return Fail($"peer answered {error.Type}");
         }
+
         var sa = message.Find<SecurityAssociationPayload>();
         var ke = message.Find<KeyExchangePayload>();
         var nonce = message.Find<NoncePayload>();
@@ -141,11 +153,13 @@ public sealed partial class IkeInitTask : IIkeTask
         {
             return Fail("IKE_SA_INIT response lacks SA, KE, Nr or SPIr");
         }
+
         var suite = ProposalSelection.AcceptIke(sa, _sa.Config.IkeProposals);
         if (suite is null || suite.KeyExchange != _group || ke.Group != _group)
         {
             return Fail("responder chose a proposal or KE group we did not offer");
         }
+
         _sa.ResponderSpi = message.Header.ResponderSpi;
         _sa.NonceInitiator = _nonce;
         _sa.NonceResponder = nonce.Data;
@@ -153,6 +167,7 @@ public sealed partial class IkeInitTask : IIkeTask
         {
             return Fail("invalid KEr");
         }
+
         EvaluateNat(message);
         _sa.PeerSupportsFragmentation = message.FindNotify(NotifyType.Ikev2FragmentationSupported) is not null;
         ReadSignatureHashes(message);
@@ -182,6 +197,7 @@ public sealed partial class IkeInitTask : IIkeTask
         {
             return false;
         }
+
         var skeyseed = IkeKeyMaterial.ComputeSkeyseed(suite.Prf, _sa.NonceInitiator, _sa.NonceResponder, secret);
         var keys = IkeKeyMaterial.Derive(suite, skeyseed, _sa.NonceInitiator, _sa.NonceResponder, _sa.InitiatorSpi, _sa.ResponderSpi);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);
@@ -200,6 +216,7 @@ public sealed partial class IkeInitTask : IIkeTask
             _sa.LocalBehindNat = localNat;
             _sa.RemoteBehindNat = remoteNat;
         }
+
         if (_sa.IsOriginalInitiator && (localNat || remoteNat) && _sa.Remote.Port == IkeConstants.IkePort)
         {
             // §2.23: after detecting a NAT the initiator moves to port 4500 (with the non-ESP marker).

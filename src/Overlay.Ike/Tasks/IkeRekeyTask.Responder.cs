@@ -21,6 +21,7 @@ public sealed partial class IkeRekeyTask
             // §2.25.2: not while we create, rekey or delete SAs on this IKE SA.
             return Refuse(new NotifyPayload(NotifyType.TemporaryFailure), "busy with a CHILD_SA or delete exchange");
         }
+
         var sa = message.Find<SecurityAssociationPayload>();
         var ke = message.Find<KeyExchangePayload>();
         var nonce = message.Find<NoncePayload>();
@@ -28,21 +29,25 @@ public sealed partial class IkeRekeyTask
         {
             return Refuse(new NotifyPayload(NotifyType.InvalidSyntax), "IKE rekey request lacks SA, Ni or KEi");
         }
+
         var selection = ProposalSelection.SelectIke(sa, _sa.Config.IkeProposals, ke.Group);
         var offered = selection is { } s ? sa.Proposals.First(p => p.Number == s.Chosen.Number && p.Protocol == IkeProtocolId.Ike) : null;
         if (selection is not { } chosen || offered!.Spi.Length != IkeConstants.IkeSpiLength)
         {
             return Refuse(new NotifyPayload(NotifyType.NoProposalChosen), "no IKE proposal we accept");
         }
+
         if (chosen.Suite.KeyExchange != ke.Group)
         {
             return Refuse(NotifyPayload.InvalidKe(chosen.Suite.KeyExchange), "KEi of a group we do not choose");
         }
+
         _peerSpi = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(offered.Spi);
         if (_peerSpi == 0)
         {
             return Refuse(new NotifyPayload(NotifyType.InvalidSyntax), "zero SPI in the IKE rekey proposal");
         }
+
         (_suite, _chosen, _nonceI, _peerPublic) = (chosen.Suite, chosen.Chosen, nonce.Data, ke.Data);
         _keyExchange = _sa.Services.KeyExchanges.Create(ke.Group);
         return TaskStatus.NeedMore;
@@ -55,6 +60,7 @@ public sealed partial class IkeRekeyTask
             message.Add(_refusal);
             return TaskStatus.Failed;
         }
+
         _newSpi = _sa.AllocateIkeSpi();
         _nonceR = _sa.CreateNonce();
         var publicKey = _keyExchange!.PublicKey.ToArray();
@@ -64,6 +70,7 @@ public sealed partial class IkeRekeyTask
             message.Add(new NotifyPayload(NotifyType.InvalidSyntax));
             return Failed("invalid KEi in the IKE rekey request");
         }
+
         message.Add(new SecurityAssociationPayload([_chosen! with { Spi = SpiBytes(_newSpi) }]));
         message.Add(new NoncePayload(_nonceR));
         message.Add(new KeyExchangePayload(group, publicKey));
@@ -75,6 +82,7 @@ public sealed partial class IkeRekeyTask
         {
             _sa.MoveChildrenTo(Successor!); // the peer deletes the old IKE SA next
         }
+
         return TaskStatus.Success;
     }
 

@@ -65,6 +65,7 @@ public sealed partial class IkeRekeyTask : IIkeTask
         {
             return TaskStatus.Success; // rekeyed by the peer meanwhile
         }
+
         var proposals = _sa.Config.IkeProposals;
         // KEi uses the group of the current suite when we still offer it, so no INVALID_KE round is needed.
         var group = proposals.Any(p => p.KeyExchange == _sa.Suite!.KeyExchange) ? _sa.Suite!.KeyExchange : proposals[0].KeyExchange;
@@ -85,8 +86,10 @@ public sealed partial class IkeRekeyTask : IIkeTask
             {
                 _sa.RetryLater(() => new IkeRekeyTask(_sa), _sa.Config.TemporaryFailureRetry);
             }
+
             return Failed($"IKE rekey answered with {error.Type}");
         }
+
         var sa = message.Find<SecurityAssociationPayload>();
         var ke = message.Find<KeyExchangePayload>();
         var nonce = message.Find<NoncePayload>();
@@ -94,18 +97,21 @@ public sealed partial class IkeRekeyTask : IIkeTask
         {
             return Failed("IKE rekey response lacks SA, Nr or KEr");
         }
+
         var suite = ProposalSelection.AcceptIke(sa, _sa.Config.IkeProposals);
         if (suite is null || suite.KeyExchange != _keyExchange!.Method || ke.Group != suite.KeyExchange
             || sa.Proposals[0].Spi.Length != IkeConstants.IkeSpiLength)
         {
             return Failed("IKE rekey response chose a proposal or group we did not offer");
         }
+
         _nonceR = nonce.Data;
         var peerSpi = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(sa.Proposals[0].Spi);
         if (peerSpi == 0 || !TryCreateSuccessor(suite, ke.Data, _newSpi, peerSpi))
         {
             return Failed("invalid KEr or SPI in the IKE rekey response");
         }
+
         ResolveAndHandOver();
         return TaskStatus.Success;
     }
@@ -122,6 +128,7 @@ public sealed partial class IkeRekeyTask : IIkeTask
             ours.Delete("redundant IKE SA after a simultaneous rekey");
             return;
         }
+
         _sa.MoveChildrenTo(ours);
         _sa.Tasks.Queue(new DeleteTask(_sa, null, reason: "rekeyed"));
     }
@@ -133,6 +140,7 @@ public sealed partial class IkeRekeyTask : IIkeTask
         {
             return false;
         }
+
         var skeyseed = IkeKeyMaterial.ComputeRekeySkeyseed(_sa.Suite!.Prf, _sa.Keys!.SkD, secret, _nonceI, _nonceR);
         var keys = IkeKeyMaterial.Derive(suite, skeyseed, _nonceI, _nonceR, spiI, spiR);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);

@@ -43,6 +43,7 @@ public static class NatDetection
         {
             return false;
         }
+
         var expectedSource = Hash(spiI, spiR, remote);
         remoteBehindNat = !sources.Any(s => CryptographicOperations.FixedTimeEquals(s.Data, expectedSource));
         localBehindNat = !CryptographicOperations.FixedTimeEquals(destination.Data, Hash(spiI, spiR, local));

@@ -32,14 +32,17 @@ public static class ProposalSelection
                 {
                     continue;
                 }
+
                 var chosen = new Proposal(p.Number, IkeProtocolId.Ike, [], suite.ToTransforms(IkeProtocolId.Ike));
                 if (suite.KeyExchange == keiGroup)
                 {
                     return (suite, chosen);
                 }
+
                 fallback ??= (suite, chosen);
             }
         }
+
         return fallback;
     }
 
@@ -51,6 +54,7 @@ public static class ProposalSelection
         {
             return null;
         }
+
         return ours.FirstOrDefault(s => s == suite);
     }
 
@@ -75,6 +79,7 @@ public static class ProposalSelection
                     break;
             }
         }
+
         return encr && prf && integ && ke;
     }
 
@@ -95,6 +100,7 @@ public static class ProposalSelection
                 }
             }
         }
+
         return null;
     }
 
@@ -107,6 +113,7 @@ public static class ProposalSelection
         {
             return null;
         }
+
         var suite = ours.FirstOrDefault(s => s.IsOfferedBy(p, withKeyExchange));
         return suite is null ? null : (suite, EspSuite.SpiValue(p.Spi));
     }

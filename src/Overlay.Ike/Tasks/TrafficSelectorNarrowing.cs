@@ -24,6 +24,7 @@ public static class TrafficSelectorNarrowing
                 }
             }
         }
+
         return result;
     }
 
@@ -42,6 +43,7 @@ public static class TrafficSelectorNarrowing
         {
             return null;
         }
+
         var protocol = a.IpProtocol != 0 ? a.IpProtocol : b.IpProtocol;
         var startPort = Math.Max(a.StartPort, b.StartPort);
         var endPort = Math.Min(a.EndPort, b.EndPort);
@@ -51,6 +53,7 @@ public static class TrafficSelectorNarrowing
         {
             return null;
         }
+
         return new AddressRangeSelector(a.RangeType, protocol, startPort, endPort, start, end);
     }
 

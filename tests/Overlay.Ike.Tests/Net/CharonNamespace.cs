@@ -48,6 +48,7 @@ public sealed class CharonNamespace : IDisposable
         {
             return "needs root on Linux to create network namespaces and bind UDP 500/4500";
         }
+
         return File.Exists(CharonPath) && File.Exists("/usr/sbin/swanctl")
             ? null
             : "strongSwan is not installed (apt-get install strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins)";
@@ -76,6 +77,7 @@ public sealed class CharonNamespace : IDisposable
         {
             Run("ip", $"-n {_ns} link set {dev} up");
         }
+
         Directory.CreateDirectory(Path.Combine(_run, "run"));
         File.WriteAllText(Path.Combine(_run, "strongswan.conf"), StrongSwanConf());
         WriteSwanctlDir();
@@ -89,6 +91,7 @@ public sealed class CharonNamespace : IDisposable
         {
             start.ArgumentList.Add(a);
         }
+
         _charon = Process.Start(start)!;
         _charon.OutputDataReceived += (_, _) => { };
         _charon.ErrorDataReceived += (_, _) => { };
@@ -99,10 +102,12 @@ public sealed class CharonNamespace : IDisposable
         {
             Thread.Sleep(100);
         }
+
         if (!File.Exists(vici))
         {
             throw new InvalidOperationException("charon did not open its vici socket within 10 s:\n" + Log);
         }
+
         Swanctl($"--load-all --file {SwanctlDir}/swanctl.conf");
         // esp_proposals has no -esn: kernel-libipsec cannot install ESN SAs ("unable to install
         // inbound and outbound IPsec SA (SAD) in kernel"), so charon must pick our no-ESN proposal.
@@ -130,10 +135,12 @@ public sealed class CharonNamespace : IDisposable
         {
             Directory.CreateDirectory(Path.Combine(SwanctlDir, dir));
         }
+
         foreach (var (name, pem) in _setup.Files)
         {
             File.WriteAllText(Path.Combine(SwanctlDir, name), pem);
         }
+
         File.WriteAllText(Path.Combine(SwanctlDir, "swanctl.conf"), SwanctlConf());
     }
 
@@ -144,6 +151,7 @@ public sealed class CharonNamespace : IDisposable
         {
             psi.Environment["SWANCTL_DIR"] = swanctlDir;
         }
+
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -152,11 +160,13 @@ public sealed class CharonNamespace : IDisposable
             p.Kill(entireProcessTree: true);
             throw new TimeoutException($"{file} {args} did not finish in 20 s");
         }
+
         var output = stdout.Result + stderr.Result;
         if (p.ExitCode != 0)
         {
             throw new InvalidOperationException($"{file} {args} exited {p.ExitCode}: {output}");
         }
+
         return output;
     }
 
@@ -238,6 +248,7 @@ public sealed class CharonNamespace : IDisposable
             _charon.Kill(entireProcessTree: true);
             _charon.WaitForExit(5000);
         }
+
         _charon?.Dispose();
         try
         {
@@ -247,6 +258,7 @@ public sealed class CharonNamespace : IDisposable
         {
             // the namespace was never created
         }
+
         try
         {
             Run("ip", $"link del {_outer}");
@@ -255,6 +267,7 @@ public sealed class CharonNamespace : IDisposable
         {
             // already gone with its peer
         }
+
         Directory.Delete(_run, recursive: true);
     }
 }

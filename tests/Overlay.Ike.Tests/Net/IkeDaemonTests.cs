@@ -38,6 +38,7 @@ public sealed class IkeDaemonTests
         {
             await Task.Delay(50);
         }
+
         Assert.Equal(IkeSaState.Established, sa.State);
         var (ca, cb) = (Assert.Single(sinkA.Installed), Assert.Single(sinkB.Installed));
         Assert.Equal(("tvd:red", "tvd:red"), (ca.Label, cb.Label));
@@ -63,6 +64,7 @@ public sealed class IkeDaemonTests
         {
             await Task.Delay(20);
         }
+
         Assert.Equal((1, 1, 1, 1), (stats.Malformed, stats.Keepalives, stats.EspPackets, stats.IkeMessages));
         Assert.Equal(1, daemon.Manager.Dropped);
         Assert.Equal(0, stats.HandlerErrors);

@@ -115,6 +115,7 @@ public sealed class StrongSwanCertificateInteropTests
         {
             await Task.Delay(100);
         }
+
         Assert.True(condition(), "no result within 15 s; charon log:\n" + charon.Log);
     }
 }

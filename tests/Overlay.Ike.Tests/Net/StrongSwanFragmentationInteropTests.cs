@@ -83,6 +83,7 @@ public sealed class StrongSwanFragmentationInteropTests
         {
             await Task.Delay(100);
         }
+
         Assert.True(condition(), "no result within 15 s; charon log:\n" + charon.Log);
     }
 }

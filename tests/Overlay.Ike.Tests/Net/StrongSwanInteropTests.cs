@@ -73,6 +73,7 @@ public sealed class StrongSwanInteropTests
         {
             await Task.Delay(100);
         }
+
         Assert.True(condition(), "no result within 15 s; charon log:\n" + charon.Log);
     }
 }

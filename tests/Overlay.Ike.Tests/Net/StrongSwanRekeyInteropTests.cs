@@ -134,6 +134,7 @@ public sealed class StrongSwanRekeyInteropTests
         {
             await Task.Delay(100);
         }
+
         Assert.True(condition(), $"no {what} within 15 s; charon log:\n{charon.Log}");
     }
 }

@@ -54,6 +54,7 @@ public sealed class FragmentationTests
             Assert.Equal(i == 0 ? IkePayloadType.IdInitiator : IkePayloadType.NoNextPayload, skf.FirstInnerPayload);
             Assert.Equal(1u, BinaryPrimitives.ReadUInt32BigEndian(request[i].AsSpan(20)));
         }
+
         request.ForEach(h.InjectToResponder);
         var r = h.Responder!;
         Assert.Equal(IkeSaState.Established, r.State);

@@ -23,6 +23,7 @@ public sealed class ResponderCookiesTests
             h.A.Manager.Initiate(h.A.Config, RedChild, AddressA, AddressB);
             h.DeliverToResponder();
         }
+
         h.B.Sender.Outbox.Clear();
         Assert.Equal(3, h.B.Manager.HalfOpenCount);
 
@@ -41,6 +42,7 @@ public sealed class ResponderCookiesTests
             Assert.Equal((flood[^1].InitiatorSpi, 0ul), (answer.Header.InitiatorSpi, answer.Header.ResponderSpi));
             Assert.Equal(ResponderCookies.CookieLength, answer.FindNotify(NotifyType.Cookie)!.Data.Length);
         }
+
         Assert.Equal(3, h.B.Manager.Sas.Count);
         Assert.Equal(3, h.B.Manager.HalfOpenCount);
         Assert.Equal(20, h.B.Manager.Cookies!.CookiesSent);

@@ -232,6 +232,7 @@ public sealed class ChildRekeyTaskTests
             h.Time.Advance(TimeSpan.FromMilliseconds(100));
             Pump(h);
         }
+
         var successorA = Assert.Single(h.A.Manager.Sas);
         var successorB = Assert.Single(h.B.Manager.Sas);
         Assert.NotSame(i, successorA);
@@ -278,11 +279,13 @@ public sealed class ChildRekeyTaskTests
             {
                 h.DeliverToResponder();
             }
+
             if (h.PendingFromB > 0)
             {
                 h.DeliverToInitiator();
             }
         }
+
         Assert.Equal(0, h.PendingFromA + h.PendingFromB);
     }
 

@@ -44,6 +44,7 @@ public sealed class DpdTaskTests
             h.Time.Advance(TimeSpan.FromMilliseconds(100));
             steps++;
         }
+
         Assert.Equal(IkeSaState.Destroyed, i.State);
         Assert.InRange(steps / 10.0, 165.0, 165.7);
         Assert.Equal(2 + 1 + 5, h.A.Sender.Count); // IKE_SA_INIT + IKE_AUTH, the DPD request, 5 retransmits

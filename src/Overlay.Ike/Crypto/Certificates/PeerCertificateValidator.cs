@@ -29,6 +29,7 @@ public static class PeerCertificateValidator
             reason = "peer sent no X.509 certificate";
             return null;
         }
+
         var parsed = new List<X509Certificate2>();
         foreach (var c in x509)
         {
@@ -42,6 +43,7 @@ public static class PeerCertificateValidator
                 return null;
             }
         }
+
         var endEntity = parsed[0];
         reason = CheckChain(endEntity, parsed.Skip(1), trustedCas, now) ?? CheckUsage(endEntity) ?? CheckIdentity(endEntity, id) ?? "";
         return reason.Length == 0 ? endEntity : null;
@@ -61,6 +63,7 @@ public static class PeerCertificateValidator
         {
             return null;
         }
+
         var problems = chain.ChainStatus.Select(s => s.Status.ToString()).Distinct();
         return $"certificate chain of \"{endEntity.Subject}\" does not verify: {string.Join(", ", problems)}";
     }
@@ -72,11 +75,13 @@ public static class PeerCertificateValidator
         {
             return $"key usage of \"{cert.Subject}\" ({ku.KeyUsages}) lacks digitalSignature";
         }
+
         if (cert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault() is { } eku
             && !eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value is IpsecIkeEku or ServerAuthEku or ClientAuthEku or AnyEku))
         {
             return $"extended key usage of \"{cert.Subject}\" allows no IKE use";
         }
+
         return null;
     }
 
@@ -101,6 +106,7 @@ public static class PeerCertificateValidator
         {
             return true;
         }
+
         try
         {
             var other = new X500DistinguishedName(der);

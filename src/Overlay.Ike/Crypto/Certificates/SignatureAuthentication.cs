@@ -36,9 +36,11 @@ public static class SignatureAuthentication
                 {
                     return Rfc7427(scheme, ec.SignData(signedOctets, hash, DSASignatureFormat.Rfc3279DerSequence));
                 }
+
                 return new AuthenticationPayload(classic, ec.SignData(signedOctets, hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
             }
         }
+
         using var rsa = cert.GetRSAPrivateKey() ?? throw new ArgumentException("the certificate has no RSA or ECDSA private key", nameof(credential));
         if (Preference.FirstOrDefault(peerHashes.Contains) is var chosen and not 0)
         {
@@ -51,6 +53,7 @@ public static class SignatureAuthentication
             var scheme = new SignatureScheme(credential.UseRsaPss ? SignatureKind.RsaPss : SignatureKind.RsaPkcs1, hash);
             return Rfc7427(scheme, rsa.SignData(signedOctets, hash, scheme.RsaPadding));
         }
+
         return new AuthenticationPayload(AuthMethod.RsaDigitalSignature, rsa.SignData(signedOctets, HashAlgorithmName.SHA1, RSASignaturePadding.Pkcs1));
     }
 
@@ -88,6 +91,7 @@ public static class SignatureAuthentication
                     reason = "RFC 7427 AUTH data shorter than its AlgorithmIdentifier";
                     return false;
                 }
+
                 scheme = SignatureScheme.TryDecode(auth.Data.AsMemory(1, length), out reason);
                 signature = signature[(1 + length)..];
                 break;
@@ -100,10 +104,12 @@ public static class SignatureAuthentication
                 reason = $"AUTH method {auth.Method} is not a signature method we accept";
                 return false;
         }
+
         if (scheme is null)
         {
             return false;
         }
+
         var ok = scheme.Kind == SignatureKind.Ecdsa
             ? VerifyEcdsa(cert, signedOctets, signature, scheme.Hash, DSASignatureFormat.Rfc3279DerSequence, out reason)
             : VerifyRsa(cert, signedOctets, signature, scheme, out reason);
@@ -111,6 +117,7 @@ public static class SignatureAuthentication
         {
             reason = $"{scheme.Kind}/{scheme.Hash.Name} signature does not verify with the key of {cert.Subject}";
         }
+
         return ok;
     }
 
@@ -128,11 +135,13 @@ public static class SignatureAuthentication
             reason = $"AUTH method {auth.Method} does not fit the key of {cert.Subject}";
             return false;
         }
+
         var ok = VerifyEcdsa(cert, signedOctets, auth.Data, hash, DSASignatureFormat.IeeeP1363FixedFieldConcatenation, out reason);
         if (!ok && reason.Length == 0)
         {
             reason = $"{auth.Method} signature does not verify with the key of {cert.Subject}";
         }
+
         return ok;
     }
 
@@ -145,6 +154,7 @@ public static class SignatureAuthentication
             reason = $"ECDSA signature but {cert.Subject} has no ECDSA key";
             return false;
         }
+
         return ec.VerifyData(data, signature, hash, format);
     }
 
@@ -157,6 +167,7 @@ public static class SignatureAuthentication
             reason = $"RSA signature but {cert.Subject} has no RSA key";
             return false;
         }
+
         return rsa.VerifyData(data, signature, scheme.Hash, scheme.RsaPadding);
     }
 }

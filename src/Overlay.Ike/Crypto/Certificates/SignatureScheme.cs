@@ -55,6 +55,7 @@ public sealed record SignatureScheme(SignatureKind Kind, HashAlgorithmName Hash)
                     break;
             }
         }
+
         return w.Encode();
     }
 
@@ -66,6 +67,7 @@ public sealed record SignatureScheme(SignatureKind Kind, HashAlgorithmName Hash)
             {
                 WriteHashIdentifier(w);
             }
+
             using (w.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 1)))
             {
                 using (w.PushSequence())
@@ -74,6 +76,7 @@ public sealed record SignatureScheme(SignatureKind Kind, HashAlgorithmName Hash)
                     WriteHashIdentifier(w);
                 }
             }
+
             using (w.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 2)))
             {
                 w.WriteInteger(HashLength(Hash));
@@ -117,6 +120,7 @@ public sealed record SignatureScheme(SignatureKind Kind, HashAlgorithmName Hash)
             {
                 reason = $"signature algorithm {oid} not supported";
             }
+
             return scheme;
         }
         catch (AsnContentException e)
@@ -146,6 +150,7 @@ public sealed record SignatureScheme(SignatureKind Kind, HashAlgorithmName Hash)
             reason = $"RSASSA-PSS parameters (hash {hash}, MGF {mgfOid}/{mgfHash}, salt {salt}) not supported";
             return null;
         }
+
         reason = "";
         return new SignatureScheme(SignatureKind.RsaPss, h);
     }

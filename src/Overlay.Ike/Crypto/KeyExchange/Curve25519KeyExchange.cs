@@ -38,6 +38,7 @@ public sealed class Curve25519KeyExchange : IKeyExchange
             error = IkeParseError.Syntax("Curve25519 key exchange data is not 32 octets", IkePayloadType.KeyExchange);
             return false;
         }
+
         var agreement = new X25519Agreement();
         agreement.Init(_private);
         var secret = new byte[Length];
@@ -51,6 +52,7 @@ public sealed class Curve25519KeyExchange : IKeyExchange
             error = IkeParseError.Syntax("Curve25519 public value has low order", IkePayloadType.KeyExchange);
             return false;
         }
+
         sharedSecret = secret;
         error = IkeParseError.None;
         return true;

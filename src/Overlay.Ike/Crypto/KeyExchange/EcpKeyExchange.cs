@@ -42,6 +42,7 @@ public sealed class EcpKeyExchange : IKeyExchange
             error = IkeParseError.Syntax("ECP key exchange data has the wrong length", IkePayloadType.KeyExchange);
             return false;
         }
+
         var parameters = new ECParameters
         {
             Curve = _curve,
@@ -61,6 +62,7 @@ public sealed class EcpKeyExchange : IKeyExchange
             error = IkeParseError.Syntax("ECP public value is not a point on the curve", IkePayloadType.KeyExchange);
             return false;
         }
+
         error = IkeParseError.None;
         return true;
     }

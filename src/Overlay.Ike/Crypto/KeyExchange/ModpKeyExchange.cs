@@ -40,6 +40,7 @@ public sealed class ModpKeyExchange : IKeyExchange
             error = IkeParseError.Syntax("MODP-2048 key exchange data is not 256 octets", IkePayloadType.KeyExchange);
             return false;
         }
+
         DHPublicKeyParameters peer;
         try
         {
@@ -51,6 +52,7 @@ public sealed class ModpKeyExchange : IKeyExchange
             error = IkeParseError.Syntax("MODP-2048 public value out of range", IkePayloadType.KeyExchange);
             return false;
         }
+
         var agreement = new DHBasicAgreement();
         agreement.Init(_private);
         sharedSecret = ToFixed(agreement.CalculateAgreement(peer));

@@ -43,16 +43,19 @@ public sealed class IkeMessage
             error = r.Error;
             return false;
         }
+
         if (header.Length != datagram.Length)
         {
             error = IkeParseError.Syntax("IKE header length does not match the datagram length");
             return false;
         }
+
         var payloads = new List<IIkePayload>();
         if (!PayloadChain.TryParse(r.RemainingSpan, header.NextPayload, payloads, out error))
         {
             return false;
         }
+
         message = new IkeMessage(header, payloads);
         return true;
     }

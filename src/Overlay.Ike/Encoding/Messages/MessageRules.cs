@@ -21,6 +21,7 @@ public sealed record MessageRule(IkeExchangeType Exchange, bool IsResponse, IRea
                 return p;
             }
         }
+
         return null;
     }
 }
@@ -65,6 +66,7 @@ public static partial class MessageRules
                 return rule;
             }
         }
+
         return null;
     }
 

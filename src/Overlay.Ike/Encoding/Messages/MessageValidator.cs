@@ -17,6 +17,7 @@ public static class MessageValidator
         {
             return IkeParseError.Syntax("exchange type not supported");
         }
+
         var protectedSeen = 0;
         Span<int> counts = stackalloc int[256];
         foreach (var p in message.Payloads)
@@ -28,18 +29,22 @@ public static class MessageValidator
                 {
                     return IkeParseError.Syntax("SK payload in an IKE_SA_INIT message", p.PayloadType);
                 }
+
                 continue;
             }
+
             var error = Check(rule, p, insideSk: false, counts);
             if (error.IsError)
             {
                 return error;
             }
         }
+
         if (rule.IsProtected && protectedSeen != 1)
         {
             return IkeParseError.Syntax("protected exchange without exactly one SK/SKF payload", IkePayloadType.Encrypted);
         }
+
         if (inner is not null)
         {
             foreach (var p in inner)
@@ -51,10 +56,12 @@ public static class MessageValidator
                 }
             }
         }
+
         if (inner is null && rule.IsProtected)
         {
             return IkeParseError.None; // minimum counts apply to the decrypted content
         }
+
         foreach (var pr in rule.Payloads)
         {
             if (counts[(byte)pr.Type] < pr.Min)
@@ -62,6 +69,7 @@ public static class MessageValidator
                 return IkeParseError.Syntax("a required payload is missing", pr.Type);
             }
         }
+
         return IkeParseError.None;
     }
 
@@ -72,18 +80,22 @@ public static class MessageValidator
             // Not understood: ignored unless critical (RFC 7296 §2.5).
             return unknown.Validate();
         }
+
         if (rule.Find(p.PayloadType) is not { } pr)
         {
             return IkeParseError.Syntax("payload type not allowed in this message", p.PayloadType);
         }
+
         if (pr.Encrypted != insideSk)
         {
             return IkeParseError.Syntax(pr.Encrypted ? "payload must be encrypted" : "payload must not be encrypted", p.PayloadType);
         }
+
         if (++counts[(byte)p.PayloadType] > pr.Max)
         {
             return IkeParseError.Syntax("payload occurs more often than allowed", p.PayloadType);
         }
+
         return p.Validate();
     }
 
@@ -100,6 +112,7 @@ public static class MessageValidator
         {
             return list;
         }
+
         return list.Select((p, i) => (p, i, slot: SlotOf(rule, p)))
             .OrderBy(t => t.slot).ThenBy(t => t.i).Select(t => t.p).ToList();
     }
@@ -114,6 +127,7 @@ public static class MessageValidator
             {
                 continue;
             }
+
             if (slot.Notify is null)
             {
                 generic = generic < 0 ? i : generic;
@@ -123,6 +137,7 @@ public static class MessageValidator
                 return i;
             }
         }
+
         return generic >= 0 ? generic : rule.Order.Count;
     }
 }

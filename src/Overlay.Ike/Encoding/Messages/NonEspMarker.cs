@@ -30,14 +30,17 @@ public static class NonEspMarker
         {
             return UdpEncapsulatedKind.Keepalive;
         }
+
         if (udpPayload.Length < IkeConstants.NonEspMarkerLength)
         {
             return UdpEncapsulatedKind.Malformed;
         }
+
         if (udpPayload[..IkeConstants.NonEspMarkerLength].ContainsAnyExcept((byte)0))
         {
             return UdpEncapsulatedKind.Esp;
         }
+
         ike = udpPayload[IkeConstants.NonEspMarkerLength..];
         return ike.Length >= IkeConstants.HeaderLength ? UdpEncapsulatedKind.Ike : UdpEncapsulatedKind.Malformed;
     }

@@ -29,32 +29,38 @@ public static class PayloadChain
                 error = r.Error;
                 return false;
             }
+
             next = header.NextPayload;
             if (type is IkePayloadType.Encrypted or IkePayloadType.EncryptedFragment && !r.IsEmpty)
             {
                 error = IkeParseError.Syntax("SK/SKF payload is not the last payload", type);
                 return false;
             }
+
             if (!TryReadBody(type, header, ref body, out var payload))
             {
                 error = body.Error;
                 return false;
             }
+
             if (payload is UnknownPayload { IsCritical: true } && !critical.IsError)
             {
                 critical = payload.Validate();
             }
+
             into.Add(payload);
             if (type is IkePayloadType.Encrypted or IkePayloadType.EncryptedFragment)
             {
                 next = IkePayloadType.NoNextPayload; // the SK header's Next Payload names the inner chain
             }
         }
+
         if (!r.IsEmpty)
         {
             error = IkeParseError.Syntax("octets after the last payload");
             return false;
         }
+
         error = critical;
         return !critical.IsError;
     }
@@ -96,6 +102,7 @@ public static class PayloadChain
                 ok = true;
                 break;
         }
+
         return ok;
     }
 
@@ -114,6 +121,7 @@ public static class PayloadChain
         {
             length += IkeConstants.GenericPayloadHeaderLength + p.GetEncodedLength();
         }
+
         return length;
     }
 

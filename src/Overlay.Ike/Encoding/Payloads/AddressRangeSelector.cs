@@ -47,6 +47,7 @@ public sealed record AddressRangeSelector(
         {
             return r.Fail("address range selector length does not fit its type", payload);
         }
+
         r.TryReadUInt16(out var startPort);
         r.TryReadUInt16(out var endPort);
         r.TryReadBytes(addressLength, out var start);

@@ -27,6 +27,7 @@ public sealed record AuthenticationPayload(AuthMethod Method, byte[] Data) : IIk
         {
             return r.Fail("truncated AUTH payload", IkePayloadType.Authentication);
         }
+
         value = new AuthenticationPayload((AuthMethod)method, r.ReadToEnd().ToArray());
         return true;
     }

@@ -27,6 +27,7 @@ public sealed record CertificatePayload(CertificateEncoding Encoding, byte[] Dat
         {
             return r.Fail("truncated CERT payload", IkePayloadType.Certificate);
         }
+
         value = new CertificatePayload((CertificateEncoding)encoding, r.ReadToEnd().ToArray());
         return true;
     }

@@ -31,6 +31,7 @@ public sealed record CertificateRequestPayload(CertificateEncoding Encoding, byt
         {
             return r.Fail("truncated CERTREQ payload", IkePayloadType.CertificateRequest);
         }
+
         value = new CertificateRequestPayload((CertificateEncoding)encoding, r.ReadToEnd().ToArray());
         return true;
     }

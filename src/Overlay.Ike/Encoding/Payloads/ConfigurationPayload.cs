@@ -35,6 +35,7 @@ public sealed record ConfigurationPayload(ConfigurationType ConfigType, IReadOnl
         {
             return r.Fail("truncated CP payload", IkePayloadType.Configuration);
         }
+
         var attributes = new List<ConfigurationAttribute>();
         while (!r.IsEmpty)
         {
@@ -45,6 +46,7 @@ public sealed record ConfigurationPayload(ConfigurationType ConfigType, IReadOnl
             // The R bit is reserved; it is kept so the payload round-trips.
             attributes.Add(new ConfigurationAttribute(attrType, data.ToArray()));
         }
+
         value = new ConfigurationPayload((ConfigurationType)type, attributes);
         return true;
     }

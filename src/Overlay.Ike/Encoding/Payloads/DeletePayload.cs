@@ -30,16 +30,19 @@ public sealed record DeletePayload(IkeProtocolId Protocol, byte SpiSize, IReadOn
         {
             return r.Fail("truncated delete payload", IkePayloadType.Delete);
         }
+
         if (spiSize * count != r.Remaining)
         {
             return r.Fail("delete SPI size times count does not match the payload length", IkePayloadType.Delete);
         }
+
         var spis = new List<byte[]>(count);
         for (var i = 0; i < count; i++)
         {
             r.TryReadBytes(spiSize, out var spi);
             spis.Add(spi.ToArray());
         }
+
         value = new DeletePayload((IkeProtocolId)protocol, spiSize, spis);
         return true;
     }
@@ -67,6 +70,7 @@ public sealed record DeletePayload(IkeProtocolId Protocol, byte SpiSize, IReadOn
         {
             ok &= spi.Length == SpiSize;
         }
+
         return ok ? IkeParseError.None : IkeParseError.Syntax("delete SPI size does not fit its protocol", IkePayloadType.Delete);
     }
 }

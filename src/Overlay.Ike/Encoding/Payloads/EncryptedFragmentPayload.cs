@@ -39,6 +39,7 @@ public sealed record EncryptedFragmentPayload(
         {
             return r.Fail("truncated SKF payload", IkePayloadType.EncryptedFragment);
         }
+
         value = new EncryptedFragmentPayload(IkePayloadType.NoNextPayload, number, total, r.ReadToEnd().ToArray());
         var error = value.Validate();
         return !error.IsError || r.Fail(error);
@@ -57,10 +58,12 @@ public sealed record EncryptedFragmentPayload(
         {
             return IkeParseError.Syntax("SKF fragment number outside 1..Total Fragments", IkePayloadType.EncryptedFragment);
         }
+
         if (ProtectedData.Length == 0)
         {
             return IkeParseError.Syntax("empty SKF payload", IkePayloadType.EncryptedFragment);
         }
+
         return IkeParseError.None;
     }
 }

@@ -41,6 +41,7 @@ public sealed record IdentificationPayload(bool IsInitiator, IdType IdType, byte
         {
             return r.Fail("truncated ID payload", type);
         }
+
         value = new IdentificationPayload(isInitiator, (IdType)idType, r.ReadToEnd().ToArray());
         return true;
     }

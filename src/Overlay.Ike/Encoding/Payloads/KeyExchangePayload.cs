@@ -29,6 +29,7 @@ public sealed record KeyExchangePayload(KeyExchangeMethod Group, byte[] Data) : 
         {
             return r.Fail("truncated KE payload", IkePayloadType.KeyExchange);
         }
+
         value = new KeyExchangePayload((KeyExchangeMethod)group, r.ReadToEnd().ToArray());
         return true;
     }

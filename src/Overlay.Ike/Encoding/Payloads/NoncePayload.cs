@@ -26,6 +26,7 @@ public sealed record NoncePayload(byte[] Data) : IIkePayload<NoncePayload>
         {
             return r.Fail("nonce length outside 16..256 octets", IkePayloadType.Nonce);
         }
+
         value = new NoncePayload(r.ReadToEnd().ToArray());
         return true;
     }

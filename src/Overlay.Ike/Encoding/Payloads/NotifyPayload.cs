@@ -37,10 +37,12 @@ public sealed record NotifyPayload(IkeProtocolId Protocol, byte[] Spi, NotifyTyp
         {
             return r.Fail("truncated notify payload", IkePayloadType.Notify);
         }
+
         if (!r.TryReadBytes(spiSize, out var spi))
         {
             return r.Fail("notify SPI size runs past the payload", IkePayloadType.Notify);
         }
+
         value = new NotifyPayload((IkeProtocolId)protocol, spi.ToArray(), (NotifyType)type, r.ReadToEnd().ToArray());
         return true;
     }

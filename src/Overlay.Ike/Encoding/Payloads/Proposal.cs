@@ -29,6 +29,7 @@ public sealed record Proposal(byte Number, IkeProtocolId Protocol, byte[] Spi, I
         {
             length += t.GetEncodedLength();
         }
+
         return length;
     }
 
@@ -42,6 +43,7 @@ public sealed record Proposal(byte Number, IkeProtocolId Protocol, byte[] Spi, I
                 return t;
             }
         }
+
         return null;
     }
 
@@ -53,14 +55,17 @@ public sealed record Proposal(byte Number, IkeProtocolId Protocol, byte[] Spi, I
         {
             return r.Fail("truncated proposal", IkePayloadType.SecurityAssociation);
         }
+
         if (last != 0 && last != MoreFollows)
         {
             return r.Fail("proposal Last Substruc is neither 0 nor 2", IkePayloadType.SecurityAssociation);
         }
+
         if (length < FixedLength || !r.TrySlice(length - 4, out var body))
         {
             return r.Fail("proposal length out of range", IkePayloadType.SecurityAssociation);
         }
+
         body.TryReadByte(out var number);
         body.TryReadByte(out var protocol);
         body.TryReadByte(out var spiSize);
@@ -69,6 +74,7 @@ public sealed record Proposal(byte Number, IkeProtocolId Protocol, byte[] Spi, I
         {
             return r.Fail("proposal SPI size runs past the proposal", IkePayloadType.SecurityAssociation);
         }
+
         var transforms = new List<Transform>(count);
         var sawLast = false;
         while (!body.IsEmpty)
@@ -77,16 +83,20 @@ public sealed record Proposal(byte Number, IkeProtocolId Protocol, byte[] Spi, I
             {
                 return r.Fail("bytes after the last transform", IkePayloadType.SecurityAssociation);
             }
+
             if (!Transform.TryRead(ref body, out var transform, out sawLast))
             {
                 return r.Fail(body.Error);
             }
+
             transforms.Add(transform);
         }
+
         if (transforms.Count != count || (count > 0 && !sawLast))
         {
             return r.Fail("Num Transforms does not match the transforms present", IkePayloadType.SecurityAssociation);
         }
+
         isLast = last == 0;
         value = new Proposal(number, (IkeProtocolId)protocol, spi.ToArray(), transforms);
         return true;
@@ -124,18 +134,22 @@ public sealed record Proposal(byte Number, IkeProtocolId Protocol, byte[] Spi, I
         {
             return IkeParseError.Syntax("proposal SPI size does not fit its protocol", IkePayloadType.SecurityAssociation);
         }
+
         if (Transforms.Count == 0)
         {
             return IkeParseError.Syntax("proposal has no transforms", IkePayloadType.SecurityAssociation);
         }
+
         if (Protocol == IkeProtocolId.Ike && (Find(TransformType.Encryption) is null || Find(TransformType.Prf) is null))
         {
             return IkeParseError.Syntax("IKE proposal lacks ENCR or PRF", IkePayloadType.SecurityAssociation);
         }
+
         if (Protocol == IkeProtocolId.Esp && Find(TransformType.Encryption) is null)
         {
             return IkeParseError.Syntax("ESP proposal lacks ENCR", IkePayloadType.SecurityAssociation);
         }
+
         return IkeParseError.None;
     }
 }

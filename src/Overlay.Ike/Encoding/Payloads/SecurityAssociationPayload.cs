@@ -23,6 +23,7 @@ public sealed record SecurityAssociationPayload(IReadOnlyList<Proposal> Proposal
         {
             length += p.GetEncodedLength();
         }
+
         return length;
     }
 
@@ -37,16 +38,20 @@ public sealed record SecurityAssociationPayload(IReadOnlyList<Proposal> Proposal
             {
                 return r.Fail("bytes after the last proposal", IkePayloadType.SecurityAssociation);
             }
+
             if (!Proposal.TryRead(ref r, out var proposal, out sawLast))
             {
                 return false;
             }
+
             proposals.Add(proposal);
         }
+
         if (!sawLast)
         {
             return r.Fail("SA payload has no last proposal", IkePayloadType.SecurityAssociation);
         }
+
         value = new SecurityAssociationPayload(proposals);
         return true;
     }
@@ -65,6 +70,7 @@ public sealed record SecurityAssociationPayload(IReadOnlyList<Proposal> Proposal
         {
             return IkeParseError.Syntax("SA payload without proposals", IkePayloadType.SecurityAssociation);
         }
+
         foreach (var p in Proposals)
         {
             var error = p.Validate();
@@ -73,6 +79,7 @@ public sealed record SecurityAssociationPayload(IReadOnlyList<Proposal> Proposal
                 return error;
             }
         }
+
         return IkeParseError.None;
     }
 }

@@ -44,6 +44,7 @@ public sealed record SecurityLabelSelector(byte[] Label) : TrafficSelector
         {
             return r.Fail(error);
         }
+
         value = new SecurityLabelSelector(label.ToArray());
         return true;
     }
@@ -62,14 +63,17 @@ public sealed record SecurityLabelSelector(byte[] Label) : TrafficSelector
         {
             return IkeParseError.Syntax("TS_SECLABEL with an empty security label", payload);
         }
+
         if (label[^1] != 0)
         {
             return IkeParseError.Syntax("TS_SECLABEL label is not NUL-terminated", payload);
         }
+
         if (label.Length == 1 || label[..^1].IndexOf((byte)0) >= 0)
         {
             return IkeParseError.Syntax("TS_SECLABEL label is empty text or has an embedded NUL", payload);
         }
+
         return IkeParseError.None;
     }
 

@@ -29,10 +29,12 @@ public abstract record TrafficSelector
         {
             return r.Fail("truncated traffic selector", payload);
         }
+
         if (length < HeaderLength || !r.TrySlice(length - HeaderLength, out var body))
         {
             return r.Fail("traffic selector length out of range", payload);
         }
+
         var ok = (TrafficSelectorType)type switch
         {
             TrafficSelectorType.Ipv4AddressRange or TrafficSelectorType.Ipv6AddressRange

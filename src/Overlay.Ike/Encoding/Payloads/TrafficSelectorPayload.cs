@@ -29,6 +29,7 @@ public sealed record TrafficSelectorPayload(bool IsInitiator, IReadOnlyList<Traf
         {
             length += s.GetEncodedLength();
         }
+
         return length;
     }
 
@@ -41,6 +42,7 @@ public sealed record TrafficSelectorPayload(bool IsInitiator, IReadOnlyList<Traf
         {
             return r.Fail("truncated TS payload", type);
         }
+
         var selectors = new List<TrafficSelector>(count);
         while (!r.IsEmpty)
         {
@@ -48,12 +50,15 @@ public sealed record TrafficSelectorPayload(bool IsInitiator, IReadOnlyList<Traf
             {
                 return false;
             }
+
             selectors.Add(selector);
         }
+
         if (selectors.Count != count)
         {
             return r.Fail("Number of TSs does not match the selectors present", type);
         }
+
         value = new TrafficSelectorPayload(isInitiator, selectors);
         return true;
     }
@@ -74,6 +79,7 @@ public sealed record TrafficSelectorPayload(bool IsInitiator, IReadOnlyList<Traf
         {
             return IkeParseError.Syntax("TS payload without selectors", PayloadType);
         }
+
         foreach (var s in Selectors)
         {
             var error = s.Validate();
@@ -82,6 +88,7 @@ public sealed record TrafficSelectorPayload(bool IsInitiator, IReadOnlyList<Traf
                 return error with { PayloadType = PayloadType };
             }
         }
+
         return IkeParseError.None;
     }
 }

@@ -34,6 +34,7 @@ public sealed record Transform(TransformType Type, ushort Id, IReadOnlyList<Tran
                     return a.TvValue;
                 }
             }
+
             return null;
         }
     }
@@ -45,6 +46,7 @@ public sealed record Transform(TransformType Type, ushort Id, IReadOnlyList<Tran
         {
             length += a.GetEncodedLength();
         }
+
         return length;
     }
 
@@ -57,14 +59,17 @@ public sealed record Transform(TransformType Type, ushort Id, IReadOnlyList<Tran
         {
             return r.Fail("truncated transform", IkePayloadType.SecurityAssociation);
         }
+
         if (last != 0 && last != MoreFollows)
         {
             return r.Fail("transform Last Substruc is neither 0 nor 3", IkePayloadType.SecurityAssociation);
         }
+
         if (length < FixedLength || !r.TrySlice(length - 4, out var body))
         {
             return r.Fail("transform length out of range", IkePayloadType.SecurityAssociation);
         }
+
         body.TryReadByte(out var type);
         body.TrySkip(1);
         body.TryReadUInt16(out var id);
@@ -75,8 +80,10 @@ public sealed record Transform(TransformType Type, ushort Id, IReadOnlyList<Tran
             {
                 return r.Fail(body.Error);
             }
+
             attributes.Add(attribute);
         }
+
         isLast = last == 0;
         value = new Transform((TransformType)type, id, attributes);
         return true;

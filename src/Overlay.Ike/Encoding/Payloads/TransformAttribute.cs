@@ -30,16 +30,19 @@ public sealed record TransformAttribute(ushort AttributeType, bool IsTv, ushort 
         {
             return r.Fail("truncated transform attribute", IkePayloadType.SecurityAssociation);
         }
+
         var type = (ushort)(typeField & ~IkeConstants.AttributeFormatTv);
         if ((typeField & IkeConstants.AttributeFormatTv) != 0)
         {
             value = new TransformAttribute(type, true, lengthOrValue, []);
             return true;
         }
+
         if (!r.TryReadBytes(lengthOrValue, out var data))
         {
             return r.Fail("transform attribute length runs past its transform", IkePayloadType.SecurityAssociation);
         }
+
         value = new TransformAttribute(type, false, 0, data.ToArray());
         return true;
     }
@@ -52,6 +55,7 @@ public sealed record TransformAttribute(ushort AttributeType, bool IsTv, ushort 
             w.WriteUInt16(TvValue);
             return;
         }
+
         w.WriteUInt16(AttributeType);
         w.WriteUInt16(checked((ushort)TlvValue.Length));
         w.WriteBytes(TlvValue);

@@ -56,8 +56,10 @@ public static class TestPki
             {
                 oids.Add(new Oid(o));
             }
+
             req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(oids, false));
         }
+
         return Issue(req, k, issuer, NotBefore, notAfter ?? NotAfter);
     }
 
@@ -95,6 +97,7 @@ public static class TestPki
             using var issuerKey = (AsymmetricAlgorithm?)issuer.GetRSAPrivateKey() ?? issuer.GetECDsaPrivateKey()!;
             cert = req.Create(issuer.SubjectName, Generator(issuerKey), from, to, serial);
         }
+
         using (cert)
         {
             var withKey = key switch

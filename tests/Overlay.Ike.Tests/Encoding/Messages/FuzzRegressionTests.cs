@@ -54,6 +54,7 @@ public sealed class FuzzRegressionTests
             {
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(input.AsSpan(offset), (ushort)value);
             }
+
             var feature = IkeDecodeTarget.Run(input);
             Assert.Contains(":parse:", feature);
             // Dropped by the manager (header) or by the new SA's validation, which never left Created.

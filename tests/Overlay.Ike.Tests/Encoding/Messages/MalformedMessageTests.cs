@@ -1,6 +1,6 @@
+using Overlay.Ike.Encoding;
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Encoding.Payloads;
-using Overlay.Ike.Encoding;
 using Overlay.Ike.Tests.Encoding.Payloads;
 using Overlay.Ike.Tests.Fixtures;
 
@@ -74,6 +74,7 @@ public class MalformedMessageTests
             bytes[28 + 4 * i] = i == 999 ? (byte)0 : (byte)200;
             bytes[28 + 4 * i + 3] = 4;
         }
+
         Assert.True(IkeMessage.TryParse(bytes, out var message, out _));
         Assert.Equal(1000, message.Payloads.Count);
     }
@@ -94,6 +95,7 @@ public class MalformedMessageTests
         {
             offset += (message[offset + 2] << 8) | message[offset + 3];
         }
+
         return offset;
     }
 

@@ -32,19 +32,23 @@ public class MutationTests
                     case 1: bytes = bytes[..random.Next(bytes.Length)]; break;
                     default: bytes[random.Next(bytes.Length)] ^= (byte)(1 << random.Next(8)); break;
                 }
+
                 if (bytes.Length == 0)
                 {
                     break;
                 }
             }
+
             if (IkeMessage.TryParse(bytes, out var message, out _))
             {
                 parsed++;
                 MessageValidator.Validate(message);
                 message.ToArray();
             }
+
             iterations++;
         }
+
         Assert.True(iterations > 1000, $"only {iterations} iterations ran");
         Assert.True(parsed > 0, "no mutation parsed; the mutator is too destructive to exercise the payload parsers");
     }

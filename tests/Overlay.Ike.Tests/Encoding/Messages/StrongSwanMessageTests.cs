@@ -55,6 +55,7 @@ public class StrongSwanMessageTests
             Assert.Equal(KeyExchangeMethod.Modp2048, ke.Group);
             Assert.Equal(256, ke.Data.Length);
         }
+
         Assert.NotNull(request.FindNotify(NotifyType.NatDetectionSourceIp));
         Assert.NotNull(request.FindNotify(NotifyType.NatDetectionDestinationIp));
         Assert.NotNull(request.FindNotify(NotifyType.Ikev2FragmentationSupported));

@@ -92,6 +92,7 @@ public sealed class ExchangeHarness : IDisposable
         {
             to.Manager.Receive(d, destination, source);
         }
+
         to.Observe();
         return decoded;
     }
@@ -103,6 +104,7 @@ public sealed class ExchangeHarness : IDisposable
         {
             return Decode(datagrams[0], receiver);
         }
+
         var content = new List<byte>();
         var first = IkePayloadType.NoNextPayload;
         IkeMessage? outer = null;
@@ -114,6 +116,7 @@ public sealed class ExchangeHarness : IDisposable
             first = skf.FragmentNumber == 1 ? skf.FirstInnerPayload : first;
             content.AddRange(part);
         }
+
         var inner = new List<Overlay.Ike.Encoding.IIkePayload>();
         Assert.True(PayloadChain.TryParse(content.ToArray(), first, inner, out var e), e.ToString());
         return new IkeMessage(outer!.Header, inner);
@@ -145,6 +148,7 @@ public sealed class ExchangeHarness : IDisposable
         {
             all.Add(host.Sender.Outbox.Dequeue());
         }
+
         return all;
     }
 
@@ -170,6 +174,7 @@ public sealed class ExchangeHarness : IDisposable
         {
             return outer;
         }
+
         Assert.NotNull(receiver?.Protector);
         Assert.True(receiver.Protector.TryUnprotect(datagram, outer, out var inner, out error), error.ToString());
         return new IkeMessage(outer.Header, inner);

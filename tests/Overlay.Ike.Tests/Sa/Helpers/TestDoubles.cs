@@ -46,6 +46,7 @@ public sealed class DeterministicKeyExchangeFactory(IIkeRandom random) : IKeyExc
         {
             return KeyExchangeFactory.Instance.Create(method);
         }
+
         var key = new byte[32];
         random.Fill(key);
         return new FixedX25519(new X25519PrivateKeyParameters(key, 0));
