@@ -1,4 +1,5 @@
 using System.Net;
+using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Sa;
 
 namespace Overlay.Daemon.Configuration;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Sa;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.Certificates;

@@ -1,4 +1,5 @@
 using System.Text;
+using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Sa;
 using Overlay.Ike;
 using Overlay.Ike.Crypto;

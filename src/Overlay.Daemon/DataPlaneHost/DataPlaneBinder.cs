@@ -1,5 +1,6 @@
 using System.Net;
 using Overlay.Daemon.Configuration;
+using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Sa;
 using Overlay.Labels.Compiled;
 

@@ -1,4 +1,5 @@
 using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Forwarding;
 
 namespace Overlay.Daemon.DataPlaneHost;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Overlay.Daemon.Hosting;
-using Overlay.DataPlane.Sa;
+using Overlay.DataPlane.Esp;
 
 namespace Overlay.Daemon.DataPlaneHost;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Overlay.Daemon.Policy;
 using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Interop;
 using Overlay.DataPlane.Io;
 using Overlay.Labels.Compiled;

@@ -114,6 +114,6 @@ public sealed class DataPlaneChildSink : IChildSaSink
             inbound ? child.InboundSpi : child.OutboundSpi,
             child.Suite.KeyBits == 256 ? EspCipher.AesGcm256 : EspCipher.AesGcm128,
             inbound ? child.InboundKey : child.OutboundKey,
-            peer.Mode, Overlay.DataPlane.Sa.SaLifetime.Unlimited, child.Suite.ExtendedSequenceNumbers);
+            peer.Mode, Overlay.DataPlane.Esp.SaLifetime.Unlimited, child.Suite.ExtendedSequenceNumbers);
     }
 }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Overlay.Daemon.Configuration;
 using Overlay.Daemon.DataPlaneHost;
 using Overlay.Daemon.Policy;
-using Overlay.DataPlane.Esp;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Sa;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Overlay.Daemon.Configuration;
 using Overlay.Daemon.Status;
+using Overlay.DataPlane.Esp;
 using Overlay.Ike.Sa;
 
 namespace Overlay.Daemon.IkeHost;
@@ -62,7 +63,7 @@ public sealed class IkeStatusSection : IStatusSection
             writer.WriteString("address", peer.Address.ToString());
             writer.WriteBoolean("initiator", peer.Initiates);
             writer.WriteString("auth", peer.Auth == IkeAuth.Pubkey ? "pubkey" : "psk");
-            writer.WriteString("mode", peer.Mode == Overlay.DataPlane.Sa.InnerMode.Ip ? "ip" : "etherip");
+            writer.WriteString("mode", peer.Mode == Overlay.DataPlane.Esp.InnerMode.Ip ? "ip" : "etherip");
             writer.WriteEndObject();
         }
 

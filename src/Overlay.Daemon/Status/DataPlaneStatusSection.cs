@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Overlay.Daemon.DataPlaneHost;
 using Overlay.DataPlane.Counters;
+using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Sa;
 

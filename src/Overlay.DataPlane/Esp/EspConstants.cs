@@ -1,3 +1,5 @@
+using Overlay.DataPlane.Replay;
+
 namespace Overlay.DataPlane.Esp;
 
 /// <summary>
@@ -69,18 +71,9 @@ public static class EspConstants
     /// <summary>An ESN counter must not cycle either; 2^64 - 1 is never sent, RFC 4303 §3.3.3.</summary>
     public const ulong MaxSequence64 = ulong.MaxValue - 1;
 
-    /// <summary>ESP-in-UDP and IKE share this port, RFC 3948 §2 / RFC 7296 §2.23.</summary>
-    public const int UdpEncapsulationPort = 4500;
-
-    /// <summary>Four zero bytes in front of an IKE message on port 4500, RFC 3948 §2.2.</summary>
-    public const int NonEspMarkerSize = 4;
-
-    /// <summary>A NAT-keepalive is one byte 0xFF, RFC 3948 §2.3.</summary>
-    public const byte NatKeepaliveByte = 0xFF;
-
-    /// <summary>RFC 4303 §3.4.3 asks for at least 32 packets; the design asks for at least 1024.</summary>
-    public const int MinReplayWindow = 1024;
+    /// <summary>The anti-replay window's bounds (packets): <see cref="Replay.ReplayWindow"/> owns them.</summary>
+    public const int MinReplayWindow = Replay.ReplayWindow.MinSize;
 
     /// <summary>Upper bound on the window we allocate (bits).</summary>
-    public const int MaxReplayWindow = 1 << 16;
+    public const int MaxReplayWindow = Replay.ReplayWindow.MaxSize;
 }

@@ -1,5 +1,4 @@
 using Overlay.DataPlane.Esp.Crypto;
-using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Esp;
 

@@ -1,4 +1,3 @@
-using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Esp;
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Esp.Crypto;
-using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Esp;
 

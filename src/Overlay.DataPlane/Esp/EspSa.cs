@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Esp.Crypto;
 using Overlay.DataPlane.Replay;
-using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Esp;
 
@@ -75,13 +74,13 @@ public sealed partial class EspSa : IDisposable
     /// <summary>Packets and inner bytes sealed or opened successfully.</summary>
     public TrafficCounters Traffic { get; }
 
-    /// <summary>Order of installation in a <see cref="SaTable"/> (newest outbound SA of a tunnel wins).</summary>
+    /// <summary>Order of installation in a <c>SaTable</c> (newest outbound SA of a tunnel wins).</summary>
     internal long InstallSerial { get; set; }
 
     /// <summary>
     /// Inbound SA installed after its tunnel's current outbound SA while a newer outbound one waits: the
     /// first authenticated packet on it shows the peer uses the new pair, so ours may switch (see
-    /// <see cref="Sa.SaTable.OnAuthenticated"/>). A plain field: read once per packet, cleared once.
+    /// <c>SaTable.OnAuthenticated</c>). A plain field: read once per packet, cleared once.
     /// </summary>
     internal volatile bool PromotesPendingOutbound;
 

@@ -1,6 +1,5 @@
 using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Frames;
-using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Esp;
 

@@ -1,5 +1,4 @@
 using Overlay.DataPlane.Counters;
-using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Esp;
 

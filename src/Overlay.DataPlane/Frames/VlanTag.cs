@@ -18,6 +18,11 @@ public static class VlanTag
 {
     public const int Size = 4;
     public const ushort Tpid = 0x8100;
+
+    /// <summary>802.1Q reserves VID 0 (priority tag) and 4095; a TVD's VID is one of the others.</summary>
+    public const ushort MinVid = 1;
+
+    public const ushort MaxVid = 4094;
     public const int TaggedHeaderLength = EthernetFrame.HeaderLength + Size;
     private const ushort VidMask = 0x0FFF;
     private const int MacsLength = 2 * MacAddress.Size;

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Overlay.DataPlane.Esp.Crypto;
 
 namespace Overlay.DataPlane.Interop;
 

@@ -1,5 +1,4 @@
 using System.Numerics;
-using Overlay.DataPlane.Esp;
 
 namespace Overlay.DataPlane.Replay;
 
@@ -19,6 +18,12 @@ namespace Overlay.DataPlane.Replay;
 /// </summary>
 public sealed class ReplayWindow
 {
+    /// <summary>RFC 4303 §3.4.3 asks for at least 32 packets; the design asks for at least 1024.</summary>
+    public const int MinSize = 1024;
+
+    /// <summary>Upper bound on the window we allocate (bits).</summary>
+    public const int MaxSize = 1 << 16;
+
     private const int BitsPerBlockLog2 = 6;
     private const int BitsPerBlock = 1 << BitsPerBlockLog2;
 
@@ -27,7 +32,7 @@ public sealed class ReplayWindow
     private ulong _top;
 
     /// <summary>Creates a window of <paramref name="size"/> packets: a power of two, at least 1024.</summary>
-    public ReplayWindow(int size = EspConstants.MinReplayWindow)
+    public ReplayWindow(int size = MinSize)
         : this(size, 0)
     {
     }
@@ -41,7 +46,7 @@ public sealed class ReplayWindow
         if (!IsValidSize(size))
         {
             throw new ArgumentOutOfRangeException(
-                nameof(size), size, $"Replay window must be a power of two in [{EspConstants.MinReplayWindow}, {EspConstants.MaxReplayWindow}].");
+                nameof(size), size, $"Replay window must be a power of two in [{MinSize}, {MaxSize}].");
         }
 
         Size = size;
@@ -58,7 +63,7 @@ public sealed class ReplayWindow
     public ulong Top => _top;
 
     public static bool IsValidSize(int size) =>
-        size >= EspConstants.MinReplayWindow && size <= EspConstants.MaxReplayWindow && BitOperations.IsPow2(size);
+        size >= MinSize && size <= MaxSize && BitOperations.IsPow2(size);
 
     /// <summary>True when <paramref name="sequence"/> is new: ahead of the window, or inside it and unseen.</summary>
     public bool CanAccept(ulong sequence)

@@ -1,3 +1,5 @@
+using Overlay.DataPlane.Esp;
+
 namespace Overlay.DataPlane.Sa;
 
 /// <summary>

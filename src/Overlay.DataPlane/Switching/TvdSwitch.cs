@@ -198,7 +198,7 @@ public sealed class TvdSwitch
 
     private AttachResult Attach(SwitchEndpoint endpoint, ushort vlanId, string label)
     {
-        if (vlanId is < Sa.SaDescriptor.MinVlanId or > Sa.SaDescriptor.MaxVlanId || string.IsNullOrWhiteSpace(label))
+        if (vlanId is < VlanTag.MinVid or > VlanTag.MaxVid || string.IsNullOrWhiteSpace(label))
         {
             return AttachResult.InvalidVlanId;
         }

@@ -1,4 +1,5 @@
 using Overlay.DataPlane.Interop;
+
 using static Overlay.DataPlane.Interop.LinuxXdpConstants;
 
 namespace Overlay.DataPlane.Xdp;

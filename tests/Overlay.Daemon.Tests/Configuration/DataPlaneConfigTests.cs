@@ -1,6 +1,6 @@
 using System.Net;
 using Overlay.Daemon.Configuration;
-using Overlay.DataPlane.Sa;
+using Overlay.DataPlane.Esp;
 
 namespace Overlay.Daemon.Tests.Configuration;
 

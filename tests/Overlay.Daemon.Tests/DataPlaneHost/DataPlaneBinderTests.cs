@@ -2,7 +2,7 @@ using Overlay.Daemon.Configuration;
 using Overlay.Daemon.DataPlaneHost;
 using Overlay.Daemon.Tests.Configuration;
 using Overlay.Daemon.Tests.Support;
-using Overlay.DataPlane.Sa;
+using Overlay.DataPlane.Esp;
 using Overlay.Labels.Compiled;
 using Overlay.Labels.Loading;
 

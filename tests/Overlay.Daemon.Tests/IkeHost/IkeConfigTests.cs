@@ -1,5 +1,5 @@
 using Overlay.Daemon.Configuration;
-using Overlay.DataPlane.Sa;
+using Overlay.DataPlane.Esp;
 using Overlay.Ike;
 using Overlay.Ike.Sa;
 

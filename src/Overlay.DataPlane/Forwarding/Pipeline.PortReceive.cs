@@ -1,10 +1,9 @@
 using Overlay.DataPlane.Counters;
-using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Io;
 using Overlay.DataPlane.Pools;
 using Overlay.DataPlane.Switching;
 
-namespace Overlay.DataPlane.Esp;
+namespace Overlay.DataPlane.Forwarding;
 
 public sealed partial class Pipeline
 {

@@ -1,4 +1,4 @@
-namespace Overlay.DataPlane.Sa;
+namespace Overlay.DataPlane.Esp;
 
 /// <summary>
 /// Soft and hard limits of an SA (RFC 4301 §4.4.2.1). Reaching a soft limit asks the key exchange to

@@ -3,12 +3,11 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Overlay.DataPlane.Counters;
-using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Io;
 using Overlay.DataPlane.Sa;
 using Overlay.DataPlane.Switching;
 
-namespace Overlay.DataPlane.Esp;
+namespace Overlay.DataPlane.Forwarding;
 
 /// <summary>
 /// The data plane of one host: guest ports, the per-TVD switch, (peer, TVD) tunnels and the underlay.

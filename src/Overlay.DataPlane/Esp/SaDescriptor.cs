@@ -1,8 +1,8 @@
 using System.Net;
-using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Frames;
 using Overlay.DataPlane.Replay;
 
-namespace Overlay.DataPlane.Sa;
+namespace Overlay.DataPlane.Esp;
 
 /// <summary>
 /// Everything the data plane needs to run one unidirectional ESP SA, as negotiated by IKE
@@ -26,8 +26,8 @@ public sealed record SaDescriptor(
     int ReplayWindowSize = EspConstants.MinReplayWindow)
 {
     /// <summary>Smallest and largest usable 802.1Q VID (0 and 4095 are reserved, IEEE 802.1Q §9.6).</summary>
-    public const ushort MinVlanId = 1;
-    public const ushort MaxVlanId = 4094;
+    public const ushort MinVlanId = VlanTag.MinVid;
+    public const ushort MaxVlanId = VlanTag.MaxVid;
 
     /// <summary>Null when the descriptor can be installed, else a sentence saying what is wrong.</summary>
     public string? Validate()

@@ -1,4 +1,4 @@
-namespace Overlay.DataPlane.Sa;
+namespace Overlay.DataPlane.Esp;
 
 /// <summary>Which way an SA carries traffic; an SA is unidirectional (RFC 4301 §4.1).</summary>
 public enum SaDirection

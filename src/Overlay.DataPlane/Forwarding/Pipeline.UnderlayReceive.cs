@@ -1,11 +1,10 @@
 using Overlay.DataPlane.Counters;
-using Overlay.DataPlane.Forwarding;
+using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Frames;
 using Overlay.DataPlane.Io;
-using Overlay.DataPlane.Sa;
 using Overlay.DataPlane.Switching;
 
-namespace Overlay.DataPlane.Esp;
+namespace Overlay.DataPlane.Forwarding;
 
 public sealed partial class Pipeline
 {
@@ -91,7 +90,7 @@ public sealed partial class Pipeline
                 }
                 else
                 {
-                    _ike.OnIkeDatagram(payload[EspConstants.NonEspMarkerSize..], batch.GetAddress(slot));
+                    _ike.OnIkeDatagram(payload[UdpEncapsulation.NonEspMarkerLength..], batch.GetAddress(slot));
                 }
 
                 return;

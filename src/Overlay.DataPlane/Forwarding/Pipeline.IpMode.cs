@@ -1,12 +1,11 @@
 using System.Buffers.Binary;
 using System.Net;
 using Overlay.DataPlane.Counters;
-using Overlay.DataPlane.Forwarding;
+using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Frames;
 using Overlay.DataPlane.Pools;
-using Overlay.DataPlane.Sa;
 
-namespace Overlay.DataPlane.Esp;
+namespace Overlay.DataPlane.Forwarding;
 
 /// <summary>
 /// Inner mode <c>ip</c> (see <see cref="IpTunnelRouter"/>): tunnels to standard IPsec peers are not

@@ -1,6 +1,6 @@
 using Overlay.DataPlane.Io;
 
-namespace Overlay.DataPlane.Esp;
+namespace Overlay.DataPlane.Forwarding;
 
 public sealed partial class Pipeline
 {

@@ -1,7 +1,6 @@
-using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Switching;
 
-namespace Overlay.DataPlane.Esp;
+namespace Overlay.DataPlane.Forwarding;
 
 /// <summary>
 /// Runtime port removal, for guests that stop while the daemon runs, and the reuse of the slots they leave.

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Overlay.DataPlane.Esp.Crypto;
+namespace Overlay.DataPlane.Interop;
 
 /// <summary>
 /// OpenSSL refused to set up an AES-GCM context (binding time: SA creation), or failed to encrypt
