@@ -47,8 +47,11 @@ public sealed class BenchOptions
     /// <summary>Least time the initiator spends warming up both sides before it measures.</summary>
     public TimeSpan WarmUp => TimeSpan.FromSeconds(Int("warmup-seconds", 3));
 
-    /// <summary>respond: serialise the port 500 and 4500 receive loops (<see cref="SerializedResponder"/>).</summary>
-    public bool PortLock => Int("port-lock", 0) == 1;
+    /// <summary>
+    /// IKE worker threads (default: the daemon's default). <c>--workers 1</c> serialises every exchange of the
+    /// responder, which is what the lab's ss-ours-lock variant compares against.
+    /// </summary>
+    public int Workers => Int("workers", Overlay.Ike.Net.IkeTransportOptions.Default.Workers);
 
     /// <summary>Hard bound on the whole run (responder: how long it serves at most).</summary>
     public TimeSpan MaxTime => TimeSpan.FromSeconds(Int("max-seconds", 300));
@@ -58,7 +61,7 @@ public sealed class BenchOptions
         if (args.Length == 0 || args[0] is not ("respond" or "rate" or "serial"))
         {
             throw new ArgumentException("usage: tvd-ikebench respond|rate|serial --local IP [--remote IP] [--side a|b] [--group 31|19] "
-                + "[--total 500 --window 16 --reps 3] [--n 20] [--local-id hostA --remote-id hostB --psk S] [--warmup-seconds 3] [--port-lock 1] [--max-seconds 300]");
+                + "[--total 500 --window 16 --reps 3] [--n 20] [--local-id hostA --remote-id hostB --psk S] [--warmup-seconds 3] [--workers N] [--max-seconds 300]");
         }
 
         var values = new Dictionary<string, string>();

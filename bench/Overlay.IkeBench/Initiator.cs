@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Overlay.Ike.Net;
+using Overlay.Daemon.IkeHost;
 using Overlay.Ike.Sa;
 
 namespace Overlay.IkeBench;
@@ -10,7 +10,7 @@ namespace Overlay.IkeBench;
 /// time, initiate → CHILD_SA installed). Between runs every SA is deleted so the responder starts
 /// empty, as the strongSwan runs do with terminate.
 /// </summary>
-public sealed class Initiator(IkeDaemon daemon, CountingSink sink, BenchOptions options)
+public sealed class Initiator(StandaloneIke daemon, CountingSink sink, BenchOptions options)
 {
     private readonly IkeSaConfig _config = BenchConfig.Ike(options);
     private readonly ChildSaConfig _child = BenchConfig.Child(options);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Overlay.Daemon.IkeHost;
 using Overlay.Ike.Net;
 using Overlay.IkeBench;
 
@@ -23,17 +24,13 @@ var inv = CultureInfo.InvariantCulture;
 var sink = new CountingSink();
 if (options.Mode == "respond")
 {
-    if (options.PortLock)
-    {
-        await using var locked = new SerializedResponder(options.Local, new RedOnlyPolicy(), sink, _ => BenchConfig.Ike(options));
-        return await Responder.ServeAsync(locked.Socket, locked.Manager, sink, options);
-    }
-
-    await using var responder = IkeDaemon.Start(options.Local, new RedOnlyPolicy(), sink, _ => BenchConfig.Ike(options));
-    return await Responder.ServeAsync(responder.Socket, responder.Manager, sink, options);
+    await using var responder = StandaloneIke.Start(options.Local, new RedOnlyPolicy(), sink, _ => BenchConfig.Ike(options),
+        transport: new IkeTransportOptions { Workers = options.Workers });
+    return await Responder.ServeAsync(responder, sink, options);
 }
 
-await using var daemon = IkeDaemon.Start(options.Local, new RedOnlyPolicy(), sink, _ => null);
+await using var daemon = StandaloneIke.Start(options.Local, new RedOnlyPolicy(), sink, _ => null,
+    transport: new IkeTransportOptions { Workers = options.Workers });
 var initiator = new Initiator(daemon, sink, options);
 // Warm-up until both processes run tier-1 code (tiered JIT recompiles hot methods after ~30 calls and
 // a background delay): rounds of 200 for at least --warmup-seconds; a daemon runs warm, and so does charon.

@@ -4,8 +4,8 @@
 # two network namespaces (tikb-a initiates, tikb-b responds):
 #   ours-ours  tvd-ikebench ↔ tvd-ikebench      ours-ss  tvd-ikebench → charon
 #   ss-ours    charon → tvd-ikebench            ss-ss    charon → charon (kernel-libipsec, vici)
-#   ss-ours-lock  charon → tvd-ikebench with its port 500/4500 receive loops serialised (diagnostic: see
-#              bench/Overlay.IkeBench/SerializedResponder.cs for the race it avoids)
+#   ss-ours-lock  charon → tvd-ikebench with one IKE worker (every exchange of the responder serialised;
+#              the default runs one worker per core)
 # Every run: PSK, aes128gcm16-prfsha256 + Curve25519 (IK_GROUP=19: ECP-256), ESP aes128gcm16, label
 # tvd:red; charon with DoS protection/cookies off, reuse_ikesa = no (bench/lab/ike/strongswan.conf.in).
 # ROUNDS rounds, each running every variant in turn (fresh processes) with
@@ -112,7 +112,7 @@ for v in $VARIANTS; do
             cp "$IK_RUN/charon-a/charon.log" "$IK_OUT/$v-charon-a-$IK_ROUND.log" 2>/dev/null
             ik_stop $IK_CHARON_a; ik_stop $IK_OURS_RESP ;;
         ss-ours-lock)
-            IK_RESP_ARGS="--port-lock 1" ik_ours_respond b "$IK_OUT/$v-responder-$IK_ROUND.log" || continue
+            IK_RESP_ARGS="--workers 1" ik_ours_respond b "$IK_OUT/$v-responder-$IK_ROUND.log" || continue
             ik_charon_start a || { ik_stop $IK_OURS_RESP; continue; }
             run_charon_initiator $IK_OURS_RESP $v
             ik_stop $IK_CHARON_a; ik_stop $IK_OURS_RESP ;;

@@ -1,4 +1,5 @@
 using System.Net;
+using Overlay.DataPlane.Frames;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Encoding.Messages;
@@ -26,9 +27,9 @@ public static class IkeDecodeTarget
     public static string Run(ReadOnlySpan<byte> input)
     {
         // A port-4500 payload with the non-ESP marker is IKE after it; anything else is taken as a
-        // port-500 datagram (the classifier itself must cope with any input too).
-        var kind = NonEspMarker.Classify(input, out var stripped);
-        var ike = kind == UdpEncapsulatedKind.Ike ? stripped : input;
+        // port-500 datagram (the data plane's classifier, the tree's only one, must cope with any input too).
+        var kind = UdpEncapsulation.Classify(input);
+        var ike = kind == UdpPayloadKind.Ike ? input[UdpEncapsulation.NonEspMarkerLength..] : input;
         return $"{kind}:{Decode(ike)}|{Receive(ike)}";
     }
 

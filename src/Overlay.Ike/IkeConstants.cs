@@ -43,11 +43,11 @@ public static class IkeConstants
     /// <summary>UDP port for NAT traversal; IKE there is prefixed by the non-ESP marker (RFC 3948 §2.2, RFC 7296 §2.23).</summary>
     public const int NatTraversalPort = 4500;
 
-    /// <summary>The non-ESP marker is four zero octets (RFC 3948 §2.2).</summary>
+    /// <summary>
+    /// The non-ESP marker is four zero octets (RFC 3948 §2.2). IKE never sees it (the owner of port 4500
+    /// adds and strips it, <see cref="Net.INatTraversalPort"/>), but it counts against the path MTU.
+    /// </summary>
     public const int NonEspMarkerLength = 4;
-
-    /// <summary>A NAT-keepalive is a single 0xFF octet on port 4500 (RFC 3948 §2.3).</summary>
-    public const byte NatKeepaliveOctet = 0xFF;
 
     /// <summary>The SK payload's IV for AES-CBC is one cipher block (RFC 7296 §3.14, RFC 3602).</summary>
     public const int AesCbcIvLength = 16;

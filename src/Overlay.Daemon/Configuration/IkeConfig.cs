@@ -3,6 +3,7 @@ using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Sa;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.Certificates;
+using Overlay.Ike.Net;
 using Overlay.Ike.Sa;
 
 namespace Overlay.Daemon.Configuration;
@@ -37,6 +38,9 @@ public sealed record IkeConfig(
 
     /// <summary>Our certificate and key (<c>certificate</c>, <c>private_key</c>); null without them.</summary>
     public CertificateCredential? Certificate { get; init; }
+
+    /// <summary>IKE worker threads (<c>workers</c>) and the inbound queue they drain (<c>receive_queue</c>).</summary>
+    public IkeTransportOptions Transport { get; init; } = IkeTransportOptions.Default;
 
     /// <summary>The CAs a peer's certificate must chain to (<c>ca</c>).</summary>
     public IReadOnlyList<X509Certificate2> TrustedCas { get; init; } = [];

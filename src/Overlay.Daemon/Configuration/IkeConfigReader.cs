@@ -4,6 +4,7 @@ using Overlay.DataPlane.Sa;
 using Overlay.Ike;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Encoding.Payloads;
+using Overlay.Ike.Net;
 using Overlay.Ike.Sa;
 using Tomlyn.Syntax;
 
@@ -22,7 +23,8 @@ internal static class IkeConfigReader
     private static readonly string[] Keys =
     [
         "enabled", "local_id", "psk", "ike_port", "proposals", "esp_proposals", "ike_rekey_time", "ike_lifetime", "rekey_time", "lifetime",
-        "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold", .. IkeCertificateReader.Keys,
+        "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold", "workers", "receive_queue",
+        .. IkeCertificateReader.Keys,
     ];
 
     private static readonly string[] PeerKeys = ["name", "id", "psk", "auth", "initiate", "mode", "local_ts", "remote_ts"];
@@ -61,6 +63,8 @@ internal static class IkeConfigReader
         long? tries = r.Integer("retransmit_tries", 0, 20, 5);
         long? retry = r.Integer("retry_interval", 1, 3600, 30);
         long? cookies = r.Integer("cookie_threshold", 0, 1_000_000, CookieOptions.Default.HalfOpenThreshold);
+        long? workers = r.Integer("workers", 1, 64, IkeTransportOptions.Default.Workers);
+        long? queue = r.Integer("receive_queue", 16, 1 << 20, IkeTransportOptions.Default.QueueCapacity);
         (Overlay.Ike.Crypto.Certificates.CertificateCredential? certificate, IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> cas) =
             IkeCertificateReader.Read(r, file);
 
@@ -79,7 +83,7 @@ internal static class IkeConfigReader
         }
 
         if (errors.Count > before || enabled is null || ikePort is null || ike is null || esp is null || ikeRekey is null || childRekey is null
-            || dpd is null || timeoutMs is null || tries is null || retry is null || cookies is null)
+            || dpd is null || timeoutMs is null || tries is null || retry is null || cookies is null || workers is null || queue is null)
         {
             return null;
         }
@@ -90,6 +94,7 @@ internal static class IkeConfigReader
         {
             Certificate = certificate,
             TrustedCas = cas,
+            Transport = IkeTransportOptions.Default with { Workers = (int)workers.Value, QueueCapacity = (int)queue.Value },
         };
     }
 

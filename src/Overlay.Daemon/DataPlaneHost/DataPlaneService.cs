@@ -29,10 +29,10 @@ public sealed class DataPlaneService : BackgroundService
     private readonly ILogger<DataPlaneService> _logger;
     private readonly List<(string Guest, string Network)> _bindings = [];
 
-    private readonly IIkeDatagramSink? _ike;
+    private readonly IkeHost.NatTraversalBridge? _ike;
 
     public DataPlaneService(DaemonConfig config, PolicyStore policy, DataPlaneRuntime runtime, TimeProvider time, ILoggerFactory loggers,
-        IkeHost.IkeDatagramRelay? ike = null)
+        IkeHost.NatTraversalBridge? ike = null)
     {
         _ike = ike;
         _config = config;
@@ -61,6 +61,7 @@ public sealed class DataPlaneService : BackgroundService
         UdpUnderlaySocket underlay = UdpUnderlaySocket.Open(dataPlane.Underlay, dataPlane.Port, options.ReceiveTimeout, segmentation: true);
         var pipeline = new Pipeline(underlay, sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
         _runtime.Pipeline = pipeline;
+        _ike?.AttachPipeline(pipeline);
 
         InstallSas(plan, pipeline);
         AttachPorts(dataPlane, pipeline, options);
@@ -91,11 +92,10 @@ public sealed class DataPlaneService : BackgroundService
         foreach (BoundSa sa in plan.Sas)
         {
             SaDescriptor d = sa.Descriptor;
-            TvdTunnels.Open(pipeline, sa.Peer.Name, d.Peer, d.TvdVlanId, d.TvdLabel, d.InnerMode,
-                sa.Config.LocalTs.Select(p => (p.First, p.Last)), sa.Config.RemoteTs.Select(p => (p.First, p.Last)));
-            SaInstallResult result = pipeline.Sas.Install(d);
+            TunnelKeyingResult result = pipeline.Install(new TunnelKeying(sa.Peer.Name, [d],
+                [.. sa.Config.LocalTs.Select(p => new AddressRange(p.First, p.Last))], [.. sa.Config.RemoteTs.Select(p => new AddressRange(p.First, p.Last))]));
             string direction = d.Direction == SaDirection.Outbound ? "out" : "in";
-            if (result == SaInstallResult.Installed)
+            if (result.Installed)
             {
                 DataPlaneLog.SaInstalled(_logger, $"0x{d.Spi:x8}", direction, sa.Peer.Name, sa.Tvd.Name, d.TvdVlanId);
                 if (d.InnerMode == InnerMode.Ip)
@@ -106,7 +106,7 @@ public sealed class DataPlaneService : BackgroundService
             }
             else
             {
-                DataPlaneLog.SaRefused(_logger, $"0x{d.Spi:x8}", direction, sa.Peer.Name, result.ToString());
+                DataPlaneLog.SaRefused(_logger, $"0x{d.Spi:x8}", direction, sa.Peer.Name, result.Problem ?? "refused");
             }
         }
     }

@@ -57,7 +57,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<IStatusSection, EngineStatusSection>();
         builder.Services.AddSingleton<DataPlaneRuntime>();
         builder.Services.AddSingleton<IStatusSection, DataPlaneStatusSection>();
-        builder.Services.AddSingleton<IkeDatagramRelay>();
+        builder.Services.AddSingleton<NatTraversalBridge>();
         builder.Services.AddSingleton<IkeRuntime>();
         builder.Services.AddSingleton<IStatusSection, IkeStatusSection>();
         builder.Services.AddSingleton<AttestRuntime>();

@@ -1,44 +1,36 @@
 using Microsoft.Extensions.Logging;
-using Overlay.Daemon.DataPlaneHost;
 using Overlay.Daemon.Policy;
 using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Forwarding;
-using Overlay.DataPlane.Sa;
 using Overlay.Ike.Sa;
 using Overlay.Labels.Compiled;
 
 namespace Overlay.Daemon.IkeHost;
 
 /// <summary>
-/// Adapts IKE's <see cref="IChildSaSink"/> to the data plane's <see cref="ISaInstaller"/>: a CHILD_SA
-/// becomes an inbound and an outbound ESP SA of the (peer, TVD) tunnel, the TVD found from the
-/// CHILD_SA's label in the live policy (its VLAN id goes into the descriptor). IKE installs a rekeyed
-/// CHILD_SA before it removes the old one, and the SA table sends with the newest outbound SA, so a
-/// rekey is make-before-break. IP-mode tunnels also get routes for the CHILD_SA's remote selectors.
+/// Adapts IKE's <see cref="IChildSaSink"/> to the data plane's <see cref="ITunnelKeyer"/>: a CHILD_SA
+/// becomes one keying of its (peer, TVD) tunnel — an inbound and an outbound ESP SA with the CHILD_SA's
+/// selectors — the TVD found from the CHILD_SA's label in the live policy (its VLAN id goes into the
+/// descriptors). The data plane decides how (make-before-break on rekey, routes in mode ip, the grace
+/// of a rekeyed inbound SA); this only translates, records for status and key export, and logs.
 /// </summary>
 public sealed class DataPlaneChildSink : IChildSaSink
 {
-    private readonly Pipeline _pipeline;
+    private readonly ITunnelKeyer _dataPlane;
     private readonly PolicyStore _policy;
     private readonly IReadOnlyDictionary<string, IkePeer> _peersById;
     private readonly IkeRuntime _runtime;
     private readonly ILogger _logger;
 
-    public DataPlaneChildSink(Pipeline pipeline, PolicyStore policy, IReadOnlyDictionary<string, IkePeer> peersById, IkeRuntime runtime, ILogger logger)
+    public DataPlaneChildSink(ITunnelKeyer dataPlane, PolicyStore policy, IReadOnlyDictionary<string, IkePeer> peersById, IkeRuntime runtime,
+        ILogger logger)
     {
-        _pipeline = pipeline;
+        _dataPlane = dataPlane;
         _policy = policy;
         _peersById = peersById;
         _runtime = runtime;
         _logger = logger;
     }
-
-    /// <summary>
-    /// How long the inbound SA of a rekeyed CHILD_SA still opens packets after its DELETE (strongSwan's
-    /// delete_rekeyed_delay is 5 s too): at full load a few milliseconds of the peer's traffic are in
-    /// flight on the old SA when the DELETE arrives.
-    /// </summary>
-    public static readonly TimeSpan RekeyedInboundGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>debug_key_export: CHILD_SA keys for Wireshark; null when off.</summary>
     public IkeKeyExport? KeyExport { get; init; }
@@ -59,15 +51,14 @@ public sealed class DataPlaneChildSink : IChildSaSink
             return;
         }
 
-        var vlan = (ushort)tvd.VlanId;
-        TvdTunnels.Open(_pipeline, peer.Name, peer.DataPlaneEndpoint, vlan, tvd.WireLabel, peer.Mode,
-            child.LocalSelectors.Select(s => (s.Start, s.End)), child.RemoteSelectors.Select(s => (s.Start, s.End)));
-
-        SaInstallResult inbound = _pipeline.Sas.Install(Descriptor(peer, tvd, child, SaDirection.Inbound));
-        SaInstallResult outbound = _pipeline.Sas.Install(Descriptor(peer, tvd, child, SaDirection.Outbound));
-        if (inbound != SaInstallResult.Installed || outbound != SaInstallResult.Installed)
+        var keying = new TunnelKeying(peer.Name,
+            [Descriptor(peer, tvd, child, SaDirection.Inbound), Descriptor(peer, tvd, child, SaDirection.Outbound)],
+            [.. child.LocalSelectors.Select(s => new AddressRange(s.Start, s.End))],
+            [.. child.RemoteSelectors.Select(s => new AddressRange(s.Start, s.End))]);
+        TunnelKeyingResult result = _dataPlane.Install(keying);
+        if (!result.Installed)
         {
-            IkeLog.ChildRefused(_logger, peer.Name, child.Label, $"inbound {inbound}, outbound {outbound}");
+            IkeLog.ChildRefused(_logger, peer.Name, child.Label, result.Problem ?? "refused");
             return;
         }
 
@@ -81,22 +72,12 @@ public sealed class DataPlaneChildSink : IChildSaSink
             IkeLog.KeyExportFailed(_logger, "esp_sa", e.Message);
         }
 
-        IkeLog.ChildInstalled(_logger, peer.Name, child.Label, vlan, child.InboundSpi, child.OutboundSpi, child.Suite.ToString());
+        IkeLog.ChildInstalled(_logger, peer.Name, child.Label, (ushort)tvd.VlanId, child.InboundSpi, child.OutboundSpi, child.Suite.ToString());
     }
 
     public void Remove(ChildSa child)
     {
-        _pipeline.Sas.Remove(child.OutboundSpi, SaDirection.Outbound);
-        if (child.ReplacedBy is not null)
-        {
-            // Rekeyed: the peer may still have packets sealed with the old SA in flight.
-            _pipeline.Sas.RetireInbound(child.InboundSpi, RekeyedInboundGrace);
-        }
-        else
-        {
-            _pipeline.Sas.Remove(child.InboundSpi, SaDirection.Inbound);
-        }
-
+        _dataPlane.Remove(child.InboundSpi, child.OutboundSpi, child.ReplacedBy is not null ? SaRemoval.Rekeyed : SaRemoval.Now);
         string peer = _peersById.TryGetValue(child.Peer.ToString(), out IkePeer? p) ? p.Name : child.Peer.ToString();
         _runtime.OnRemoved(child);
         IkeLog.ChildRemoved(_logger, peer, child.Label, child.InboundSpi, child.OutboundSpi);

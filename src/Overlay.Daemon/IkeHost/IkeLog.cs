@@ -8,8 +8,8 @@ internal static partial class IkeLog
     [LoggerMessage(600, LogLevel.Information, "ike: not configured (no [ike], or enabled = false)")]
     public static partial void NotConfigured(ILogger logger);
 
-    [LoggerMessage(601, LogLevel.Information, "ike: running as '{LocalId}' on {Address} ports {IkePort} and {NatPort} (shared with ESP); {Peers} peer(s)")]
-    public static partial void Started(ILogger logger, string localId, string address, int ikePort, int natPort, int peers);
+    [LoggerMessage(601, LogLevel.Information, "ike: running as '{LocalId}' on {Address} ports {IkePort} and {NatPort} (shared with ESP); {Peers} peer(s); {Workers} worker(s)")]
+    public static partial void Started(ILogger logger, string localId, string address, int ikePort, int natPort, int peers, int workers);
 
     [LoggerMessage(602, LogLevel.Information, "ike: initiating to {Peer} ({Address}) with tvd label '{Label}'")]
     public static partial void Initiating(ILogger logger, string peer, string address, string label);

@@ -17,7 +17,7 @@ namespace Overlay.Daemon.IkeHost;
 public sealed class IkeReconciler
 {
     private readonly IkeSaManager _manager;
-    private readonly IkeEndpoints _endpoints;
+    private readonly System.Net.IPEndPoint _ikeEndpoint;
     private readonly IReadOnlyList<IkePeer> _peers;
     private readonly PolicyStore _policy;
     private readonly Configuration.IkeConfig _config;
@@ -30,10 +30,10 @@ public sealed class IkeReconciler
     private readonly HashSet<ulong> _staleSeen = [];
     private readonly HashSet<string> _warnedNotInPolicy = [];
 
-    public IkeReconciler(IkeSaManager manager, IkeEndpoints endpoints, IReadOnlyList<IkePeer> peers, PolicyStore policy,
+    public IkeReconciler(IkeSaManager manager, System.Net.IPEndPoint ikeEndpoint, IReadOnlyList<IkePeer> peers, PolicyStore policy,
         Configuration.IkeConfig config, TimeProvider time, ILogger logger)
     {
-        (_manager, _endpoints, _peers, _policy, _config, _time, _logger) = (manager, endpoints, peers, policy, config, time, logger);
+        (_manager, _ikeEndpoint, _peers, _policy, _config, _time, _logger) = (manager, ikeEndpoint, peers, policy, config, time, logger);
     }
 
     /// <summary>One pass over every peer.</summary>
@@ -77,7 +77,7 @@ public sealed class IkeReconciler
                 _nextInitiate[peer.Name] = now + _config.RetryInterval;
                 _nextChild[(peer.Name, desired[0].WireLabel)] = now + _config.RetryInterval;
                 IkeLog.Initiating(_logger, peer.Name, peer.Address.ToString(), desired[0].WireLabel);
-                _manager.Initiate(peer.IkeConfig(desired), peer.Child(desired[0]), _endpoints.IkeEndpoint,
+                _manager.Initiate(peer.IkeConfig(desired), peer.Child(desired[0]), _ikeEndpoint,
                     new System.Net.IPEndPoint(peer.Address, _config.IkePort));
             }
 

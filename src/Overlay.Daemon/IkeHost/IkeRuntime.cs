@@ -1,3 +1,4 @@
+using Overlay.Ike.Net;
 using Overlay.Ike.Sa;
 
 namespace Overlay.Daemon.IkeHost;
@@ -17,7 +18,7 @@ public sealed class IkeRuntime
 
     public IkeSaManager? Manager { get; internal set; }
 
-    public IkeEndpoints? Endpoints { get; internal set; }
+    public IkeTransport? Transport { get; internal set; }
 
     public IReadOnlyList<IkePeer> Peers { get; internal set; } = [];
 

@@ -6,16 +6,18 @@ using Overlay.Daemon.DataPlaneHost;
 using Overlay.Daemon.Policy;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.KeyExchange;
+using Overlay.Ike.Net;
 using Overlay.Ike.Sa;
 
 namespace Overlay.Daemon.IkeHost;
 
 /// <summary>
-/// The IKE subsystem: IKEv2 (PSK, RFC 9478 labels) keying the data plane's (peer, TVD) tunnels. It
-/// binds IKE's own port 500, shares the data plane's NAT-T socket for port 4500, answers peers the
-/// policy knows, installs negotiated CHILD_SAs into the SA table (<see cref="DataPlaneChildSink"/>)
-/// and runs <see cref="IkeReconciler"/> once a second. Starts after the data plane and stops before
-/// it, so its DELETEs still leave through the underlay.
+/// The IKE subsystem: IKEv2 (PSK or certificates, RFC 9478 labels) keying the data plane's (peer, TVD)
+/// tunnels. Wires IKE's <see cref="IkeTransport"/> (its own port 500; port 4500 through the data plane's
+/// socket, <see cref="NatTraversalBridge"/>; IKE work on the transport's workers, never on a packet thread),
+/// answers peers the config knows, hands negotiated CHILD_SAs to the data plane (<see cref="DataPlaneChildSink"/>)
+/// and runs <see cref="IkeReconciler"/> once a second. Starts after the data plane and stops before it, so
+/// its DELETEs still leave through the underlay.
 /// </summary>
 public sealed class IkeService : BackgroundService
 {
@@ -25,17 +27,17 @@ public sealed class IkeService : BackgroundService
     private readonly DaemonConfig _config;
     private readonly PolicyStore _policy;
     private readonly DataPlaneRuntime _dataPlane;
-    private readonly IkeDatagramRelay _relay;
+    private readonly NatTraversalBridge _bridge;
     private readonly IkeRuntime _runtime;
     private readonly TimeProvider _time;
     private readonly ILogger<IkeService> _logger;
     private IkeReconciler? _reconciler;
     private IkeKeyExport? _keys;
 
-    public IkeService(DaemonConfig config, PolicyStore policy, DataPlaneRuntime dataPlane, IkeDatagramRelay relay, IkeRuntime runtime,
+    public IkeService(DaemonConfig config, PolicyStore policy, DataPlaneRuntime dataPlane, NatTraversalBridge bridge, IkeRuntime runtime,
         TimeProvider time, ILogger<IkeService> logger)
     {
-        (_config, _policy, _dataPlane, _relay, _runtime, _time, _logger) = (config, policy, dataPlane, relay, runtime, time, logger);
+        (_config, _policy, _dataPlane, _bridge, _runtime, _time, _logger) = (config, policy, dataPlane, bridge, runtime, time, logger);
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -55,17 +57,18 @@ public sealed class IkeService : BackgroundService
             _runtime.KeyExportPath = _keys.IkePath;
         }
 
-        var endpoints = new IkeEndpoints(dataPlane.Underlay, ike.IkePort, pipeline);
+        var transport = new IkeTransport(dataPlane.Underlay, ike.IkePort, _bridge, ike.Transport);
         var sink = new DataPlaneChildSink(pipeline, _policy, byId, _runtime, _logger) { KeyExport = _keys };
         var services = new IkeSaServices(SystemIkeRandom.Instance, KeyExchangeFactory.Instance, new PolicyLabelPolicy(_policy), sink,
-            endpoints, _time, ike.Retransmit);
+            transport, _time, ike.Retransmit);
         CookieOptions? cookies = ike.CookieThreshold > 0 ? CookieOptions.Default with { HalfOpenThreshold = ike.CookieThreshold } : null;
         var manager = new IkeSaManager(services, remote => ResponderConfig(peers, remote), cookies);
-        endpoints.Start(manager.Receive);
-        _relay.Attach(endpoints);
-        (_runtime.Manager, _runtime.Endpoints, _runtime.Peers, _runtime.LocalId) = (manager, endpoints, peers, localId);
-        _reconciler = new IkeReconciler(manager, endpoints, peers, _policy, ike, _time, _logger);
-        IkeLog.Started(_logger, localId, dataPlane.Underlay.ToString(), endpoints.IkeEndpoint.Port, endpoints.NatTraversalEndpoint.Port, peers.Count);
+        transport.Start(manager.Receive);
+        _bridge.AttachTransport(transport);
+        (_runtime.Manager, _runtime.Transport, _runtime.Peers, _runtime.LocalId) = (manager, transport, peers, localId);
+        _reconciler = new IkeReconciler(manager, transport.IkeEndpoint, peers, _policy, ike, _time, _logger);
+        IkeLog.Started(_logger, localId, dataPlane.Underlay.ToString(), transport.IkeEndpoint.Port, transport.NatTraversalEndpoint.Port, peers.Count,
+            ike.Transport.Workers);
         return base.StartAsync(cancellationToken);
     }
 
@@ -135,13 +138,13 @@ public sealed class IkeService : BackgroundService
                 await Task.Delay(DeleteGrace / 20, cancellationToken).ConfigureAwait(false);
             }
 
-            _relay.Attach(null);
+            _bridge.AttachTransport(null);
             manager.Dispose();
         }
 
-        if (_runtime.Endpoints is { } endpoints)
+        if (_runtime.Transport is { } transport)
         {
-            await endpoints.DisposeAsync().ConfigureAwait(false);
+            await transport.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

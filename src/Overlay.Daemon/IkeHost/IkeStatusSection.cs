@@ -2,6 +2,7 @@ using System.Text.Json;
 using Overlay.Daemon.Configuration;
 using Overlay.Daemon.Status;
 using Overlay.DataPlane.Esp;
+using Overlay.Ike.Net;
 using Overlay.Ike.Sa;
 
 namespace Overlay.Daemon.IkeHost;
@@ -23,7 +24,7 @@ public sealed class IkeStatusSection : IStatusSection
     public void Write(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
-        if (_runtime.Manager is not { } manager || _runtime.Endpoints is not { } endpoints)
+        if (_runtime.Manager is not { } manager || _runtime.Transport is not { } transport)
         {
             writer.WriteBoolean("enabled", false);
             writer.WriteEndObject();
@@ -32,23 +33,40 @@ public sealed class IkeStatusSection : IStatusSection
 
         writer.WriteBoolean("enabled", true);
         writer.WriteString("local_id", _runtime.LocalId);
-        writer.WriteNumber("ike_port", endpoints.IkeEndpoint.Port);
-        writer.WriteNumber("nat_t_port", endpoints.NatTraversalEndpoint.Port);
+        writer.WriteNumber("ike_port", transport.IkeEndpoint.Port);
+        writer.WriteNumber("nat_t_port", transport.NatTraversalEndpoint.Port);
+        writer.WriteNumber("workers", transport.Options.Workers);
         if (_runtime.KeyExportPath is { } keys)
         {
             writer.WriteString("key_export", keys);
         }
 
         writer.WriteStartObject("counters");
-        writer.WriteNumber("received", endpoints.Received);
-        writer.WriteNumber("sent", endpoints.Sent);
-        writer.WriteNumber("errors", endpoints.Errors);
+        IkeTransportStats stats = transport.Stats;
+        writer.WriteNumber("received", stats.Received);
+        writer.WriteNumber("sent", stats.Sent);
+        writer.WriteNumber("errors", stats.SendErrors + stats.ReceiveErrors + stats.HandlerErrors);
         writer.WriteNumber("unrouted", manager.Dropped);
         writer.WriteNumber("half_open", manager.HalfOpenCount);
         writer.WriteEndObject();
+        WriteQueue(writer, stats, transport.Options);
         WritePeers(writer);
         WriteIkeSas(writer, manager);
         WriteChildren(writer);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The inbound queue between the receiving threads and the IKE workers; a drop here is an IKE message lost, never ESP.</summary>
+    private static void WriteQueue(Utf8JsonWriter writer, IkeTransportStats stats, IkeTransportOptions options)
+    {
+        writer.WriteStartObject("queue");
+        writer.WriteNumber("capacity", options.QueueCapacity);
+        writer.WriteNumber("depth", stats.Queued);
+        writer.WriteNumber("high_water", stats.QueueHighWater);
+        writer.WriteNumber("processed", stats.Processed);
+        writer.WriteNumber("dropped_full", stats.DroppedQueueFull);
+        writer.WriteNumber("dropped_runt", stats.DroppedRunts);
+        writer.WriteNumber("handler_errors", stats.HandlerErrors);
         writer.WriteEndObject();
     }
 

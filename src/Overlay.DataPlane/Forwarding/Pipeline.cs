@@ -217,6 +217,7 @@ public sealed partial class Pipeline : IAsyncDisposable
             }
         }
 
+        DisposeIkeSend();
         _underlay.Dispose();
         PipelineLog.Stopped(_logger, Underlay.PacketsSent, GlobalDrops.Total);
     }

@@ -45,7 +45,10 @@ public sealed class IkeSaManager : IDisposable
 
     private readonly Lock _tables = new();
 
-    public int Dropped { get; private set; }
+    private long _dropped;
+
+    /// <summary>Messages no SA took: unparseable headers, unknown SPIs, unknown peers (workers bump it concurrently).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     public IReadOnlyList<IkeSa> Sas
     {
@@ -78,14 +81,14 @@ public sealed class IkeSaManager : IDisposable
         var r = new IkeReader(ikeMessage);
         if (!IkeHeader.TryRead(ref r, out var h))
         {
-            Dropped++;
+            Interlocked.Increment(ref _dropped);
             return;
         }
 
         var sa = Find(h, ikeMessage, local, remote);
         if (sa is null)
         {
-            Dropped++;
+            Interlocked.Increment(ref _dropped);
             return;
         }
 

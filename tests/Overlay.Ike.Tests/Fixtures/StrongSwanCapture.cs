@@ -1,3 +1,4 @@
+using Overlay.DataPlane.Frames;
 using Overlay.Ike.Encoding.Messages;
 
 namespace Overlay.Ike.Tests.Fixtures;
@@ -42,7 +43,7 @@ public sealed class StrongSwanCapture
     public byte[] Ike(string tag)
     {
         var udp = Datagrams.Single(d => d.File.Contains(tag, StringComparison.Ordinal)).Udp;
-        return NonEspMarker.Classify(udp, out var ike) == UdpEncapsulatedKind.Ike ? ike.ToArray() : udp;
+        return UdpEncapsulation.Classify(udp) == UdpPayloadKind.Ike ? udp[UdpEncapsulation.NonEspMarkerLength..] : udp;
     }
 
     public byte[] InitRequest => Ike("01-IKE_SA_INIT-request");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Overlay.Daemon.IkeHost;
 using Overlay.Ike.Crypto.Certificates;
 using Overlay.Ike.Net;
 using Overlay.Ike.Sa;
@@ -61,7 +62,7 @@ public sealed class StrongSwanCertificateInteropTests
     {
         var pki = MakePki(key);
         using var charon = new CharonNamespace(PubkeyCharon(pki, pki.Root));
-        await using var daemon = IkeDaemon.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
         var sa = daemon.Initiate(OurConfig(pki), Red, IPAddress.Parse(charon.CharonAddress));
         await WaitFor(() => sa.State == IkeSaState.Destroyed || sa.Children.Count > 0, charon);
 
@@ -84,7 +85,7 @@ public sealed class StrongSwanCertificateInteropTests
         var policy = new AllowListLabelPolicy();
         policy.Allowed.Add(("hostB", "tvd:red"));
         var responder = OurConfig(pki) with { Children = [Red] };
-        await using var daemon = IkeDaemon.Start(IPAddress.Parse(charon.LocalAddress), policy, new RecordingChildSink(), _ => responder);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), policy, new RecordingChildSink(), _ => responder);
 
         var output = charon.Swanctl("--initiate --child red --timeout 15");
         Assert.Contains("initiate completed successfully", output);
@@ -100,7 +101,7 @@ public sealed class StrongSwanCertificateInteropTests
         var pki = MakePki(TestKey.Rsa);
         var stranger = TestPki.CreateCa("A root charon does not know");
         using var charon = new CharonNamespace(PubkeyCharon(pki, stranger));
-        await using var daemon = IkeDaemon.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
         var sa = daemon.Initiate(OurConfig(pki), Red, IPAddress.Parse(charon.CharonAddress));
         await WaitFor(() => sa.State == IkeSaState.Destroyed, charon);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Overlay.Daemon.IkeHost;
 using Overlay.Ike.Net;
 using Overlay.Ike.Sa;
 using Overlay.Ike.Tests.Sa.Helpers;
@@ -31,7 +32,7 @@ public sealed class StrongSwanFragmentationInteropTests
     public async Task We_reassemble_the_ike_auth_response_charon_sends_in_fragments()
     {
         using var charon = new CharonNamespace(FragmentingCharon);
-        await using var daemon = IkeDaemon.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
         var sa = daemon.Initiate(Config, Red, IPAddress.Parse(charon.CharonAddress));
         await WaitFor(() => sa.State == IkeSaState.Destroyed || sa.Children.Count > 0, charon);
 
@@ -48,7 +49,7 @@ public sealed class StrongSwanFragmentationInteropTests
     public async Task Charon_reassembles_the_ike_auth_request_we_send_in_fragments()
     {
         using var charon = new CharonNamespace();
-        await using var daemon = IkeDaemon.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
         var sa = daemon.Initiate(SmallConfig, Red, IPAddress.Parse(charon.CharonAddress));
         await WaitFor(() => sa.State == IkeSaState.Destroyed || sa.Children.Count > 0, charon);
 
@@ -65,7 +66,7 @@ public sealed class StrongSwanFragmentationInteropTests
         var policy = new AllowListLabelPolicy();
         policy.Allowed.Add(("hostB", "tvd:red"));
         var responder = SmallConfig with { Children = [Red] };
-        await using var daemon = IkeDaemon.Start(IPAddress.Parse(charon.LocalAddress), policy, new RecordingChildSink(), _ => responder);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), policy, new RecordingChildSink(), _ => responder);
 
         var output = charon.Swanctl("--initiate --child red --timeout 15");
         Assert.Contains("initiate completed successfully", output);

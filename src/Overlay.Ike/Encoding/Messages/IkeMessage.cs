@@ -31,7 +31,7 @@ public sealed class IkeMessage
     public bool IsResponse => Header.IsResponse;
 
     /// <summary>
-    /// Parses a whole IKE datagram (without the non-ESP marker; see <see cref="NonEspMarker"/>).
+    /// Parses a whole IKE datagram (without the non-ESP marker, which the owner of port 4500 strips).
     /// The header's Length must equal the datagram length. Never throws on peer data.
     /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> datagram, out IkeMessage message, out IkeParseError error)

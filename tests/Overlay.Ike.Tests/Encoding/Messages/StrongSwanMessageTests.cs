@@ -1,3 +1,4 @@
+using Overlay.DataPlane.Frames;
 using Overlay.Ike.Encoding;
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Encoding.Payloads;
@@ -104,10 +105,10 @@ public class StrongSwanMessageTests
         var capture = StrongSwanCapture.Load(connection);
         var udp = capture.Datagrams.Single(d => d.File.Contains("IKE_AUTH-request", StringComparison.Ordinal)).Udp;
 
-        Assert.Equal(UdpEncapsulatedKind.Ike, NonEspMarker.Classify(udp, out var ike));
-        Assert.Equal(udp.Length - 4, ike.Length);
+        Assert.Equal(UdpPayloadKind.Ike, UdpEncapsulation.Classify(udp));
+        var ike = udp[UdpEncapsulation.NonEspMarkerLength..];
         var rebuilt = new byte[udp.Length];
-        Assert.Equal(udp.Length, NonEspMarker.Prepend(ike, rebuilt));
+        Assert.Equal(udp.Length, UdpEncapsulation.WriteIke(ike, rebuilt));
         Assert.Equal(udp, rebuilt);
     }
 }

@@ -1,0 +1,18 @@
+using System.Net;
+
+namespace Overlay.Ike.Net;
+
+/// <summary>
+/// IKE's port 4500 (RFC 7296 §2.23), which IKE shares with ESP-in-UDP (RFC 3948) and therefore does not
+/// own: whoever owns the socket (the data plane) implements this, frames IKE's messages with the non-ESP
+/// marker, and hands received IKE messages — marker stripped — to <see cref="IkeTransport.OnNatTraversalMessage"/>.
+/// wireguard-go's conn.Bind plays the same role between its device and its sockets.
+/// </summary>
+public interface INatTraversalPort
+{
+    /// <summary>Where the port is bound: the local endpoint of IKE SAs that floated to it.</summary>
+    IPEndPoint LocalEndpoint { get; }
+
+    /// <summary>Sends one IKE message to <paramref name="remote"/>. Never blocks for long; false when it could not be sent.</summary>
+    bool Send(ReadOnlySpan<byte> ikeMessage, IPEndPoint remote);
+}

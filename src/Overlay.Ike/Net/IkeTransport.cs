@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Overlay.Ike.Sa;
+
+namespace Overlay.Ike.Net;
+
+/// <summary>Receives one IKE message (non-ESP marker removed) with the local and remote endpoints.</summary>
+public delegate void IkeMessageHandler(ReadOnlySpan<byte> ikeMessage, IPEndPoint local, IPEndPoint remote);
+
+/// <summary>
+/// IKE's transport, the only one in the tree: port 500 is IKE's own socket (one receive loop here); port
+/// 4500 belongs to whoever owns ESP-in-UDP and reaches IKE through <see cref="INatTraversalPort"/>. Both
+/// receive paths only copy the datagram into one bounded queue and return — the thread that received it
+/// (for port 4500 the data plane's underlay loop) never runs IKE and never waits for it — and
+/// <see cref="IkeTransportOptions.Workers"/> threads run the exchanges, as wireguard-go's handshake queue
+/// does. A full queue drops and counts (<see cref="IkeTransportStats.DroppedQueueFull"/>); a failing handler
+/// or send is counted, never thrown out of a loop. Sending chooses the port from the SA's local endpoint.
+/// </summary>
+public sealed class IkeTransport : IIkeSender, IAsyncDisposable
+{
+    private readonly Socket _ike;
+    private readonly INatTraversalPort _natTraversal;
+    private readonly IkeTransportOptions _options;
+    private readonly Channel<InboundDatagram> _queue;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Thread> _workers = [];
+    private IkeMessageHandler? _handler;
+    private Task _receiveLoop = Task.CompletedTask;
+
+    /// <summary>Binds IKE's port on <paramref name="address"/>; nothing is received before <see cref="Start"/>.</summary>
+    /// <exception cref="SocketException">The port cannot be bound.</exception>
+    public IkeTransport(IPAddress address, int ikePort, INatTraversalPort natTraversal, IkeTransportOptions? options = null)
+    {
+        _natTraversal = natTraversal ?? throw new ArgumentNullException(nameof(natTraversal));
+        _options = options ?? IkeTransportOptions.Default;
+        if (_options.Validate() is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(options));
+        }
+
+        _queue = Channel.CreateBounded<InboundDatagram>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait, // TryWrite answers false when full: the receiver drops, never waits
+            SingleReader = _options.Workers == 1,
+            SingleWriter = false,
+        });
+        _ike = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            _ike.Bind(new IPEndPoint(address, ikePort));
+        }
+        catch
+        {
+            _ike.Dispose();
+            throw;
+        }
+
+        IkeEndpoint = (IPEndPoint)_ike.LocalEndPoint!;
+    }
+
+    public IPEndPoint IkeEndpoint { get; }
+
+    public IPEndPoint NatTraversalEndpoint => _natTraversal.LocalEndpoint;
+
+    public IkeTransportStats Stats { get; } = new();
+
+    public IkeTransportOptions Options => _options;
+
+    /// <summary>Starts the workers (which call <paramref name="handler"/>) and port 500's receive loop.</summary>
+    public void Start(IkeMessageHandler handler)
+    {
+        _handler = handler ?? throw new ArgumentNullException(nameof(handler));
+        for (int i = 0; i < _options.Workers; i++)
+        {
+            var worker = new Thread(WorkerLoop) { IsBackground = true, Name = $"tvd ike worker {i}" };
+            _workers.Add(worker);
+            worker.Start();
+        }
+
+        _receiveLoop = Task.Run(ReceiveLoop);
+    }
+
+    /// <summary>
+    /// From the owner of port 4500: an IKE message (marker stripped) that arrived there. Copies it and
+    /// returns at once; false when it was dropped (too short, or the queue is full).
+    /// </summary>
+    public bool OnNatTraversalMessage(ReadOnlySpan<byte> ikeMessage, IPEndPoint remote) =>
+        Enqueue(ikeMessage, _natTraversal.LocalEndpoint, remote);
+
+    private bool Enqueue(ReadOnlySpan<byte> message, IPEndPoint local, IPEndPoint remote)
+    {
+        Stats.OnReceived();
+        if (message.Length < IkeConstants.HeaderLength)
+        {
+            Stats.OnRunt();
+            return false;
+        }
+
+        if (!Stats.TryReserve(message.Length, _options.QueueBytes))
+        {
+            Stats.OnQueueFull();
+            return false;
+        }
+
+        byte[] copy = ArrayPool<byte>.Shared.Rent(message.Length);
+        message.CopyTo(copy);
+        var datagram = new InboundDatagram(copy, message.Length, local, remote);
+        if (_queue.Writer.TryWrite(datagram))
+        {
+            return true;
+        }
+
+        Release(datagram);
+        Stats.OnQueueFull();
+        return false;
+    }
+
+    private void WorkerLoop()
+    {
+        ChannelReader<InboundDatagram> reader = _queue.Reader;
+        while (true)
+        {
+            if (!reader.TryRead(out InboundDatagram datagram))
+            {
+                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+                {
+                    return; // completed: the transport is stopping
+                }
+
+                continue;
+            }
+
+            try
+            {
+                if (!_stop.IsCancellationRequested)
+                {
+                    _handler!(datagram.Message, datagram.Local, datagram.Remote);
+                    Stats.OnProcessed();
+                }
+            }
+            catch (Exception)
+            {
+                // A bug in one SA's handling must not stop IKE for every other peer; counted and visible in status.
+                Stats.OnHandlerError();
+            }
+            finally
+            {
+                Release(datagram);
+            }
+        }
+    }
+
+    private void Release(InboundDatagram datagram)
+    {
+        Stats.Release(datagram.Length);
+        ArrayPool<byte>.Shared.Return(datagram.Buffer);
+    }
+
+    private async Task ReceiveLoop()
+    {
+        byte[] buffer = new byte[IkeConstants.MaxMessageLength];
+        EndPoint any = new IPEndPoint(IkeEndpoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        while (!_stop.IsCancellationRequested)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await _ike.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                Stats.OnReceiveError(); // ICMP unreachable from a peer that is down; keep receiving
+                continue;
+            }
+
+            Enqueue(buffer.AsSpan(0, received.ReceivedBytes), IkeEndpoint, (IPEndPoint)received.RemoteEndPoint);
+        }
+    }
+
+    /// <summary>Sends from the port <paramref name="local"/> names (4500: through <see cref="INatTraversalPort"/>).</summary>
+    public void Send(ReadOnlySpan<byte> ikeMessage, IPEndPoint local, IPEndPoint remote)
+    {
+        bool ok;
+        try
+        {
+            ok = local.Port == _natTraversal.LocalEndpoint.Port
+                ? _natTraversal.Send(ikeMessage, remote)
+                : _ike.SendTo(ikeMessage, SocketFlags.None, remote) == ikeMessage.Length;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            ok = false; // a lost send is what retransmission is for
+        }
+
+        Stats.OnSent(ok);
+    }
+
+    /// <summary>Stops receiving, lets the workers finish the datagram in hand, drops what still waits.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _ike.Dispose();
+        await _receiveLoop.ConfigureAwait(false);
+        _queue.Writer.TryComplete();
+        foreach (Thread worker in _workers)
+        {
+            worker.Join();
+        }
+
+        while (_queue.Reader.TryRead(out InboundDatagram left))
+        {
+            Release(left);
+        }
+
+        _stop.Dispose();
+    }
+
+    private readonly record struct InboundDatagram(byte[] Buffer, int Length, IPEndPoint Local, IPEndPoint Remote)
+    {
+        public ReadOnlySpan<byte> Message => Buffer.AsSpan(0, Length);
+    }
+}
