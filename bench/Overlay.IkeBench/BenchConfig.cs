@@ -37,7 +37,8 @@ public static class BenchConfig
 /// <summary>Allows tvd:red to every authenticated peer (the bench has one label).</summary>
 public sealed class RedOnlyPolicy : ILabelPolicy
 {
-    public bool IsAllowed(string peerId, string label) => label == BenchConfig.Label;
+    public LabelVerdict Check(string peerId, string label, Overlay.Ike.Attestation.IPeerAttestation? attestation) =>
+        label == BenchConfig.Label ? LabelVerdict.Allow : LabelVerdict.Deny($"only {BenchConfig.Label}");
 }
 
 /// <summary>

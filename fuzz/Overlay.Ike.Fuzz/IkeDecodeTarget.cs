@@ -62,7 +62,7 @@ public static class IkeDecodeTarget
 
     private sealed class NoLabels : ILabelPolicy
     {
-        public bool IsAllowed(string peerId, string label) => false;
+        public LabelVerdict Check(string peerId, string label, Overlay.Ike.Attestation.IPeerAttestation? attestation) => LabelVerdict.Deny("fuzz");
     }
 
     private sealed class NoChildren : IChildSaSink

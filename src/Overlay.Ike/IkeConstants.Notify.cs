@@ -95,6 +95,15 @@ public enum NotifyType : ushort
     AdditionalKeyExchange = 16441,      // RFC 9370
     UseAggfrag = 16442,                 // RFC 9347
     SupportedAuthMethods = 16443,       // RFC 9593
+
+    // Private use (40960–65535, RFC 7296 §3.10.1): attested IKE between TVD Overlay hosts (docs/protocol.md).
+    // Status types, so a stock peer that does not know them ignores them (§3.10.1).
+    TvdAttestationSupported = 40961,    // IKE_SA_INIT: u8 version | our challenge
+    TvdAttestationEvidence = 40962,     // IKE_AUTH, INFORMATIONAL: u16 part | u16 parts | chunk of the evidence bundle
+    TvdAttestationBinding = 40963,      // IKE_AUTH, INFORMATIONAL: the ephemeral key's signature over the binding octets
+    TvdAttestationChallenge = 40964,    // INFORMATIONAL: a new challenge of the sender
+    TvdAttestationCheckpoint = 40965,   // IKE_AUTH request, INFORMATIONAL: what the sender holds of the receiver's lists
+    TvdAttestationRefused = 40966,      // beside TS_UNACCEPTABLE (or alone in INFORMATIONAL): why, as UTF-8 finding ids
 }
 
 /// <summary>Range boundaries of the notify type space (RFC 7296 §3.10.1, IANA).</summary>

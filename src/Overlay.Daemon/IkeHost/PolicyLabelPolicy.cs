@@ -1,4 +1,5 @@
 using Overlay.Daemon.Policy;
+using Overlay.Ike.Attestation;
 using Overlay.Ike.Sa;
 using Overlay.Labels.Compiled;
 
@@ -16,9 +17,11 @@ public sealed class PolicyLabelPolicy : ILabelPolicy
 
     public PolicyLabelPolicy(PolicyStore policy) => _policy = policy;
 
-    public bool IsAllowed(string peerId, string label)
+    public LabelVerdict Check(string peerId, string label, IPeerAttestation? attestation)
     {
         CompiledPolicy policy = _policy.Engine.Policy;
-        return TvdCarriage.ByLabel(policy, label) is { } tvd && TvdCarriage.MayCarry(policy, _policy.HostName, peerId, tvd);
+        return TvdCarriage.ByLabel(policy, label) is { } tvd && TvdCarriage.MayCarry(policy, _policy.HostName, peerId, tvd)
+            ? LabelVerdict.Allow
+            : LabelVerdict.Deny($"the policy does not let {label} travel between {_policy.HostName} and {peerId}");
     }
 }

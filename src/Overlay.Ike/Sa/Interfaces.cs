@@ -1,17 +1,28 @@
 using System.Net;
+using Overlay.Ike.Attestation;
 
 namespace Overlay.Ike.Sa;
 
 /// <summary>
-/// Decides which TVD labels a peer may have CHILD_SAs for (the responder's check of RFC 9478
-/// §3; a refused label is answered with TS_UNACCEPTABLE). Implemented by the daemon over the
-/// Labels policy; IKE only asks.
+/// Decides which TVD labels a peer may have CHILD_SAs for: the responder's check of RFC 9478 §3 (a refused
+/// label is answered with TS_UNACCEPTABLE and the reason), and the initiator's check of what the responder
+/// proved before it installs a CHILD_SA it asked for. Implemented by the daemon over the Labels policy; IKE
+/// only asks.
 /// </summary>
 public interface ILabelPolicy
 {
     /// <param name="peerId">The authenticated peer identity as text (<see cref="IkeIdentity.ToString"/>).</param>
     /// <param name="label">The label from TS_SECLABEL, without its NUL terminator.</param>
-    bool IsAllowed(string peerId, string label);
+    /// <param name="attestation">The appraisal of the peer's evidence on this IKE SA; null when it presented none.</param>
+    LabelVerdict Check(string peerId, string label, IPeerAttestation? attestation);
+}
+
+/// <summary>The label policy's answer; a refusal's reason travels to the peer in TVD_ATTESTATION_REFUSED.</summary>
+public readonly record struct LabelVerdict(bool Allowed, string? Reason)
+{
+    public static LabelVerdict Allow { get; } = new(true, null);
+
+    public static LabelVerdict Deny(string reason) => new(false, reason);
 }
 
 /// <summary>
@@ -53,4 +64,14 @@ public sealed record IkeSaServices(
     IChildSaSink ChildSink,
     IIkeSender Sender,
     TimeProvider Time,
-    RetransmitPolicy Retransmit);
+    RetransmitPolicy Retransmit)
+{
+    /// <summary>Attested IKE (docs/protocol.md); null: we neither announce nor present nor ask for evidence.</summary>
+    public IIkeAttestation? Attestation { get; init; }
+
+    /// <summary>
+    /// How long a handshake waits for our own evidence before it goes on without (a TPM that hangs must not
+    /// hold a peer's unattested TVDs hostage).
+    /// </summary>
+    public TimeSpan EvidenceWait { get; init; } = TimeSpan.FromSeconds(10);
+}

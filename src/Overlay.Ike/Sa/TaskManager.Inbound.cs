@@ -140,6 +140,12 @@ public sealed partial class TaskManager
             return;
         }
 
+        if (IsResponseDeferred(id))
+        {
+            Drop("retransmitted request whose response waits for our evidence");
+            return;
+        }
+
         if (!TryOpen(datagram, outer, out var message, out var requestDatagrams) || !CreatePassiveTasks(message))
         {
             return;
@@ -185,6 +191,12 @@ public sealed partial class TaskManager
         foreach (var task in _passive)
         {
             var status = task.Build(response);
+            if (status == TaskStatus.Wait)
+            {
+                DeferResponse(request, requestDatagrams); // the passive tasks stay; ResumeDeferred builds the response again
+                return;
+            }
+
             if (status == TaskStatus.DestroySa || (status == TaskStatus.Failed && IsSetupTask(task)))
             {
                 destroyReason ??= _sa.FailureReason ?? $"{task.Kind} failed";
@@ -229,7 +241,9 @@ public sealed partial class TaskManager
                 _passive.Add(CreateChildSaResponder(message));
                 return true;
             case IkeExchangeType.Informational when state is IkeSaState.Established or IkeSaState.Deleting:
-                _passive.Add(message.Find<DeletePayload>() is not null ? DeleteTask.Responder(_sa) : new DpdTask(_sa));
+                _passive.Add(message.Find<DeletePayload>() is not null ? DeleteTask.Responder(_sa)
+                    : AttestRefreshTask.Carries(message) ? new AttestRefreshTask(_sa)
+                    : new DpdTask(_sa));
                 return true;
             default:
                 Drop($"{message.Header.ExchangeType} request not allowed in state {state}");

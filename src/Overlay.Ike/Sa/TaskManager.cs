@@ -143,6 +143,12 @@ public sealed partial class TaskManager : IDisposable
         foreach (var task in _active.ToArray())
         {
             var status = task.Build(message);
+            if (status == TaskStatus.Wait)
+            {
+                DeferRequest(); // nothing was sent; ResumeDeferred builds the whole request again
+                return true;
+            }
+
             if (status == TaskStatus.DestroySa || (status == TaskStatus.Failed && IsSetupTask(task)))
             {
                 _sa.Destroy(_sa.FailureReason ?? $"{task.Kind} failed to build");
@@ -221,6 +227,7 @@ public sealed partial class TaskManager : IDisposable
     {
         StopRetransmitting();
         DisposeTimer();
+        DisposeDeferTimer();
         _queued.Clear();
         _active.Clear();
         _passive.Clear();

@@ -1,3 +1,4 @@
+using Overlay.Ike.Attestation;
 using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Encoding.Payloads;
@@ -9,6 +10,7 @@ namespace Overlay.Ike.Tasks;
 public sealed partial class ChildCreateTask
 {
     private NotifyType _error;
+    private string? _refusal;
     private KeyExchangeMethod _invalidKe;
     private bool _noChildRequested;
     private string _label = "";
@@ -47,12 +49,10 @@ public sealed partial class ChildCreateTask
             _nonceI = ni.Data;
         }
         // RFC 9478 §2: the label must be in both TSi and TSr; one CHILD_SA carries one label.
-        var peer = _sa.PeerIdentity!.ToString();
-        var label = tsi.SecurityLabels.Intersect(tsr.SecurityLabels)
-            .FirstOrDefault(l => _sa.Services.LabelPolicy.IsAllowed(peer, l));
-        if (label is null)
+        if (ChooseLabel(tsi, tsr) is not { } label)
         {
-            return Refuse(NotifyType.TsUnacceptable, "no label in TSi/TSr that the policy allows for this peer");
+            return Refuse(NotifyType.TsUnacceptable, "no label in TSi/TSr that the policy allows for this peer"
+                + (_refusal is null ? "" : $" ({_refusal})"));
         }
 
         var requestedI = tsi.Selectors.OfType<AddressRangeSelector>().ToList();
@@ -111,6 +111,11 @@ public sealed partial class ChildCreateTask
             message.Add(_invalidKe != KeyExchangeMethod.None
                 ? NotifyPayload.InvalidKe(_invalidKe)
                 : new NotifyPayload(_error == NotifyType.None ? NotifyType.NoProposalChosen : _error));
+            if (_error == NotifyType.TsUnacceptable && _refusal is not null && _sa.AttestationNegotiated)
+            {
+                message.Add(AttestationNotifies.Refused(_refusal)); // why, to a peer that speaks attested IKE (a stock one never sees it)
+            }
+
             return TaskStatus.Failed;
         }
 
@@ -131,6 +136,27 @@ public sealed partial class ChildCreateTask
         message.Add(Selectors(isInitiator: false, _tsrOut, _label));
         Install(_config!.Name, _label, esp.Suite, EspSuite.SpiValue(esp.Offered.Spi), createdByUs: false, _tsrOut, _tsiOut);
         return TaskStatus.Success;
+    }
+
+    /// <summary>
+    /// The first label of both TSi and TSr the label policy admits this peer to, given what it proved on this
+    /// SA; null when none, with the policy's first reason kept for the refusal.
+    /// </summary>
+    private string? ChooseLabel(TrafficSelectorPayload tsi, TrafficSelectorPayload tsr)
+    {
+        var peer = _sa.PeerIdentity!.ToString();
+        foreach (var label in tsi.SecurityLabels.Intersect(tsr.SecurityLabels))
+        {
+            var verdict = _sa.Services.LabelPolicy.Check(peer, label, _sa.PeerAttestation);
+            if (verdict.Allowed)
+            {
+                return label;
+            }
+
+            _refusal ??= verdict.Reason;
+        }
+
+        return null;
     }
 
     /// <summary>Refuses the request with <paramref name="error"/> before any template is looked at (rekey collisions, §2.25).</summary>

@@ -1,3 +1,4 @@
+using Overlay.Ike.Attestation;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Encoding.Messages;
@@ -107,7 +108,9 @@ public sealed partial class ChildCreateTask : IIkeTask
         if (message.Payloads.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } error)
         {
             PeerError = error.Type;
-            return ChildFailed(error.Type.ToString());
+            return AttestationNotifies.ReadRefused(message.FindNotify(NotifyType.TvdAttestationRefused)) is { } why
+                ? ChildFailed($"{error.Type}: {why}")
+                : ChildFailed(error.Type.ToString());
         }
 
         var sa = message.Find<SecurityAssociationPayload>();
@@ -151,6 +154,15 @@ public sealed partial class ChildCreateTask : IIkeTask
             return ChildFailed("responder's selectors or label are not within what we asked for");
         }
 
+        if (config.Label is { } label && _sa.Services.LabelPolicy.Check(_sa.PeerIdentity!.ToString(), label, _sa.PeerAttestation) is { Allowed: false } refused)
+        {
+            // Mutual: the responder admitted us, but what it proved does not admit it to this TVD. Its half is
+            // installed already, so it is deleted; ours never is.
+            var unwanted = Create(config.Name, label, accepted.Suite, accepted.PeerSpi, createdByUs: true, local, remote);
+            _sa.Tasks.Queue(new DeleteTask(_sa, unwanted));
+            return ChildFailed($"responder not admitted to {label}: {refused.Reason}");
+        }
+
         Install(config.Name, config.Label ?? "", accepted.Suite, accepted.PeerSpi, createdByUs: true, local, remote);
         return TaskStatus.Success;
     }
@@ -158,18 +170,25 @@ public sealed partial class ChildCreateTask : IIkeTask
     private void Install(string name, string label, EspSuite suite, uint outboundSpi, bool createdByUs,
         IReadOnlyList<AddressRangeSelector> local, IReadOnlyList<AddressRangeSelector> remote)
     {
+        var child = Create(name, label, suite, outboundSpi, createdByUs, local, remote);
+        _sa.ChildFailureReason = null;
+        Created = child;
+        _sa.AddChild(child);
+    }
+
+    /// <summary>The negotiated CHILD_SA with its KEYMAT (§2.17); the PFS secret and key exchange are gone after.</summary>
+    private ChildSa Create(string name, string label, EspSuite suite, uint outboundSpi, bool createdByUs,
+        IReadOnlyList<AddressRangeSelector> local, IReadOnlyList<AddressRangeSelector> remote)
+    {
         var (ni, nr) = _nonceI.Length > 0 ? (_nonceI, _nonceR) : (_sa.NonceInitiator, _sa.NonceResponder);
         var keys = ChildKeyMaterial.Derive(_sa.Suite!.Prf, _sa.Keys!.SkD, ni, nr, _sharedSecret, suite.KeyMaterialLength, 0);
         System.Security.Cryptography.CryptographicOperations.ZeroMemory(_sharedSecret);
         _keyExchange?.Dispose();
         _keyExchange = null;
-        var child = new ChildSa(name, label, _sa.PeerIdentity!, _inboundSpi, outboundSpi, suite, keys, createdByUs, local, remote)
+        return new ChildSa(name, label, _sa.PeerIdentity!, _inboundSpi, outboundSpi, suite, keys, createdByUs, local, remote)
         {
             Template = _config,
         };
-        _sa.ChildFailureReason = null;
-        Created = child;
-        _sa.AddChild(child);
     }
 
     /// <summary>g^ir of the PFS exchange from the peer's KE payload (§2.17); false if it is missing or invalid.</summary>

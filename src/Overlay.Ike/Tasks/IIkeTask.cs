@@ -16,6 +16,13 @@ public enum TaskStatus
 
     /// <summary>The IKE SA must be destroyed (after a responder has sent its answer).</summary>
     DestroySa,
+
+    /// <summary>
+    /// Not ready to build yet (our attestation evidence is being made): nothing was added to the message, and
+    /// the task manager builds the whole message again once <see cref="Sa.IkeSa.ResumeDeferred"/> is called.
+    /// Only a task that comes first in its message may answer this.
+    /// </summary>
+    Wait,
 }
 
 /// <summary>The kinds of tasks; the task manager maps them to exchange types.</summary>
@@ -28,6 +35,7 @@ public enum TaskKind
     IkeRekey,
     Delete,
     Dpd,
+    Attestation,
 }
 
 /// <summary>

@@ -25,23 +25,25 @@ public sealed partial class IkeAuthTask
         }
     }
 
-    private AuthenticationPayload BuildAuth(byte[] realMessage, byte[] peerNonce, byte[] skP, IdentificationPayload id)
+    /// <summary>What AUTH covers (RFC 7296 §2.15): the sender's IKE_SA_INIT message, the other nonce, prf(SK_p, ID).</summary>
+    private byte[] SignedOctets(byte[] realMessage, byte[] peerNonce, byte[] skP, IdentificationPayload id) =>
+        PskAuthentication.SignedOctets(_sa.Suite!.Prf, realMessage, peerNonce, skP, id);
+
+    private AuthenticationPayload BuildAuth(byte[] octets)
     {
-        var octets = PskAuthentication.SignedOctets(_sa.Suite!.Prf, realMessage, peerNonce, skP, id);
         return _sa.Config.LocalCertificate is { } credential
             ? SignatureAuthentication.Sign(credential, octets, _sa.PeerSignatureHashes)
-            : new AuthenticationPayload(AuthMethod.SharedKeyMessageIntegrityCode, PskAuthentication.Compute(_sa.Suite.Prf, _sa.Config.PreSharedKey, octets));
+            : new AuthenticationPayload(AuthMethod.SharedKeyMessageIntegrityCode, PskAuthentication.Compute(_sa.Suite!.Prf, _sa.Config.PreSharedKey, octets));
     }
 
     /// <summary>Null when the peer proved <paramref name="id"/>; otherwise why not.</summary>
-    private string? Verify(IkeMessage message, IdentificationPayload id, AuthenticationPayload auth, byte[] realMessage, byte[] nonce, byte[] skP)
+    private string? Verify(IkeMessage message, IdentificationPayload id, AuthenticationPayload auth, byte[] octets)
     {
         if (_sa.Config.RemoteId is { } expected && !expected.Matches(id))
         {
             return $"identity {IkeIdentity.FromPayload(id)} is not the configured {expected}";
         }
 
-        var octets = PskAuthentication.SignedOctets(_sa.Suite!.Prf, realMessage, nonce, skP, id);
         if (auth.Method == AuthMethod.SharedKeyMessageIntegrityCode)
         {
             if (_sa.Config.PreSharedKey.Length == 0)
@@ -49,7 +51,7 @@ public sealed partial class IkeAuthTask
                 return "peer used a PSK, but we accept only certificates";
             }
 
-            return PskAuthentication.Verify(_sa.Suite.Prf, _sa.Config.PreSharedKey, octets, auth.Data) ? null : "PSK AUTH does not verify";
+            return PskAuthentication.Verify(_sa.Suite!.Prf, _sa.Config.PreSharedKey, octets, auth.Data) ? null : "PSK AUTH does not verify";
         }
 
         if (_sa.Config.TrustedCas is not { Count: > 0 } cas)

@@ -17,7 +17,11 @@ namespace Overlay.Ike.Tasks;
 /// signature: AUTH = sign(RealMessage | Nonce(peer) | prf(SK_p, ID body)) (RFC 7427 or §3.8 classic)
 /// </code>
 /// A responder that cannot verify the initiator answers AUTHENTICATION_FAILED and ends the SA
-/// (§2.21.2); an initiator that cannot verify the responder ends the SA.
+/// (§2.21.2); an initiator that cannot verify the responder ends the SA. With attested IKE negotiated
+/// (IkeSa.Attestation.cs) each side also presents evidence covering the other's challenge, bound to this
+/// SA by its ephemeral key's signature over what its AUTH covers, and appraises the other's
+/// (IkeAuthTask.Attestation.cs); the SA is authenticated either way, and what the appraisal admits the
+/// peer to is the label policy's decision per CHILD_SA.
 /// </summary>
 public sealed partial class IkeAuthTask : IIkeTask
 {
@@ -39,6 +43,11 @@ public sealed partial class IkeAuthTask : IIkeTask
 
     private TaskStatus BuildRequest(IkeMessage message)
     {
+        if (!TryGetOwnEvidence(_sa.Config.RemoteId, out var evidence))
+        {
+            return TaskStatus.Wait;
+        }
+
         var idi = _sa.Config.LocalId.ToPayload(isInitiator: true);
         message.Add(idi);
         AddCertificates(message);
@@ -53,7 +62,10 @@ public sealed partial class IkeAuthTask : IIkeTask
             message.Add(remote.ToPayload(isInitiator: false));
         }
 
-        message.Add(BuildAuth(_sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi, idi));
+        var octets = SignedOctets(_sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi, idi);
+        message.Add(BuildAuth(octets));
+        AddEvidence(message, evidence, octets);
+        AddCheckpoint(message, _sa.Config.RemoteId);
         return TaskStatus.NeedMore;
     }
 
@@ -72,12 +84,14 @@ public sealed partial class IkeAuthTask : IIkeTask
                 ? $"peer answered {n.Type}" : "IKE_AUTH response lacks IDr or AUTH");
         }
 
-        if (Verify(message, idr, auth, _sa.InitResponse, _sa.NonceInitiator, _sa.Keys!.SkPr) is { } reason)
+        var octets = SignedOctets(_sa.InitResponse, _sa.NonceInitiator, _sa.Keys!.SkPr, idr);
+        if (Verify(message, idr, auth, octets) is { } reason)
         {
             return Fail($"responder AUTH or identity does not verify: {reason}");
         }
 
         Authenticated(idr);
+        AppraisePeer(message, octets);
         return TaskStatus.Success;
     }
 
@@ -91,13 +105,15 @@ public sealed partial class IkeAuthTask : IIkeTask
             return TaskStatus.Failed;
         }
 
-        if (Verify(message, idi, auth, _sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi) is { } reason)
+        var octets = SignedOctets(_sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi, idi);
+        if (Verify(message, idi, auth, octets) is { } reason)
         {
             _sa.FailureReason = $"AUTHENTICATION_FAILED for {IkeIdentity.FromPayload(idi)}: {reason}";
             return TaskStatus.Failed;
         }
 
         Authenticated(idi);
+        AppraisePeer(message, octets);
         return TaskStatus.NeedMore;
     }
 
@@ -110,10 +126,17 @@ public sealed partial class IkeAuthTask : IIkeTask
             return TaskStatus.Failed;
         }
 
+        if (!TryGetOwnEvidence(_sa.PeerIdentity, out var evidence))
+        {
+            return TaskStatus.Wait; // the response goes when our evidence is ready (or the wait is over)
+        }
+
         var idr = _sa.Config.LocalId.ToPayload(isInitiator: false);
         message.Add(idr);
         AddCertificates(message);
-        message.Add(BuildAuth(_sa.InitResponse, _sa.NonceInitiator, _sa.Keys!.SkPr, idr));
+        var octets = SignedOctets(_sa.InitResponse, _sa.NonceInitiator, _sa.Keys!.SkPr, idr);
+        message.Add(BuildAuth(octets));
+        AddEvidence(message, evidence, octets);
         return TaskStatus.Success;
     }
 

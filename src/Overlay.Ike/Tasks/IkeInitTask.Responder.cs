@@ -57,6 +57,13 @@ public sealed partial class IkeInitTask
         _peerAnnouncedFragmentation = message.FindNotify(NotifyType.Ikev2FragmentationSupported) is not null;
         _sa.PeerSupportsFragmentation = _peerAnnouncedFragmentation;
         ReadSignatureHashes(message);
+        ReadAttestation(message);
+        if (_sa.AttestationNegotiated)
+        {
+            // Start our quote now: it has the initiator's round trip until its IKE_AUTH arrives.
+            _sa.Services.Attestation!.GetEvidence(_sa.Config.RemoteId, _sa.PeerChallenge, null, urgent: true, static () => { });
+        }
+
         return TaskStatus.NeedMore;
     }
 
@@ -86,6 +93,11 @@ public sealed partial class IkeInitTask
         if (_sa.Config.UsesCertificates && _sa.PeerSignatureHashes.Count > 0)
         {
             message.Add(SignatureHashesNotify());
+        }
+
+        if (_sa.AttestationNegotiated)
+        {
+            AnnounceAttestation(message);
         }
 
         if (_sa.Config.TrustedCas is { Count: > 0 } cas)

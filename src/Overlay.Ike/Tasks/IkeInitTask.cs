@@ -1,3 +1,4 @@
+using Overlay.Ike.Attestation;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Encoding.Messages;
@@ -8,11 +9,12 @@ namespace Overlay.Ike.Tasks;
 
 /// <summary>
 /// IKE_SA_INIT (RFC 7296 §1.2): SA proposals, KE, nonces, NAT detection (§2.23), COOKIE (§2.6),
-/// INVALID_KE_PAYLOAD retry (§1.2) and the fragmentation announcement (RFC 7383 §2.3). On
-/// success the IKE SA has its suite and SK_* keys (§2.14).
+/// INVALID_KE_PAYLOAD retry (§1.2), the fragmentation announcement (RFC 7383 §2.3) and attested IKE's
+/// announcement with each side's challenge (docs/protocol.md; a responder answers it only when asked, so
+/// a stock peer never sees it). On success the IKE SA has its suite and SK_* keys (§2.14).
 /// <code>
-/// HDR, SAi1, KEi, Ni, N(NAT_D_SRC), N(NAT_D_DST), [N(FRAG_SUP)]  -->
-///                <--  HDR, SAr1, KEr, Nr, N(NAT_D_SRC), N(NAT_D_DST), [N(FRAG_SUP)]
+/// HDR, SAi1, KEi, Ni, N(NAT_D_SRC), N(NAT_D_DST), [N(FRAG_SUP)], [N(TVD_ATTEST_SUP, Ci)]  -->
+///                <--  HDR, SAr1, KEr, Nr, N(NAT_D_SRC), N(NAT_D_DST), [N(FRAG_SUP)], [N(TVD_ATTEST_SUP, Cr)]
 /// </code>
 /// </summary>
 public sealed partial class IkeInitTask : IIkeTask
@@ -86,6 +88,28 @@ public sealed partial class IkeInitTask : IIkeTask
         if (_sa.Config.UsesCertificates)
         {
             message.Add(SignatureHashesNotify());
+        }
+
+        AnnounceAttestation(message);
+    }
+
+    /// <summary>Our TVD_ATTESTATION_SUPPORTED with the challenge the peer's evidence must cover.</summary>
+    private void AnnounceAttestation(IkeMessage message)
+    {
+        if (_sa.Services.Attestation is { } attestation)
+        {
+            _sa.ChallengeSent = attestation.CurrentChallenge;
+            message.Add(AttestationNotifies.Supported(_sa.ChallengeSent));
+        }
+    }
+
+    /// <summary>Reads the peer's TVD_ATTESTATION_SUPPORTED: attested IKE runs when both sides announced it.</summary>
+    private void ReadAttestation(IkeMessage message)
+    {
+        if (_sa.Services.Attestation is not null && AttestationNotifies.TryReadSupported(message.FindNotify(NotifyType.TvdAttestationSupported), out var challenge))
+        {
+            _sa.PeerChallenge = challenge;
+            _sa.AttestationNegotiated = true;
         }
     }
 
@@ -171,6 +195,7 @@ public sealed partial class IkeInitTask : IIkeTask
         EvaluateNat(message);
         _sa.PeerSupportsFragmentation = message.FindNotify(NotifyType.Ikev2FragmentationSupported) is not null;
         ReadSignatureHashes(message);
+        ReadAttestation(message);
         return TaskStatus.Success;
     }
 

@@ -31,7 +31,7 @@ public sealed class IkeTransportTests
         policyB.Allowed.Add(("hostA", "tvd:red"));
         var configA = new IkeSaConfig(IkeIdentity.Fqdn("hostA"), IkeIdentity.Fqdn("hostB"), Psk, IkeSaConfig.DefaultIkeProposals);
         var configB = new IkeSaConfig(IkeIdentity.Fqdn("hostB"), IkeIdentity.Fqdn("hostA"), Psk, IkeSaConfig.DefaultIkeProposals, [ResponderTemplate]);
-        await using var daemonA = StandaloneIke.Start(a, new AllowListLabelPolicy(), sinkA, _ => null, ikePort: portA, natTraversalPort: natA);
+        await using var daemonA = StandaloneIke.Start(a, AllowListLabelPolicy.Any(), sinkA, _ => null, ikePort: portA, natTraversalPort: natA);
         await using var daemonB = StandaloneIke.Start(a, policyB, sinkB, _ => configB, ikePort: portB, natTraversalPort: natB);
 
         var sa = daemonA.Initiate(configA, RedChild, a, portB);
@@ -53,7 +53,7 @@ public sealed class IkeTransportTests
     public async Task Garbage_keepalives_and_esp_on_the_ports_are_counted_and_the_loops_keep_running()
     {
         var (port, nat) = Ports();
-        await using var daemon = StandaloneIke.Start(IPAddress.Loopback, new AllowListLabelPolicy(), new RecordingChildSink(), _ => null,
+        await using var daemon = StandaloneIke.Start(IPAddress.Loopback, AllowListLabelPolicy.Any(), new RecordingChildSink(), _ => null,
             ikePort: port, natTraversalPort: nat);
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         await client.SendAsync(new byte[] { 1, 2, 3 }, new IPEndPoint(IPAddress.Loopback, port));

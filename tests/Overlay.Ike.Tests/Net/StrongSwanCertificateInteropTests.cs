@@ -62,7 +62,7 @@ public sealed class StrongSwanCertificateInteropTests
     {
         var pki = MakePki(key);
         using var charon = new CharonNamespace(PubkeyCharon(pki, pki.Root));
-        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), AllowListLabelPolicy.Any(), new RecordingChildSink(), _ => null);
         var sa = daemon.Initiate(OurConfig(pki), Red, IPAddress.Parse(charon.CharonAddress));
         await WaitFor(() => sa.State == IkeSaState.Destroyed || sa.Children.Count > 0, charon);
 
@@ -101,7 +101,7 @@ public sealed class StrongSwanCertificateInteropTests
         var pki = MakePki(TestKey.Rsa);
         var stranger = TestPki.CreateCa("A root charon does not know");
         using var charon = new CharonNamespace(PubkeyCharon(pki, stranger));
-        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), AllowListLabelPolicy.Any(), new RecordingChildSink(), _ => null);
         var sa = daemon.Initiate(OurConfig(pki), Red, IPAddress.Parse(charon.CharonAddress));
         await WaitFor(() => sa.State == IkeSaState.Destroyed, charon);
 

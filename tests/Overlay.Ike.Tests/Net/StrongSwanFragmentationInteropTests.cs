@@ -32,7 +32,7 @@ public sealed class StrongSwanFragmentationInteropTests
     public async Task We_reassemble_the_ike_auth_response_charon_sends_in_fragments()
     {
         using var charon = new CharonNamespace(FragmentingCharon);
-        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), AllowListLabelPolicy.Any(), new RecordingChildSink(), _ => null);
         var sa = daemon.Initiate(Config, Red, IPAddress.Parse(charon.CharonAddress));
         await WaitFor(() => sa.State == IkeSaState.Destroyed || sa.Children.Count > 0, charon);
 
@@ -49,7 +49,7 @@ public sealed class StrongSwanFragmentationInteropTests
     public async Task Charon_reassembles_the_ike_auth_request_we_send_in_fragments()
     {
         using var charon = new CharonNamespace();
-        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), new RecordingChildSink(), _ => null);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), AllowListLabelPolicy.Any(), new RecordingChildSink(), _ => null);
         var sa = daemon.Initiate(SmallConfig, Red, IPAddress.Parse(charon.CharonAddress));
         await WaitFor(() => sa.State == IkeSaState.Destroyed || sa.Children.Count > 0, charon);
 

@@ -34,7 +34,7 @@ public sealed class StrongSwanInteropTests
     {
         using var charon = new CharonNamespace();
         var sink = new RecordingChildSink();
-        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), sink, _ => null);
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), AllowListLabelPolicy.Any(), sink, _ => null);
 
         var sa = daemon.Initiate(Config, Red, IPAddress.Parse(charon.CharonAddress));
         await WaitFor(() => sa.State == IkeSaState.Destroyed || sa.Children.Count > 0 || sa.ChildFailureReason is not null, charon);

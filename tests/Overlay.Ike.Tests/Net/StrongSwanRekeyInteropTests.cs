@@ -88,7 +88,7 @@ public sealed class StrongSwanRekeyInteropTests
         var sink = new RecordingChildSink();
         // Short retransmits so the test ends in seconds: 0.3 s × 1.5^n, 3 retransmits (about 2.7 s).
         var retransmit = new RetransmitPolicy(TimeSpan.FromMilliseconds(300), 1.5, 3);
-        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), new AllowListLabelPolicy(), sink, _ => null,
+        await using var daemon = StandaloneIke.Start(IPAddress.Parse(charon.LocalAddress), AllowListLabelPolicy.Any(), sink, _ => null,
             retransmit: retransmit);
         var sa = daemon.Initiate(Config, Red, IPAddress.Parse(charon.CharonAddress));
         await WaitFor(() => sa.Children.Count == 1 || sa.State == IkeSaState.Destroyed, charon, "CHILD_SA");

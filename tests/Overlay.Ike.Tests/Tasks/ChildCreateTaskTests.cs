@@ -19,7 +19,7 @@ public sealed class ChildCreateTaskTests
         h.DeliverToInitiator();
         // HDR, SK {IDi, IDr, AUTH, SAi2, TSi(…, tvd:blue), TSr(…, tvd:blue)}  -->
         h.DeliverToResponder();
-        Assert.Contains(("hostA", "tvd:blue"), h.B.Policy.Asked);
+        Assert.Contains(("hostA", "tvd:blue"), h.B.Policy.Asked.Select(a => (a.Peer, a.Label)));
 
         //                   <--  HDR, SK {IDr, AUTH, N(TS_UNACCEPTABLE)}
         var m4 = h.DeliverToInitiator();

@@ -43,7 +43,7 @@ public sealed class IkeAuthTaskTests
         Assert.Equal(["tvd:red"], m3.Payloads.OfType<TrafficSelectorPayload>().First().SecurityLabels);
         Assert.Equal(IkeSaState.Established, r.State);
         Assert.Equal("hostA", r.PeerIdentity!.ToString());
-        Assert.Contains(("hostA", "tvd:red"), h.B.Policy.Asked);
+        Assert.Contains(("hostA", "tvd:red"), h.B.Policy.Asked.Select(a => (a.Peer, a.Label)));
 
         //                   <--  HDR, SK {IDr, AUTH, SAr2, TSi, TSr}
         var m4 = h.DeliverToInitiator();
@@ -127,7 +127,7 @@ public sealed class IkeAuthTaskTests
         h.B.Policy.Allowed.Add((text, "tvd:red"));
         h.Establish(RedChild);
         Assert.Equal(idA, h.Responder!.PeerIdentity);
-        Assert.Contains((text, "tvd:red"), h.B.Policy.Asked);
+        Assert.Contains((text, "tvd:red"), h.B.Policy.Asked.Select(a => (a.Peer, a.Label)));
         Assert.Single(h.B.Sink.Installed);
     }
 }

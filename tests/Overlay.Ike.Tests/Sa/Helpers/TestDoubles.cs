@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Crypto.Agreement;
 using Org.BouncyCastle.Crypto.Parameters;
+using Overlay.Ike.Attestation;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Encoding;
@@ -123,16 +124,21 @@ public sealed class RecordingChildSink : IChildSaSink
     public IEnumerable<ChildSa> Current => Installed.Where(c => !Removed.Contains(c));
 }
 
-/// <summary>Allows exactly the listed (peer, label) pairs.</summary>
+/// <summary>Allows exactly the listed (peer, label) pairs (or any, for an initiator that asks only for what it wants).</summary>
 public sealed class AllowListLabelPolicy : ILabelPolicy
 {
     public HashSet<(string Peer, string Label)> Allowed { get; } = [];
 
-    public List<(string Peer, string Label)> Asked { get; } = [];
+    public List<(string Peer, string Label, IPeerAttestation? Attestation)> Asked { get; } = [];
 
-    public bool IsAllowed(string peerId, string label)
+    /// <summary>Every label for every peer: an initiator's policy in tests about the responder.</summary>
+    public bool AllowAny { get; init; }
+
+    public static AllowListLabelPolicy Any() => new() { AllowAny = true };
+
+    public LabelVerdict Check(string peerId, string label, IPeerAttestation? attestation)
     {
-        Asked.Add((peerId, label));
-        return Allowed.Contains((peerId, label));
+        Asked.Add((peerId, label, attestation));
+        return AllowAny || Allowed.Contains((peerId, label)) ? LabelVerdict.Allow : LabelVerdict.Deny($"{peerId} may not have {label}");
     }
 }
