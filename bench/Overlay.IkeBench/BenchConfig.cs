@@ -9,7 +9,7 @@ namespace Overlay.IkeBench;
 /// <summary>
 /// The IKE and CHILD_SA settings every run of the benchmark uses, the same as the strongSwan
 /// side (bench/lab/ike/swanctl.conf.in): PSK, aes128gcm16-prfsha256 with Curve25519 (or ECP-256),
-/// ESP aes128gcm16 without ESN (kernel-libipsec cannot install ESN SAs), label tvd:red.
+/// ESP aes128gcm16 without ESN (kernel-libipsec cannot install ESN SAs), label tvd:red (or --label).
 /// </summary>
 public static class BenchConfig
 {
@@ -27,8 +27,11 @@ public static class BenchConfig
     {
         var a = Subnet("10.10.1.0", "10.10.1.255");
         var b = Subnet("10.10.2.0", "10.10.2.255");
-        var (local, remote) = o.Side == "b" ? (b, a) : (a, b);
-        return new ChildSaConfig("net", Label, [local], [remote], [new EspSuite(128, ExtendedSequenceNumbers: false)]);
+        // The storm asks for every address and takes what the responder narrows to (RFC 7296 §2.9): a
+        // daemon's underlay addresses (etherip) or its configured prefixes, or the bench responder's subnets.
+        var any = Subnet("0.0.0.0", "255.255.255.255");
+        var (local, remote) = o.Mode == "storm" ? (any, any) : o.Side == "b" ? (b, a) : (a, b);
+        return new ChildSaConfig("net", o.Label, [local], [remote], [new EspSuite(128, ExtendedSequenceNumbers: false)]);
     }
 
     private static AddressRangeSelector Subnet(string start, string end) => AddressRangeSelector.Range(IPAddress.Parse(start), IPAddress.Parse(end));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Overlay.Ike;
 
 namespace Overlay.IkeBench;
 
@@ -17,12 +18,28 @@ public sealed class BenchOptions
         _values = values;
     }
 
-    /// <summary>respond | rate | serial.</summary>
+    /// <summary>respond | rate | serial | storm.</summary>
     public string Mode { get; }
 
     public IPAddress Local => IPAddress.Parse(Get("local"));
 
     public IPAddress Remote => IPAddress.Parse(Get("remote"));
+
+    /// <summary>
+    /// Where the initiator sends: <c>--target ADDR[:PORT]</c> (port 500 by default), else <c>--remote</c> on port 500.
+    /// Port 4500 puts every message behind the non-ESP marker on the NAT-T port (RFC 3948), where a daemon
+    /// shares its socket with ESP.
+    /// </summary>
+    public IPEndPoint Peer => _values.TryGetValue("target", out var t)
+        ? IPEndPoint.TryParse(t, out var ep) ? new IPEndPoint(ep.Address, ep.Port == 0 ? IkeConstants.IkePort : ep.Port)
+            : throw new FormatException($"--target {t}: expected ADDR[:PORT]")
+        : new IPEndPoint(Remote, IkeConstants.IkePort);
+
+    /// <summary>storm: the local address to send from; default the one the kernel routes <see cref="Peer"/> from.</summary>
+    public IPAddress? Bind => _values.TryGetValue("bind", out var b) ? IPAddress.Parse(b) : null;
+
+    /// <summary>The TVD label (RFC 9478) the CHILD_SAs ask for.</summary>
+    public string Label => Get("label", BenchConfig.Label);
 
     public string LocalId => Get("local-id", "hostA");
 
@@ -53,15 +70,33 @@ public sealed class BenchOptions
     /// </summary>
     public int Workers => Int("workers", Overlay.Ike.Net.IkeTransportOptions.Default.Workers);
 
+    /// <summary>storm: IKE_SA_INITs per second that are never continued.</summary>
+    public double HalfOpenRate => Double("half-open-rate", 200);
+
+    /// <summary>storm: IKE_SA_INIT + IKE_AUTH + CHILD_SA setups per second, each deleted once up.</summary>
+    public double FullRate => Double("full-rate", 100);
+
+    /// <summary>storm: how long new work is started.</summary>
+    public TimeSpan StormTime => TimeSpan.FromSeconds(Double("seconds", 10));
+
+    /// <summary>storm: a setup without its CHILD_SA after this long counts as failed.</summary>
+    public TimeSpan SetupTimeout => TimeSpan.FromSeconds(Double("setup-timeout", 5));
+
+    /// <summary>storm: full setups in flight at most; a paced start that finds none free is skipped and counted.</summary>
+    public int MaxInFlight => Int("max-in-flight", 64);
+
     /// <summary>Hard bound on the whole run (responder: how long it serves at most).</summary>
     public TimeSpan MaxTime => TimeSpan.FromSeconds(Int("max-seconds", 300));
 
     public static BenchOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("respond" or "rate" or "serial"))
+        if (args.Length == 0 || args[0] is not ("respond" or "rate" or "serial" or "storm"))
         {
             throw new ArgumentException("usage: tvd-ikebench respond|rate|serial --local IP [--remote IP] [--side a|b] [--group 31|19] "
-                + "[--total 500 --window 16 --reps 3] [--n 20] [--local-id hostA --remote-id hostB --psk S] [--warmup-seconds 3] [--workers N] [--max-seconds 300]");
+
+                + "[--total 500 --window 16 --reps 3] [--n 20] [--local-id hostA --remote-id hostB --psk S] [--warmup-seconds 3] [--workers N] [--max-seconds 300]\n"
+                + "       tvd-ikebench storm --target ADDR[:PORT] [--half-open-rate 200] [--full-rate 100] [--seconds 10] [--bind ADDR] "
+                + "[--local-id hostA --remote-id hostB --psk S --label tvd:red] [--group 31|19] [--setup-timeout 5] [--max-in-flight 64]");
         }
 
         var values = new Dictionary<string, string>();
@@ -83,4 +118,7 @@ public sealed class BenchOptions
 
     private int Int(string name, int fallback)
         => _values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    private double Double(string name, double fallback)
+        => _values.TryGetValue(name, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net;
 using Overlay.Daemon.IkeHost;
+using Overlay.Ike;
 using Overlay.Ike.Sa;
 
 namespace Overlay.IkeBench;
@@ -7,13 +9,18 @@ namespace Overlay.IkeBench;
 /// <summary>
 /// Our IKE as initiator: a windowed handshake rate (up to Window IKE_SA+CHILD_SA setups in
 /// flight, a new one started as each CHILD_SA is installed) and serial setup latency (one at a
-/// time, initiate → CHILD_SA installed). Between runs every SA is deleted so the responder starts
-/// empty, as the strongSwan runs do with terminate.
+/// time, initiate → CHILD_SA installed), both built on one <see cref="SetupAsync"/> that the storm
+/// paces too. Between runs every SA is deleted so the responder starts empty, as the strongSwan runs
+/// do with terminate.
 /// </summary>
 public sealed class Initiator(StandaloneIke daemon, CountingSink sink, BenchOptions options)
 {
     private readonly IkeSaConfig _config = BenchConfig.Ike(options);
     private readonly ChildSaConfig _child = BenchConfig.Child(options);
+    private readonly IPEndPoint _peer = options.Peer;
+
+    /// <summary>How one setup ended: its IKE SA, and the milliseconds to its CHILD_SA or why there was none.</summary>
+    public sealed record SetupOutcome(IkeSa Sa, double? Milliseconds, SetupFailure Failure, string? Reason);
 
     public sealed record RateResult(int Up, double Seconds, int Failures, int Started)
     {
@@ -47,7 +54,7 @@ public sealed class Initiator(StandaloneIke daemon, CountingSink sink, BenchOpti
                     break;
                 }
 
-                var sa = daemon.Initiate(_config, _child, options.Remote);
+                var sa = Start(_child);
                 // An SA that dies before its CHILD_SA is installed frees its slot as a failure.
                 sa.Destroyed += s =>
                 {
@@ -77,7 +84,7 @@ public sealed class Initiator(StandaloneIke daemon, CountingSink sink, BenchOpti
         var end = Volatile.Read(ref lastUp);
         var seconds = end > start ? (end - start) / (double)Stopwatch.Frequency : 0;
         var stalled = sas.Count(s => s.State != IkeSaState.Destroyed && s.Children.Count == 0);
-        await DeleteAllAsync(sas).ConfigureAwait(false);
+        await DeleteAllAsync(sas, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         return new RateResult(up, seconds, failures + stalled, sas.Count);
     }
 
@@ -87,54 +94,98 @@ public sealed class Initiator(StandaloneIke daemon, CountingSink sink, BenchOpti
         var result = new List<double?>(count);
         for (var i = 0; i < count; i++)
         {
-            var installed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            void OnUp(ChildSa _) => installed.TrySetResult();
-            sink.Installed += OnUp;
-            var t0 = Stopwatch.GetTimestamp();
-            var sa = daemon.Initiate(_config, _child, options.Remote);
-            try
+            var outcome = await SetupAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            result.Add(outcome.Milliseconds);
+            if (outcome.Milliseconds is null)
             {
-                await installed.Task.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-                result.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-            }
-            catch (TimeoutException)
-            {
-                result.Add(null);
-                log.WriteLine($"# serial {i}: no CHILD_SA within 10 s ({sa.State}, {sa.FailureReason ?? sa.ChildFailureReason})");
-            }
-            finally
-            {
-                sink.Installed -= OnUp;
+                log.WriteLine($"# serial {i}: no CHILD_SA within 10 s ({outcome.Sa.State}, {outcome.Reason})");
             }
 
-            await DeleteAllAsync([sa]).ConfigureAwait(false);
+            await DeleteAllAsync([outcome.Sa], TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             await Task.Delay(100).ConfigureAwait(false);
         }
 
         return result;
     }
 
-    /// <summary>Deletes the SAs (INFORMATIONAL DELETE to the peer) and waits, bounded, until they are gone.</summary>
-    private static async Task DeleteAllAsync(IReadOnlyList<IkeSa> sas)
+    /// <summary>
+    /// One IKE_SA_INIT + IKE_AUTH + CHILD_SA: done when the CHILD_SA is installed, the IKE SA dies, or
+    /// <paramref name="timeout"/> passes. The SA is left as it is (the caller deletes it). Several may
+    /// run at once: each asks with its own copy of the CHILD_SA config, which is how its install is told apart.
+    /// </summary>
+    public async Task<SetupOutcome> SetupAsync(TimeSpan timeout)
+    {
+        var child = _child with { };
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnUp(ChildSa c)
+        {
+            if (ReferenceEquals(c.Template, child))
+            {
+                done.TrySetResult(true);
+            }
+        }
+
+        sink.Installed += OnUp;
+        var t0 = Stopwatch.GetTimestamp();
+        var sa = Start(child);
+        sa.Destroyed += _ => done.TrySetResult(false);
+        if (sa.State == IkeSaState.Destroyed)
+        {
+            done.TrySetResult(false); // died before we listened
+        }
+
+        var installed = false;
+        try
+        {
+            installed = await done.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        finally
+        {
+            sink.Installed -= OnUp;
+        }
+
+        return installed
+            ? new SetupOutcome(sa, Stopwatch.GetElapsedTime(t0).TotalMilliseconds, SetupFailure.None, null)
+            : new SetupOutcome(sa, null, SetupFailures.Of(sa), sa.ChildFailureReason ?? sa.FailureReason ?? sa.State.ToString());
+    }
+
+    /// <summary>An IKE SA towards the peer; one addressed on its NAT-T port hears from ours (RFC 7296 §2.23).</summary>
+    private IkeSa Start(ChildSaConfig child)
+    {
+        var local = _peer.Port == IkeConstants.NatTraversalPort ? daemon.Transport.NatTraversalEndpoint : daemon.Transport.IkeEndpoint;
+        return daemon.Manager.Initiate(_config, child, local, _peer);
+    }
+
+    /// <summary>
+    /// Deletes the SAs (INFORMATIONAL DELETE to the peer) and waits, at most <paramref name="bound"/>, until they
+    /// are gone; those still there are forgotten locally. Returns how many went away in time.
+    /// </summary>
+    public static async Task<int> DeleteAllAsync(IReadOnlyList<IkeSa> sas, TimeSpan bound)
     {
         foreach (var sa in sas)
         {
-            if (sa.State != IkeSaState.Destroyed)
+            if (sa.State is not (IkeSaState.Destroyed or IkeSaState.Deleting))
             {
                 sa.Delete();
             }
         }
 
-        var deadline = Stopwatch.GetTimestamp() + 30 * Stopwatch.Frequency;
+        var deadline = Stopwatch.GetTimestamp() + (long)(bound.TotalSeconds * Stopwatch.Frequency);
         while (sas.Any(s => s.State != IkeSaState.Destroyed) && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(20).ConfigureAwait(false);
         }
 
+        var gone = sas.Count(s => s.State == IkeSaState.Destroyed);
         foreach (var sa in sas.Where(s => s.State != IkeSaState.Destroyed))
         {
             sa.Dispose(); // the peer did not answer the DELETE in time; forget it locally
         }
+
+        return gone;
     }
 
     private static TimeSpan Remaining(long deadline)

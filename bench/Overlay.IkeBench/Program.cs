@@ -8,6 +8,7 @@ using Overlay.IkeBench;
 //   respond  serve IKE_SA_INIT/IKE_AUTH as the responder until SIGTERM/SIGINT or --max-seconds
 //   rate     --reps runs of --total setups with --window in flight: "rate <up> <secs> <per_s> <fails>"
 //   serial   --n setups one at a time: one line of milliseconds each (or "FAIL ...")
+//   storm    half-open IKE_SA_INITs and full setups at a responder for --seconds: "storm {json}" (Storm.cs)
 // Lines starting with '#' are commentary (warm-up, percentiles, counters) for the log.
 BenchOptions options;
 try
@@ -18,6 +19,11 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
+}
+
+if (options.Mode == "storm")
+{
+    return await Storm.RunAsync(options, Console.Out);
 }
 
 var inv = CultureInfo.InvariantCulture;

@@ -82,7 +82,9 @@ ov_keyfile() { printf '%s\n' "$LAB_DIR/$1.esp_sa"; }
 # A fresh AES-128 key + 4-byte salt, hex (20 bytes).
 ov_key() { python3 -c 'import secrets; print(secrets.token_hex(20))'; }
 
-# ov_config HOST — starts HOST's overlayd.toml: [daemon] and [dataplane] on its underlay address.
+# ov_config HOST [no-key-export] — starts HOST's overlayd.toml: [daemon] and [dataplane] on its underlay
+# address, exporting keys for tshark unless no-key-export (a load test: the export rewrites its files as
+# SAs come and go).
 ov_config() {
     local h=$1
     mkdir -p "$LAB_DIR/$h"
@@ -94,10 +96,11 @@ state_dir = "$LAB_DIR/$h/state"
 runtime_dir = "$LAB_DIR/$h/run"
 
 [dataplane]
-underlay = "$(lab_ul_addr "$h")"
 port = 4500
-debug_key_export = "$(ov_keyfile "$h")"
+underlay = "$(lab_ul_addr "$h")"
 TOML
+    # `port` stays off the last line: Tomlyn takes a `port` key right above [[dataplane.port]] for its redefinition.
+    [[ ${2:-} == no-key-export ]] || echo "debug_key_export = \"$(ov_keyfile "$h")\"" >>"$(ov_config_file "$h")"
 }
 
 # ov_port HOST GUESTNODE POLICYGUEST NETWORK [IO] — a guest port: the guest node's host-side link;

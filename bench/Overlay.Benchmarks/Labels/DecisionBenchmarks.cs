@@ -6,7 +6,7 @@ using Overlay.Labels.Engine;
 namespace Overlay.Benchmarks.Labels;
 
 /// <summary>
-/// STE and Chinese Wall decisions on a policy of 1,000 guests and 100 TVDs (the target:
+/// STE, Chinese Wall and carry decisions on a policy of 1,000 guests and 100 TVDs (the target:
 /// under 100 ns and 0 B per decision). "Pure" rows are <see cref="PolicyDecisions"/> on resolved
 /// objects (what a port attach costs once names are resolved); "Engine" rows include the name
 /// look-ups, the engine's lock and the audit call, i.e. what a caller of the daemon's API pays.
@@ -19,6 +19,7 @@ public class DecisionBenchmarks
     private CompiledResource _sameTvd = null!;
     private CompiledResource _otherTvd = null!;
     private CompiledHost _host = null!;
+    private CompiledTvd _tvd = null!;
     private RunningTypes _runningConflict = null!;
     private RunningTypes _runningClear = null!;
     private PolicyEngine _engine = null!;
@@ -31,6 +32,7 @@ public class DecisionBenchmarks
         _sameTvd = _policy.FindResource("net10")!;
         _otherTvd = _policy.FindResource("net11")!;
         _host = _policy.FindHost("h0")!;
+        _tvd = _policy.FindTvd("tvd10")!;
 
         // 500 running guests, among them g210 (cw1b, in conflict with g10's cw1a).
         _runningConflict = new RunningTypes(_policy.TypeCount);
@@ -59,4 +61,10 @@ public class DecisionBenchmarks
 
     [Benchmark]
     public bool EngineAttachByName() => _engine.Attach("g10", "net10").Allowed;
+
+    [Benchmark]
+    public bool Carry() => PolicyDecisions.Carry(_policy, _tvd, _host, _host).Allowed;
+
+    [Benchmark]
+    public bool EngineCarryByLabel() => _engine.Carry("tvd:tvd10", "h0", "h0").Allowed;
 }

@@ -7,13 +7,9 @@ red_rekeys() { ov_q "$1" '[.ike.child_sas[] | select(.label=="tvd:red") | .rekey
 first_spi=$(red_spi h1)
 rekeys_before=$(red_rekeys h1)
 
-lab_exec h2red timeout 60 python3 "$PWD/stream.py" recv 5003 >"$tmp/recv.txt" &
-recv_pid=$!
-lab_wait_for h2red 10 sh -c "ss -ltn | grep -q ':5003 '"
-lab_exec h1red timeout 60 python3 "$PWD/stream.py" send 192.168.101.21 5003 14 >"$tmp/send.txt"
-wait "$recv_pid"
-read -r sent sent_hash <"$tmp/send.txt"
-read -r received received_hash <"$tmp/recv.txt"
+lab_tcp_stream h2red h1red 192.168.101.21 5003 14 "$tmp/stream"
+read -r sent sent_hash <"$tmp/stream.send"
+read -r received received_hash <"$tmp/stream.recv"
 check "bytes received = bytes sent" "$sent" "$received"
 check "sha256 of the stream on both sides" "$sent_hash" "$received_hash"
 at_least "MiB streamed in 14 s" 100 $(( ${sent:-0} / 1048576 ))

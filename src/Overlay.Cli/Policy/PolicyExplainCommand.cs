@@ -6,8 +6,9 @@ using Overlay.Labels.Engine;
 namespace Overlay.Cli.Policy;
 
 /// <summary>
-/// <c>tvdctl policy explain FILE --attach GUEST --resource NAME</c> and
-/// <c>tvdctl policy explain FILE --start GUEST [--running G1,G2,…] [--host H]</c>:
+/// <c>tvdctl policy explain FILE --attach GUEST --resource NAME</c>,
+/// <c>tvdctl policy explain FILE --start GUEST [--running G1,G2,…] [--host H]</c> and
+/// <c>tvdctl policy explain FILE --carry TVD --between H1 H2</c>:
 /// the decision the daemon would take, with its reason. Exit 0 allow, 1 deny, 2 bad input.
 /// </summary>
 internal static class PolicyExplainCommand
@@ -17,40 +18,34 @@ internal static class PolicyExplainCommand
     private static readonly Option<string> Start = new("--start") { Description = "Guest to start" };
     private static readonly Option<string> Running = new("--running") { Description = "Guests already running on the host, comma-separated" };
     private static readonly Option<string> Host = new("--host") { Description = "Host to start on (default: the first host in the file)" };
+    private static readonly Option<string> Carry = new("--carry") { Description = "TVD (name or wire label) to carry between two hosts (with --between)", HelpName = "TVD" };
+
+    private static readonly Option<string[]> Between = new("--between")
+    {
+        Description = "The two hosts: this one, then the peer",
+        HelpName = "H1 H2",
+        Arity = new ArgumentArity(2, 2),
+        AllowMultipleArgumentsPerToken = true,
+    };
 
     public static Command Create()
     {
-        var command = new Command("explain", "Explain the decision for binding a guest to a resource or starting it next to running guests");
+        var command = new Command("explain",
+            "Explain the decision for binding a guest to a resource, starting it next to running guests, or carrying a TVD between two hosts");
         command.Arguments.Add(PolicyFile.Argument);
-        command.Options.Add(Attach);
-        command.Options.Add(Resource);
-        command.Options.Add(Start);
-        command.Options.Add(Running);
-        command.Options.Add(Host);
+        foreach (var option in new Option[] { Attach, Resource, Start, Running, Host, Carry, Between })
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse => Run(parse, Console.Out, Console.Error));
         return command;
     }
 
     private static int Run(ParseResult parse, TextWriter output, TextWriter error)
     {
-        var attach = parse.GetValue(Attach);
-        var resource = parse.GetValue(Resource);
-        var start = parse.GetValue(Start);
-        var usage = (attach, resource, start) switch
-        {
-            (not null, not null, null) => null,
-            (not null, null, _) => "--attach needs --resource",
-            (not null, _, not null) => "give either --attach or --start, not both",
-            (null, null, not null) => null,
-            (null, not null, _) => "--resource goes with --attach",
-            _ => "give --attach GUEST --resource NAME, or --start GUEST",
-        };
-        if (start is null && (parse.GetValue(Running) is not null || parse.GetValue(Host) is not null))
-        {
-            usage ??= "--running and --host go with --start";
-        }
-
-        if (usage is not null)
+        var (attach, start, carry) = (parse.GetValue(Attach), parse.GetValue(Start), parse.GetValue(Carry));
+        if (Usage(parse, attach, start, carry) is { } usage)
         {
             error.WriteLine($"tvdctl: {usage}");
             return ExitCodes.BadInput;
@@ -63,9 +58,9 @@ internal static class PolicyExplainCommand
         }
 
         var engine = new PolicyEngine(policy);
-        var decision = attach is not null
-            ? ExplainAttach(engine, attach, resource!, error)
-            : ExplainStart(engine, policy, start!, parse.GetValue(Running), parse.GetValue(Host), error);
+        var decision = attach is not null ? ExplainAttach(engine, attach, parse.GetValue(Resource)!, error)
+            : start is not null ? ExplainStart(engine, policy, start, parse.GetValue(Running), parse.GetValue(Host), error)
+            : ExplainCarry(engine, policy, carry!, parse.GetValue(Between)!, error);
         if (decision is not { } d)
         {
             return ExitCodes.BadInput;
@@ -73,6 +68,25 @@ internal static class PolicyExplainCommand
 
         output.WriteLine(d.ToString());
         return d.Allowed ? ExitCodes.Ok : ExitCodes.Denied;
+    }
+
+    /// <summary>What is wrong with the combination of options, or null: exactly one question, with its own options only.</summary>
+    private static string? Usage(ParseResult parse, string? attach, string? start, string? carry)
+    {
+        var questions = (attach is null ? 0 : 1) + (start is null ? 0 : 1) + (carry is null ? 0 : 1);
+        var resource = parse.GetValue(Resource) is not null;
+        var between = parse.GetResult(Between) is not null;
+        return questions switch
+        {
+            > 1 => "give only one of --attach, --start and --carry",
+            _ when attach is not null && !resource => "--attach needs --resource",
+            _ when attach is null && resource => "--resource goes with --attach",
+            _ when start is null && (parse.GetValue(Running) is not null || parse.GetValue(Host) is not null) => "--running and --host go with --start",
+            _ when carry is not null && !between => "--carry needs --between H1 H2",
+            _ when carry is null && between => "--between goes with --carry",
+            0 => "give --attach GUEST --resource NAME, --start GUEST, or --carry TVD --between H1 H2",
+            _ => null,
+        };
     }
 
     private static Decision? ExplainAttach(PolicyEngine engine, string guest, string resource, TextWriter error)
@@ -111,6 +125,29 @@ internal static class PolicyExplainCommand
         }
 
         var d = engine.Start(guest, host);
+        if (d.Rule == DecisionRule.UnknownReference)
+        {
+            error.WriteLine($"tvdctl: {d.Subject}");
+            return null;
+        }
+
+        return d;
+    }
+
+    /// <summary>
+    /// The TVD by name (what the policy file says) or, failing that, by wire label (what IKE logs show);
+    /// the engine then decides by label, as it does for a CHILD_SA.
+    /// </summary>
+    private static Decision? ExplainCarry(PolicyEngine engine, CompiledPolicy policy, string tvd, string[] hosts, TextWriter error)
+    {
+        var found = policy.FindTvd(tvd) ?? policy.FindTvdByLabel(tvd);
+        if (found is null)
+        {
+            error.WriteLine($"tvdctl: unknown TVD '{tvd}'");
+            return null;
+        }
+
+        var d = engine.Carry(found.WireLabel, hosts[0], hosts[1]);
         if (d.Rule == DecisionRule.UnknownReference)
         {
             error.WriteLine($"tvdctl: {d.Subject}");

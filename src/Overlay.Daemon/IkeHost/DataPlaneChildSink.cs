@@ -44,7 +44,7 @@ public sealed class DataPlaneChildSink : IChildSaSink
             return;
         }
 
-        CompiledTvd? tvd = TvdCarriage.ByLabel(_policy.Engine.Policy, child.Label);
+        CompiledTvd? tvd = _policy.Engine.Policy.FindTvdByLabel(child.Label);
         if (tvd is null)
         {
             IkeLog.ChildRefused(_logger, peer.Name, child.Label, "the label is no TVD of the policy");

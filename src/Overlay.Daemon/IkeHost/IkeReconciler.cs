@@ -64,7 +64,7 @@ public sealed class IkeReconciler
             IkeLog.PeerNotInPolicy(_logger, peer.Identity);
         }
 
-        IReadOnlyList<CompiledTvd> desired = TvdCarriage.Shared(policy, _policy.HostName, peer.Identity);
+        IReadOnlyList<CompiledTvd> desired = _policy.Engine.CarriableTvds(_policy.HostName, peer.Identity);
         List<IkeSa> live = [.. all.Where(sa => sa.Remote.Address.Equals(peer.Address) && sa.SupersededBy is null
             && sa.State is IkeSaState.Created or IkeSaState.Connecting or IkeSaState.Established)];
         List<IkeSa> established = [.. live.Where(sa => sa.State == IkeSaState.Established).OrderByDescending(sa => sa.EstablishedAt)];
@@ -85,7 +85,7 @@ public sealed class IkeReconciler
         }
 
         IkeSa current = established[0];
-        RevokeChildren(peer, policy, established);
+        RevokeChildren(peer, desired, established);
         if (peer.Initiates)
         {
             CreateMissingChildren(peer, current, desired, now);
@@ -112,13 +112,13 @@ public sealed class IkeReconciler
         }
     }
 
-    private void RevokeChildren(IkePeer peer, CompiledPolicy policy, List<IkeSa> established)
+    private void RevokeChildren(IkePeer peer, IReadOnlyList<CompiledTvd> desired, List<IkeSa> established)
     {
         foreach (IkeSa sa in established)
         {
             foreach (ChildSa child in sa.Children.ToArray())
             {
-                if (TvdCarriage.ByLabel(policy, child.Label) is { } tvd && TvdCarriage.MayCarry(policy, _policy.HostName, peer.Identity, tvd))
+                if (desired.Any(tvd => tvd.WireLabel == child.Label))
                 {
                     continue;
                 }

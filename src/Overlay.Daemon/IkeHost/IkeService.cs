@@ -76,7 +76,7 @@ public sealed class IkeService : BackgroundService
     private IkeSaConfig? ResponderConfig(IReadOnlyList<IkePeer> peers, IPEndPoint remote)
     {
         IkePeer? peer = peers.FirstOrDefault(p => p.Address.Equals(remote.Address));
-        return peer is not { CanAuthenticate: true } ? null : peer.IkeConfig(TvdCarriage.Shared(_policy.Engine.Policy, _policy.HostName, peer.Identity));
+        return peer is not { CanAuthenticate: true } ? null : peer.IkeConfig(_policy.Engine.CarriableTvds(_policy.HostName, peer.Identity));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -1,15 +1,14 @@
 using Overlay.Daemon.Policy;
 using Overlay.Ike.Attestation;
 using Overlay.Ike.Sa;
-using Overlay.Labels.Compiled;
 
 namespace Overlay.Daemon.IkeHost;
 
 /// <summary>
-/// IKE's <see cref="ILabelPolicy"/> over the live Labels policy: a peer may have a CHILD_SA for a
-/// label iff the label is a TVD's wire label and both its host entry and ours may run the TVD's
-/// STE type. Anything else (an unknown label, a peer identity that is no host) is refused, which
-/// IKE answers with TS_UNACCEPTABLE. Reads the policy each time, so a reload applies at once.
+/// IKE's <see cref="ILabelPolicy"/> over the live Labels policy: the engine's audited carry decision
+/// for the label between this host and the peer (its IKE identity is its host name in the policy).
+/// A denial (an unknown label, a peer identity that is no host, a host that may not run the TVD's
+/// type) IKE answers with TS_UNACCEPTABLE. Asks the engine each time, so a reload applies at once.
 /// </summary>
 public sealed class PolicyLabelPolicy : ILabelPolicy
 {
@@ -19,9 +18,7 @@ public sealed class PolicyLabelPolicy : ILabelPolicy
 
     public LabelVerdict Check(string peerId, string label, IPeerAttestation? attestation)
     {
-        CompiledPolicy policy = _policy.Engine.Policy;
-        return TvdCarriage.ByLabel(policy, label) is { } tvd && TvdCarriage.MayCarry(policy, _policy.HostName, peerId, tvd)
-            ? LabelVerdict.Allow
-            : LabelVerdict.Deny($"the policy does not let {label} travel between {_policy.HostName} and {peerId}");
+        Overlay.Labels.Decisions.Decision decision = _policy.Engine.Carry(label, _policy.HostName, peerId);
+        return decision.Allowed ? LabelVerdict.Allow : LabelVerdict.Deny(decision.Reason);
     }
 }

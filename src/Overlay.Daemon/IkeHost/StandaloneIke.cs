@@ -32,11 +32,13 @@ public sealed class StandaloneIke : IAsyncDisposable
 
     public IkeSaManager Manager { get; }
 
-    /// <summary>Binds <paramref name="ikePort"/> and <paramref name="natTraversalPort"/> on <paramref name="address"/> and starts receiving.</summary>
+    /// <summary>Binds <paramref name="ikePort"/> and <paramref name="natTraversalPort"/> on <paramref name="address"/> (0: ports the kernel chooses) and starts receiving.</summary>
+    /// <param name="handler">Receives every message instead of the SA manager (a tool that counts answers to SAs of its own).</param>
     public static StandaloneIke Start(
         IPAddress address, ILabelPolicy labels, IChildSaSink children, Func<IPEndPoint, IkeSaConfig?> responderConfig,
         TimeProvider? time = null, int ikePort = IkeConstants.IkePort, int natTraversalPort = IkeConstants.NatTraversalPort,
-        RetransmitPolicy? retransmit = null, IkeTransportOptions? transport = null, CookieOptions? cookies = null)
+        RetransmitPolicy? retransmit = null, IkeTransportOptions? transport = null, CookieOptions? cookies = null,
+        IkeMessageHandler? handler = null)
     {
         time ??= TimeProvider.System;
         var bridge = new NatTraversalBridge();
@@ -59,7 +61,7 @@ public sealed class StandaloneIke : IAsyncDisposable
         var services = new IkeSaServices(SystemIkeRandom.Instance, KeyExchangeFactory.Instance, labels, children, ike, time,
             retransmit ?? RetransmitPolicy.Default);
         var manager = new IkeSaManager(services, responderConfig, cookies);
-        ike.Start(manager.Receive);
+        ike.Start(handler ?? manager.Receive);
         bridge.AttachTransport(ike);
         return new StandaloneIke(pipeline, ike, manager);
     }

@@ -45,7 +45,7 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
     /// <summary>UDP GRO is on: a received buffer may hold several datagrams (see <see cref="MessageBatch.GetSegmentSize"/>).</summary>
     public bool CoalescesReceive { get; }
 
-    /// <summary>Binds <paramref name="address"/>:<paramref name="port"/>; throws <see cref="NativeSocketException"/>.</summary>
+    /// <summary>Binds <paramref name="address"/>:<paramref name="port"/> (0: a port the kernel chooses); throws <see cref="NativeSocketException"/>.</summary>
     public static UdpUnderlaySocket Open(IPAddress address, int port, TimeSpan receiveTimeout, int socketBufferBytes = 4 << 20, bool segmentation = false)
     {
         UdpAddress local = UdpAddress.From(address, port);
@@ -59,6 +59,11 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVTIMEO, SocketTimeouts.ToTimeval(receiveTimeout), subject);
             var name = new sockaddr_in { sin_family = AF_INET, sin_port = local.PortNetworkOrder, sin_addr = local.AddressNetworkOrder };
             Interop.Interop.LibC.Bind(fd, name, subject);
+            if (port == 0)
+            {
+                local = local with { Port = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(Interop.Interop.LibC.GetSockName(fd, subject).sin_port) }; // the one the kernel chose
+            }
+
             bool gro = segmentation && TrySetOption(fd, SOL_UDP, UDP_GRO, 1, subject);
             return new UdpUnderlaySocket(fd, local, segmentation, gro);
         }

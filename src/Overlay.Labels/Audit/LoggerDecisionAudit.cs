@@ -5,7 +5,8 @@ namespace Overlay.Labels.Audit;
 
 /// <summary>
 /// The audit trail as structured log events (journald keeps the fields): one event id per kind, with
-/// verdict, rule, guest, resource, host and the types involved as separate fields for filtering.
+/// verdict, rule, guest, resource, host, peer host and TVD as separate fields for filtering (attach and
+/// start name a guest; a carry names a TVD, this host and the peer host).
 /// </summary>
 public sealed partial class LoggerDecisionAudit(ILogger logger) : IDecisionAudit
 {
@@ -23,6 +24,8 @@ public sealed partial class LoggerDecisionAudit(ILogger logger) : IDecisionAudit
                     d.Guest?.Name,
                     d.Resource?.Name,
                     d.Host?.Name,
+                    d.PeerHost?.Name,
+                    d.Tvd?.Name,
                     d.Policy.Version,
                     d.Reason);
                 break;
@@ -37,8 +40,9 @@ public sealed partial class LoggerDecisionAudit(ILogger logger) : IDecisionAudit
     }
 
     [LoggerMessage(EventId = 1001, EventName = "PolicyDecision", Level = LogLevel.Information,
-        Message = "audit {Action} {Verdict} rule={Rule} guest={Guest} resource={Resource} host={Host} policy_version={PolicyVersion}: {Reason}")]
-    private static partial void LogDecision(ILogger logger, string action, string verdict, string rule, string? guest, string? resource, string? host, long policyVersion, string reason);
+        Message = "audit {Action} {Verdict} rule={Rule} guest={Guest} resource={Resource} host={Host} peer={Peer} tvd={Tvd} policy_version={PolicyVersion}: {Reason}")]
+    private static partial void LogDecision(ILogger logger, string action, string verdict, string rule, string? guest, string? resource, string? host,
+        string? peer, string? tvd, long policyVersion, string reason);
 
     [LoggerMessage(EventId = 1002, EventName = "PolicyReload",
         Message = "audit reload {Outcome} from_version={FromVersion} to_version={ToVersion} conflicts={ConflictCount} revoked={RevokedCount}: {Summary}")]

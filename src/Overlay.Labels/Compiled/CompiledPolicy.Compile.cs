@@ -25,6 +25,7 @@ public sealed partial class CompiledPolicy
         Resources = resources;
         Hosts = hosts;
         _tvds = tvds.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
+        _tvdsByLabel = tvds.ToFrozenDictionary(t => t.WireLabel, StringComparer.Ordinal);
         _guests = guests.ToFrozenDictionary(g => g.Name, StringComparer.Ordinal);
         _resources = resources.ToFrozenDictionary(r => r.Name, StringComparer.Ordinal);
         _hosts = hosts.ToFrozenDictionary(h => h.Name, StringComparer.Ordinal);

@@ -17,6 +17,7 @@ public sealed partial class CompiledPolicy
     private readonly FrozenDictionary<string, CompiledResource> _resources;
     private readonly FrozenDictionary<string, CompiledHost> _hosts;
     private readonly FrozenDictionary<string, CompiledTvd> _tvds;
+    private readonly FrozenDictionary<string, CompiledTvd> _tvdsByLabel;
 
     public PolicyDefinition Definition { get; }
 
@@ -49,6 +50,9 @@ public sealed partial class CompiledPolicy
     public CompiledHost? FindHost(string name) => _hosts.GetValueOrDefault(name);
 
     public CompiledTvd? FindTvd(string name) => _tvds.GetValueOrDefault(name);
+
+    /// <summary>The TVD whose wire label (the RFC 9478 TS_SECLABEL text IKE negotiates) is <paramref name="label"/>; labels are unique.</summary>
+    public CompiledTvd? FindTvdByLabel(string label) => _tvdsByLabel.GetValueOrDefault(label);
 
     public bool HasHost(string name) => _hosts.ContainsKey(name);
 

@@ -3,7 +3,8 @@ using Overlay.Labels.Compiled;
 namespace Overlay.Labels.Decisions;
 
 /// <summary>
-/// The answer to "may this guest bind to that resource / start on that host?". A value with
+/// The answer to "may this guest bind to that resource / start on that host?" or "may this TVD travel
+/// between these two hosts?". A value with
 /// references to the compiled policy's own objects and type ids as witnesses, so deciding allocates
 /// nothing; the human explanation is built only when someone reads it (<see cref="ToString"/>).
 /// </summary>
@@ -19,7 +20,10 @@ public readonly struct Decision
         CompiledHost? host = null,
         int typeId = -1,
         int otherTypeId = -1,
-        string? subject = null)
+        string? subject = null,
+        CompiledTvd? tvd = null,
+        CompiledHost? peerHost = null,
+        CarrySide lacking = CarrySide.None)
     {
         Policy = policy;
         Action = action;
@@ -31,6 +35,9 @@ public readonly struct Decision
         TypeId = typeId;
         OtherTypeId = otherTypeId;
         Subject = subject;
+        Tvd = tvd;
+        PeerHost = peerHost;
+        Lacking = lacking;
     }
 
     public CompiledPolicy Policy { get; }
@@ -46,9 +53,19 @@ public readonly struct Decision
 
     public CompiledResource? Resource { get; }
 
+    /// <summary>The host started on; for a carry, this host (the end asking).</summary>
     public CompiledHost? Host { get; }
 
-    /// <summary>Witness type: the shared type (STE allow), the guest's offending type (host / CW deny), else -1.</summary>
+    /// <summary>Carry: the peer host at the other end.</summary>
+    public CompiledHost? PeerHost { get; }
+
+    /// <summary>Carry: the TVD asked about (its STE type is <see cref="TypeId"/>).</summary>
+    public CompiledTvd? Tvd { get; }
+
+    /// <summary>Carry denial witness: which of <see cref="Host"/> and <see cref="PeerHost"/> may not run <see cref="TypeId"/>.</summary>
+    public CarrySide Lacking { get; }
+
+    /// <summary>Witness type: the shared type (STE allow), the guest's offending type (host / CW deny), the TVD's type (carry), else -1.</summary>
     public int TypeId { get; }
 
     /// <summary>Chinese Wall denial: the running type that conflicts with <see cref="TypeId"/>.</summary>
@@ -59,7 +76,7 @@ public readonly struct Decision
 
     /// <summary>The same decision naming the running guest (or other subject) that explains it.</summary>
     public Decision WithSubject(string subject) =>
-        new(Policy, Action, Allowed, Rule, Guest, Resource, Host, TypeId, OtherTypeId, subject);
+        new(Policy, Action, Allowed, Rule, Guest, Resource, Host, TypeId, OtherTypeId, subject, Tvd, PeerHost, Lacking);
 
     /// <summary>The reason alone, without the allow/deny verdict.</summary>
     public string Reason => DecisionText.Reason(this);

@@ -12,6 +12,9 @@ public enum DecisionRule
     /// <summary>Host authorization: every type of the guest is one the host may run.</summary>
     HostAuthorization,
 
+    /// <summary>Carriage: a TVD travels between two hosts iff both may run its STE type.</summary>
+    Carriage,
+
     /// <summary>Lifecycle: a guest runs on one host at a time.</summary>
     Lifecycle,
 
@@ -24,4 +27,7 @@ public enum DecisionAction
 {
     Attach,
     Start,
+
+    /// <summary>A TVD's traffic between this host and a peer host (a CHILD_SA for its label).</summary>
+    Carry,
 }

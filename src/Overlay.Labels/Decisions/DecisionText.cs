@@ -10,6 +10,7 @@ public static class DecisionText
         DecisionRule.SimpleTypeEnforcement => "ste",
         DecisionRule.ChineseWall => "chinese-wall",
         DecisionRule.HostAuthorization => "host-authorization",
+        DecisionRule.Carriage => "carriage",
         DecisionRule.Lifecycle => "lifecycle",
         DecisionRule.UnknownReference => "unknown-reference",
         _ => rule.ToString(),
@@ -34,6 +35,7 @@ public static class DecisionText
                 $"host-authorization and {rule}: host {d.Host!.Name} may run every type of guest {guest} ({List(p, d.Guest!.AllTypes)}), " +
                 $"and no guest running there holds a type in conflict with them",
             DecisionRule.ChineseWall => CwDenial(d, rule, guest),
+            DecisionRule.Carriage => Carriage(d, rule),
             DecisionRule.Lifecycle => $"{rule}: guest {guest} already runs on host {d.Subject}",
             DecisionRule.UnknownReference => $"{rule}: {d.Subject}",
             _ => rule,
@@ -48,6 +50,22 @@ public static class DecisionText
         var sets = d.TypeId >= 0 ? string.Join(", ", p.ConflictSetsHolding(d.TypeId, d.OtherTypeId).Select(s => s.Name)) : "?";
         var holder = d.Subject is null ? "a running guest" : $"running guest {d.Subject}";
         return $"{rule}: type {own} of guest {guest} conflicts with type {other} of {holder} on host {d.Host!.Name} (conflict set {sets})";
+    }
+
+    private static string Carriage(in Decision d, string rule)
+    {
+        var type = $"type {d.Policy.TypeName(d.TypeId)} of TVD {d.Tvd!.Name}";
+        var (local, peer) = (d.Host!, d.PeerHost!);
+
+        // A host asked about itself is one host lacking the type, not two.
+        var lacking = d.Lacking == CarrySide.Both && ReferenceEquals(local, peer) ? CarrySide.Local : d.Lacking;
+        return lacking switch
+        {
+            CarrySide.None => $"{rule}: hosts {local.Name} and {peer.Name} may both run {type}",
+            CarrySide.Local => $"{rule}: host {local.Name} may not run {type} (host types: {HostTypes(local)})",
+            CarrySide.Peer => $"{rule}: host {peer.Name} may not run {type} (host types: {HostTypes(peer)})",
+            _ => $"{rule}: neither host {local.Name} (host types: {HostTypes(local)}) nor host {peer.Name} (host types: {HostTypes(peer)}) may run {type}",
+        };
     }
 
     private static string Describe(CompiledResource r) =>

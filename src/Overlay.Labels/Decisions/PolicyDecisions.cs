@@ -45,6 +45,19 @@ public static class PolicyDecisions
         return authorized.Allowed ? ChineseWall(policy, guest, host, running) : authorized;
     }
 
+    /// <summary>
+    /// Carriage (the TVDc prototype's VLAN + labeled IPsec between platforms): a TVD's traffic may travel
+    /// between two hosts iff both may run its STE type, since either end would otherwise hand frames of a
+    /// color to a platform not trusted with it. On denial the witness is the end (or both) lacking the type.
+    /// </summary>
+    public static Decision Carry(CompiledPolicy policy, CompiledTvd tvd, CompiledHost localHost, CompiledHost peerHost)
+    {
+        var lacking = (localHost.AllowedTypes.Contains(tvd.TypeId) ? CarrySide.None : CarrySide.Local)
+            | (peerHost.AllowedTypes.Contains(tvd.TypeId) ? CarrySide.None : CarrySide.Peer);
+        return new Decision(policy, DecisionAction.Carry, lacking == CarrySide.None, DecisionRule.Carriage, guest: null,
+            host: localHost, typeId: tvd.TypeId, tvd: tvd, peerHost: peerHost, lacking: lacking);
+    }
+
     private static int OwnTypeConflictingWith(CompiledPolicy policy, CompiledGuest guest, int runningType)
     {
         // Indexed loop: foreach over IReadOnlyList would allocate an enumerator on the deny path.

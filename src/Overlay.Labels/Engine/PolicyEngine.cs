@@ -7,7 +7,7 @@ namespace Overlay.Labels.Engine;
 /// <summary>
 /// The reference monitor's state: the live policy, which guests run on which host and which
 /// guests are bound to which resources. Every start and attach is decided here, at binding time,
-/// recorded when allowed, and audited either way. Thread-safe; one lock, held only for
+/// recorded when allowed, and audited either way; so is every carry (a TVD between two hosts). Thread-safe; one lock, held only for
 /// dictionary look-ups and bit operations.
 /// </summary>
 public sealed partial class PolicyEngine

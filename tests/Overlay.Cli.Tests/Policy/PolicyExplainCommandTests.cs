@@ -12,6 +12,11 @@ public sealed class PolicyExplainCommandTests
     [InlineData(0, "allow: host-authorization and chinese-wall: host host1 may run every type of guest avis-web (green, avis)", "--start", "avis-web", "--running", "hr-db")]
     [InlineData(1, "deny: host-authorization: host host2 may not run type blue of guest acct-app (host types: red, green)", "--start", "acct-app", "--host", "host2")]
     [InlineData(0, "allow: host-authorization and chinese-wall: host host1", "--start", "avis-web", "--running", "hr-db, dev-ci ,acct-app")]
+    [InlineData(0, "allow: carriage: hosts host1 and host2 may both run type red of TVD red", "--carry", "red", "--between", "host1", "host2")]
+    [InlineData(1, "deny: carriage: host host2 may not run type blue of TVD blue (host types: red, green)", "--carry", "blue", "--between", "host1", "host2")]
+    [InlineData(1, "deny: carriage: host host2 may not run type blue of TVD blue (host types: red, green)", "--carry", "blue", "--between", "host2", "host1")]
+    [InlineData(1, "deny: carriage: host host2 may not run type blue of TVD blue", "--carry", "tvd:blue", "--between", "host2", "host2")]
+    [InlineData(0, "allow: carriage: hosts host2 and host1 may both run type green of TVD green", "--carry", "green", "--between", "host2", "--between", "host1")]
     public void Explains_the_decision_and_exits_with_the_verdict(int exit, string expected, params string[] args)
     {
         var r = CliRunner.Run(["policy", "explain", CliRunner.ExamplePolicy, .. args]);
@@ -28,9 +33,18 @@ public sealed class PolicyExplainCommandTests
     [InlineData("unknown guest 'ghost'", "--start", "hr-db", "--running", "ghost")]
     [InlineData("guest avis-web cannot be running on host host1", "--start", "hr-db", "--running", "hertz-web,avis-web")]
     [InlineData("--attach needs --resource", "--attach", "hr-db")]
-    [InlineData("give either --attach or --start, not both", "--attach", "hr-db", "--resource", "red-net", "--start", "hr-db")]
+    [InlineData("give only one of --attach, --start and --carry", "--attach", "hr-db", "--resource", "red-net", "--start", "hr-db")]
+    [InlineData("give only one of --attach, --start and --carry", "--start", "hr-db", "--carry", "red", "--between", "host1", "host2")]
     [InlineData("--running and --host go with --start", "--attach", "hr-db", "--resource", "red-net", "--host", "host1")]
-    [InlineData("give --attach GUEST --resource NAME, or --start GUEST")]
+    [InlineData("--running and --host go with --start", "--carry", "red", "--between", "host1", "host2", "--host", "host1")]
+    [InlineData("give --attach GUEST --resource NAME, --start GUEST, or --carry TVD --between H1 H2")]
+    [InlineData("unknown TVD 'purple'", "--carry", "purple", "--between", "host1", "host2")]
+    [InlineData("unknown host 'host9'", "--carry", "red", "--between", "host1", "host9")]
+    [InlineData("unknown host 'host9'", "--carry", "red", "--between", "host9", "host1")]
+    [InlineData("--carry needs --between H1 H2", "--carry", "red")]
+    [InlineData("--between goes with --carry", "--start", "hr-db", "--between", "host1", "host2")]
+    [InlineData("'--between'", "--carry", "red", "--between", "host1")]
+    [InlineData("'host3'", "--carry", "red", "--between", "host1", "host2", "host3")]
     public void Bad_input_exits_2_with_a_message(string message, params string[] args)
     {
         var r = CliRunner.Run(["policy", "explain", CliRunner.ExamplePolicy, .. args]);

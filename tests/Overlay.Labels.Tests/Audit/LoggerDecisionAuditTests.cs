@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Logging;
+using Overlay.Labels.Audit;
+using Overlay.Labels.Engine;
+using Overlay.Labels.Tests.Support;
+
+namespace Overlay.Labels.Tests.Audit;
+
+/// <summary>Event 1001 as journald sees it: one structured field per part of the decision.</summary>
+public sealed class LoggerDecisionAuditTests
+{
+    [Fact]
+    public void A_carry_is_event_1001_with_action_carry_and_the_tvd_and_both_hosts_as_fields()
+    {
+        var log = new FieldLogger();
+        var engine = new PolicyEngine(TestPolicies.Example(), new LoggerDecisionAudit(log));
+
+        engine.Carry("tvd:blue", "host1", "host2");
+
+        var (eventId, fields, message) = Assert.Single(log.Events);
+        Assert.Equal(1001, eventId.Id);
+        Assert.Equal("carry", fields["Action"]);
+        Assert.Equal("deny", fields["Verdict"]);
+        Assert.Equal("carriage", fields["Rule"]);
+        Assert.Equal("blue", fields["Tvd"]);
+        Assert.Equal("host1", fields["Host"]);
+        Assert.Equal("host2", fields["Peer"]);
+        Assert.Null(fields["Guest"]);
+        Assert.Equal(1L, fields["PolicyVersion"]);
+        Assert.EndsWith(": carriage: host host2 may not run type blue of TVD blue (host types: red, green)", message);
+    }
+
+    [Fact]
+    public void An_attach_keeps_its_fields_and_leaves_tvd_and_peer_empty()
+    {
+        var log = new FieldLogger();
+        var engine = new PolicyEngine(TestPolicies.Example(), new LoggerDecisionAudit(log));
+
+        engine.Attach("hr-db", "red-net");
+
+        var (_, fields, _) = Assert.Single(log.Events);
+        Assert.Equal("attach", fields["Action"]);
+        Assert.Equal("hr-db", fields["Guest"]);
+        Assert.Equal("red-net", fields["Resource"]);
+        Assert.Null(fields["Tvd"]);
+        Assert.Null(fields["Peer"]);
+    }
+
+    /// <summary>Keeps each event's structured fields (what journald stores), not just its text.</summary>
+    private sealed class FieldLogger : ILogger
+    {
+        public List<(EventId Id, Dictionary<string, object?> Fields, string Message)> Events { get; } = [];
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var fields = (state as IEnumerable<KeyValuePair<string, object?>> ?? []).ToDictionary(kv => kv.Key, kv => kv.Value);
+            Events.Add((eventId, fields, formatter(state, exception)));
+        }
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+    }
+}
