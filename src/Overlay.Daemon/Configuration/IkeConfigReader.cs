@@ -1,10 +1,10 @@
 using System.Text;
+using Overlay.Common.Toml;
 using Overlay.DataPlane.Sa;
 using Overlay.Ike;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Encoding.Payloads;
 using Overlay.Ike.Sa;
-using Tomlyn.Syntax;
 
 namespace Overlay.Daemon.Configuration;
 
@@ -26,25 +26,25 @@ internal static class IkeConfigReader
 
     private static readonly string[] PeerKeys = ["name", "id", "psk", "auth", "initiate", "mode", "local_ts", "remote_ts"];
 
-    public static bool IsIkeTable(TableSyntaxBase table, string name) =>
-        (table is TableSyntax && name == Table) || (table is TableArraySyntax && name == PeerTable);
+    public static bool IsIkeTable(TomlSection table) =>
+        (table.Form == SectionForm.Table && table.Name == Table) || (table.Form == SectionForm.ArrayOfTables && table.Name == PeerTable);
 
     /// <summary>Null when there is no [ike] table (IKE off); null with errors added when it has a problem.</summary>
-    public static IkeConfig? Read(IReadOnlyList<(TableSyntaxBase Table, string Name)> tables, string file, List<ConfigError> errors)
+    public static IkeConfig? Read(IReadOnlyList<TomlSection> tables, string file, List<ConfigError> errors)
     {
-        TableSyntaxBase? main = tables.FirstOrDefault(t => t.Name == Table).Table;
+        TomlSection? main = tables.FirstOrDefault(t => t.Name == Table);
         if (main is null)
         {
-            foreach ((TableSyntaxBase table, string _) in tables)
+            foreach (TomlSection table in tables)
             {
-                errors.Add(new ConfigError(TomlTableReader.At(file, table.Name!.Span), "[[ike.peer]] needs an [ike] table"));
+                errors.Add(new ConfigError(table.NameLocation.ToConfigLocation(), "[[ike.peer]] needs an [ike] table"));
             }
 
             return null;
         }
 
         int before = errors.Count;
-        var r = new TomlTableReader(main, file, errors, "[ike]", Keys);
+        var r = new ConfigTableReader(main, errors, Keys);
         bool? enabled = r.Boolean("enabled", true);
         string? localId = r.String("local_id", required: false);
         byte[]? psk = Psk(r);
@@ -64,9 +64,9 @@ internal static class IkeConfigReader
             IkeCertificateReader.Read(r, file);
 
         var peers = new List<IkePeerConfig>();
-        foreach ((TableSyntaxBase table, string name) in tables)
+        foreach (TomlSection table in tables)
         {
-            if (name == PeerTable && ReadPeer(table, file, errors) is { } peer)
+            if (table.Name == PeerTable && ReadPeer(table, errors) is { } peer)
             {
                 peers.Add(peer);
             }
@@ -99,10 +99,10 @@ internal static class IkeConfigReader
         return new Overlay.Ike.Sa.SaLifetime(soft, life is { } hard ? TimeSpan.FromSeconds(hard) : soft * 1.1, soft * 0.1);
     }
 
-    private static IkePeerConfig? ReadPeer(TableSyntaxBase table, string file, List<ConfigError> errors)
+    private static IkePeerConfig? ReadPeer(TomlSection table, List<ConfigError> errors)
     {
         int before = errors.Count;
-        var r = new TomlTableReader(table, file, errors, "[[ike.peer]]", PeerKeys);
+        var r = new ConfigTableReader(table, errors, PeerKeys);
         string? name = r.String("name", required: true);
         string? id = r.String("id", required: false);
         byte[]? psk = Psk(r);
@@ -141,20 +141,20 @@ internal static class IkeConfigReader
             : new IkePeerConfig(name, id, psk, initiate, inner.Value, local, remote, r.Location) { Auth = auth };
     }
 
-    private static InnerMode? FailMode(TomlTableReader r, string mode)
+    private static InnerMode? FailMode(ConfigTableReader r, string mode)
     {
         r.Error(r.LocationOf("mode"), $"'mode' must be \"etherip\" or \"ip\", not \"{mode}\"");
         return null;
     }
 
-    private static T? Fail<T>(TomlTableReader r, string key, string message)
+    private static T? Fail<T>(ConfigTableReader r, string key, string message)
         where T : struct
     {
         r.Error(r.LocationOf(key), message);
         return null;
     }
 
-    private static byte[]? Psk(TomlTableReader r)
+    private static byte[]? Psk(ConfigTableReader r)
     {
         string? text = r.String("psk", required: false);
         if (text is null)
@@ -170,7 +170,7 @@ internal static class IkeConfigReader
         return Encoding.UTF8.GetBytes(text);
     }
 
-    private static IReadOnlyList<T>? ParseList<T>(TomlTableReader r, string key, IReadOnlyList<T> fallback, Func<string, T?> parse)
+    private static IReadOnlyList<T>? ParseList<T>(ConfigTableReader r, string key, IReadOnlyList<T> fallback, Func<string, T?> parse)
         where T : class
     {
         string? text = r.String(key, required: false);
