@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Overlay.Attest.Ima;
 using Overlay.Attest.Interop;
 using Overlay.Attest.Structures;
@@ -12,44 +11,22 @@ namespace Overlay.Daemon.AttestHost;
 public sealed partial class AttestSession
 {
     /// <summary>
-    /// Selects the TPM (configured TCTI; else /dev/tpmrm0 if present; else an embedded swtpm under
-    /// <c>swtpm_state</c>), opens it, creates the AK and opens the measurement list. Anything that fails is
-    /// undone (an embedded swtpm is killed) before <see cref="AttestStartException"/> is thrown.
+    /// Opens the TPM Overlay.Attest chooses for <paramref name="config"/> (<see cref="TpmChoice"/>: configured TCTI;
+    /// else /dev/tpmrm0 if present; else an embedded swtpm under <c>swtpm_state</c>), creates the AK and opens the
+    /// measurement list, logging what was chosen. Anything that fails is undone (an embedded swtpm is killed) before
+    /// <see cref="AttestStartException"/> is thrown.
     /// </summary>
     public static AttestSession Open(AttestConfig config, ILogger logger, string hardwareDevice = TpmSelection.HardwareDevice)
     {
-        TpmKind kind = config.IsConfigured ? TpmKind.ConfiguredTcti
-            : config.Tcti is null && File.Exists(hardwareDevice) ? TpmKind.Device
-            : TpmKind.EmbeddedSwtpm;
-        string what = kind switch
-        {
-            TpmKind.ConfiguredTcti => $"the configured TPM '{config.Tcti}'",
-            TpmKind.Device => $"the TPM {hardwareDevice}",
-            _ => $"an embedded swtpm in {config.SwtpmState}",
-        };
-
-        EmbeddedSwtpm? swtpm = null;
+        TpmChoice choice = TpmChoice.For(config.Tcti, config.SwtpmState, hardwareDevice);
         TpmSelection? selection = null;
         TpmDevice? device = null;
         AttestationKey? key = null;
         MeasurementLogFiles? log = null;
         try
         {
-            if (kind == TpmKind.EmbeddedSwtpm)
-            {
-                RefuseIfInUse(config.SwtpmState, logger);
-                swtpm = EmbeddedSwtpm.Start(config.SwtpmState);
-            }
-
-            string? tcti = kind switch
-            {
-                TpmKind.ConfiguredTcti => config.Tcti,
-                TpmKind.EmbeddedSwtpm => swtpm!.Tcti,
-                _ => $"device:{hardwareDevice}",
-            };
-            // The selection's own warning is replaced by ours, which also covers a configured swtpm TCTI.
-            selection = TpmSelection.Resolve(tcti, config.SwtpmState, NullLogger.Instance, hardwareDevice);
-            AttestLog.TpmSelected(logger, kind.Name(), selection.Tcti);
+            selection = TpmSelection.Start(choice, pid => AttestLog.LeftoverSwtpm(logger, pid, config.SwtpmState));
+            AttestLog.TpmSelected(logger, selection.Kind.Name(), selection.Tcti);
             if (selection.IsSoftware)
             {
                 AttestLog.SoftwareTpm(logger, selection.Tcti);
@@ -58,7 +35,7 @@ public sealed partial class AttestSession
             device = TpmDevice.Open(selection.Tcti);
             key = AttestationKey.Create(device, config.Key);
             log = OpenLog(config, device, logger);
-            return new AttestSession(kind, selection, swtpm, device, key, log, config);
+            return new AttestSession(selection, device, key, log, config);
         }
         catch (Exception e)
         {
@@ -66,39 +43,25 @@ public sealed partial class AttestSession
             device?.Dispose();
             log?.Dispose();
             selection?.Dispose();
-            swtpm?.Dispose();
             if (e is TpmException or DllNotFoundException or EntryPointNotFoundException or InvalidOperationException or TimeoutException
                 or IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
             {
-                string reason = e is DllNotFoundException or EntryPointNotFoundException
-                    ? $"tpm2-tss is not installed (libtss2-esys, libtss2-tctildr and the TCTI library): {e.Message}"
-                    : e.Message;
-                throw new AttestStartException($"cannot use {what}: {reason}", e);
+                throw new AttestStartException($"cannot use {choice}: {Reason(e)}", e);
             }
 
             throw;
         }
     }
 
-    /// <summary>
-    /// Starting a swtpm replaces its sockets, which would cut off the daemon already using this state: a second
-    /// daemon on the same state_dir must fail instead. A swtpm whose daemon is gone (it crashed or was killed) is
-    /// a leftover holding the state's lock; it is killed so this start can take the state over.
-    /// </summary>
-    private static void RefuseIfInUse(string swtpmState, ILogger logger)
+    /// <summary>The failure in the daemon's words: which package is missing, which daemon holds the swtpm.</summary>
+    private static string Reason(Exception e) => e switch
     {
-        foreach ((int pid, int parent) in SwtpmLeftovers.Find(swtpmState))
-        {
-            if (SwtpmLeftovers.IsDaemon(parent))
-            {
-                throw new InvalidOperationException(
-                    $"swtpm {pid} of tvd-overlayd {parent} is already answering on {Path.Combine(Path.GetFullPath(swtpmState), "tpm.sock")}; is another tvd-overlayd running with this state_dir?");
-            }
-
-            AttestLog.LeftoverSwtpm(logger, pid, swtpmState);
-            SwtpmLeftovers.Kill(pid);
-        }
-    }
+        DllNotFoundException or EntryPointNotFoundException =>
+            $"tpm2-tss is not installed (libtss2-esys, libtss2-tctildr and the TCTI library): {e.Message}",
+        SwtpmInUseException inUse =>
+            $"swtpm {inUse.SwtpmPid} of tvd-overlayd {inUse.OwnerPid} is already answering on {inUse.SocketPath}; is another tvd-overlayd running with this state_dir?",
+        _ => e.Message,
+    };
 
     /// <summary>
     /// Continues the list on disk only if it explains the PCR as it is now (same TPM, no reset since); otherwise

@@ -8,7 +8,7 @@ using Overlay.Daemon.Configuration;
 namespace Overlay.Daemon.AttestHost;
 
 /// <summary>
-/// The daemon's TPM while it runs: the selected TPM (and the swtpm it started, if any), the attestation key,
+/// The daemon's TPM while it runs: the TPM Overlay.Attest selected (and the swtpm it started, if any), the attestation key,
 /// the measurement list and the measurer over the configured PCR. Every measurement goes through one lock, so
 /// the list's order is the PCR's extend order whoever measures (start-up, a policy reload, a guest launch).
 /// Disposing flushes the AK, closes the TPM and the list, and kills an embedded swtpm.
@@ -16,19 +16,15 @@ namespace Overlay.Daemon.AttestHost;
 public sealed partial class AttestSession : IDisposable
 {
     private readonly TpmSelection _selection;
-    private readonly EmbeddedSwtpm? _swtpm;
     private readonly TpmDevice _device;
     private readonly MeasurementLogFiles _log;
     private readonly Measurer _measurer;
     private readonly QuoteCollector _quotes;
     private readonly Lock _measureGate = new();
 
-    private AttestSession(TpmKind kind, TpmSelection selection, EmbeddedSwtpm? swtpm, TpmDevice device, AttestationKey key,
-        MeasurementLogFiles log, AttestConfig config)
+    private AttestSession(TpmSelection selection, TpmDevice device, AttestationKey key, MeasurementLogFiles log, AttestConfig config)
     {
-        Kind = kind;
         _selection = selection;
-        _swtpm = swtpm;
         _device = device;
         Key = key;
         _log = log;
@@ -38,14 +34,14 @@ public sealed partial class AttestSession : IDisposable
         Selection = PcrSelection.Sha256(config.Pcr);
     }
 
-    public TpmKind Kind { get; }
+    public TpmKind Kind => _selection.Kind;
 
     public string Tcti => _selection.Tcti;
 
     /// <summary>True for any software TPM (embedded, or a configured swtpm TCTI): no hardware root of trust.</summary>
     public bool IsSoftware => _selection.IsSoftware;
 
-    public int? SwtpmProcessId => _swtpm?.ProcessId;
+    public int? SwtpmProcessId => _selection.Embedded?.ProcessId;
 
     public AttestationKey Key { get; }
 
@@ -129,6 +125,5 @@ public sealed partial class AttestSession : IDisposable
         _device.Dispose();
         _log.Dispose();
         _selection.Dispose();
-        _swtpm?.Dispose();
     }
 }

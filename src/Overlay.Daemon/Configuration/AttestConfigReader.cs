@@ -52,7 +52,7 @@ internal static class AttestConfigReader
         }
 
         string swtpmState = swtpm is null ? defaults.SwtpmState : Path.GetFullPath(swtpm, baseDirectory);
-        bool mayUseEmbedded = tcti is null or AttestConfig.EmbeddedTcti;
+        bool mayUseEmbedded = !TpmChoice.NamesTpm(tcti);
         int socketBytes = Encoding.UTF8.GetByteCount(Path.Combine(swtpmState, LongestSwtpmSocket));
         if (mayUseEmbedded && socketBytes > DaemonConfigLoader.MaxSocketPathBytes)
         {
