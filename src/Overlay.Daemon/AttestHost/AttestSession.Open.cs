@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Overlay.Attest.Ima;
 using Overlay.Attest.Interop;
-using Overlay.Attest.Structures;
+using Overlay.Attest.Quote;
 using Overlay.Attest.Tpm;
-using Overlay.Attest.Verify;
 using Overlay.Daemon.Configuration;
 
 namespace Overlay.Daemon.AttestHost;
@@ -63,49 +62,23 @@ public sealed partial class AttestSession
         _ => e.Message,
     };
 
-    /// <summary>
-    /// Continues the list on disk only if it explains the PCR as it is now (same TPM, no reset since); otherwise
-    /// sets it aside and starts a new one, because a list that does not replay to the PCR makes every quote fail.
-    /// </summary>
+    /// <summary>Opens the measurement list, continued or set aside as Overlay.Attest finds it (<see cref="ListResumption"/>), and logs which.</summary>
     private static MeasurementLogFiles OpenLog(AttestConfig config, TpmDevice device, ILogger logger)
     {
-        if (File.Exists(config.MeasurementLog))
+        MeasurementLogFiles log = ListResumption.Open(config.MeasurementLog, config.AsciiMeasurementLog, config.Pcr, device.ReadPcrs, out var resumption);
+        switch (resumption.Kind)
         {
-            PcrValues now = device.ReadPcrs(PcrSelection.Sha256(config.Pcr));
-            string? problem;
-            int entries = 0;
-            if (MeasurementList.TryParse(File.ReadAllBytes(config.MeasurementLog), out var list, out string error))
-            {
-                entries = list.Entries.Count;
-                ReplayOutcome replay = ReplayEngine.Replay(list, now);
-                problem = replay.Replays && replay.CoveredEntries == entries ? null
-                    : replay.Replays ? $"only the first {replay.CoveredEntries} of {entries} entries are in the PCR"
-                    : replay.Problem ?? "it does not replay";
-            }
-            else
-            {
-                problem = $"the list is corrupt: {error}";
-            }
-
-            if (problem is null)
-            {
-                AttestLog.ListContinued(logger, config.MeasurementLog, entries, config.Pcr);
-            }
-            else
-            {
-                bool reset = now.Get(TpmConstants.AlgSha256, config.Pcr) is { } value && value.AsSpan().IndexOfAnyExcept((byte)0) < 0;
-                string previous = MeasurementLogFiles.SetAside(config.MeasurementLog, config.AsciiMeasurementLog);
-                if (reset)
-                {
-                    AttestLog.ListRotated(logger, config.Pcr, entries, previous);
-                }
-                else
-                {
-                    AttestLog.ListUnexplained(logger, config.Pcr, config.MeasurementLog, problem, previous);
-                }
-            }
+            case ListResumptionKind.Continued:
+                AttestLog.ListContinued(logger, config.MeasurementLog, resumption.Entries, config.Pcr);
+                break;
+            case ListResumptionKind.SetAsideAfterReset:
+                AttestLog.ListRotated(logger, config.Pcr, resumption.Entries, resumption.Previous!);
+                break;
+            case ListResumptionKind.SetAsideUnexplained:
+                AttestLog.ListUnexplained(logger, config.Pcr, config.MeasurementLog, resumption.Problem!, resumption.Previous!);
+                break;
         }
 
-        return MeasurementLogFiles.Open(config.MeasurementLog, config.AsciiMeasurementLog);
+        return log;
     }
 }
