@@ -3,6 +3,9 @@ namespace Overlay.Attest.Ima;
 /// <summary>Reads the host kernel's IMA list, when the kernel has IMA and securityfs is mounted.</summary>
 public static class KernelImaLog
 {
+    /// <summary>The PCR the kernel's IMA extends.</summary>
+    public const int Pcr = 10;
+
     public static readonly string[] Paths =
     [
         "/sys/kernel/security/ima/binary_runtime_measurements",

@@ -42,18 +42,25 @@ public sealed class Measurer
     public ImaNgEntry MeasureFile(string path, int? pcr = null)
     {
         var fullPath = Path.GetFullPath(path);
-        byte[] digest;
-        using (var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16))
-        {
-            digest = SHA256.HashData(stream);
-        }
-
-        return Record(pcr ?? Pcr, digest, fullPath);
+        return Record(pcr ?? Pcr, HashFile(fullPath), fullPath);
     }
+
+    /// <summary>
+    /// Measures a file's content under another name (a guest image as <c>tvd:&lt;TVD&gt;/&lt;guest&gt;/image</c>). The
+    /// file is hashed as a stream, outside the lock: images are gigabytes, and reading one into memory for
+    /// <see cref="MeasureBlob"/> is not an option.
+    /// </summary>
+    public ImaNgEntry MeasureFileAs(string path, string name, int? pcr = null) => Record(pcr ?? Pcr, HashFile(path), name);
 
     /// <summary>Measures bytes under a name (e.g. a guest definition, "tvd:&lt;name&gt;/&lt;guest&gt;/definition").</summary>
     public ImaNgEntry MeasureBlob(string name, ReadOnlySpan<byte> content, int? pcr = null) =>
         Record(pcr ?? Pcr, SHA256.HashData(content), name);
+
+    private static byte[] HashFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return SHA256.HashData(stream);
+    }
 
     private ImaNgEntry Record(int pcr, byte[] digest, string name)
     {

@@ -17,7 +17,7 @@ internal sealed class SafeEsysContextHandle : SafeHandleZeroOrMinusOneIsInvalid
     {
         SetHandle(context);
         _tcti = tcti;
-        TpmHandleTracker.Created(this);
+        TpmHandleTracker.Handles.Created(this);
     }
 
     protected override bool ReleaseHandle()
@@ -25,7 +25,7 @@ internal sealed class SafeEsysContextHandle : SafeHandleZeroOrMinusOneIsInvalid
         var context = handle;
         Interop.Tss2Esys.Esys_Finalize(ref context);
         _tcti?.DangerousRelease();
-        TpmHandleTracker.Released(this);
+        TpmHandleTracker.Handles.Released(this);
         return true;
     }
 

@@ -14,14 +14,14 @@ internal sealed class SafeTctiHandle : SafeHandleZeroOrMinusOneIsInvalid
         : base(ownsHandle: true)
     {
         SetHandle(handle);
-        TpmHandleTracker.Created(this);
+        TpmHandleTracker.Handles.Created(this);
     }
 
     protected override bool ReleaseHandle()
     {
         var tcti = handle;
         Interop.Tss2TctiLdr.Tss2_TctiLdr_Finalize(ref tcti);
-        TpmHandleTracker.Released(this);
+        TpmHandleTracker.Handles.Released(this);
         return true;
     }
 

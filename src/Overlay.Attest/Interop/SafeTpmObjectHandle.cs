@@ -25,7 +25,7 @@ internal sealed class SafeTpmObjectHandle : SafeHandle
         _context = context;
         _flush = flush;
         SetHandle(new IntPtr(esysTr));
-        TpmHandleTracker.Created(this);
+        TpmHandleTracker.Handles.Created(this);
     }
 
     public override bool IsInvalid => handle == new IntPtr(Interop.Tss2Esys.TrNone);
@@ -51,7 +51,7 @@ internal sealed class SafeTpmObjectHandle : SafeHandle
         }
 
         _context.DangerousRelease();
-        TpmHandleTracker.Released(this);
+        TpmHandleTracker.Handles.Released(this);
         return true;
     }
 

@@ -51,6 +51,19 @@ public sealed class QuoteCollector
         }
     }
 
+    /// <summary>
+    /// This host's evidence: a quote over <paramref name="pcr"/> with <paramref name="overlayLog"/> and, on a hardware
+    /// TPM of a host with kernel IMA, the kernel's list and <see cref="KernelImaLog.Pcr"/> too. The kernel extends
+    /// the host's TPM, never a software one, so a software TPM quotes <paramref name="pcr"/> alone.
+    /// </summary>
+    public Evidence CollectHostEvidence(ReadOnlySpan<byte> nonce, int pcr, IMeasurementLog overlayLog, bool softwareTpm)
+    {
+        var kernel = softwareTpm ? null : KernelImaLog.TryRead();
+        return kernel is null
+            ? CollectEvidence(nonce, PcrSelection.Sha256(pcr), overlayLog)
+            : CollectEvidence(nonce, PcrSelection.Sha256(KernelImaLog.Pcr, pcr), overlayLog, kernel);
+    }
+
     /// <summary>Quote plus AK and measurement lists: everything a verifier needs.</summary>
     public Evidence CollectEvidence(ReadOnlySpan<byte> nonce, PcrSelection selection, IMeasurementLog? overlayLog,
         MeasurementList? kernelLog = null, byte[]? akCertificate = null)

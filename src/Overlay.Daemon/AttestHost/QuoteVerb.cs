@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Overlay.Attest.Interop;
 using Overlay.Attest.Quote;
+using Overlay.Attest.Tpm;
 using Overlay.Daemon.Control;
 
 namespace Overlay.Daemon.AttestHost;

@@ -22,7 +22,7 @@ public sealed record AttestConfig(
     AkAlgorithm Key)
 {
     /// <summary>The <c>tcti</c> value that asks for the embedded swtpm even when the host has a TPM.</summary>
-    public const string EmbeddedTcti = "embedded";
+    public const string EmbeddedTcti = TpmSelection.EmbeddedTcti;
 
     public const string DefaultSwtpmDirectory = "swtpm";
     public const string DefaultLogDirectory = "measurements";
@@ -30,7 +30,7 @@ public sealed record AttestConfig(
     public const string AsciiLogName = "ascii_runtime_measurements";
 
     /// <summary>True when the config names a TPM: then failing to reach it is an error, never a fallback.</summary>
-    public bool IsConfigured => Tcti is not null && Tcti != EmbeddedTcti;
+    public bool IsConfigured => TpmChoice.NamesTpm(Tcti);
 
     /// <summary>Every default, for a config without <c>[attest]</c>.</summary>
     public static AttestConfig Defaults(string stateDirectory)

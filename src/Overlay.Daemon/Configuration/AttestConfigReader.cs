@@ -1,6 +1,6 @@
 using System.Text;
 using Overlay.Attest.Tpm;
-using Tomlyn.Syntax;
+using Overlay.Common.Toml;
 
 namespace Overlay.Daemon.Configuration;
 
@@ -18,7 +18,7 @@ internal static class AttestConfigReader
     private static readonly string[] Keys = ["tcti", "swtpm_state", "pcr", "measurement_log", "key"];
 
     /// <summary>Null (with errors added) when the table has a problem; the defaults when there is no table.</summary>
-    public static AttestConfig? Read(TableSyntax? table, string file, string stateDirectory, List<ConfigError> errors)
+    public static AttestConfig? Read(TomlSection? table, string file, string stateDirectory, List<ConfigError> errors)
     {
         AttestConfig defaults = AttestConfig.Defaults(stateDirectory);
         if (table is null)
@@ -27,7 +27,7 @@ internal static class AttestConfigReader
         }
 
         int before = errors.Count;
-        var reader = new TomlTableReader(table, file, errors, "[attest]", Keys);
+        var reader = new ConfigTableReader(table, errors, Keys);
         string baseDirectory = Path.GetDirectoryName(file) ?? "/";
         string? tcti = reader.String("tcti", required: false);
         string? swtpm = reader.String("swtpm_state", required: false);
@@ -52,7 +52,7 @@ internal static class AttestConfigReader
         }
 
         string swtpmState = swtpm is null ? defaults.SwtpmState : Path.GetFullPath(swtpm, baseDirectory);
-        bool mayUseEmbedded = tcti is null or AttestConfig.EmbeddedTcti;
+        bool mayUseEmbedded = !TpmChoice.NamesTpm(tcti);
         int socketBytes = Encoding.UTF8.GetByteCount(Path.Combine(swtpmState, LongestSwtpmSocket));
         if (mayUseEmbedded && socketBytes > DaemonConfigLoader.MaxSocketPathBytes)
         {

@@ -1,12 +1,11 @@
 using System.Text;
-using Tomlyn.Parsing;
-using Tomlyn.Syntax;
+using Overlay.Common.Toml;
 
 namespace Overlay.Daemon.Configuration;
 
 /// <summary>
-/// Reads overlayd.toml from its syntax tree (not a deserializer) so every error, including an unknown
-/// key, points at <c>file:line:column</c>. All errors are reported at once; no partial config is returned.
+/// Reads overlayd.toml with the shared located-TOML reader (not a deserializer) so every error, including an
+/// unknown key, points at <c>file:line:column</c>. All errors are reported at once; no partial config is returned.
 /// </summary>
 public static class DaemonConfigLoader
 {
@@ -37,58 +36,48 @@ public static class DaemonConfigLoader
     public static ConfigLoadResult Load(string text, string configPath)
     {
         var errors = new List<ConfigError>();
-        DocumentSyntax document = SyntaxParser.Parse(text, configPath, true);
-        foreach (DiagnosticMessage diagnostic in document.Diagnostics)
-        {
-            if (diagnostic.Kind == DiagnosticMessageKind.Error)
-            {
-                errors.Add(new ConfigError(At(configPath, diagnostic.Span), diagnostic.Message));
-            }
-        }
-
-        if (errors.Count > 0)
+        var diagnostics = new ConfigDiagnostics(errors);
+        if (TomlDocument.Read(text, configPath, ConfigDialect.Instance, diagnostics) is not { } document)
         {
             return ConfigLoadResult.Failed([.. errors]);
         }
 
-        foreach (KeyValueSyntax keyValue in document.KeyValues)
+        foreach (TomlEntry entry in document.Root.Entries)
         {
-            errors.Add(new ConfigError(At(configPath, keyValue.Key!.Span),
-                $"unknown top-level key '{KeyName(keyValue.Key)}' (settings belong in a [daemon] table)"));
+            diagnostics.Error(entry.KeyLocation, $"unknown top-level key '{entry.Key}' (settings belong in a [daemon] table)");
         }
 
-        TableSyntax? daemon = null;
-        TableSyntax? attest = null;
-        var dataPlaneTables = new List<(TableSyntaxBase Table, string Name)>();
-        var ikeTables = new List<(TableSyntaxBase Table, string Name)>();
-        var guestTables = new List<(TableSyntaxBase Table, string Name)>();
-        foreach (TableSyntaxBase table in document.Tables)
+        TomlSection? daemon = null;
+        TomlSection? attest = null;
+        var dataPlaneTables = new List<TomlSection>();
+        var ikeTables = new List<TomlSection>();
+        var guestTables = new List<TomlSection>();
+        foreach (TomlSection table in document.Tables)
         {
-            string name = KeyName(table.Name!);
-            if (table is TableSyntax plain && name == DaemonTable)
+            if (table.Form == SectionForm.Table && table.Name == DaemonTable)
             {
-                daemon = plain;
+                daemon = table;
             }
-            else if (table is TableSyntax attestTable && name == AttestConfigReader.Table)
+            else if (table.Form == SectionForm.Table && table.Name == AttestConfigReader.Table)
             {
-                attest = attestTable;
+                attest = table;
             }
-            else if (DataPlaneConfigReader.IsDataPlaneTable(table, name))
+            else if (DataPlaneConfigReader.IsDataPlaneTable(table))
             {
-                dataPlaneTables.Add((table, name));
+                dataPlaneTables.Add(table);
             }
-            else if (IkeConfigReader.IsIkeTable(table, name))
+            else if (IkeConfigReader.IsIkeTable(table))
             {
-                ikeTables.Add((table, name));
+                ikeTables.Add(table);
             }
-            else if (GuestConfigReader.IsGuestTable(table, name))
+            else if (GuestConfigReader.IsGuestTable(table))
             {
-                guestTables.Add((table, name));
+                guestTables.Add(table);
             }
             else
             {
-                errors.Add(new ConfigError(At(configPath, table.Name!.Span),
-                    $"unknown table '{name}' (expected [daemon], [attest], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]], [ike], [[ike.peer]], [hypervisor], [[hypervisor.known_good]], [[guest]])"));
+                diagnostics.Error(table.NameLocation,
+                    $"unknown table '{table.Name}' (expected [daemon], [attest], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]], [ike], [[ike.peer]], [hypervisor], [[hypervisor.known_good]], [[guest]])");
             }
         }
 
@@ -102,7 +91,7 @@ public static class DaemonConfigLoader
             return ConfigLoadResult.Failed([.. errors]);
         }
 
-        DaemonConfig? config = ReadDaemonTable(daemon, configPath, errors);
+        DaemonConfig? config = ReadDaemonTable(daemon, configPath, diagnostics);
         AttestConfig? attestConfig = AttestConfigReader.Read(attest, configPath, config?.StateDirectory ?? DaemonConfig.DefaultStateDirectory, errors);
         (HypervisorConfig? hypervisor, IReadOnlyList<GuestConfig> guests) = guestTables.Count > 0
             ? GuestConfigReader.Read(guestTables, configPath, config?.StateDirectory ?? DaemonConfig.DefaultStateDirectory, errors)
@@ -112,34 +101,29 @@ public static class DaemonConfigLoader
             : new ConfigLoadResult(config with { DataPlane = dataPlane, Attest = attestConfig, Ike = ike, Hypervisor = hypervisor, Guests = guests }, []);
     }
 
-    private static DaemonConfig? ReadDaemonTable(TableSyntax daemon, string configPath, List<ConfigError> errors)
+    private static DaemonConfig? ReadDaemonTable(TomlSection daemon, string configPath, ConfigDiagnostics diagnostics)
     {
-        var values = new Dictionary<string, (string Value, ConfigLocation Location)>(StringComparer.Ordinal);
-        foreach (KeyValueSyntax item in daemon.Items)
+        var reader = new TomlSectionReader(daemon, KnownKeys, ConfigDialect.Instance, diagnostics);
+        var values = new Dictionary<string, Located<string>>(StringComparer.Ordinal);
+        foreach (TomlEntry entry in daemon.Entries.Where(e => !e.IsDotted && KnownKeys.Contains(e.Key)))
         {
-            string key = KeyName(item.Key!);
-            ConfigLocation keyAt = At(configPath, item.Key!.Span);
-            if (!KnownKeys.Contains(key))
+            if (reader.String(entry.Key, required: false) is not { } value)
             {
-                errors.Add(new ConfigError(keyAt, $"unknown key '{key}' in [daemon] (known: {string.Join(", ", KnownKeys)})"));
+                continue; // not a string: reported
             }
-            else if (item.Value is not StringValueSyntax { Value: { } value })
+
+            if (value.Value.Length == 0)
             {
-                errors.Add(new ConfigError(At(configPath, item.Value!.Span), $"'{key}' must be a string"));
+                diagnostics.Error(value.Location, $"'{entry.Key}' must not be empty");
+                continue;
             }
-            else if (value.Length == 0)
-            {
-                errors.Add(new ConfigError(At(configPath, item.Value.Span), $"'{key}' must not be empty"));
-            }
-            else
-            {
-                values[key] = (value, At(configPath, item.Value.Span));
-            }
+
+            values[entry.Key] = value;
         }
 
         if (!values.TryGetValue("host", out var host))
         {
-            errors.Add(new ConfigError(At(configPath, daemon.Name!.Span), "[daemon] needs host = \"<this host's name in the policy>\""));
+            diagnostics.Error(daemon.NameLocation, "[daemon] needs host = \"<this host's name in the policy>\"");
             return null;
         }
 
@@ -155,42 +139,20 @@ public static class DaemonConfigLoader
         int socketBytes = Encoding.UTF8.GetByteCount(socket);
         if (socketBytes > MaxSocketPathBytes)
         {
-            ConfigLocation where = values.TryGetValue("control_socket", out var cs) ? cs.Location
-                : values.TryGetValue("runtime_dir", out var rd) ? rd.Location : At(configPath, daemon.Name!.Span);
-            errors.Add(new ConfigError(where, $"control socket path '{socket}' is {socketBytes} bytes; a Unix socket path holds at most {MaxSocketPathBytes}"));
+            TomlLocation where = values.TryGetValue("control_socket", out var cs) ? cs.Location
+                : values.TryGetValue("runtime_dir", out var rd) ? rd.Location : daemon.NameLocation;
+            diagnostics.Error(where, $"control socket path '{socket}' is {socketBytes} bytes; a Unix socket path holds at most {MaxSocketPathBytes}");
         }
 
         return new DaemonConfig(
             configPath,
             host.Value,
-            host.Location,
+            host.Location.ToConfigLocation(),
             Resolve("policy", DaemonConfig.DefaultPolicyFile),
             Resolve("state_dir", DaemonConfig.DefaultStateDirectory),
             runtimeDirectory,
             socket);
     }
-
-    /// <summary>The key as written, dotted parts joined: <c>a.b</c> for <c>a.b = 1</c>.</summary>
-    private static string KeyName(KeySyntax key)
-    {
-        var name = new StringBuilder(KeyPart(key.Key));
-        foreach (DottedKeyItemSyntax dotted in key.DotKeys)
-        {
-            name.Append('.').Append(KeyPart(dotted.Key));
-        }
-
-        return name.ToString();
-    }
-
-    private static string KeyPart(BareKeyOrStringValueSyntax? part) => part switch
-    {
-        BareKeySyntax bare => bare.Key?.Text ?? "",
-        StringValueSyntax quoted => quoted.Value ?? "",
-        _ => "",
-    };
-
-    /// <summary>Tomlyn positions are 0-based; ours are 1-based like every compiler's.</summary>
-    private static ConfigLocation At(string file, SourceSpan span) => new(file, span.Start.Line + 1, span.Start.Column + 1);
 }
 
 /// <summary>A loaded config, or every error found in it.</summary>

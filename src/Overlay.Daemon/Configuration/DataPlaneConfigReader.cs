@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Overlay.Common.Toml;
 using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Sa;
-using Tomlyn.Syntax;
 
 namespace Overlay.Daemon.Configuration;
 
@@ -24,25 +24,26 @@ internal static class DataPlaneConfigReader
     private static readonly string[] PeerKeys = ["name", "address", "port"];
     private static readonly string[] SaKeys = ["peer", "tvd", "direction", "spi", "key", "mode", "esn", "local_ts", "remote_ts"];
 
-    public static bool IsDataPlaneTable(TableSyntaxBase table, string name) =>
-        (table is TableSyntax && name == Table) || (table is TableArraySyntax && name is PortTable or PeerTable or SaTable);
+    public static bool IsDataPlaneTable(TomlSection table) =>
+        (table.Form == SectionForm.Table && table.Name == Table)
+        || (table.Form == SectionForm.ArrayOfTables && table.Name is PortTable or PeerTable or SaTable);
 
     /// <summary>Null when there is no [dataplane] (the daemon then runs without a data plane).</summary>
-    public static DataPlaneConfig? Read(IReadOnlyList<(TableSyntaxBase Table, string Name)> tables, string file, List<ConfigError> errors)
+    public static DataPlaneConfig? Read(IReadOnlyList<TomlSection> tables, string file, List<ConfigError> errors)
     {
-        TableSyntaxBase? main = tables.FirstOrDefault(t => t.Name == Table).Table;
+        TomlSection? main = tables.FirstOrDefault(t => t.Name == Table);
         if (main is null)
         {
-            foreach ((TableSyntaxBase table, string name) in tables)
+            foreach (TomlSection table in tables)
             {
-                errors.Add(new ConfigError(TomlTableReader.At(file, table.Name!.Span), $"[[{name}]] needs a [dataplane] table with underlay = \"<this host's underlay address>\""));
+                errors.Add(new ConfigError(table.NameLocation.ToConfigLocation(), $"[[{table.Name}]] needs a [dataplane] table with underlay = \"<this host's underlay address>\""));
             }
 
             return null;
         }
 
         int before = errors.Count;
-        var reader = new TomlTableReader(main, file, errors, "[dataplane]", TableKeys);
+        var reader = new ConfigTableReader(main, errors, TableKeys);
         IPAddress? underlay = Address(reader, "underlay", required: true);
         long? port = reader.Integer("port", 1, 65535, DataPlaneConfig.DefaultPort);
         long? mtu = reader.Integer("mtu", 576, 9000, DataPlaneConfig.DefaultMtu);
@@ -52,18 +53,18 @@ internal static class DataPlaneConfigReader
         var ports = new List<PortConfig>();
         var peers = new List<PeerConfig>();
         var sas = new List<StaticSaConfig>();
-        foreach ((TableSyntaxBase table, string name) in tables)
+        foreach (TomlSection table in tables)
         {
-            switch (name)
+            switch (table.Name)
             {
                 case PortTable:
-                    AddIfValid(ports, ReadPort(table, file, errors));
+                    AddIfValid(ports, ReadPort(table, errors));
                     break;
                 case PeerTable:
-                    AddIfValid(peers, ReadPeer(table, file, errors, (int)(port ?? DataPlaneConfig.DefaultPort)));
+                    AddIfValid(peers, ReadPeer(table, errors, (int)(port ?? DataPlaneConfig.DefaultPort)));
                     break;
                 case SaTable:
-                    AddIfValid(sas, ReadSa(table, file, errors));
+                    AddIfValid(sas, ReadSa(table, errors));
                     break;
             }
         }
@@ -81,9 +82,9 @@ internal static class DataPlaneConfigReader
             ports, peers, sas, reader.Location);
     }
 
-    private static PortConfig? ReadPort(TableSyntaxBase table, string file, List<ConfigError> errors)
+    private static PortConfig? ReadPort(TomlSection table, List<ConfigError> errors)
     {
-        var r = new TomlTableReader(table, file, errors, "[[dataplane.port]]", PortKeys);
+        var r = new ConfigTableReader(table, errors, PortKeys);
         string? name = r.String("name", true);
         string? ifname = r.String("interface", true);
         string? guest = r.String("guest", true);
@@ -107,18 +108,18 @@ internal static class DataPlaneConfigReader
             : new PortConfig(name, ifname, guest, network, r.Location) { Io = io.Value };
     }
 
-    private static PeerConfig? ReadPeer(TableSyntaxBase table, string file, List<ConfigError> errors, int defaultPort)
+    private static PeerConfig? ReadPeer(TomlSection table, List<ConfigError> errors, int defaultPort)
     {
-        var r = new TomlTableReader(table, file, errors, "[[dataplane.peer]]", PeerKeys);
+        var r = new ConfigTableReader(table, errors, PeerKeys);
         string? name = r.String("name", true);
         IPAddress? address = Address(r, "address", required: true);
         long? port = r.Integer("port", 1, 65535, defaultPort);
         return name is null || address is null || port is null ? null : new PeerConfig(name, address, (int)port, r.Location);
     }
 
-    private static StaticSaConfig? ReadSa(TableSyntaxBase table, string file, List<ConfigError> errors)
+    private static StaticSaConfig? ReadSa(TomlSection table, List<ConfigError> errors)
     {
-        var r = new TomlTableReader(table, file, errors, "[[dataplane.sa]]", SaKeys);
+        var r = new ConfigTableReader(table, errors, SaKeys);
         string? peer = r.String("peer", true);
         string? tvd = r.String("tvd", true);
         string? direction = r.String("direction", true);
@@ -161,7 +162,7 @@ internal static class DataPlaneConfigReader
     /// which carries whole Ethernet frames and routes nothing. A remote prefix that overlaps a local one would
     /// send our own guests' traffic into the tunnel, so it is an error too.
     /// </summary>
-    private static (List<IpPrefix> Local, List<IpPrefix> Remote) ReadSelectors(TomlTableReader r, InnerMode? mode)
+    private static (List<IpPrefix> Local, List<IpPrefix> Remote) ReadSelectors(ConfigTableReader r, InnerMode? mode)
     {
         List<IpPrefix> local = PrefixList.Read(r, "local_ts");
         List<IpPrefix> remote = PrefixList.Read(r, "remote_ts");
@@ -186,7 +187,7 @@ internal static class DataPlaneConfigReader
     }
 
     /// <summary>Hex (optionally 0x-prefixed) of an AES-128 or AES-256 key followed by the 4-byte salt (RFC 4106 §8.1).</summary>
-    private static byte[]? ParseKey(TomlTableReader r, string text)
+    private static byte[]? ParseKey(ConfigTableReader r, string text)
     {
         string hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
         byte[] key;
@@ -209,7 +210,7 @@ internal static class DataPlaneConfigReader
         return key;
     }
 
-    private static IPAddress? Address(TomlTableReader r, string key, bool required)
+    private static IPAddress? Address(ConfigTableReader r, string key, bool required)
     {
         string? text = r.String(key, required);
         if (text is null)
@@ -227,7 +228,7 @@ internal static class DataPlaneConfigReader
         return null;
     }
 
-    private static T? Invalid<T>(TomlTableReader r, string key, string message)
+    private static T? Invalid<T>(ConfigTableReader r, string key, string message)
         where T : struct
     {
         r.Error(r.LocationOf(key), message);

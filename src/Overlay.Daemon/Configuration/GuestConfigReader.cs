@@ -1,5 +1,5 @@
+using Overlay.Common.Toml;
 using Overlay.Hypervisor.Domain;
-using Tomlyn.Syntax;
 
 namespace Overlay.Daemon.Configuration;
 
@@ -19,30 +19,31 @@ internal static class GuestConfigReader
     private static readonly string[] GuestKeys =
         ["name", "backend", "networks", "addresses", "image", "kernel", "initrd", "cmdline", "vcpus", "memory_mib", "autostart"];
 
-    public static bool IsGuestTable(TableSyntaxBase table, string name) =>
-        (table is TableSyntax && name == HypervisorTable) || (table is TableArraySyntax && name is KnownGoodTable or GuestTable);
+    public static bool IsGuestTable(TomlSection table) =>
+        (table.Form == SectionForm.Table && table.Name == HypervisorTable)
+        || (table.Form == SectionForm.ArrayOfTables && table.Name is KnownGoodTable or GuestTable);
 
     /// <summary>The hypervisor settings (defaults when only <c>[[guest]]</c> is written) and the guests; null on errors.</summary>
     public static (HypervisorConfig? Hypervisor, IReadOnlyList<GuestConfig> Guests) Read(
-        IReadOnlyList<(TableSyntaxBase Table, string Name)> tables, string file, string stateDirectory, List<ConfigError> errors)
+        IReadOnlyList<TomlSection> tables, string file, string stateDirectory, List<ConfigError> errors)
     {
         int before = errors.Count;
         string baseDirectory = Path.GetDirectoryName(file) ?? "/";
         HypervisorConfig settings = HypervisorConfig.Defaults(stateDirectory);
         var knownGood = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var guests = new List<GuestConfig>();
-        foreach ((TableSyntaxBase table, string name) in tables)
+        foreach (TomlSection table in tables)
         {
-            switch (name)
+            switch (table.Name)
             {
                 case HypervisorTable:
-                    settings = ReadHypervisor(table, file, baseDirectory, settings, errors);
+                    settings = ReadHypervisor(table, baseDirectory, settings, errors);
                     break;
                 case KnownGoodTable:
-                    ReadKnownGood(table, file, knownGood, errors);
+                    ReadKnownGood(table, knownGood, errors);
                     break;
                 default:
-                    if (ReadGuest(table, file, baseDirectory, errors) is { } guest)
+                    if (ReadGuest(table, baseDirectory, errors) is { } guest)
                     {
                         if (guests.Any(g => g.Name == guest.Name))
                         {
@@ -59,9 +60,9 @@ internal static class GuestConfigReader
         return errors.Count > before ? (null, []) : (settings with { KnownGood = knownGood }, guests);
     }
 
-    private static HypervisorConfig ReadHypervisor(TableSyntaxBase table, string file, string baseDirectory, HypervisorConfig defaults, List<ConfigError> errors)
+    private static HypervisorConfig ReadHypervisor(TomlSection table, string baseDirectory, HypervisorConfig defaults, List<ConfigError> errors)
     {
-        var reader = new TomlTableReader(table, file, errors, "[hypervisor]", HypervisorKeys);
+        var reader = new ConfigTableReader(table, errors, HypervisorKeys);
         string uri = reader.String("uri", required: false) ?? defaults.Uri;
         string acceleration = reader.String("acceleration", required: false) ?? "auto";
         AccelerationMode? mode = acceleration switch
@@ -90,9 +91,9 @@ internal static class GuestConfigReader
             audit is null ? defaults.AuditLog : Path.GetFullPath(audit, baseDirectory), defaults.KnownGood);
     }
 
-    private static void ReadKnownGood(TableSyntaxBase table, string file, Dictionary<string, IReadOnlyList<string>> knownGood, List<ConfigError> errors)
+    private static void ReadKnownGood(TomlSection table, Dictionary<string, IReadOnlyList<string>> knownGood, List<ConfigError> errors)
     {
-        var reader = new TomlTableReader(table, file, errors, "[[hypervisor.known_good]]", KnownGoodKeys);
+        var reader = new ConfigTableReader(table, errors, KnownGoodKeys);
         string? tvd = reader.String("tvd", required: true);
         IReadOnlyList<string>? digests = reader.Strings("digests", required: true);
         if (tvd is null || digests is null)
@@ -115,10 +116,10 @@ internal static class GuestConfigReader
         }
     }
 
-    private static GuestConfig? ReadGuest(TableSyntaxBase table, string file, string baseDirectory, List<ConfigError> errors)
+    private static GuestConfig? ReadGuest(TomlSection table, string baseDirectory, List<ConfigError> errors)
     {
         int before = errors.Count;
-        var reader = new TomlTableReader(table, file, errors, "[[guest]]", GuestKeys);
+        var reader = new ConfigTableReader(table, errors, GuestKeys);
         string? name = reader.String("name", required: true);
         string backendText = reader.String("backend", required: false) ?? "libvirt";
         GuestBackendKind? backend = backendText switch

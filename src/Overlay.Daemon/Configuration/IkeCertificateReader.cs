@@ -17,7 +17,7 @@ internal static class IkeCertificateReader
     public static readonly string[] Keys = ["certificate", "private_key", "ca"];
 
     /// <summary>Our credential (null without <c>certificate</c>) and the trusted CAs (empty without <c>ca</c>).</summary>
-    public static (CertificateCredential? Credential, IReadOnlyList<X509Certificate2> Cas) Read(TomlTableReader r, string file)
+    public static (CertificateCredential? Credential, IReadOnlyList<X509Certificate2> Cas) Read(ConfigTableReader r, string file)
     {
         string baseDirectory = Path.GetDirectoryName(file) ?? "/";
         string? certificatePath = r.String("certificate", required: false);
@@ -48,7 +48,7 @@ internal static class IkeCertificateReader
     }
 
     /// <summary>Every certificate in a PEM file, in file order; null (with an error) when there is none or the file is unreadable.</summary>
-    private static List<X509Certificate2>? Certificates(TomlTableReader r, string key, string path)
+    private static List<X509Certificate2>? Certificates(ConfigTableReader r, string key, string path)
     {
         var collection = new X509Certificate2Collection();
         try
@@ -70,7 +70,7 @@ internal static class IkeCertificateReader
         return [.. collection];
     }
 
-    private static X509Certificate2? WithPrivateKey(TomlTableReader r, X509Certificate2 certificate, string path)
+    private static X509Certificate2? WithPrivateKey(ConfigTableReader r, X509Certificate2 certificate, string path)
     {
         string pem;
         try

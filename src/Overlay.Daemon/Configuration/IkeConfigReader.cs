@@ -1,19 +1,18 @@
 using System.Text;
+using Overlay.Common.Toml;
 using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Sa;
-using Overlay.Ike;
 using Overlay.Ike.Crypto;
-using Overlay.Ike.Encoding.Payloads;
 using Overlay.Ike.Net;
 using Overlay.Ike.Sa;
-using Tomlyn.Syntax;
 
 namespace Overlay.Daemon.Configuration;
 
 /// <summary>
 /// Reads <c>[ike]</c> and <c>[[ike.peer]]</c>. Proposals are written the way swanctl.conf writes them
-/// (<c>"aes256gcm16-prfsha384-x25519, aes128gcm16-prfsha256-ecp256"</c>), so one string can be copied
-/// between a strongSwan peer's config and ours. Every problem is a <c>file:line:column</c> error.
+/// (<c>"aes256gcm16-prfsha384-x25519, aes128gcm16-prfsha256-ecp256"</c>); what they mean is
+/// <see cref="ProposalText"/>'s to say, this reader only places the error. Every problem is a
+/// <c>file:line:column</c> error.
 /// </summary>
 internal static class IkeConfigReader
 {
@@ -29,31 +28,33 @@ internal static class IkeConfigReader
 
     private static readonly string[] PeerKeys = ["name", "id", "psk", "auth", "initiate", "mode", "local_ts", "remote_ts"];
 
-    public static bool IsIkeTable(TableSyntaxBase table, string name) =>
-        (table is TableSyntax && name == Table) || (table is TableArraySyntax && name == PeerTable);
+    private delegate bool ProposalListParser<T>(string text, out IReadOnlyList<T> list, out string? rejected);
+
+    public static bool IsIkeTable(TomlSection table) =>
+        (table.Form == SectionForm.Table && table.Name == Table) || (table.Form == SectionForm.ArrayOfTables && table.Name == PeerTable);
 
     /// <summary>Null when there is no [ike] table (IKE off); null with errors added when it has a problem.</summary>
-    public static IkeConfig? Read(IReadOnlyList<(TableSyntaxBase Table, string Name)> tables, string file, List<ConfigError> errors)
+    public static IkeConfig? Read(IReadOnlyList<TomlSection> tables, string file, List<ConfigError> errors)
     {
-        TableSyntaxBase? main = tables.FirstOrDefault(t => t.Name == Table).Table;
+        TomlSection? main = tables.FirstOrDefault(t => t.Name == Table);
         if (main is null)
         {
-            foreach ((TableSyntaxBase table, string _) in tables)
+            foreach (TomlSection table in tables)
             {
-                errors.Add(new ConfigError(TomlTableReader.At(file, table.Name!.Span), "[[ike.peer]] needs an [ike] table"));
+                errors.Add(new ConfigError(table.NameLocation.ToConfigLocation(), "[[ike.peer]] needs an [ike] table"));
             }
 
             return null;
         }
 
         int before = errors.Count;
-        var r = new TomlTableReader(main, file, errors, "[ike]", Keys);
+        var r = new ConfigTableReader(main, errors, Keys);
         bool? enabled = r.Boolean("enabled", true);
         string? localId = r.String("local_id", required: false);
         byte[]? psk = Psk(r);
         long? ikePort = r.Integer("ike_port", 1, 65535, IkeConfig.DefaultIkePort);
-        IReadOnlyList<IkeCipherSuite>? ike = ParseList(r, "proposals", IkeSaConfig.DefaultIkeProposals, ParseIkeProposal);
-        IReadOnlyList<EspSuite>? esp = ParseList(r, "esp_proposals", IkeConfig.DefaultEspProposals, ParseEspProposal);
+        IReadOnlyList<IkeCipherSuite>? ike = Proposals<IkeCipherSuite>(r, "proposals", IkeSaConfig.DefaultIkeProposals, ProposalText.TryParseIkeList);
+        IReadOnlyList<EspSuite>? esp = Proposals<EspSuite>(r, "esp_proposals", IkeConfig.DefaultEspProposals, ProposalText.TryParseEspList);
         long? ikeRekey = r.Integer("ike_rekey_time", 0, 86400 * 7, (long)Overlay.Ike.Sa.SaLifetime.IkeDefault.RekeyAfter.TotalSeconds);
         long? ikeLife = r.Integer("ike_lifetime", 0, 86400 * 8, null);
         long? childRekey = r.Integer("rekey_time", 0, 86400 * 7, (long)Overlay.Ike.Sa.SaLifetime.ChildDefault.RekeyAfter.TotalSeconds);
@@ -69,9 +70,9 @@ internal static class IkeConfigReader
             IkeCertificateReader.Read(r, file);
 
         var peers = new List<IkePeerConfig>();
-        foreach ((TableSyntaxBase table, string name) in tables)
+        foreach (TomlSection table in tables)
         {
-            if (name == PeerTable && ReadPeer(table, file, errors) is { } peer)
+            if (table.Name == PeerTable && ReadPeer(table, errors) is { } peer)
             {
                 peers.Add(peer);
             }
@@ -105,10 +106,10 @@ internal static class IkeConfigReader
         return new Overlay.Ike.Sa.SaLifetime(soft, life is { } hard ? TimeSpan.FromSeconds(hard) : soft * 1.1, soft * 0.1);
     }
 
-    private static IkePeerConfig? ReadPeer(TableSyntaxBase table, string file, List<ConfigError> errors)
+    private static IkePeerConfig? ReadPeer(TomlSection table, List<ConfigError> errors)
     {
         int before = errors.Count;
-        var r = new TomlTableReader(table, file, errors, "[[ike.peer]]", PeerKeys);
+        var r = new ConfigTableReader(table, errors, PeerKeys);
         string? name = r.String("name", required: true);
         string? id = r.String("id", required: false);
         byte[]? psk = Psk(r);
@@ -147,20 +148,20 @@ internal static class IkeConfigReader
             : new IkePeerConfig(name, id, psk, initiate, inner.Value, local, remote, r.Location) { Auth = auth };
     }
 
-    private static InnerMode? FailMode(TomlTableReader r, string mode)
+    private static InnerMode? FailMode(ConfigTableReader r, string mode)
     {
         r.Error(r.LocationOf("mode"), $"'mode' must be \"etherip\" or \"ip\", not \"{mode}\"");
         return null;
     }
 
-    private static T? Fail<T>(TomlTableReader r, string key, string message)
+    private static T? Fail<T>(ConfigTableReader r, string key, string message)
         where T : struct
     {
         r.Error(r.LocationOf(key), message);
         return null;
     }
 
-    private static byte[]? Psk(TomlTableReader r)
+    private static byte[]? Psk(ConfigTableReader r)
     {
         string? text = r.String("psk", required: false);
         if (text is null)
@@ -176,8 +177,11 @@ internal static class IkeConfigReader
         return Encoding.UTF8.GetBytes(text);
     }
 
-    private static IReadOnlyList<T>? ParseList<T>(TomlTableReader r, string key, IReadOnlyList<T> fallback, Func<string, T?> parse)
-        where T : class
+    /// <summary>
+    /// A swanctl-style proposal list (<see cref="ProposalText"/>); the defaults when the key is absent or lists
+    /// nothing, null (with an error at the value) when a proposal is not one Overlay.Ike implements.
+    /// </summary>
+    private static IReadOnlyList<T>? Proposals<T>(ConfigTableReader r, string key, IReadOnlyList<T> fallback, ProposalListParser<T> parse)
     {
         string? text = r.String(key, required: false);
         if (text is null)
@@ -185,123 +189,14 @@ internal static class IkeConfigReader
             return fallback;
         }
 
-        var list = new List<T>();
-        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        if (!parse(text, out IReadOnlyList<T> list, out string? rejected))
         {
-            if (parse(part) is { } item)
-            {
-                list.Add(item);
-            }
-            else
-            {
-                r.Error(r.LocationOf(key), $"'{key}': \"{part}\" is not a proposal this daemon implements (see docs/daemon.md)");
-                return null;
-            }
+            r.Error(r.LocationOf(key), $"'{key}': \"{rejected}\" is not a proposal this daemon implements (see docs/daemon.md)");
+            return null;
         }
 
         return list.Count > 0 ? list : fallback;
     }
-
-    /// <summary>"aes256gcm16-prfsha384-x25519" or "aes128-sha256-prfsha256-modp2048" (AES-CBC with HMAC-SHA2).</summary>
-    internal static IkeCipherSuite? ParseIkeProposal(string text)
-    {
-        EncryptionAlgorithm encryption = EncryptionAlgorithm.AesGcm16;
-        IntegrityAlgorithm integrity = IntegrityAlgorithm.None;
-        int bits = 0;
-        IkePrf? prf = null;
-        KeyExchangeMethod group = KeyExchangeMethod.None;
-        foreach (string token in text.Split('-'))
-        {
-            switch (token)
-            {
-                case "aes128gcm16" or "aes256gcm16":
-                    (encryption, bits) = (EncryptionAlgorithm.AesGcm16, int.Parse(token[3..6], System.Globalization.CultureInfo.InvariantCulture));
-                    break;
-                case "aes128" or "aes256":
-                    (encryption, bits) = (EncryptionAlgorithm.AesCbc, int.Parse(token[3..], System.Globalization.CultureInfo.InvariantCulture));
-                    break;
-                case "sha256":
-                    integrity = IntegrityAlgorithm.HmacSha2_256_128;
-                    break;
-                case "sha384":
-                    integrity = IntegrityAlgorithm.HmacSha2_384_192;
-                    break;
-                case "sha512":
-                    integrity = IntegrityAlgorithm.HmacSha2_512_256;
-                    break;
-                case "prfsha256" or "prfsha384" or "prfsha512":
-                    prf = token switch { "prfsha256" => IkePrf.HmacSha256, "prfsha384" => IkePrf.HmacSha384, _ => IkePrf.HmacSha512 };
-                    break;
-                default:
-                    if (ParseGroup(token) is not { } g)
-                    {
-                        return null;
-                    }
-
-                    group = g;
-                    break;
-            }
-        }
-
-        bool aead = encryption == EncryptionAlgorithm.AesGcm16;
-        if (bits == 0 || group == KeyExchangeMethod.None || (aead ? integrity != IntegrityAlgorithm.None : integrity == IntegrityAlgorithm.None))
-        {
-            return null;
-        }
-
-        prf ??= integrity switch
-        {
-            IntegrityAlgorithm.HmacSha2_384_192 => IkePrf.HmacSha384,
-            IntegrityAlgorithm.HmacSha2_512_256 => IkePrf.HmacSha512,
-            _ => IkePrf.HmacSha256,
-        };
-        return new IkeCipherSuite(encryption, bits, prf, integrity, group);
-    }
-
-    /// <summary>"aes256gcm16", "aes128gcm16-esn", "aes256gcm16-x25519-noesn" (a group means PFS on rekeys).</summary>
-    internal static EspSuite? ParseEspProposal(string text)
-    {
-        string[] tokens = text.Split('-');
-        if (tokens[0] is not ("aes128gcm16" or "aes256gcm16"))
-        {
-            return null;
-        }
-
-        int bits = tokens[0] == "aes128gcm16" ? 128 : 256;
-        bool esn = false;
-        KeyExchangeMethod group = KeyExchangeMethod.None;
-        foreach (string token in tokens.Skip(1))
-        {
-            switch (token)
-            {
-                case "esn":
-                    esn = true;
-                    break;
-                case "noesn":
-                    esn = false;
-                    break;
-                default:
-                    if (ParseGroup(token) is not { } g)
-                    {
-                        return null;
-                    }
-
-                    group = g;
-                    break;
-            }
-        }
-
-        return new EspSuite(bits, esn, group);
-    }
-
-    private static KeyExchangeMethod? ParseGroup(string token) => token switch
-    {
-        "x25519" or "curve25519" => KeyExchangeMethod.Curve25519,
-        "ecp256" => KeyExchangeMethod.Ecp256,
-        "ecp384" => KeyExchangeMethod.Ecp384,
-        "modp2048" => KeyExchangeMethod.Modp2048,
-        _ => null,
-    };
 }
 
 /// <summary>Checks of <c>[ike]</c> against <c>[dataplane]</c>, after both were read.</summary>

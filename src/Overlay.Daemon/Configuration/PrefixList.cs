@@ -6,7 +6,7 @@ namespace Overlay.Daemon.Configuration;
 /// </summary>
 internal static class PrefixList
 {
-    public static List<IpPrefix> Read(TomlTableReader r, string key)
+    public static List<IpPrefix> Read(ConfigTableReader r, string key)
     {
         var list = new List<IpPrefix>();
         foreach (string part in (r.String(key, required: false) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -1,23 +1,19 @@
 using System.Runtime.InteropServices;
+using Overlay.Common.Interop.Unix;
+using UnixLibC = Overlay.Common.Interop.Unix.Interop.LibC;
 
 namespace Overlay.DataPlane.Interop;
 
 internal static partial class Interop
 {
-    /// <summary>socket(2), bind(2), setsockopt(2), close(2) and if_nametoindex(3): binding-time calls.</summary>
+    /// <summary>socket(2), bind(2), setsockopt(2) and if_nametoindex(3): binding-time calls.</summary>
     internal static partial class LibC
     {
-        [LibraryImport(Libraries.LibC, EntryPoint = "socket", SetLastError = true)]
-        private static partial int SocketRaw(int domain, int type, int protocol);
-
         [LibraryImport(Libraries.LibC, EntryPoint = "bind", SetLastError = true)]
         private static unsafe partial int BindRaw(SafeSocketFd fd, void* address, uint addressLength);
 
         [LibraryImport(Libraries.LibC, EntryPoint = "setsockopt", SetLastError = true)]
         private static unsafe partial int SetSockOptRaw(SafeSocketFd fd, int level, int name, void* value, uint length);
-
-        [LibraryImport(Libraries.LibC, EntryPoint = "close", SetLastError = true)]
-        internal static partial int Close(int fd);
 
         [LibraryImport(Libraries.LibC, EntryPoint = "if_nametoindex", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         private static partial uint IfNameToIndexRaw(string name);
@@ -25,15 +21,13 @@ internal static partial class Interop
         /// <summary>Opens a socket (always close-on-exec); throws <see cref="NativeSocketException"/>.</summary>
         public static SafeSocketFd Socket(int domain, int type, int protocol, string subject)
         {
-            int fd = SocketRaw(domain, type | LinuxSocketConstants.SOCK_CLOEXEC, protocol);
-            if (fd < 0)
+            if (!UnixLibC.TryOpenSocket(domain, type, protocol, out SafeSocketFd? socket, out ErrorInfo error))
             {
-                throw new NativeSocketException("socket", subject, Marshal.GetLastPInvokeError());
+                throw new NativeSocketException("socket", subject, error.RawErrno);
             }
 
-            var handle = new SafeSocketFd { Description = subject };
-            handle.Adopt(fd);
-            return handle;
+            socket.Description = subject;
+            return socket;
         }
 
         public static unsafe void Bind<TAddress>(SafeSocketFd fd, in TAddress address, string subject)

@@ -11,7 +11,6 @@ internal static class LinuxSocketConstants
     public const int AF_PACKET = 17;
     public const int SOCK_DGRAM = 2;
     public const int SOCK_RAW = 3;
-    public const int SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1;
     public const int SO_REUSEADDR = 2;
     public const int SO_SNDBUF = 7;

@@ -1,15 +1,17 @@
-using System.Runtime.InteropServices;
+using Overlay.Common.Interop.Unix;
+using UnixErrno = Overlay.Common.Interop.Unix.Errno;
 
 namespace Overlay.DataPlane.Interop;
 
 /// <summary>
 /// A socket call failed: the call, what it was about (interface, address) and errno, mapped once at
 /// the boundary (CONVENTIONS 17). Thrown at binding time (open, bind, options), never from the loops.
+/// Public because the daemon catches it to report a port or the underlay it could not open.
 /// </summary>
 public sealed class NativeSocketException : IOException
 {
     public NativeSocketException(string call, string subject, int errno)
-        : base($"{call} ({subject}) failed: {Describe(errno)} (errno {errno})")
+        : base($"{call} ({subject}) failed: {Describe(new ErrorInfo(errno))} (errno {errno})")
     {
         Call = call;
         Errno = errno;
@@ -19,16 +21,17 @@ public sealed class NativeSocketException : IOException
 
     public int Errno { get; }
 
-    private static string Describe(int errno) => errno switch
+    /// <summary>What the errno means for a socket, where that says more than strerror(3) does.</summary>
+    private static string Describe(ErrorInfo error) => error.Errno switch
     {
-        1 => "operation not permitted (needs CAP_NET_RAW / CAP_NET_ADMIN)",
-        13 => "permission denied",
-        19 => "no such device",
-        22 => "invalid argument",
-        97 => "address family not supported",
-        98 => "address already in use",
-        99 => "cannot assign requested address (not an address of this host)",
-        100 => "network is down",
-        _ => Marshal.GetPInvokeErrorMessage(errno),
+        UnixErrno.EPERM => "operation not permitted (needs CAP_NET_RAW / CAP_NET_ADMIN)",
+        UnixErrno.EACCES => "permission denied",
+        UnixErrno.ENODEV => "no such device",
+        UnixErrno.EINVAL => "invalid argument",
+        UnixErrno.EAFNOSUPPORT => "address family not supported",
+        UnixErrno.EADDRINUSE => "address already in use",
+        UnixErrno.EADDRNOTAVAIL => "cannot assign requested address (not an address of this host)",
+        UnixErrno.ENETDOWN => "network is down",
+        _ => error.Message,
     };
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Threading.Channels;
 using System.Xml.Linq;
+using Overlay.Common.Interop.Unix;
 using Overlay.Hypervisor.Domain;
 using Overlay.Hypervisor.Guests;
 using Overlay.Hypervisor.Libvirt;
@@ -202,7 +203,7 @@ public sealed class LibvirtGuestBackend : IGuestBackend, IDisposable
             {
                 LifecycleChanged?.Invoke(e);
             }
-            catch (Exception ex) when (ex is GuestBackendException or Interop.LibvirtException or Interop.ErrnoException)
+            catch (Exception ex) when (ex is GuestBackendException or Interop.LibvirtException or ErrnoException)
             {
                 // The manager reconciles on the next pass; one bad event must not end the dispatcher.
             }

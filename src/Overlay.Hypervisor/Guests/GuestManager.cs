@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Overlay.Common.Interop.Unix;
 using Overlay.Hypervisor.Measurement;
 using Overlay.Labels.Engine;
 
@@ -170,7 +171,7 @@ public sealed partial class GuestManager : IDisposable
 
     /// <summary>Backend and I/O failures become a Failed result; programming errors still surface.</summary>
     private static bool IsBackendFailure(Exception e) =>
-        e is GuestBackendException or Interop.LibvirtException or Interop.ErrnoException or IOException
+        e is GuestBackendException or Interop.LibvirtException or ErrnoException or IOException
             or UnauthorizedAccessException or TimeoutException;
 
     private GuestResult Record(string guest, GuestAuditKind kind, string detail)

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Overlay.Common.Interop.Unix;
+using UnixLibC = Overlay.Common.Interop.Unix.Interop.LibC;
 
 namespace Overlay.Hypervisor.Interop;
 
@@ -10,7 +12,6 @@ internal static partial class Interop
         internal const int O_CLOEXEC = 0x80000;
         internal const int AF_INET = 2;
         internal const int SOCK_DGRAM = 2;
-        internal const int SOCK_CLOEXEC = 0x80000;
 
         [LibraryImport(Libraries.LibC, EntryPoint = "free")]
         [SuppressGCTransition]
@@ -18,12 +19,6 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.LibC, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         private static partial int OpenRaw(string path, int flags);
-
-        [LibraryImport(Libraries.LibC, EntryPoint = "socket", SetLastError = true)]
-        private static partial int SocketRaw(int domain, int type, int protocol);
-
-        [LibraryImport(Libraries.LibC, EntryPoint = "close")]
-        internal static partial int Close(int fd);
 
         /// <summary>ioctl(2) with a pointer argument (glibc's variadic ioctl reads it as a pointer-sized word on x86-64).</summary>
         [LibraryImport(Libraries.LibC, EntryPoint = "ioctl", SetLastError = true)]
@@ -36,14 +31,20 @@ internal static partial class Interop
         internal static SafeUnixFd Open(string path, int flags)
         {
             var fd = OpenRaw(path, flags | O_CLOEXEC);
-            return fd >= 0 ? new SafeUnixFd(fd) : throw ErrnoException.FromLastError($"open({path})");
+            if (fd < 0)
+            {
+                throw ErrnoException.FromLastError($"open({path})");
+            }
+
+            var handle = new SafeUnixFd { Description = path };
+            handle.Adopt(fd);
+            return handle;
         }
 
-        internal static SafeUnixFd Socket(int domain, int type)
-        {
-            var fd = SocketRaw(domain, type | SOCK_CLOEXEC, 0);
-            return fd >= 0 ? new SafeUnixFd(fd) : throw ErrnoException.FromLastError("socket");
-        }
+        internal static SafeUnixFd Socket(int domain, int type) =>
+            UnixLibC.TryOpenSocket(domain, type, 0, out SafeUnixFd? socket, out ErrorInfo error)
+                ? socket
+                : throw new ErrnoException("socket", error);
 
         internal static unsafe void Ioctl(SafeUnixFd fd, nuint request, void* argument, string what)
         {

@@ -17,12 +17,12 @@ internal sealed class SafeVirConnectHandle : SafeHandleZeroOrMinusOneIsInvalid
     {
         SetHandle(conn);
         _traceId = $"virConnect#{conn:x}({uri})";
-        HypervisorHandleTracker.Created(this);
+        HypervisorHandleTracker.Handles.Created(this);
     }
 
     protected override bool ReleaseHandle()
     {
-        HypervisorHandleTracker.Released(this);
+        HypervisorHandleTracker.Handles.Released(this);
 
         // virConnectClose returns the remaining reference count (libvirt's own refs from callbacks), or -1.
         return Interop.Libvirt.virConnectClose(handle) >= 0;

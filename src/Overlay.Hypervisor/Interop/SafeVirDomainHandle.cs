@@ -39,7 +39,7 @@ internal sealed class SafeVirDomainHandle : SafeHandleZeroOrMinusOneIsInvalid
             throw;
         }
 
-        HypervisorHandleTracker.Created(this);
+        HypervisorHandleTracker.Handles.Created(this);
     }
 
     /// <summary>The domain's name at the time the handle was made (a libvirt domain cannot be renamed while defined).</summary>
@@ -49,7 +49,7 @@ internal sealed class SafeVirDomainHandle : SafeHandleZeroOrMinusOneIsInvalid
     {
         var rc = Interop.Libvirt.virDomainFree(handle);
         _connection?.DangerousRelease();
-        HypervisorHandleTracker.Released(this);
+        HypervisorHandleTracker.Handles.Released(this);
         return rc == 0;
     }
 

@@ -1,4 +1,4 @@
-using Overlay.Hypervisor.Interop;
+using Overlay.Common.Interop.Unix;
 using static Overlay.Hypervisor.Interop.Interop;
 
 namespace Overlay.Hypervisor.Tap;

@@ -1,3 +1,4 @@
+using Overlay.Common.Toml;
 using Overlay.Labels.Model;
 
 namespace Overlay.Labels.Loading;
@@ -17,19 +18,19 @@ internal static class PolicyBuilder
             Replaces: policy?.Replaces?.Value,
             Tvds: draft.Tvds.Select(BuildTvd).ToArray(),
             ConflictSets: draft.ConflictSets
-                .Select(c => new ConflictSetDefinition(Text(c.Name), Texts(c.Types), c.Header))
+                .Select(c => new ConflictSetDefinition(Text(c.Name), Texts(c.Types), c.Header.ToSourceLocation()))
                 .ToArray(),
             Guests: draft.Guests
-                .Select(g => new GuestDefinition(Text(g.Name), Texts(g.SteTypes), Texts(g.CwTypes), Texts(g.Networks), g.Header))
+                .Select(g => new GuestDefinition(Text(g.Name), Texts(g.SteTypes), Texts(g.CwTypes), Texts(g.Networks), g.Header.ToSourceLocation()))
                 .ToArray(),
             Networks: draft.Networks
-                .Select(n => new NetworkDefinition(Text(n.Name), Text(n.Tvd), n.Header))
+                .Select(n => new NetworkDefinition(Text(n.Name), Text(n.Tvd), n.Header.ToSourceLocation()))
                 .ToArray(),
             Volumes: draft.Volumes
-                .Select(v => new VolumeDefinition(Text(v.Name), Texts(v.SteTypes), v.Header))
+                .Select(v => new VolumeDefinition(Text(v.Name), Texts(v.SteTypes), v.Header.ToSourceLocation()))
                 .ToArray(),
             Hosts: draft.Hosts
-                .Select(h => new HostDefinition(Text(h.Name), Texts(h.Types), h.AllTypes, h.Header))
+                .Select(h => new HostDefinition(Text(h.Name), Texts(h.Types), h.AllTypes, h.Header.ToSourceLocation()))
                 .ToArray(),
             SourceFile: sourceName);
     }
@@ -41,7 +42,7 @@ internal static class PolicyBuilder
         VlanId: (int)(tvd.Vlan?.Value ?? 0), // checked to be within 1-4094
         WireLabel: Text(tvd.WireLabel),
         Attestation: tvd.Attestation?.Value,
-        Location: tvd.Header);
+        Location: tvd.Header.ToSourceLocation());
 
     private static string Text(Located<string>? value) => value?.Value ?? "";
 

@@ -1,4 +1,4 @@
-using Overlay.Labels.Model;
+using Overlay.Common.Toml;
 
 namespace Overlay.Labels.Loading;
 
@@ -7,13 +7,13 @@ namespace Overlay.Labels.Loading;
 // gives one error, not a cascade.
 
 internal sealed record PolicySectionDraft(
-    SourceLocation Header,
+    TomlLocation Header,
     Located<string>? Name,
     Located<long>? Version,
     Located<long>? Replaces);
 
 internal sealed record TvdDraft(
-    SourceLocation Header,
+    TomlLocation Header,
     Located<string>? Name,
     string Description,
     Located<string>? Type,
@@ -36,21 +36,21 @@ internal static class TvdDefaults
     public static string WireLabelFor(string tvdName) => WireLabelPrefix + tvdName;
 }
 
-internal sealed record ConflictSetDraft(SourceLocation Header, Located<string>? Name, IReadOnlyList<Located<string>> Types);
+internal sealed record ConflictSetDraft(TomlLocation Header, Located<string>? Name, IReadOnlyList<Located<string>> Types);
 
 internal sealed record GuestDraft(
-    SourceLocation Header,
+    TomlLocation Header,
     Located<string>? Name,
     IReadOnlyList<Located<string>> SteTypes,
     IReadOnlyList<Located<string>> CwTypes,
     IReadOnlyList<Located<string>> Networks);
 
-internal sealed record NetworkDraft(SourceLocation Header, Located<string>? Name, Located<string>? Tvd);
+internal sealed record NetworkDraft(TomlLocation Header, Located<string>? Name, Located<string>? Tvd);
 
-internal sealed record VolumeDraft(SourceLocation Header, Located<string>? Name, IReadOnlyList<Located<string>> SteTypes);
+internal sealed record VolumeDraft(TomlLocation Header, Located<string>? Name, IReadOnlyList<Located<string>> SteTypes);
 
 /// <param name="AllTypes">True for <c>types = ["*"]</c>; <see cref="Types"/> is then empty.</param>
-internal sealed record HostDraft(SourceLocation Header, Located<string>? Name, IReadOnlyList<Located<string>> Types, bool AllTypes);
+internal sealed record HostDraft(TomlLocation Header, Located<string>? Name, IReadOnlyList<Located<string>> Types, bool AllTypes);
 
 internal sealed class PolicyDraft
 {

@@ -1,5 +1,6 @@
 using System.Security;
 using System.Text;
+using Overlay.Common.Toml;
 using Overlay.Labels.Model;
 
 namespace Overlay.Labels.Loading;
@@ -43,13 +44,13 @@ public static class PolicyLoader
         ArgumentNullException.ThrowIfNull(sourceName);
 
         var diagnostics = new DiagnosticCollector();
-        var sections = TomlDocumentReader.Read(tomlText, sourceName, diagnostics);
-        if (sections is null)
+        var document = TomlDocument.Read(tomlText, sourceName, PolicyDialect.Instance, diagnostics);
+        if (document is null)
         {
             return new PolicyLoadResult(null, diagnostics.ToSortedList());
         }
 
-        var draft = SchemaReader.Read(sections, sourceName, diagnostics);
+        var draft = SchemaReader.Read(document.Sections, sourceName, diagnostics);
         PolicyValidator.Validate(draft, diagnostics);
         var policy = diagnostics.HasErrors ? null : PolicyBuilder.Build(draft, sourceName);
         return new PolicyLoadResult(policy, diagnostics.ToSortedList());

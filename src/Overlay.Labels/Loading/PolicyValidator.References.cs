@@ -1,3 +1,5 @@
+using Overlay.Common.Toml;
+
 namespace Overlay.Labels.Loading;
 
 /// <summary>Every name a table refers to must be defined, and be of the right kind.</summary>

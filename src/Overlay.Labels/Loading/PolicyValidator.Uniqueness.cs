@@ -1,3 +1,5 @@
+using Overlay.Common.Toml;
+
 namespace Overlay.Labels.Loading;
 
 internal sealed partial class PolicyValidator

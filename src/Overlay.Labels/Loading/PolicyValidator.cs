@@ -1,4 +1,4 @@
-using Overlay.Labels.Model;
+using Overlay.Common.Toml;
 
 namespace Overlay.Labels.Loading;
 

@@ -1,3 +1,5 @@
+using Overlay.Common.Toml;
+
 namespace Overlay.Labels.Loading;
 
 internal sealed partial class SchemaReader
@@ -6,10 +8,9 @@ internal sealed partial class SchemaReader
 
     private void ReadConflictSet(TomlSection section)
     {
-        var reader = new SectionReader(section, ConflictSetKeys, _diagnostics);
+        var reader = Open(section, ConflictSetKeys);
         var name = ReadName(reader, "name", required: true);
         var types = ReadTypeNames(reader, "types", required: true);
-        reader.Finish();
 
         // The list is already free of repeats, so its length is the number of distinct types.
         if (types is { Value.Count: < 2 } tooFew)

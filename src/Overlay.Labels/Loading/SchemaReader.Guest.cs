@@ -1,3 +1,5 @@
+using Overlay.Common.Toml;
+
 namespace Overlay.Labels.Loading;
 
 internal sealed partial class SchemaReader
@@ -6,12 +8,11 @@ internal sealed partial class SchemaReader
 
     private void ReadGuest(TomlSection section)
     {
-        var reader = new SectionReader(section, GuestKeys, _diagnostics);
+        var reader = Open(section, GuestKeys);
         var name = ReadName(reader, "name", required: true);
         var types = reader.StringList("types", required: true);
         var cwTypes = reader.StringList("cw_types", required: false);
         var networks = reader.StringList("networks", required: false);
-        reader.Finish();
 
         if (types is { Value.Count: 0 } none)
         {

@@ -1,3 +1,5 @@
+using Overlay.Common.Toml;
+
 namespace Overlay.Labels.Loading;
 
 internal sealed partial class SchemaReader
@@ -9,10 +11,9 @@ internal sealed partial class SchemaReader
 
     private void ReadHost(TomlSection section)
     {
-        var reader = new SectionReader(section, HostKeys, _diagnostics);
+        var reader = Open(section, HostKeys);
         var name = ReadName(reader, "name", required: true);
         var types = reader.StringList("types", required: true);
-        reader.Finish();
 
         var listed = types?.Value ?? [];
         if (types is { Value.Count: 0 } none)

@@ -1,3 +1,5 @@
+using Overlay.Common.Toml;
+
 namespace Overlay.Labels.Loading;
 
 internal sealed partial class SchemaReader
@@ -12,11 +14,10 @@ internal sealed partial class SchemaReader
             return;
         }
 
-        var reader = new SectionReader(section, PolicyKeys, _diagnostics);
+        var reader = Open(section, PolicyKeys);
         var name = ReadName(reader, "name", required: true);
         var version = reader.Integer("version", required: true);
         var replaces = reader.Integer("replaces", required: false);
-        reader.Finish();
 
         if (version is { Value: < 1 } badVersion)
         {

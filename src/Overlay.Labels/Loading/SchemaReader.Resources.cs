@@ -1,3 +1,5 @@
+using Overlay.Common.Toml;
+
 namespace Overlay.Labels.Loading;
 
 /// <summary>Resources guests bind to: networks (one TVD each) and volumes (one or more STE types).</summary>
@@ -8,20 +10,18 @@ internal sealed partial class SchemaReader
 
     private void ReadNetwork(TomlSection section)
     {
-        var reader = new SectionReader(section, NetworkKeys, _diagnostics);
+        var reader = Open(section, NetworkKeys);
         var name = ReadName(reader, "name", required: true);
         var tvd = reader.String("tvd", required: true);
-        reader.Finish();
 
         _draft.Networks.Add(new NetworkDraft(section.HeaderLocation, name, tvd));
     }
 
     private void ReadVolume(TomlSection section)
     {
-        var reader = new SectionReader(section, VolumeKeys, _diagnostics);
+        var reader = Open(section, VolumeKeys);
         var name = ReadName(reader, "name", required: true);
         var types = reader.StringList("types", required: true);
-        reader.Finish();
 
         if (types is { Value.Count: 0 } none)
         {

@@ -1,3 +1,5 @@
+using Overlay.Common.Toml;
+
 namespace Overlay.Labels.Loading;
 
 internal sealed partial class SchemaReader
@@ -10,14 +12,13 @@ internal sealed partial class SchemaReader
 
     private void ReadTvd(TomlSection section)
     {
-        var reader = new SectionReader(section, TvdKeys, _diagnostics);
+        var reader = Open(section, TvdKeys);
         var name = ReadName(reader, "name", required: true);
         var description = reader.String("description", required: false);
         var type = ReadName(reader, "type", required: false);
         var vlan = reader.Integer("vlan", required: true);
         var label = reader.String("label", required: false);
         var attestation = ReadName(reader, "attestation", required: false);
-        reader.Finish();
 
         if (vlan is { Value: < MinVlanId or > MaxVlanId } badVlan)
         {

@@ -1,4 +1,4 @@
-using Overlay.Labels.Model;
+using Overlay.Common.Toml;
 
 namespace Overlay.Labels.Loading;
 
@@ -114,21 +114,24 @@ internal sealed partial class SchemaReader
     {
         if (_draft.Policy is null)
         {
-            _diagnostics.Error(Locations.StartOf(sourceName), "the policy has no [policy] table (it needs `name` and `version`)");
+            _diagnostics.Error(TomlLocation.StartOf(sourceName), "the policy has no [policy] table (it needs `name` and `version`)");
         }
 
         if (_draft.Tvds.Count == 0)
         {
-            _diagnostics.Error(Locations.StartOf(sourceName), "the policy defines no TVD; add at least one [[tvd]] table");
+            _diagnostics.Error(TomlLocation.StartOf(sourceName), "the policy defines no TVD; add at least one [[tvd]] table");
         }
     }
 
-    private static string HeaderOf(string name, SectionForm form) =>
-        form == SectionForm.Table ? $"[{name}]" : $"[[{name}]]";
+    private static string HeaderOf(string name, SectionForm form) => TomlSection.HeaderOf(name, form);
+
+    /// <summary>A reader of <paramref name="section"/>'s keys that words its problems the policy's way.</summary>
+    private TomlSectionReader Open(TomlSection section, IReadOnlyList<string> knownKeys) =>
+        new(section, knownKeys, PolicyDialect.Instance, _diagnostics);
 
     /// <summary>A string that must follow <see cref="NameRules"/>; a bad one is reported and still returned,
     /// so that references to it do not add "unknown name" errors on top.</summary>
-    private Located<string>? ReadName(SectionReader reader, string key, bool required)
+    private Located<string>? ReadName(TomlSectionReader reader, string key, bool required)
     {
         var name = reader.String(key, required);
         if (name is { } value && NameRules.ProblemWithName(value.Value) is { } problem)
@@ -140,7 +143,7 @@ internal sealed partial class SchemaReader
     }
 
     /// <summary>A list of type names, each following <see cref="NameRules"/>.</summary>
-    private Located<IReadOnlyList<Located<string>>>? ReadTypeNames(SectionReader reader, string key, bool required)
+    private Located<IReadOnlyList<Located<string>>>? ReadTypeNames(TomlSectionReader reader, string key, bool required)
     {
         var list = reader.StringList(key, required);
         foreach (var item in list?.Value ?? [])

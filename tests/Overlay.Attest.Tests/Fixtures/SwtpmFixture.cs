@@ -75,7 +75,7 @@ public sealed class SwtpmFixture : IDisposable
             // Best effort: swtpm may still be releasing its lock file.
         }
 
-        Assert.True(TpmHandleTracker.LiveCount == 0, "leaked TPM handles:\n" + string.Join("\n", TpmHandleTracker.Describe()));
+        Assert.True(TpmHandleTracker.Handles.LiveCount == 0, "leaked TPM handles:\n" + string.Join("\n", TpmHandleTracker.Handles.Describe()));
     }
 }
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Overlay.Attest.Structures;
 using Overlay.Attest.Tpm;
 
@@ -7,33 +6,18 @@ namespace Overlay.Attest.Tests.Tpm;
 [Collection(Fixtures.SwtpmCollection.Name)]
 public sealed class TpmSelectionTests
 {
-    private sealed class RecordingLogger : ILogger
-    {
-        public List<(LogLevel Level, string Message)> Entries { get; } = [];
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Entries.Add((logLevel, formatter(state, exception)));
-    }
-
     [Fact]
-    public void WithoutATpmDeviceTheEmbeddedSwtpmStartsAndWarns()
+    public void WithoutATpmDeviceTheEmbeddedSwtpmStartsAndSaysItIsSoftware()
     {
         var state = Path.Combine("/tmp", $"tvdsel-{Guid.NewGuid():N}"[..19]);
-        var logger = new RecordingLogger();
         try
         {
-            using (var selection = TpmSelection.Resolve(null, state, logger, hardwareDevice: "/dev/tvd-no-tpm"))
+            using (var selection = TpmSelection.Resolve(null, Path.Combine(state, "swtpm"), hardwareDevice: "/dev/tvd-no-tpm"))
             {
+                Assert.Equal(TpmKind.EmbeddedSwtpm, selection.Kind);
                 Assert.NotNull(selection.Embedded);
                 Assert.Equal($"swtpm:path={state}/swtpm/tpm.sock", selection.Tcti);
-                var warning = Assert.Single(logger.Entries);
-                Assert.Equal(LogLevel.Warning, warning.Level);
-                Assert.Contains("NO hardware root of trust", warning.Message);
+                Assert.True(selection.IsSoftware);
 
                 using var device = TpmDevice.Open(selection.Tcti);
                 Assert.Equal(24, device.ReadPcrs(PcrSelection.Sha256(Enumerable.Range(0, 24).ToArray())).Digests.Count);
@@ -52,10 +36,40 @@ public sealed class TpmSelectionTests
     [Fact]
     public void ConfiguredTctiIsUsedAsGiven()
     {
-        var logger = new RecordingLogger();
-        using var selection = TpmSelection.Resolve("device:/dev/tpmrm0", "/nonexistent", logger);
-        Assert.Equal("device:/dev/tpmrm0", selection.Tcti);
+        using var selection = TpmSelection.Resolve("device:/dev/tpmrm0", "/nonexistent");
+
+        Assert.Equal((TpmKind.ConfiguredTcti, "device:/dev/tpmrm0"), (selection.Kind, selection.Tcti));
         Assert.Null(selection.Embedded);
-        Assert.Empty(logger.Entries);
+        Assert.False(selection.IsSoftware);
+    }
+
+    [Fact]
+    public void AConfiguredSwtpmIsSoftwareToo()
+    {
+        using var selection = TpmSelection.Resolve("swtpm:path=/run/x/tpm.sock", "/nonexistent");
+
+        Assert.True(selection.IsSoftware);
+        Assert.Null(selection.Embedded);
+    }
+
+    [Fact]
+    public void ASwtpmOfALiveProcessOfThisProgramIsNotTakenOver()
+    {
+        var state = Path.Combine("/tmp", $"tvdsel-{Guid.NewGuid():N}"[..19]);
+        try
+        {
+            // Started by this test host: its owner is alive and runs this program, as a second daemon's would be.
+            using var owned = EmbeddedSwtpm.Start(state);
+
+            var refused = Assert.Throws<SwtpmInUseException>(() => TpmSelection.Resolve(TpmSelection.EmbeddedTcti, state));
+
+            Assert.Equal((owned.ProcessId, Environment.ProcessId), (refused.SwtpmPid, refused.OwnerPid));
+            Assert.Equal(owned.SocketPath, refused.SocketPath);
+            Assert.True(File.Exists($"/proc/{owned.ProcessId}/status"), "the owner's swtpm must keep running");
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
     }
 }

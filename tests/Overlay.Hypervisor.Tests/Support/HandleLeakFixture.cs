@@ -8,9 +8,9 @@ public sealed class HandleLeakFixture : IDisposable
     public void Dispose()
     {
         // No GC first: a handle nobody disposed would be released by its finalizer and vanish from the tracker.
-        if (HypervisorHandleTracker.LiveCount != 0)
+        if (HypervisorHandleTracker.Handles.LiveCount != 0)
         {
-            throw new InvalidOperationException("leaked native handles:\n" + string.Join("\n", HypervisorHandleTracker.Describe()));
+            throw new InvalidOperationException("leaked native handles:\n" + string.Join("\n", HypervisorHandleTracker.Handles.Describe()));
         }
     }
 }

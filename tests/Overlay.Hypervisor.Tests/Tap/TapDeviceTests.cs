@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Overlay.Common.Interop.Unix;
 using Overlay.Hypervisor.Interop;
 using Overlay.Hypervisor.Tap;
 using Overlay.Hypervisor.Tests.Support;

@@ -1,8 +1,9 @@
-using Overlay.Labels.Loading;
+using Overlay.Labels.Tests.Loading;
 
-namespace Overlay.Labels.Tests.Loading;
+namespace Overlay.Labels.Tests.Common.Toml;
 
-public sealed class TomlDocumentReaderTests
+/// <summary><see cref="Overlay.Common.Toml.TomlDocument"/> as the policy loader uses it (the policy's wording).</summary>
+public sealed class TomlDocumentTests
 {
     [Fact]
     public void SyntaxErrorIsReportedAtItsOneBasedPosition()

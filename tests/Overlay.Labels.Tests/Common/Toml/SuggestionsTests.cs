@@ -1,6 +1,6 @@
-using Overlay.Labels.Loading;
+using Overlay.Common.Toml;
 
-namespace Overlay.Labels.Tests.Loading;
+namespace Overlay.Labels.Tests.Common.Toml;
 
 public sealed class SuggestionsTests
 {

@@ -1,6 +1,9 @@
-namespace Overlay.Labels.Tests.Loading;
+using Overlay.Labels.Tests.Loading;
 
-public sealed class SectionReaderTests
+namespace Overlay.Labels.Tests.Common.Toml;
+
+/// <summary><see cref="Overlay.Common.Toml.TomlSectionReader"/> as the policy's schema readers use it (the policy's wording).</summary>
+public sealed class TomlSectionReaderTests
 {
     private static string BlueTvd(string replacement) =>
         LoadAssert.Base.Replace("vlan = 102", replacement, StringComparison.Ordinal);

@@ -1,4 +1,4 @@
-namespace Overlay.Labels.Loading;
+namespace Overlay.Common.Toml;
 
 /// <summary>"Did you mean" hints for misspelled keys, tables and names.</summary>
 internal static class Suggestions

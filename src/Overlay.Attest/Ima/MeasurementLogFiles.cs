@@ -1,15 +1,17 @@
+using System.Runtime.Versioning;
 using System.Text;
-using Overlay.Attest.Ima;
 
-namespace Overlay.Daemon.AttestHost;
+namespace Overlay.Attest.Ima;
 
 /// <summary>
-/// The daemon's measurement list on disk in the kernel's two forms: <c>binary_runtime_measurements</c> (what
+/// A measurement list on disk in the kernel's two forms: <c>binary_runtime_measurements</c> (what
 /// evidence carries and what a restarted daemon reads back) and <c>ascii_runtime_measurements</c> beside it
 /// (for people and grep). Both are appended and flushed per entry; the ASCII file is rewritten from the binary
 /// one at open, so the two always list the same entries.
+/// The files are made owner-only (0600, directories 0700), hence Linux only.
 /// </summary>
-internal sealed class MeasurementLogFiles : IMeasurementLog, IDisposable
+[SupportedOSPlatform("linux")]
+public sealed class MeasurementLogFiles : IMeasurementLog, IDisposable
 {
     /// <summary>Suffix of a list set aside because the PCR no longer continues it (one generation kept).</summary>
     public const string PreviousSuffix = ".previous";

@@ -1,7 +1,7 @@
-using Overlay.Hypervisor.Backends;
+using System.Globalization;
 using Overlay.Hypervisor.Guests;
 
-namespace Overlay.Daemon.GuestHost;
+namespace Overlay.Hypervisor.Backends;
 
 /// <summary>
 /// libvirt guests for a daemon that runs in another network namespace than libvirtd (a lab host, a container).
@@ -12,7 +12,7 @@ namespace Overlay.Daemon.GuestHost;
 /// </summary>
 public sealed class NamespacedTapBackend : IGuestBackend, IDisposable
 {
-    private readonly LibvirtGuestBackend _inner;
+    private readonly IGuestBackend _inner;
     private readonly string _tapNamespace;
     private readonly IpCommand _ip;
     private readonly IpCommand _nsenter;
@@ -22,11 +22,17 @@ public sealed class NamespacedTapBackend : IGuestBackend, IDisposable
     /// <param name="inner">Created with <c>manageTaps: false</c>.</param>
     /// <param name="tapNamespace">A namespace file of libvirtd's network namespace, e.g. <c>/proc/1/ns/net</c>.</param>
     public NamespacedTapBackend(LibvirtGuestBackend inner, string tapNamespace)
+        : this(inner, tapNamespace, new IpCommand(), new IpCommand("nsenter"))
+    {
+    }
+
+    /// <summary>Any backend that leaves TAPs alone, and the commands to run (tests give recording stand-ins).</summary>
+    internal NamespacedTapBackend(IGuestBackend inner, string tapNamespace, IpCommand ip, IpCommand nsenter)
     {
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         _tapNamespace = tapNamespace;
-        _ip = new IpCommand();
-        _nsenter = new IpCommand("nsenter");
+        _ip = ip;
+        _nsenter = nsenter;
     }
 
     public event Action<GuestLifecycleEvent>? LifecycleChanged
@@ -89,7 +95,7 @@ public sealed class NamespacedTapBackend : IGuestBackend, IDisposable
         {
             if (!ExistsHere(nic.PortName) && ExistsInLibvirtNamespace(nic.PortName))
             {
-                InLibvirtNamespace("link", "set", "dev", nic.PortName, "netns", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                InLibvirtNamespace("link", "set", "dev", nic.PortName, "netns", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             }
 
             if (ExistsHere(nic.PortName))
@@ -123,7 +129,7 @@ public sealed class NamespacedTapBackend : IGuestBackend, IDisposable
 
     public bool IsRunning(string guest) => _inner.IsRunning(guest);
 
-    public void Dispose() => _inner.Dispose();
+    public void Dispose() => (_inner as IDisposable)?.Dispose();
 
     private void Remember(GuestSpec guest)
     {

@@ -1,7 +1,6 @@
-using Overlay.Labels.Model;
 using Tomlyn.Syntax;
 
-namespace Overlay.Labels.Loading;
+namespace Overlay.Common.Toml;
 
 /// <summary>How a table was written: <c>[name]</c> or <c>[[name]]</c> (one element of an array of tables).</summary>
 internal enum SectionForm
@@ -13,9 +12,9 @@ internal enum SectionForm
 }
 
 /// <summary>One <c>key = value</c> line, with where the key and the value start.</summary>
-internal sealed record TomlEntry(string Key, SourceLocation KeyLocation, ValueSyntax Value, SourceLocation ValueLocation)
+internal sealed record TomlEntry(string Key, TomlLocation KeyLocation, ValueSyntax Value, TomlLocation ValueLocation)
 {
-    /// <summary>True for <c>a.b = 1</c>; the policy schema has no nested keys.</summary>
+    /// <summary>True for <c>a.b = 1</c>; none of our schemas has nested keys.</summary>
     public bool IsDotted { get; init; }
 }
 
@@ -24,20 +23,22 @@ internal sealed record TomlEntry(string Key, SourceLocation KeyLocation, ValueSy
 /// readers work on: they never see Tomlyn's syntax tree except for values.
 /// </summary>
 /// <param name="Name">The table name as TOML means it (quotes removed, dotted parts joined by '.').</param>
-/// <param name="HeaderLocation">The opening bracket of the header; where "missing key" errors point.</param>
+/// <param name="HeaderLocation">The opening bracket of the header.</param>
 /// <param name="NameLocation">The first character of the table name.</param>
 internal sealed record TomlSection(
     string Name,
     SectionForm Form,
-    SourceLocation HeaderLocation,
-    SourceLocation NameLocation,
+    TomlLocation HeaderLocation,
+    TomlLocation NameLocation,
     IReadOnlyList<TomlEntry> Entries)
 {
     /// <summary>How the header was written, for messages: <c>[policy]</c> or <c>[[tvd]]</c>.</summary>
-    public string Header => Form switch
+    public string Header => HeaderOf(Name, Form);
+
+    public static string HeaderOf(string name, SectionForm form) => form switch
     {
-        SectionForm.Table => $"[{Name}]",
-        SectionForm.ArrayOfTables => $"[[{Name}]]",
+        SectionForm.Table => $"[{name}]",
+        SectionForm.ArrayOfTables => $"[[{name}]]",
         _ => "the top level",
     };
 }
