@@ -63,7 +63,7 @@ public sealed class IkeService : BackgroundService
             transport, _time, ike.Retransmit);
         CookieOptions? cookies = ike.CookieThreshold > 0 ? CookieOptions.Default with { HalfOpenThreshold = ike.CookieThreshold } : null;
         var manager = new IkeSaManager(services, remote => ResponderConfig(peers, remote), cookies);
-        transport.Start(manager.Receive);
+        transport.Start(manager.Receive, static () => Hosting.WorkerThreads.LowerCurrent(Hosting.WorkerThreads.IkeWorkerNice));
         _bridge.AttachTransport(transport);
         (_runtime.Manager, _runtime.Transport, _runtime.Peers, _runtime.LocalId) = (manager, transport, peers, localId);
         _reconciler = new IkeReconciler(manager, transport.IkeEndpoint, peers, _policy, ike, _time, _logger);

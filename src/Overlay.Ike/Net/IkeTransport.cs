@@ -69,12 +69,18 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
     public IkeTransportOptions Options => _options;
 
     /// <summary>Starts the workers (which call <paramref name="handler"/>) and port 500's receive loop.</summary>
-    public void Start(IkeMessageHandler handler)
+    /// <param name="workerStarted">Runs first on each worker thread (the daemon lowers their priority below the packet loops').</param>
+    public void Start(IkeMessageHandler handler, Action? workerStarted = null)
     {
         _handler = handler ?? throw new ArgumentNullException(nameof(handler));
         for (int i = 0; i < _options.Workers; i++)
         {
-            var worker = new Thread(WorkerLoop) { IsBackground = true, Name = $"tvd ike worker {i}" };
+            var worker = new Thread(() =>
+            {
+                workerStarted?.Invoke();
+                WorkerLoop();
+            })
+            { IsBackground = true, Name = $"tvd ike worker {i}" };
             _workers.Add(worker);
             worker.Start();
         }
