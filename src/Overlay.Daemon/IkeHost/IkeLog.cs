@@ -23,8 +23,8 @@ internal static partial class IkeLog
     [LoggerMessage(605, LogLevel.Warning, "ike: CHILD_SA for {Peer} label '{Label}' not installed in the data plane: {Reason}")]
     public static partial void ChildRefused(ILogger logger, string peer, string label, string reason);
 
-    [LoggerMessage(606, LogLevel.Information, "ike: label '{Label}' no longer allowed for {Peer} by the policy: deleting its CHILD_SA")]
-    public static partial void ChildRevoked(ILogger logger, string peer, string label);
+    [LoggerMessage(606, LogLevel.Warning, "ike: label '{Label}' no longer allowed for {Peer}: deleting its CHILD_SA ({Reason})")]
+    public static partial void ChildRevoked(ILogger logger, string peer, string label, string reason);
 
     [LoggerMessage(607, LogLevel.Information, "ike: IKE SA with {Peer} ended: {Reason}")]
     public static partial void IkeSaEnded(ILogger logger, string peer, string reason);

@@ -3,6 +3,7 @@ using Overlay.Daemon.Configuration;
 using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Sa;
 using Overlay.Ike.Encoding.Payloads;
+using Overlay.Ike.Peers;
 using Overlay.Ike.Sa;
 using Overlay.Labels.Compiled;
 
@@ -61,6 +62,9 @@ public sealed class IkePeer
     public InnerMode Mode => Settings.Mode;
 
     public IkePeerConfig Settings { get; }
+
+    /// <summary>The peer as IKE's reconciler knows it.</summary>
+    public IkePeerTarget Target => new(Name, IkeIdentity.Fqdn(Identity), Address, _ike.IkePort, Initiates);
 
     /// <summary>
     /// The IKE SA's configuration. With certificates the PSK is empty (so a peer's PSK AUTH is refused),

@@ -7,6 +7,7 @@ using Overlay.Daemon.Policy;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Net;
+using Overlay.Ike.Peers;
 using Overlay.Ike.Sa;
 
 namespace Overlay.Daemon.IkeHost;
@@ -16,7 +17,7 @@ namespace Overlay.Daemon.IkeHost;
 /// tunnels. Wires IKE's <see cref="IkeTransport"/> (its own port 500; port 4500 through the data plane's
 /// socket, <see cref="NatTraversalBridge"/>; IKE work on the transport's workers, never on a packet thread),
 /// answers peers the config knows, hands negotiated CHILD_SAs to the data plane (<see cref="DataPlaneChildSink"/>)
-/// and runs <see cref="IkeReconciler"/> once a second. Starts after the data plane and stops before it, so
+/// and runs IKE's <see cref="PeerReconciler"/> once a second against what the policy wants (<see cref="PolicyPeerPolicy"/>). Starts after the data plane and stops before it, so
 /// its DELETEs still leave through the underlay.
 /// </summary>
 public sealed class IkeService : BackgroundService
@@ -31,7 +32,7 @@ public sealed class IkeService : BackgroundService
     private readonly IkeRuntime _runtime;
     private readonly TimeProvider _time;
     private readonly ILogger<IkeService> _logger;
-    private IkeReconciler? _reconciler;
+    private PeerReconciler? _reconciler;
     private IkeKeyExport? _keys;
 
     public IkeService(DaemonConfig config, PolicyStore policy, DataPlaneRuntime dataPlane, NatTraversalBridge bridge, IkeRuntime runtime,
@@ -66,7 +67,14 @@ public sealed class IkeService : BackgroundService
         transport.Start(manager.Receive, static () => Hosting.WorkerThreads.LowerCurrent(Hosting.WorkerThreads.IkeWorkerNice));
         _bridge.AttachTransport(transport);
         (_runtime.Manager, _runtime.Transport, _runtime.Peers, _runtime.LocalId) = (manager, transport, peers, localId);
-        _reconciler = new IkeReconciler(manager, transport.IkeEndpoint, peers, _policy, ike, _time, _logger);
+        _reconciler = new PeerReconciler(manager, transport.IkeEndpoint, [.. peers.Select(p => p.Target)],
+            new PolicyPeerPolicy(_policy, peers.ToDictionary(p => p.Name, StringComparer.Ordinal)), new PeerReconcilerLog(_logger),
+            new ReconcilerOptions(ike.RetryInterval, ike.DpdInterval), _time);
+        foreach (IkePeer peer in peers.Where(p => _policy.Engine.Policy.FindHost(p.Identity) is null))
+        {
+            IkeLog.PeerNotInPolicy(_logger, peer.Identity);
+        }
+
         IkeLog.Started(_logger, localId, dataPlane.Underlay.ToString(), transport.IkeEndpoint.Port, transport.NatTraversalEndpoint.Port, peers.Count,
             ike.Transport.Workers);
         return base.StartAsync(cancellationToken);

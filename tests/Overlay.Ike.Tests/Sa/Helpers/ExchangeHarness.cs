@@ -161,6 +161,25 @@ public sealed class ExchangeHarness : IDisposable
         return sas.FirstOrDefault(s => s.InitiatorSpi == spiI && s.ResponderSpi == spiR) ?? sas.LastOrDefault();
     }
 
+    /// <summary>Delivers every queued datagram both ways until nothing is queued (at most <paramref name="rounds"/> rounds).</summary>
+    public void DeliverUntilQuiet(int rounds = 50)
+    {
+        for (var i = 0; i < rounds && (PendingFromA > 0 || PendingFromB > 0); i++)
+        {
+            if (PendingFromA > 0)
+            {
+                DeliverAllToResponder();
+            }
+
+            if (PendingFromB > 0)
+            {
+                DeliverAllToInitiator();
+            }
+        }
+
+        Assert.True(PendingFromA == 0 && PendingFromB == 0, "the hosts kept talking");
+    }
+
     /// <summary>A's deliverable datagrams not yet delivered.</summary>
     public int PendingFromA => A.Sender.Outbox.Count;
 

@@ -1,0 +1,178 @@
+using System.Net;
+using Overlay.Ike.Sa;
+
+namespace Overlay.Ike.Peers;
+
+/// <summary>
+/// Drives IKE towards what the policy wants, one pass at a time (the daemon runs one a second): for each peer we
+/// initiate to, an IKE SA and one CHILD_SA per TVD the policy wants (a failed one is tried again after the retry
+/// interval); CHILD_SAs the policy no longer lets stay — after a reload, or when the peer's evidence fails or
+/// ages past its TVD's bound — are deleted; attested IKE is kept fresh on every established SA
+/// (<see cref="IkeSa.MaintainAttestation"/>); dead peer detection probes every IKE SA each DPD interval (an
+/// unanswered probe destroys the SA and its CHILD_SAs, and the next pass initiates again); and when a peer has
+/// a newer IKE SA than an old one (it restarted and initiated afresh: what INITIAL_CONTACT says), the old one is
+/// deleted. Every pass is idempotent: one that fails is repeated by the next. Not thread-safe: one caller.
+/// </summary>
+public sealed class PeerReconciler
+{
+    private readonly IkeSaManager _manager;
+    private readonly IPEndPoint _ikeEndpoint;
+    private readonly IReadOnlyList<IkePeerTarget> _peers;
+    private readonly IPeerPolicy _policy;
+    private readonly IPeerReconcilerEvents _events;
+    private readonly ReconcilerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, DateTimeOffset> _nextInitiate = [];
+    private readonly Dictionary<(string Peer, string Label), DateTimeOffset> _nextChild = [];
+    private readonly Dictionary<ulong, DateTimeOffset> _lastDpd = [];
+    private readonly HashSet<uint> _revoked = [];
+    private readonly HashSet<ulong> _staleSeen = [];
+
+    public PeerReconciler(IkeSaManager manager, IPEndPoint ikeEndpoint, IReadOnlyList<IkePeerTarget> peers, IPeerPolicy policy,
+        IPeerReconcilerEvents events, ReconcilerOptions options, TimeProvider time)
+    {
+        (_manager, _ikeEndpoint, _peers, _policy, _events, _options, _time) = (manager, ikeEndpoint, peers, policy, events, options, time);
+    }
+
+    /// <summary>One pass over every peer.</summary>
+    public void Run()
+    {
+        IReadOnlyList<IkeSa> all = _manager.Sas;
+        DateTimeOffset now = _time.GetUtcNow();
+        foreach (IkePeerTarget peer in _peers)
+        {
+            try
+            {
+                RunPeer(peer, all, now);
+            }
+            catch (InvalidOperationException)
+            {
+                // An SA's child list changed under us (its own thread installed or removed one): next pass.
+            }
+        }
+
+        try
+        {
+            ForgetDestroyed(all);
+        }
+        catch (InvalidOperationException)
+        {
+            // As above: a child list changed while read; forgotten next pass.
+        }
+    }
+
+    private void RunPeer(IkePeerTarget peer, IReadOnlyList<IkeSa> all, DateTimeOffset now)
+    {
+        List<IkeSa> live = [.. all.Where(sa => sa.Remote.Address.Equals(peer.Address) && sa.SupersededBy is null
+            && sa.State is IkeSaState.Created or IkeSaState.Connecting or IkeSaState.Established)];
+        List<IkeSa> established = [.. live.Where(sa => sa.State == IkeSaState.Established).OrderByDescending(sa => sa.EstablishedAt)];
+
+        ReplaceStale(peer, established);
+        if (established.Count == 0)
+        {
+            if (live.Count == 0 && peer.Initiates && now >= _nextInitiate.GetValueOrDefault(peer.Name)
+                && _policy.Wanted(peer, null) is { Count: > 0 } wanted)
+            {
+                _nextInitiate[peer.Name] = now + _options.RetryInterval;
+                _nextChild[(peer.Name, wanted[0].Label ?? "")] = now + _options.RetryInterval;
+                _events.Initiating(peer, wanted[0].Label ?? "");
+                _manager.Initiate(_policy.IkeConfig(peer, wanted), wanted[0], _ikeEndpoint, new IPEndPoint(peer.Address, peer.IkePort));
+            }
+
+            return;
+        }
+
+        RevokeChildren(peer, established);
+        IkeSa current = established[0];
+        current.MaintainAttestation();
+        if (peer.Initiates)
+        {
+            CreateMissingChildren(peer, current, now);
+        }
+
+        Probe(established, now);
+    }
+
+    /// <summary>A second established IKE SA with the same peer, seen on two passes in a row, means the older one is stale.</summary>
+    private void ReplaceStale(IkePeerTarget peer, List<IkeSa> established)
+    {
+        foreach (IkeSa old in established.Skip(1))
+        {
+            if (!_staleSeen.Add(old.LocalSpi))
+            {
+                _events.Replaced(peer, old);
+                old.Delete();
+            }
+        }
+
+        if (established.Count > 1)
+        {
+            established.RemoveRange(1, established.Count - 1);
+        }
+    }
+
+    private void RevokeChildren(IkePeerTarget peer, List<IkeSa> established)
+    {
+        foreach (IkeSa sa in established)
+        {
+            foreach (ChildSa child in sa.Children.ToArray())
+            {
+                if (_revoked.Contains(child.InboundSpi) || _policy.MayKeep(peer, child, sa.PeerAttestation) is not { Allowed: false } verdict)
+                {
+                    continue;
+                }
+
+                _revoked.Add(child.InboundSpi);
+                _events.ChildRevoked(peer, child.Label, verdict.Reason ?? "not allowed");
+                sa.DeleteChildSa(child);
+            }
+        }
+    }
+
+    private void CreateMissingChildren(IkePeerTarget peer, IkeSa sa, DateTimeOffset now)
+    {
+        HashSet<string> present = [.. sa.Children.Select(c => c.Label)];
+        foreach (ChildSaConfig child in _policy.Wanted(peer, sa))
+        {
+            var key = (peer.Name, child.Label ?? "");
+            if (present.Contains(key.Item2) || now < _nextChild.GetValueOrDefault(key))
+            {
+                continue;
+            }
+
+            _nextChild[key] = now + _options.RetryInterval;
+            sa.CreateChildSa(child);
+        }
+    }
+
+    private void Probe(List<IkeSa> established, DateTimeOffset now)
+    {
+        if (_options.DpdInterval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        foreach (IkeSa sa in established)
+        {
+            DateTimeOffset last = _lastDpd.TryGetValue(sa.LocalSpi, out DateTimeOffset at) ? at : sa.EstablishedAt ?? now;
+            if (now - last >= _options.DpdInterval)
+            {
+                _lastDpd[sa.LocalSpi] = now;
+                sa.CheckLiveness();
+            }
+        }
+    }
+
+    private void ForgetDestroyed(IReadOnlyList<IkeSa> all)
+    {
+        HashSet<ulong> alive = [.. all.Where(sa => sa.State != IkeSaState.Destroyed).Select(sa => sa.LocalSpi)];
+        foreach (ulong spi in _lastDpd.Keys.Where(k => !alive.Contains(k)).ToList())
+        {
+            _lastDpd.Remove(spi);
+        }
+
+        _staleSeen.RemoveWhere(spi => !alive.Contains(spi));
+        HashSet<uint> inbound = [.. all.SelectMany(sa => sa.Children).Select(c => c.InboundSpi)];
+        _revoked.RemoveWhere(spi => !inbound.Contains(spi));
+    }
+}
