@@ -64,8 +64,14 @@ public static class IkeConstants
     /// <summary>SKF payload's Fragment Number and Total Fragments fields (RFC 7383 §2.5).</summary>
     public const int FragmentHeaderLength = 4;
 
-    /// <summary>Upper bound on Total Fragments accepted from a peer; RFC 7383 §2.6 leaves it to the implementation.</summary>
+    /// <summary>Default bound on Total Fragments accepted from a peer; RFC 7383 §2.6 leaves it to the implementation.</summary>
     public const int MaxFragments = 64;
+
+    /// <summary>
+    /// The most Total Fragments any SA may be configured to accept or send (attested IKE carries evidence of up to a
+    /// few MB in IKE_AUTH); an SKF payload naming more is malformed whatever the SA allows.
+    /// </summary>
+    public const int MaxFragmentsCeiling = 4096;
 
     /// <summary>Largest IKE message we parse: the header's length field is 32 bits but a UDP datagram carries at most this.</summary>
     public const int MaxMessageLength = 65535;

@@ -27,8 +27,8 @@ public static class AttestationNotifies
     /// <summary>Evidence per notify: a payload's length field is 16 bits, so a bundle larger than this is split.</summary>
     public const int MaxChunk = 60_000;
 
-    /// <summary>Parts per bundle; with <see cref="MaxChunk"/> about 3.8 MB, within one message's notify limit.</summary>
-    public const int MaxParts = 64;
+    /// <summary>Parts per bundle: with <see cref="MaxChunk"/> about 2.9 MB, leaving room in a message's 64 notifies for the others.</summary>
+    public const int MaxParts = 48;
 
     public const int MaxBindingLength = 512;
 

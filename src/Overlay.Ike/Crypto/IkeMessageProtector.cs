@@ -87,7 +87,7 @@ public sealed class IkeMessageProtector : IDisposable
     /// Number and Total Fragments. Only fragment 1 names the first inner payload; the others say 0.
     /// Returns an empty list when not even one octet of content fits.
     /// </summary>
-    public List<byte[]> ProtectFragments(IkeHeader header, IReadOnlyList<IIkePayload> inner, int maxMessageLength)
+    public List<byte[]> ProtectFragments(IkeHeader header, IReadOnlyList<IIkePayload> inner, int maxMessageLength, int maxFragments = IkeConstants.MaxFragments)
     {
         var fragments = new List<byte[]>();
         var fixedLength = IkeConstants.HeaderLength + IkeConstants.GenericPayloadHeaderLength + IkeConstants.FragmentHeaderLength;
@@ -97,7 +97,7 @@ public sealed class IkeMessageProtector : IDisposable
         var cw = new IkeWriter(content);
         PayloadChain.Write(ref cw, inner);
         var total = chunk < 1 ? 0 : (content.Length + chunk - 1) / chunk;
-        if (total is 0 or > IkeConstants.MaxFragments)
+        if (total is 0 || total > Math.Min(maxFragments, IkeConstants.MaxFragmentsCeiling))
         {
             return fragments;
         }

@@ -25,15 +25,18 @@ public enum FragmentResult
 public sealed class FragmentReassembly
 {
     private readonly FragmentationOptions _options;
+    private readonly ReassemblyBudget _budget;
     private byte[]?[] _parts;
     private int _received;
     private int _octets;
+    private long _reserved;
 
-    public FragmentReassembly(uint messageId, ushort totalFragments, DateTimeOffset startedAt, FragmentationOptions options)
+    public FragmentReassembly(uint messageId, ushort totalFragments, DateTimeOffset startedAt, FragmentationOptions options, ReassemblyBudget? budget = null)
     {
         MessageId = messageId;
         StartedAt = startedAt;
         _options = options;
+        _budget = budget ?? new ReassemblyBudget(long.MaxValue);
         _parts = new byte[totalFragments][];
         Datagrams = new byte[totalFragments][];
     }
@@ -65,6 +68,7 @@ public sealed class FragmentReassembly
 
         if (total > _parts.Length)
         {
+            Release();
             _parts = new byte[total][];
             _received = 0;
             _octets = 0;
@@ -80,6 +84,13 @@ public sealed class FragmentReassembly
         {
             return Reject($"reassembled message would exceed {_options.MaxReassembledLength} octets");
         }
+
+        if (!_budget.TryTake(content.Length + datagram.Length))
+        {
+            return Reject($"the daemon's fragment budget ({_budget.Limit} octets for every SA) is used up");
+        }
+
+        _reserved += content.Length + datagram.Length;
 
         _parts[number - 1] = content;
         Datagrams[number - 1] = datagram;
@@ -104,6 +115,13 @@ public sealed class FragmentReassembly
         }
 
         return all;
+    }
+
+    /// <summary>Gives back to the budget what the kept fragments held; the owner calls it when it lets the reassembly go.</summary>
+    public void Release()
+    {
+        _budget.Give(_reserved);
+        _reserved = 0;
     }
 
     private FragmentResult Reject(string reason)

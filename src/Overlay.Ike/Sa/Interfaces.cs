@@ -74,4 +74,7 @@ public sealed record IkeSaServices(
     /// hold a peer's unattested TVDs hostage).
     /// </summary>
     public TimeSpan EvidenceWait { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>What fragments waiting for reassembly may hold across every SA using these services.</summary>
+    public ReassemblyBudget FragmentBudget { get; init; } = ReassemblyBudget.Shared;
 }

@@ -16,6 +16,14 @@ public sealed partial class TaskManager
     private FragmentReassembly? _requestReassembly;
     private FragmentReassembly? _responseReassembly;
 
+    /// <summary>Lets go of half-reassembled messages (the SA ends): their octets go back to the budget.</summary>
+    private void ReleaseReassemblies()
+    {
+        _requestReassembly?.Release();
+        _responseReassembly?.Release();
+        (_requestReassembly, _responseReassembly) = (null, null);
+    }
+
     private bool TryReassemble(ReadOnlySpan<byte> datagram, IkeMessage outer, EncryptedFragmentPayload fragment,
         out IkeMessage message, out IReadOnlyList<byte[]?> datagrams)
     {
@@ -39,6 +47,7 @@ public sealed partial class TaskManager
         var now = _sa.Services.Time.GetUtcNow();
         if (slot is not null && (slot.MessageId != outer.Header.MessageId || now - slot.StartedAt > options.Timeout))
         {
+            slot.Release();
             slot = null; // an older message that never completed, or one that took too long
         }
 
@@ -54,7 +63,7 @@ public sealed partial class TaskManager
             return false;
         }
 
-        slot ??= new FragmentReassembly(outer.Header.MessageId, fragment.TotalFragments, now, options);
+        slot ??= new FragmentReassembly(outer.Header.MessageId, fragment.TotalFragments, now, options, _sa.Services.FragmentBudget);
         switch (slot.Add(fragment.FragmentNumber, fragment.TotalFragments, fragment.FirstInnerPayload, content, datagram.ToArray()))
         {
             case FragmentResult.Kept:
@@ -70,6 +79,7 @@ public sealed partial class TaskManager
 
         var complete = slot;
         slot = null;
+        complete.Release(); // assembled below into one message, which the exchange owns
         var inner = new List<IIkePayload>();
         if (!PayloadChain.TryParse(complete.Assemble(), complete.FirstInnerPayload, inner, out error)
             || (error = MessageValidator.Validate(outer, inner)).IsError)

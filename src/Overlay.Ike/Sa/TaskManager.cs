@@ -196,7 +196,7 @@ public sealed partial class TaskManager : IDisposable
         if (MayFragment)
         {
             var max = _sa.Config.Fragmentation.MaxIkeMessageLength(_sa.Remote);
-            if (protector.GetProtectedMessageLength(ordered) > max && protector.ProtectFragments(message.Header, ordered, max) is { Count: > 0 } fragments)
+            if (protector.GetProtectedMessageLength(ordered) > max && protector.ProtectFragments(message.Header, ordered, max, _sa.Config.Fragmentation.MaxFragments) is { Count: > 0 } fragments)
             {
                 Stats.FragmentedMessagesSent++;
                 return fragments;
@@ -228,6 +228,7 @@ public sealed partial class TaskManager : IDisposable
         StopRetransmitting();
         DisposeTimer();
         DisposeDeferTimer();
+        ReleaseReassemblies();
         _queued.Clear();
         _active.Clear();
         _passive.Clear();

@@ -54,7 +54,7 @@ public sealed record EncryptedFragmentPayload(
 
     public IkeParseError Validate()
     {
-        if (FragmentNumber == 0 || FragmentNumber > TotalFragments || TotalFragments > IkeConstants.MaxFragments)
+        if (FragmentNumber == 0 || FragmentNumber > TotalFragments || TotalFragments > IkeConstants.MaxFragmentsCeiling)
         {
             return IkeParseError.Syntax("SKF fragment number outside 1..Total Fragments", IkePayloadType.EncryptedFragment);
         }

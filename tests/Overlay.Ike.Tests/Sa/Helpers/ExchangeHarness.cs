@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
+using Overlay.Ike.Attestation;
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Encoding.Payloads;
 using Overlay.Ike.Sa;
@@ -25,9 +26,11 @@ public sealed class ExchangeHarness : IDisposable
         [Range("10.2.0.0", "10.2.255.255")], [Range("10.1.0.0", "10.1.255.255")], ChildSaConfig.DefaultEspProposals);
 
     /// <param name="cookiesB">COOKIE options of B's manager (RFC 7296 §2.6); null never demands cookies.</param>
+    /// <param name="attestationA">A's attested IKE (both sides need one for it to run); null: A does not speak it.</param>
     public ExchangeHarness(Func<IkeSaConfig, IkeSaConfig>? configureA = null, Func<IkeSaConfig, IkeSaConfig>? configureB = null,
-        CookieOptions? cookiesB = null)
+        CookieOptions? cookiesB = null, IIkeAttestation? attestationA = null, IIkeAttestation? attestationB = null)
     {
+        (_attestationA, _attestationB) = (attestationA, attestationB);
         CookiesB = cookiesB;
         var a = new IkeSaConfig(IkeIdentity.Fqdn("hostA"), IkeIdentity.Fqdn("hostB"), Psk, IkeSaConfig.DefaultIkeProposals);
         var b = new IkeSaConfig(IkeIdentity.Fqdn("hostB"), IkeIdentity.Fqdn("hostA"), Psk, IkeSaConfig.DefaultIkeProposals, [ResponderTemplate]);
@@ -38,6 +41,9 @@ public sealed class ExchangeHarness : IDisposable
     }
 
     private CookieOptions? CookiesB { get; }
+
+    private readonly IIkeAttestation? _attestationA;
+    private readonly IIkeAttestation? _attestationB;
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
@@ -231,7 +237,10 @@ public sealed class ExchangeHarness : IDisposable
             Policy = policy;
             Random = new DeterministicRandom("host " + name);
             KeyExchanges = new DeterministicKeyExchangeFactory(new DeterministicRandom("dh " + name));
-            var services = new IkeSaServices(Random, KeyExchanges, Policy, Sink, Sender, harness.Time, RetransmitPolicy.Default);
+            var services = new IkeSaServices(Random, KeyExchanges, Policy, Sink, Sender, harness.Time, RetransmitPolicy.Default)
+            {
+                Attestation = name == "A" ? harness._attestationA : harness._attestationB,
+            };
             Manager = new IkeSaManager(services, _ => Config, name == "B" ? harness.CookiesB : null);
         }
 

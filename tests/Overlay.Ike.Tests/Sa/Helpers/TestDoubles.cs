@@ -134,11 +134,21 @@ public sealed class AllowListLabelPolicy : ILabelPolicy
     /// <summary>Every label for every peer: an initiator's policy in tests about the responder.</summary>
     public bool AllowAny { get; init; }
 
+    /// <summary>Labels a peer gets only with an appraisal that met them (<see cref="FakeAppraisal"/>).</summary>
+    public HashSet<string> RequireAttestation { get; } = [];
+
     public static AllowListLabelPolicy Any() => new() { AllowAny = true };
 
     public LabelVerdict Check(string peerId, string label, IPeerAttestation? attestation)
     {
         Asked.Add((peerId, label, attestation));
-        return AllowAny || Allowed.Contains((peerId, label)) ? LabelVerdict.Allow : LabelVerdict.Deny($"{peerId} may not have {label}");
+        if (!AllowAny && !Allowed.Contains((peerId, label)))
+        {
+            return LabelVerdict.Deny($"{peerId} may not have {label}");
+        }
+
+        return !RequireAttestation.Contains(label) || attestation is FakeAppraisal { Met: true }
+            ? LabelVerdict.Allow
+            : LabelVerdict.Deny($"{label}: {attestation?.Summary ?? "no evidence"}");
     }
 }
