@@ -27,7 +27,7 @@ public static class HandshakeConstants
 
     /// <summary>
     /// Bound on the decompressed bytes of all measurement lists in one bundle, enforced while decompressing (never
-    /// taken from a length field). A 10,000-entry ima-ng list is about 1.2 MB.
+    /// taken from a length field). A 10,000-entry ima-ng list is about 1.1 MB.
     /// </summary>
     public const int MaxListBytes = 16 << 20;
 

@@ -43,24 +43,7 @@ public sealed partial class HandshakeVerifier
             var state = Replay(context, record, common);
             var trusted = requirements.Any(r => akFindings[r.Name] is null);
             var judgements = record is not null && record.SameBoot(quote.Attest.ResetCount, quote.Attest.RestartCount) ? record.Judgements : NoJudgements;
-            verdicts = new Dictionary<string, RequirementVerdict>(StringComparer.Ordinal);
-            foreach (var requirement in requirements)
-            {
-                var own = new List<VerificationFinding>();
-                if (akFindings[requirement.Name] is { } akFinding)
-                {
-                    own.Add(akFinding);
-                }
-
-                CheckRequirement(context, requirement, own);
-                if (!HasError(common) && akFindings[requirement.Name] is null && requirement.References is not null && quote.ValuesBound)
-                {
-                    judgements = judgements.SetItem(requirement.Name, Judge(context, requirement, judgements.GetValueOrDefault(requirement.Name), state, own));
-                }
-
-                verdicts[requirement.Name] = Verdict(common, own);
-            }
-
+            verdicts = Appraise(context, requirements, akFindings, state, common, ref judgements);
             if (!HasError(common) && trusted)
             {
                 _hosts.Set(host, new HostRecord(fingerprint, state, SHA256.HashData(evidence.Attest), judgements));
@@ -77,6 +60,32 @@ public sealed partial class HandshakeVerifier
             AkFingerprint = fingerprint,
             SoftwareTpm = bundle.SoftwareTpm,
         };
+    }
+
+    /// <summary>Each requirement's verdict; judgements of the trusted ones with reference values are brought up to date.</summary>
+    private static Dictionary<string, RequirementVerdict> Appraise(EvidenceContext context, IReadOnlyList<AttestationRequirement> requirements,
+        Dictionary<string, VerificationFinding?> akFindings, AttesterState state, List<VerificationFinding> common,
+        ref ImmutableDictionary<string, Judgement> judgements)
+    {
+        var verdicts = new Dictionary<string, RequirementVerdict>(StringComparer.Ordinal);
+        foreach (var requirement in requirements)
+        {
+            var own = new List<VerificationFinding>();
+            if (akFindings[requirement.Name] is { } akFinding)
+            {
+                own.Add(akFinding);
+            }
+
+            CheckRequirement(context, requirement, own);
+            if (!HasError(common) && akFindings[requirement.Name] is null && requirement.References is not null && context.Quote.ValuesBound)
+            {
+                judgements = judgements.SetItem(requirement.Name, Judge(context, requirement, judgements.GetValueOrDefault(requirement.Name), state, own));
+            }
+
+            verdicts[requirement.Name] = Verdict(common, own);
+        }
+
+        return verdicts;
     }
 
     /// <summary>

@@ -155,6 +155,19 @@ public sealed class HandshakeVerifierTests : IDisposable
     }
 
     [Fact]
+    public void AnEphemeralKeyOtherThanUncompressedP256IsRefused()
+    {
+        var (evidence, _, _) = Prepare(_h1, _v);
+        Assert.True(EvidenceBundleCodec.TryDecode(evidence.Bundle, out var bundle, out _));
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var octets = BindingOctets();
+        var forged = EvidenceBundleCodec.Encode(With(bundle, key: p384.ExportSubjectPublicKeyInfo()));
+        var appraisal = Verify("h1", forged, p384.SignData(octets, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence), octets, KnownGood());
+        Assert.Equal("binding", Ids(appraisal, "known-good"));
+        Assert.Contains("P-256", appraisal.Findings.Single().Message);
+    }
+
+    [Fact]
     public void ASoftwareTpmIsRefusedUnlessTheRequirementAllowsIt()
     {
         var appraisal = RunHandshake(_h1.Attester, _v.Verifier, KnownGood(allowSoftware: false, name: "hardware"), KnownGood());
