@@ -80,14 +80,17 @@ public sealed partial class QuoteVerifier
         return signature;
     }
 
-    private static void CheckAkTrust(AkPublicKey ak, byte[]? certificate, VerifierPolicy policy, List<VerificationFinding> findings)
+    private static void CheckAkAttributes(AkPublicKey ak, List<VerificationFinding> findings)
     {
         if (ak.TpmPublic is { IsRestrictedSigningKey: false } tpm)
         {
             findings.Add(new("ak.attributes", FindingSeverity.Error,
                 $"AK attributes 0x{tpm.Attributes:x8} are not restricted+sign: such a key could sign forged TPMS_ATTEST"));
         }
+    }
 
+    private static void CheckAkTrust(AkPublicKey ak, byte[]? certificate, VerifierPolicy policy, List<VerificationFinding> findings)
+    {
         var fingerprint = Convert.ToHexStringLower(ak.Fingerprint);
         if (policy.PinnedAkFingerprints.Contains(fingerprint))
         {
@@ -149,15 +152,28 @@ public sealed partial class QuoteVerifier
         return true;
     }
 
-    private static int CheckLists(IReadOnlyList<(MeasurementSource Source, MeasurementList List)> lists, PcrValues pcrs,
-        VerifierPolicy policy, IReadOnlyDictionary<MeasurementSource, ReplayCheckpoint>? previous,
-        Dictionary<MeasurementSource, ReplayCheckpoint> checkpoints, List<VerificationFinding> findings)
+    /// <summary>
+    /// Check 7: replays every list to the quoted SHA-256 values and reports each covered range to
+    /// <paramref name="onCovered"/> right after that list (so findings keep the per-list order). A full list continues
+    /// from <paramref name="previous"/> when <paramref name="continueFullLists"/> allows it (falling back to a replay
+    /// from zero if it does not continue); a delta (<see cref="ListToCheck.Base"/> &gt; 0) must continue the previous
+    /// checkpoint at exactly its base, otherwise it is <c>log.delta</c> (recoverable: send the full list).
+    /// </summary>
+    internal static void ReplayLists(IReadOnlyList<ListToCheck> lists, PcrValues pcrs, IReadOnlyDictionary<MeasurementSource, ReplayCheckpoint>? previous,
+        bool continueFullLists, Dictionary<MeasurementSource, ReplayCheckpoint> checkpoints, List<VerificationFinding> findings,
+        Action<ListCoverage> onCovered)
     {
-        var covered = 0;
         var claimed = new Dictionary<uint, MeasurementSource>();
-        foreach (var (source, list) in lists)
+        foreach (var (source, list, listBase) in lists)
         {
-            foreach (var pcr in list.Entries.Select(e => e.Pcr).Distinct())
+            var prior = previous?.GetValueOrDefault(source);
+            var touched = list.Entries.Select(e => e.Pcr);
+            if (listBase > 0 && prior is not null)
+            {
+                touched = touched.Concat(prior.Pcrs.Keys);
+            }
+
+            foreach (var pcr in touched.Distinct())
             {
                 if (!claimed.TryAdd(pcr, source))
                 {
@@ -165,53 +181,95 @@ public sealed partial class QuoteVerifier
                 }
             }
 
-            // Continue from the last verified point of this boot when there is one: only new entries are replayed
-            // and judged. A list shorter than before, or one that does not continue, falls back to a full replay.
-            var from = previous?.GetValueOrDefault(source);
-            var outcome = ReplayEngine.Replay(list, pcrs, from);
-            if (!outcome.Replays && from is not null)
+            if (Replay(source, list, listBase, pcrs, prior, continueFullLists, findings) is not var (checkpoint, judgeFrom))
             {
-                from = null;
-                outcome = ReplayEngine.Replay(list, pcrs);
-            }
-
-            if (!outcome.Replays)
-            {
-                findings.Add(new("log.replay", FindingSeverity.Error, $"{source} list: {outcome.Problem}"));
                 continue;
             }
 
-            checkpoints[source] = outcome.Checkpoint!;
-            covered += outcome.CoveredEntries - (from?.Offset ?? 0);
-            if (outcome.CoveredEntries < list.Entries.Count)
+            checkpoints[source] = checkpoint;
+            var total = listBase + list.Entries.Count;
+            if (checkpoint.Offset < total)
             {
                 findings.Add(new("log.uncovered", FindingSeverity.Info,
-                    $"{source} list: {list.Entries.Count - outcome.CoveredEntries} entries were added after the quote and are not judged"));
+                    $"{source} list: {total - checkpoint.Offset} entries were added after the quote and are not judged"));
             }
 
-            CheckReferences(list, from?.Offset ?? 0, outcome.CoveredEntries, policy, findings);
+            onCovered(new ListCoverage(source, list, listBase, judgeFrom, checkpoint.Offset));
         }
-
-        return covered;
     }
 
-    private static void CheckReferences(MeasurementList list, int from, int covered, VerifierPolicy policy, List<VerificationFinding> findings)
+    private static (ReplayCheckpoint Checkpoint, int JudgeFrom)? Replay(MeasurementSource source, MeasurementList list, int listBase, PcrValues pcrs,
+        ReplayCheckpoint? prior, bool continueFullLists, List<VerificationFinding> findings)
     {
-        if (policy.References is not { } references)
+        if (listBase > 0)
         {
-            return;
+            if (prior is null || prior.Offset != listBase)
+            {
+                findings.Add(new("log.delta", FindingSeverity.Error,
+                    $"{source} list: a delta after entry {listBase} does not continue the verified checkpoint " +
+                    (prior is null ? "(none for this boot)" : $"(at entry {prior.Offset})") + "; the full list is needed", Recoverable: true));
+                return null;
+            }
+
+            // The delta's first entry is entry listBase: replay it from the checkpoint's running values.
+            var delta = ReplayEngine.Replay(list, pcrs, prior with { Offset = 0 });
+            if (!delta.Replays)
+            {
+                findings.Add(new("log.replay", FindingSeverity.Error, $"{source} list after entry {listBase}: {delta.Problem}"));
+                return null;
+            }
+
+            return (new ReplayCheckpoint(listBase + delta.Checkpoint!.Offset, delta.Checkpoint.Pcrs), listBase);
         }
 
-        for (var i = from; i < covered; i++)
+        // Continue from the last verified point of this boot when there is one: only new entries are replayed
+        // and judged. A list shorter than before, or one that does not continue, falls back to a full replay.
+        var from = continueFullLists ? prior : null;
+        var outcome = ReplayEngine.Replay(list, pcrs, from);
+        if (!outcome.Replays && from is not null)
         {
-            if (references.Check(list.Entries[i]) is { } finding)
+            from = null;
+            outcome = ReplayEngine.Replay(list, pcrs);
+        }
+
+        if (!outcome.Replays)
+        {
+            findings.Add(new("log.replay", FindingSeverity.Error, $"{source} list: {outcome.Problem}"));
+            return null;
+        }
+
+        return (outcome.Checkpoint!, from?.Offset ?? 0);
+    }
+
+    /// <summary>
+    /// Check 8: judges the covered entries from absolute entry <paramref name="from"/> on against the reference values
+    /// (nothing when there are none); with a <paramref name="pcrFilter"/>, only entries extending one of those PCRs.
+    /// Returns the number of error findings added.
+    /// </summary>
+    internal static int CheckReferences(ListCoverage coverage, int from, ReferenceValues? references, IReadOnlySet<int>? pcrFilter,
+        List<VerificationFinding> findings)
+    {
+        if (references is null)
+        {
+            return 0;
+        }
+
+        var failures = 0;
+        var entries = coverage.List.Entries;
+        for (var i = Math.Max(from, coverage.Base) - coverage.Base; i < coverage.Covered - coverage.Base; i++)
+        {
+            if ((pcrFilter is null || pcrFilter.Contains((int)entries[i].Pcr)) && references.Check(entries[i]) is { } finding)
             {
                 findings.Add(finding);
+                failures++;
             }
         }
+
+        return failures;
     }
 
-    private static void CheckCounters(TpmsAttest attest, AttesterState? last, List<VerificationFinding> findings)
+    /// <summary>Check 9: reset/restart counters and clock against the last verified quote of this attester.</summary>
+    internal static void CheckCounters(TpmsAttest attest, AttesterState? last, List<VerificationFinding> findings)
     {
         if (!attest.Safe)
         {

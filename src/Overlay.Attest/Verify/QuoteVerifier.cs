@@ -21,6 +21,9 @@ namespace Overlay.Attest.Verify;
 /// </list>
 /// A later check that depends on something an earlier one could not establish is skipped, and the earlier
 /// finding says why. Instances are thread-safe and cache imported AK keys.
+/// The steps are also available one by one (internal): <see cref="CheckQuote"/> (1-6), <see cref="ReplayLists"/> (7)
+/// and <see cref="CheckReferences"/> (8), so the handshake verifier can keep "the quote and its lists are valid"
+/// (state, checkpoints) apart from "the entries meet a requirement's reference values".
 /// </summary>
 public sealed partial class QuoteVerifier
 {
@@ -32,27 +35,13 @@ public sealed partial class QuoteVerifier
     {
         var findings = new List<VerificationFinding>();
         var ak = GetKey(evidence.AkPublic, findings);
-        PcrValues? pcrs = null;
-        var reader = new TpmReader(evidence.PcrValues);
-        if (!PcrValues.TryRead(ref reader, out var parsed) || reader.Remaining != 0)
-        {
-            findings.Add(new("evidence.pcrs", FindingSeverity.Error, "reported PCR values are truncated or malformed"));
-        }
-        else
-        {
-            pcrs = parsed;
-        }
-
-        var lists = new List<(MeasurementSource, MeasurementList)>();
+        var pcrs = ReadPcrValues(evidence.PcrValues, findings);
+        var lists = new List<ListToCheck>();
         foreach (var log in evidence.Logs)
         {
-            if (MeasurementList.TryParse(log.Binary, out var list, out var error))
+            if (ParseList(log.Source, log.Binary, findings) is { } list)
             {
-                lists.Add((log.Source, list));
-            }
-            else
-            {
-                findings.Add(new("evidence.log", FindingSeverity.Error, $"{log.Source} measurement list: {error}"));
+                lists.Add(new ListToCheck(log.Source, list));
             }
         }
 
@@ -64,7 +53,8 @@ public sealed partial class QuoteVerifier
         ReadOnlySpan<byte> expectedNonce, VerifierPolicy policy, AttesterState? last = null) =>
         VerifyCore(attest, signature, ak, pcrs, [], null, expectedNonce, policy, last, []);
 
-    private AkPublicKey? GetKey(byte[] akPublic, List<VerificationFinding> findings)
+    /// <summary>Imports an AK from TPM2B_PUBLIC (cached by its bytes); null with an <c>evidence.ak</c> finding when unusable.</summary>
+    internal AkPublicKey? GetKey(byte[] akPublic, List<VerificationFinding> findings)
     {
         var cacheKey = Convert.ToBase64String(akPublic);
         if (_keys.TryGetValue(cacheKey, out var cached))
@@ -97,15 +87,82 @@ public sealed partial class QuoteVerifier
         return key;
     }
 
+    /// <summary>Reads the reported PCR values; null with an <c>evidence.pcrs</c> finding when malformed.</summary>
+    internal static PcrValues? ReadPcrValues(ReadOnlySpan<byte> wire, List<VerificationFinding> findings)
+    {
+        var reader = new TpmReader(wire);
+        if (!PcrValues.TryRead(ref reader, out var parsed) || reader.Remaining != 0)
+        {
+            findings.Add(new("evidence.pcrs", FindingSeverity.Error, "reported PCR values are truncated or malformed"));
+            return null;
+        }
+
+        return parsed;
+    }
+
+    /// <summary>Parses one measurement list; null with an <c>evidence.log</c> finding when malformed.</summary>
+    internal static MeasurementList? ParseList(MeasurementSource source, ReadOnlySpan<byte> binary, List<VerificationFinding> findings)
+    {
+        if (MeasurementList.TryParse(binary, out var list, out var error))
+        {
+            return list;
+        }
+
+        findings.Add(new("evidence.log", FindingSeverity.Error, $"{source} measurement list: {error}"));
+        return null;
+    }
+
     private static VerificationResult VerifyCore(ReadOnlySpan<byte> attestBytes, ReadOnlySpan<byte> signatureBytes, AkPublicKey? ak,
-        PcrValues? pcrs, IReadOnlyList<(MeasurementSource Source, MeasurementList List)> lists, byte[]? akCertificate,
+        PcrValues? pcrs, IReadOnlyList<ListToCheck> lists, byte[]? akCertificate,
         ReadOnlySpan<byte> expectedNonce, VerifierPolicy policy, AttesterState? last, List<VerificationFinding> findings)
+    {
+        // 1-6. The quote itself: structure, selection, nonce, signature, AK trust, PCR digest.
+        if (CheckQuote(attestBytes, signatureBytes, ak, pcrs, expectedNonce, findings, policy, akCertificate) is not { } quote)
+        {
+            return new VerificationResult(findings, null, 0);
+        }
+
+        var attest = quote.Attest;
+
+        // 7-8. Measurement lists replay to the quoted values, and what they measured is known-good.
+        var sameBoot = last is not null && last.ResetCount == attest.ResetCount && last.RestartCount == attest.RestartCount;
+        var checkpoints = new Dictionary<MeasurementSource, ReplayCheckpoint>();
+        var covered = 0;
+        if (quote.ValuesBound)
+        {
+            ReplayLists(lists, pcrs!, sameBoot ? last!.Checkpoints : null, continueFullLists: true, checkpoints, findings, coverage =>
+            {
+                covered += coverage.Covered - coverage.JudgeFrom;
+                CheckReferences(coverage, coverage.JudgeFrom, policy.References, pcrFilter: null, findings);
+            });
+        }
+        else if (lists.Count > 0)
+        {
+            findings.Add(new("log.skipped", FindingSeverity.Info, "measurement lists not checked: the PCR values are not bound to a valid quote"));
+        }
+
+        // 9. Counters and clock move forward.
+        CheckCounters(attest, last, findings);
+
+        var trusted = !findings.Any(f => f.Severity == FindingSeverity.Error);
+        var state = trusted ? new AttesterState(attest.ResetCount, attest.RestartCount, attest.Clock) { Checkpoints = checkpoints } : null;
+        return new VerificationResult(findings, state, covered);
+    }
+
+    /// <summary>
+    /// Checks 1-6: the quote parses, is a quote, covers the reported selection, carries the expected nonce, is signed
+    /// by the AK, and binds the reported PCR values. With a <paramref name="policy"/> the AK must also be trusted by
+    /// it (check 5); without one only its attributes are checked and trust is left to the caller. Null when the
+    /// quote does not even parse (a <c>quote.parse</c> finding says why).
+    /// </summary>
+    internal static QuoteCheck? CheckQuote(ReadOnlySpan<byte> attestBytes, ReadOnlySpan<byte> signatureBytes, AkPublicKey? ak, PcrValues? pcrs,
+        ReadOnlySpan<byte> expectedNonce, List<VerificationFinding> findings, VerifierPolicy? policy = null, byte[]? akCertificate = null)
     {
         // 1. Structure: the TPM made this, and it is a quote.
         if (!TpmsAttest.TryParse(attestBytes, out var attest, out var parseError))
         {
             findings.Add(new("quote.parse", FindingSeverity.Error, parseError));
-            return new VerificationResult(findings, null, 0);
+            return null;
         }
 
         var isQuote = CheckStructure(attest, findings);
@@ -124,26 +181,31 @@ public sealed partial class QuoteVerifier
         var signature = CheckSignature(attestBytes, signatureBytes, ak, findings);
         if (ak is not null)
         {
-            CheckAkTrust(ak, akCertificate, policy, findings);
+            CheckAkAttributes(ak, findings);
+            if (policy is not null)
+            {
+                CheckAkTrust(ak, akCertificate, policy, findings);
+            }
         }
 
         // 6. The reported values are the quoted ones.
         var valuesBound = selectionOk && signature is not null && CheckPcrDigest(attest, pcrs!, signature.HashAlg, findings);
-
-        // 7-8. Measurement lists replay to the quoted values, and what they measured is known-good.
-        var sameBoot = last is not null && last.ResetCount == attest.ResetCount && last.RestartCount == attest.RestartCount;
-        var checkpoints = new Dictionary<MeasurementSource, ReplayCheckpoint>();
-        var covered = valuesBound ? CheckLists(lists, pcrs!, policy, sameBoot ? last!.Checkpoints : null, checkpoints, findings) : 0;
-        if (!valuesBound && lists.Count > 0)
-        {
-            findings.Add(new("log.skipped", FindingSeverity.Info, "measurement lists not checked: the PCR values are not bound to a valid quote"));
-        }
-
-        // 9. Counters and clock move forward.
-        CheckCounters(attest, last, findings);
-
-        var trusted = !findings.Any(f => f.Severity == FindingSeverity.Error);
-        var state = trusted ? new AttesterState(attest.ResetCount, attest.RestartCount, attest.Clock) { Checkpoints = checkpoints } : null;
-        return new VerificationResult(findings, state, covered);
+        return new QuoteCheck(attest, valuesBound);
     }
 }
+
+/// <summary>What checks 1-6 established: the parsed quote, and whether the reported PCR values are the signed ones.</summary>
+internal sealed record QuoteCheck(TpmsAttest Attest, bool ValuesBound);
+
+/// <summary>
+/// A measurement list to replay. <see cref="Base"/> 0 is a full list; otherwise the list holds only the entries after
+/// the first <see cref="Base"/> (a delta), and replay continues from the verifier's checkpoint at exactly that count.
+/// </summary>
+internal sealed record ListToCheck(MeasurementSource Source, MeasurementList List, int Base = 0);
+
+/// <summary>
+/// A list that replayed. Entry numbers are absolute (<c>List.Entries[i]</c> is entry <c>Base + i</c>): entries
+/// [<see cref="JudgeFrom"/>, <see cref="Covered"/>) are covered by the quote and were not covered by the checkpoint
+/// replay continued from.
+/// </summary>
+internal readonly record struct ListCoverage(MeasurementSource Source, MeasurementList List, int Base, int JudgeFrom, int Covered);
