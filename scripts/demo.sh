@@ -36,6 +36,8 @@ explain allow --attach bridge-gw --resource blue-net
 explain deny  --start avis-web --running hertz-web
 explain allow --start avis-web --running hr-db
 explain deny  --start acct-app --host host2
+explain allow --join green --host host2
+explain deny  --join red --host host2
 
 say "A broken policy is refused with every error at once (exit 2)"
 broken=$(mktemp --suffix=.toml)

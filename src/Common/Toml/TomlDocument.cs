@@ -108,7 +108,7 @@ internal sealed class TomlDocument
     }
 
     /// <summary>The key as TOML means it: <c>"name"</c> and <c>name</c> are the same key; dotted parts are joined by '.'.</summary>
-    private static (string Text, bool Dotted) KeyText(KeySyntax key)
+    internal static (string Text, bool Dotted) KeyText(KeySyntax key)
     {
         var text = PartText(key.Key);
         if (key.DotKeys is null || key.DotKeys.ChildrenCount == 0)

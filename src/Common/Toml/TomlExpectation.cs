@@ -8,6 +8,9 @@ internal enum TomlValueKind
     Integer,
     Boolean,
     StringArray,
+
+    /// <summary>An inline table (<c>{ key = value, … }</c>), whose values the schema reads one by one.</summary>
+    InlineTable,
 }
 
 /// <summary>A kind of value and, for integers, the range a read accepts (both bounds included).</summary>
@@ -22,6 +25,8 @@ internal readonly record struct TomlExpectation(TomlValueKind Kind, long Min = l
     public static TomlExpectation Boolean => new(TomlValueKind.Boolean);
 
     public static TomlExpectation StringArray => new(TomlValueKind.StringArray);
+
+    public static TomlExpectation InlineTable => new(TomlValueKind.InlineTable);
 
     /// <summary>True when the read limits the integer to less than every <see cref="long"/>.</summary>
     public bool HasRange => Min != long.MinValue || Max != long.MaxValue;

@@ -44,6 +44,12 @@ internal sealed partial class TomlSectionReader
 
     public bool Has(string key) => _entries.ContainsKey(key);
 
+    /// <summary>
+    /// True when an unknown key of this section was reported with <paramref name="key"/> as its suggestion: a check
+    /// that <paramref name="key"/> is given then stays quiet, as a missing required key does.
+    /// </summary>
+    public bool WasSuggested(string key) => _suggested.Contains(key);
+
     /// <summary>Reports a problem the schema found in a value this reader read (a name's spelling, a range).</summary>
     public void Error(TomlLocation location, string message) => _diagnostics.Error(location, message);
 

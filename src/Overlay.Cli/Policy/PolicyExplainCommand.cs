@@ -7,17 +7,21 @@ namespace Overlay.Cli.Policy;
 
 /// <summary>
 /// <c>tvdctl policy explain FILE --attach GUEST --resource NAME</c>,
-/// <c>tvdctl policy explain FILE --start GUEST [--running G1,G2,…] [--host H]</c> and
-/// <c>tvdctl policy explain FILE --carry TVD --between H1 H2</c>:
+/// <c>tvdctl policy explain FILE --start GUEST [--running G1,G2,…] [--host H]</c>,
+/// <c>tvdctl policy explain FILE --carry TVD --between H1 H2</c> and
+/// <c>tvdctl policy explain FILE --join TVD --host H</c>:
 /// the decision the daemon would take, with its reason. Exit 0 allow, 1 deny, 2 bad input.
 /// </summary>
-internal static class PolicyExplainCommand
+internal static partial class PolicyExplainCommand
 {
     private static readonly Option<string> Attach = new("--attach") { Description = "Guest to bind (with --resource)" };
     private static readonly Option<string> Resource = new("--resource") { Description = "Network or volume to bind the guest to" };
     private static readonly Option<string> Start = new("--start") { Description = "Guest to start" };
     private static readonly Option<string> Running = new("--running") { Description = "Guests already running on the host, comma-separated" };
-    private static readonly Option<string> Host = new("--host") { Description = "Host to start on (default: the first host in the file)" };
+    private static readonly Option<string> Host = new("--host")
+    {
+        Description = "Host to start on (default: the first host in the file); with --join, the peer host that would join",
+    };
     private static readonly Option<string> Carry = new("--carry") { Description = "TVD (name or wire label) to carry between two hosts (with --between)", HelpName = "TVD" };
 
     private static readonly Option<string[]> Between = new("--between")
@@ -31,9 +35,9 @@ internal static class PolicyExplainCommand
     public static Command Create()
     {
         var command = new Command("explain",
-            "Explain the decision for binding a guest to a resource, starting it next to running guests, or carrying a TVD between two hosts");
+            "Explain the decision for binding a guest to a resource, starting it next to running guests, carrying a TVD between two hosts, or a host joining a TVD's network");
         command.Arguments.Add(PolicyFile.Argument);
-        foreach (var option in new Option[] { Attach, Resource, Start, Running, Host, Carry, Between })
+        foreach (var option in new Option[] { Attach, Resource, Start, Running, Host, Carry, Between, Join })
         {
             command.Options.Add(option);
         }
@@ -44,8 +48,8 @@ internal static class PolicyExplainCommand
 
     private static int Run(ParseResult parse, TextWriter output, TextWriter error)
     {
-        var (attach, start, carry) = (parse.GetValue(Attach), parse.GetValue(Start), parse.GetValue(Carry));
-        if (Usage(parse, attach, start, carry) is { } usage)
+        var (attach, start, carry, join) = (parse.GetValue(Attach), parse.GetValue(Start), parse.GetValue(Carry), parse.GetValue(Join));
+        if (Usage(parse, attach, start, carry, join) is { } usage)
         {
             error.WriteLine($"tvdctl: {usage}");
             return ExitCodes.BadInput;
@@ -60,31 +64,40 @@ internal static class PolicyExplainCommand
         var engine = new PolicyEngine(policy);
         var decision = attach is not null ? ExplainAttach(engine, attach, parse.GetValue(Resource)!, error)
             : start is not null ? ExplainStart(engine, policy, start, parse.GetValue(Running), parse.GetValue(Host), error)
-            : ExplainCarry(engine, policy, carry!, parse.GetValue(Between)!, error);
+            : carry is not null ? ExplainCarry(engine, policy, carry, parse.GetValue(Between)!, error)
+            : ExplainJoin(engine, policy, join!, parse.GetValue(Host)!, error);
         if (decision is not { } d)
         {
             return ExitCodes.BadInput;
         }
 
         output.WriteLine(d.ToString());
+        if (d is { Action: DecisionAction.Join, Requirement: { } requirement })
+        {
+            WhatMustBeProved(policy, requirement, d.Tvd!, d.PeerHost!, output);
+        }
+
         return d.Allowed ? ExitCodes.Ok : ExitCodes.Denied;
     }
 
     /// <summary>What is wrong with the combination of options, or null: exactly one question, with its own options only.</summary>
-    private static string? Usage(ParseResult parse, string? attach, string? start, string? carry)
+    private static string? Usage(ParseResult parse, string? attach, string? start, string? carry, string? join)
     {
-        var questions = (attach is null ? 0 : 1) + (start is null ? 0 : 1) + (carry is null ? 0 : 1);
+        var questions = (attach is null ? 0 : 1) + (start is null ? 0 : 1) + (carry is null ? 0 : 1) + (join is null ? 0 : 1);
         var resource = parse.GetValue(Resource) is not null;
         var between = parse.GetResult(Between) is not null;
+        var host = parse.GetValue(Host) is not null;
         return questions switch
         {
-            > 1 => "give only one of --attach, --start and --carry",
+            > 1 => "give only one of --attach, --start, --carry and --join",
             _ when attach is not null && !resource => "--attach needs --resource",
             _ when attach is null && resource => "--resource goes with --attach",
-            _ when start is null && (parse.GetValue(Running) is not null || parse.GetValue(Host) is not null) => "--running and --host go with --start",
+            _ when start is null && parse.GetValue(Running) is not null => "--running goes with --start",
+            _ when start is null && join is null && host => "--host goes with --start or --join",
             _ when carry is not null && !between => "--carry needs --between H1 H2",
             _ when carry is null && between => "--between goes with --carry",
-            0 => "give --attach GUEST --resource NAME, --start GUEST, or --carry TVD --between H1 H2",
+            _ when join is not null && !host => "--join needs --host H (the host that would join)",
+            0 => "give --attach GUEST --resource NAME, --start GUEST, --carry TVD --between H1 H2, or --join TVD --host H",
             _ => null,
         };
     }

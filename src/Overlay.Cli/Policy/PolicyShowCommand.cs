@@ -3,12 +3,12 @@ using Overlay.Labels.Compiled;
 
 namespace Overlay.Cli.Policy;
 
-/// <summary><c>tvdctl policy show FILE</c>: what a policy enforces, as tables.</summary>
+/// <summary><c>tvdctl policy show FILE</c>: what a policy enforces, as tables (attestation requirements included).</summary>
 internal static class PolicyShowCommand
 {
     public static Command Create()
     {
-        var command = new Command("show", "Print the TVDs, conflict sets, guests, resources and hosts of a policy");
+        var command = new Command("show", "Print the TVDs, attestation requirements, conflict sets, guests, resources and hosts of a policy");
         command.Arguments.Add(PolicyFile.Argument);
         command.SetAction(parse =>
         {
@@ -34,6 +34,19 @@ internal static class PolicyShowCommand
         });
         Table.Write(o, ["TVD", "DESCRIPTION", "TYPE", "VLAN", "IKE LABEL", "ATTESTATION"], tvds);
         o.WriteLine();
+        var attestations = p.Attestations.Select(a => new[]
+        {
+            a.Name,
+            a.PcrSelection,
+            ReferenceSources(a),
+            $"{a.MaxAge.TotalSeconds:0} s",
+            a.SoftwareTpmAllowed ? "accepted" : "refused",
+            Dash(a.AkPins.Keys.ToList()),
+            Dash(a.AkCas.Select(c => c.Path).ToList()),
+            Dash(p.TvdsRequiring(a).Select(t => t.Name).ToList()),
+        });
+        Table.Write(o, ["ATTESTATION", "PCRS", "REFERENCE VALUES", "MAX AGE", "SOFTWARE TPM", "AK PINS", "AK CAS", "TVDS"], attestations);
+        o.WriteLine();
         Table.Write(o, ["CONFLICT SET", "TYPES"], p.ConflictSets.Select(s => new[] { s.Name, string.Join(", ", p.TypeNames(s.Types)) }));
         o.WriteLine();
         var guests = p.Guests.Select(g => new[]
@@ -49,6 +62,24 @@ internal static class PolicyShowCommand
         Table.Write(o, ["RESOURCE", "KIND", "STE TYPES", "TVD"], resources);
         o.WriteLine();
         Table.Write(o, ["HOST", "MAY RUN"], p.Hosts.Select(h => new[] { h.Name, h.AllowsEveryType ? "* (every type)" : string.Join(", ", h.Definition.Types) }));
+    }
+
+    /// <summary>Where a requirement's reference values come from: the file (resolved), inline lines, or both.</summary>
+    internal static string ReferenceSources(CompiledAttestation a)
+    {
+        var inline = a.ReferenceLines.Count switch
+        {
+            0 => null,
+            1 => "1 inline line",
+            var n => $"{n} inline lines",
+        };
+        return (a.ReferenceValues, inline) switch
+        {
+            ({ } file, null) => file.Path,
+            ({ } file, { } lines) => $"{file.Path} + {lines}",
+            (null, { } lines) => lines,
+            _ => "-",
+        };
     }
 
     private static string Dash(IReadOnlyList<string> items) => items.Count == 0 ? "-" : string.Join(", ", items);

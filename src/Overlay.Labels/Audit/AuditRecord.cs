@@ -4,7 +4,7 @@ namespace Overlay.Labels.Audit;
 
 public enum AuditKind
 {
-    /// <summary>An attach, start or carry decision, allowed or denied.</summary>
+    /// <summary>An attach, start, carry or join decision, allowed or denied.</summary>
     Decision,
 
     /// <summary>A policy reload: committed, refused, or committed with revocations.</summary>

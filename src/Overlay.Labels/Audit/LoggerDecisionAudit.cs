@@ -6,7 +6,8 @@ namespace Overlay.Labels.Audit;
 /// <summary>
 /// The audit trail as structured log events (journald keeps the fields): one event id per kind, with
 /// verdict, rule, guest, resource, host, peer host and TVD as separate fields for filtering (attach and
-/// start name a guest; a carry names a TVD, this host and the peer host).
+/// start name a guest; a carry and a join name a TVD, this host and the peer host, and a join's reason carries the
+/// attestation requirement and the verifier's findings).
 /// </summary>
 public sealed partial class LoggerDecisionAudit(ILogger logger) : IDecisionAudit
 {

@@ -17,7 +17,8 @@ public enum ResourceKind
     Volume,
 }
 
-public sealed record CompiledTvd(int TypeId, TvdDefinition Definition)
+/// <param name="Attestation">What a peer host must prove to join this TVD; null when it requires nothing (then carriage alone decides).</param>
+public sealed record CompiledTvd(int TypeId, TvdDefinition Definition, CompiledAttestation? Attestation)
 {
     public string Name => Definition.Name;
 

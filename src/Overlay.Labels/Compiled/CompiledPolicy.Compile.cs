@@ -13,7 +13,8 @@ public sealed partial class CompiledPolicy
         List<CompiledConflictSet> conflictSets,
         List<CompiledGuest> guests,
         List<CompiledResource> resources,
-        List<CompiledHost> hosts)
+        List<CompiledHost> hosts,
+        List<CompiledAttestation> attestations)
     {
         Definition = definition;
         _typeNames = typeNames;
@@ -24,6 +25,8 @@ public sealed partial class CompiledPolicy
         Guests = guests;
         Resources = resources;
         Hosts = hosts;
+        Attestations = attestations;
+        _attestations = attestations.ToFrozenDictionary(a => a.Name, StringComparer.Ordinal);
         _tvds = tvds.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
         _tvdsByLabel = tvds.ToFrozenDictionary(t => t.WireLabel, StringComparer.Ordinal);
         _guests = guests.ToFrozenDictionary(g => g.Name, StringComparer.Ordinal);
@@ -58,7 +61,9 @@ public sealed partial class CompiledPolicy
         TypeSet Set(IEnumerable<string> types, string owner) => TypeSet.Create(count, types.Select(t =>
             ids.TryGetValue(t, out var id) ? id : throw new ArgumentException($"{owner}: unknown type '{t}'", nameof(definition))));
 
-        var tvds = definition.Tvds.Select(t => new CompiledTvd(ids[t.SteType], t)).ToList();
+        var attestations = definition.Attestations.Select(a => new CompiledAttestation(a)).ToList();
+        var attestationByName = attestations.ToDictionary(a => a.Name, StringComparer.Ordinal);
+        var tvds = definition.Tvds.Select(t => new CompiledTvd(ids[t.SteType], t, Requirement(t))).ToList();
         var tvdByName = tvds.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var conflictSets = definition.ConflictSets.Select(s => new CompiledConflictSet(s.Name, Set(s.Types, $"conflict set {s.Name}"))).ToList();
 
@@ -96,7 +101,12 @@ public sealed partial class CompiledPolicy
             .Select((h, i) => new CompiledHost(i, h, h.AllTypes ? TypeSet.Create(count, Enumerable.Range(0, count)) : Set(h.Types, $"host {h.Name}")))
             .ToList();
 
-        return new CompiledPolicy(definition, [.. names], [.. kinds], tvds, conflictSets, guests, resources, hosts);
+        return new CompiledPolicy(definition, [.. names], [.. kinds], tvds, conflictSets, guests, resources, hosts, attestations);
+
+        CompiledAttestation? Requirement(TvdDefinition tvd) => tvd.Attestation is not { } name
+            ? null
+            : attestationByName.GetValueOrDefault(name)
+                ?? throw new ArgumentException($"TVD {tvd.Name}: unknown attestation requirement '{name}'", nameof(definition));
 
         void Intern(string type, TypeKind kind)
         {

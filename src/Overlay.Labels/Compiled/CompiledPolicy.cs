@@ -18,6 +18,7 @@ public sealed partial class CompiledPolicy
     private readonly FrozenDictionary<string, CompiledHost> _hosts;
     private readonly FrozenDictionary<string, CompiledTvd> _tvds;
     private readonly FrozenDictionary<string, CompiledTvd> _tvdsByLabel;
+    private readonly FrozenDictionary<string, CompiledAttestation> _attestations;
 
     public PolicyDefinition Definition { get; }
 
@@ -37,6 +38,9 @@ public sealed partial class CompiledPolicy
 
     public IReadOnlyList<CompiledConflictSet> ConflictSets { get; }
 
+    /// <summary>The attestation requirements, in file order.</summary>
+    public IReadOnlyList<CompiledAttestation> Attestations { get; }
+
     public string TypeName(int typeId) => _typeNames[typeId];
 
     public TypeKind KindOf(int typeId) => _typeKinds[typeId];
@@ -55,6 +59,12 @@ public sealed partial class CompiledPolicy
     public CompiledTvd? FindTvdByLabel(string label) => _tvdsByLabel.GetValueOrDefault(label);
 
     public bool HasHost(string name) => _hosts.ContainsKey(name);
+
+    public CompiledAttestation? FindAttestation(string name) => _attestations.GetValueOrDefault(name);
+
+    /// <summary>The TVDs that name <paramref name="attestation"/>, in policy order.</summary>
+    public IEnumerable<CompiledTvd> TvdsRequiring(CompiledAttestation attestation) =>
+        Tvds.Where(t => ReferenceEquals(t.Attestation, attestation));
 
     /// <summary>The type names of a set, in id order, for explanations.</summary>
     public IEnumerable<string> TypeNames(TypeSet set) => set.Ids().Select(TypeName);

@@ -3,8 +3,8 @@ using Overlay.Labels.Compiled;
 namespace Overlay.Labels.Decisions;
 
 /// <summary>
-/// The answer to "may this guest bind to that resource / start on that host?" or "may this TVD travel
-/// between these two hosts?". A value with
+/// The answer to "may this guest bind to that resource / start on that host?", "may this TVD travel
+/// between these two hosts?" or "may this peer host be in this TVD's network, given what it proved?". A value with
 /// references to the compiled policy's own objects and type ids as witnesses, so deciding allocates
 /// nothing; the human explanation is built only when someone reads it (<see cref="ToString"/>).
 /// </summary>
@@ -23,7 +23,10 @@ public readonly struct Decision
         string? subject = null,
         CompiledTvd? tvd = null,
         CompiledHost? peerHost = null,
-        CarrySide lacking = CarrySide.None)
+        CarrySide lacking = CarrySide.None,
+        CompiledAttestation? requirement = null,
+        AttestationOutcome attestationOutcome = AttestationOutcome.None,
+        AttestationVerdict attestationVerdict = default)
     {
         Policy = policy;
         Action = action;
@@ -38,6 +41,9 @@ public readonly struct Decision
         Tvd = tvd;
         PeerHost = peerHost;
         Lacking = lacking;
+        Requirement = requirement;
+        AttestationOutcome = attestationOutcome;
+        AttestationVerdict = attestationVerdict;
     }
 
     public CompiledPolicy Policy { get; }
@@ -53,17 +59,26 @@ public readonly struct Decision
 
     public CompiledResource? Resource { get; }
 
-    /// <summary>The host started on; for a carry, this host (the end asking).</summary>
+    /// <summary>The host started on; for a carry or a join, this host (the end asking).</summary>
     public CompiledHost? Host { get; }
 
-    /// <summary>Carry: the peer host at the other end.</summary>
+    /// <summary>Carry and join: the peer host at the other end.</summary>
     public CompiledHost? PeerHost { get; }
 
-    /// <summary>Carry: the TVD asked about (its STE type is <see cref="TypeId"/>).</summary>
+    /// <summary>Carry and join: the TVD asked about (its STE type is <see cref="TypeId"/>).</summary>
     public CompiledTvd? Tvd { get; }
 
-    /// <summary>Carry denial witness: which of <see cref="Host"/> and <see cref="PeerHost"/> may not run <see cref="TypeId"/>.</summary>
+    /// <summary>Carry and join denial witness: which of <see cref="Host"/> and <see cref="PeerHost"/> may not run <see cref="TypeId"/>.</summary>
     public CarrySide Lacking { get; }
+
+    /// <summary>Join: the TVD's attestation requirement, when the attestation side was judged (<see cref="DecisionRule.Attestation"/>).</summary>
+    public CompiledAttestation? Requirement { get; }
+
+    /// <summary>Join: how the attestation side came out (<see cref="AttestationOutcome.NotRequired"/> when the TVD names none).</summary>
+    public AttestationOutcome AttestationOutcome { get; }
+
+    /// <summary>Join: the peer's verdict for <see cref="Requirement"/> as it was given (findings, expiry).</summary>
+    public AttestationVerdict AttestationVerdict { get; }
 
     /// <summary>Witness type: the shared type (STE allow), the guest's offending type (host / CW deny), the TVD's type (carry), else -1.</summary>
     public int TypeId { get; }
@@ -76,7 +91,8 @@ public readonly struct Decision
 
     /// <summary>The same decision naming the running guest (or other subject) that explains it.</summary>
     public Decision WithSubject(string subject) =>
-        new(Policy, Action, Allowed, Rule, Guest, Resource, Host, TypeId, OtherTypeId, subject, Tvd, PeerHost, Lacking);
+        new(Policy, Action, Allowed, Rule, Guest, Resource, Host, TypeId, OtherTypeId, subject, Tvd, PeerHost, Lacking,
+            Requirement, AttestationOutcome, AttestationVerdict);
 
     /// <summary>The reason alone, without the allow/deny verdict.</summary>
     public string Reason => DecisionText.Reason(this);

@@ -15,6 +15,9 @@ public enum DecisionRule
     /// <summary>Carriage: a TVD travels between two hosts iff both may run its STE type.</summary>
     Carriage,
 
+    /// <summary>Attestation: a peer joins a TVD that names a requirement only while its evidence meets it, fresh.</summary>
+    Attestation,
+
     /// <summary>Lifecycle: a guest runs on one host at a time.</summary>
     Lifecycle,
 
@@ -30,4 +33,10 @@ public enum DecisionAction
 
     /// <summary>A TVD's traffic between this host and a peer host (a CHILD_SA for its label).</summary>
     Carry,
+
+    /// <summary>
+    /// A peer host in a TVD's network: carriage, then what the peer proved against the TVD's attestation
+    /// requirement (may this CHILD_SA exist, now?).
+    /// </summary>
+    Join,
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Overlay.Labels.Compiled;
 
 namespace Overlay.Labels.Decisions;
@@ -11,6 +12,7 @@ public static class DecisionText
         DecisionRule.ChineseWall => "chinese-wall",
         DecisionRule.HostAuthorization => "host-authorization",
         DecisionRule.Carriage => "carriage",
+        DecisionRule.Attestation => "attestation",
         DecisionRule.Lifecycle => "lifecycle",
         DecisionRule.UnknownReference => "unknown-reference",
         _ => rule.ToString(),
@@ -36,6 +38,7 @@ public static class DecisionText
                 $"and no guest running there holds a type in conflict with them",
             DecisionRule.ChineseWall => CwDenial(d, rule, guest),
             DecisionRule.Carriage => Carriage(d, rule),
+            DecisionRule.Attestation => Attestation(d, rule),
             DecisionRule.Lifecycle => $"{rule}: guest {guest} already runs on host {d.Subject}",
             DecisionRule.UnknownReference => $"{rule}: {d.Subject}",
             _ => rule,
@@ -56,17 +59,45 @@ public static class DecisionText
     {
         var type = $"type {d.Policy.TypeName(d.TypeId)} of TVD {d.Tvd!.Name}";
         var (local, peer) = (d.Host!, d.PeerHost!);
+        var join = d.Action == DecisionAction.Join;
 
-        // A host asked about itself is one host lacking the type, not two.
+        // A host asked about itself is one host lacking the type, not two; a join asked about one host (what must
+        // it prove?) is one host that may run the type.
         var lacking = d.Lacking == CarrySide.Both && ReferenceEquals(local, peer) ? CarrySide.Local : d.Lacking;
-        return lacking switch
+        var text = lacking switch
         {
+            CarrySide.None when join && ReferenceEquals(local, peer) => $"{rule}: host {local.Name} may run {type}",
             CarrySide.None => $"{rule}: hosts {local.Name} and {peer.Name} may both run {type}",
             CarrySide.Local => $"{rule}: host {local.Name} may not run {type} (host types: {HostTypes(local)})",
             CarrySide.Peer => $"{rule}: host {peer.Name} may not run {type} (host types: {HostTypes(peer)})",
             _ => $"{rule}: neither host {local.Name} (host types: {HostTypes(local)}) nor host {peer.Name} (host types: {HostTypes(peer)}) may run {type}",
         };
+        return join && d.Allowed ? $"{text} (TVD {d.Tvd.Name} requires no attestation)" : text;
     }
+
+    private static string Attestation(in Decision d, string rule)
+    {
+        var (peer, tvd, requirement) = (d.PeerHost!.Name, d.Tvd!.Name, d.Requirement!);
+        var verdict = d.AttestationVerdict;
+        var evidence = $"the evidence of host {peer} for '{requirement.Name}'";
+        return d.AttestationOutcome switch
+        {
+            AttestationOutcome.Met =>
+                $"{rule}: host {peer} meets '{requirement.Name}' for TVD {tvd} (evidence valid until {Time(verdict.ExpiresAt)})",
+            AttestationOutcome.NotPresented => $"{rule}: host {peer} presented no evidence; TVD {tvd} requires '{requirement.Name}'",
+            AttestationOutcome.NotMet when string.IsNullOrEmpty(verdict.Findings) =>
+                $"{rule}: host {peer} does not meet '{requirement.Name}' for TVD {tvd}",
+            AttestationOutcome.NotMet => $"{rule}: host {peer} does not meet '{requirement.Name}' for TVD {tvd}: {verdict.Findings}",
+            AttestationOutcome.Expired => $"{rule}: {evidence} expired at {Time(verdict.ExpiresAt)} (TVD {tvd})",
+            AttestationOutcome.NoExpiry => $"{rule}: {evidence} has no expiry time, so its freshness cannot be checked (TVD {tvd})",
+            _ => $"{rule}: {evidence} is said to be valid until {Time(verdict.ExpiresAt)}, longer than its max_age of " +
+                 $"{requirement.MaxAge.TotalSeconds:0} s allows, so it was not judged against this requirement (TVD {tvd})",
+        };
+    }
+
+    /// <summary>UTC to the second, as ISO 8601: what logs and the audit trail beside it show.</summary>
+    private static string Time(DateTimeOffset? time) =>
+        time?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "?";
 
     private static string Describe(CompiledResource r) =>
         r.Kind == ResourceKind.Network ? $"network {r.Name}" : $"volume {r.Name}";

@@ -3,8 +3,8 @@ using Overlay.Labels.Compiled;
 namespace Overlay.Labels.Decisions;
 
 /// <summary>
-/// The sHype access decisions as pure functions of a compiled policy and the running types: no
-/// state, no I/O, no allocation. <see cref="Engine.PolicyEngine"/> adds state, locking and audit.
+/// The sHype access decisions as pure functions of a compiled policy, the running types and (for a join) what
+/// a peer proved: no state, no I/O, no allocation. <see cref="Engine.PolicyEngine"/> adds state, locking and audit.
 /// </summary>
 public static class PolicyDecisions
 {
@@ -52,11 +52,66 @@ public static class PolicyDecisions
     /// </summary>
     public static Decision Carry(CompiledPolicy policy, CompiledTvd tvd, CompiledHost localHost, CompiledHost peerHost)
     {
-        var lacking = (localHost.AllowedTypes.Contains(tvd.TypeId) ? CarrySide.None : CarrySide.Local)
-            | (peerHost.AllowedTypes.Contains(tvd.TypeId) ? CarrySide.None : CarrySide.Peer);
+        var lacking = Lacking(tvd, localHost, peerHost);
         return new Decision(policy, DecisionAction.Carry, lacking == CarrySide.None, DecisionRule.Carriage, guest: null,
             host: localHost, typeId: tvd.TypeId, tvd: tvd, peerHost: peerHost, lacking: lacking);
     }
+
+    /// <summary>
+    /// Join (the TVDc idea that peers verify each other before they trust): may the CHILD_SA of <paramref name="tvd"/>
+    /// exist between <paramref name="localHost"/> and <paramref name="peerHost"/>, at <paramref name="now"/>, given
+    /// what the peer proved? Carriage first (both hosts may run the TVD's type); then, when the TVD names an
+    /// attestation requirement, the peer's verdict for it must be presented, met, and not expired: it expires at
+    /// <see cref="AttestationVerdict.ExpiresAt"/> (evidence expiring exactly at <paramref name="now"/> is expired), and
+    /// one that claims more than the requirement's max_age from now was not judged against it and is refused too.
+    /// A null <paramref name="peer"/> presented nothing. Allocates nothing beyond what <paramref name="peer"/> does.
+    /// </summary>
+    public static Decision Join(
+        CompiledPolicy policy, CompiledTvd tvd, CompiledHost localHost, CompiledHost peerHost, IAttestationStatus? peer, DateTimeOffset now)
+    {
+        var lacking = Lacking(tvd, localHost, peerHost);
+        if (lacking != CarrySide.None || tvd.Attestation is not { } requirement)
+        {
+            return new Decision(policy, DecisionAction.Join, lacking == CarrySide.None, DecisionRule.Carriage, guest: null,
+                host: localHost, typeId: tvd.TypeId, tvd: tvd, peerHost: peerHost, lacking: lacking,
+                attestationOutcome: lacking == CarrySide.None ? AttestationOutcome.NotRequired : AttestationOutcome.None);
+        }
+
+        var verdict = peer?.For(requirement) ?? AttestationVerdict.NotPresented;
+        var outcome = Judge(verdict, requirement, now);
+        return new Decision(policy, DecisionAction.Join, outcome == AttestationOutcome.Met, DecisionRule.Attestation, guest: null,
+            host: localHost, typeId: tvd.TypeId, tvd: tvd, peerHost: peerHost, requirement: requirement,
+            attestationOutcome: outcome, attestationVerdict: verdict);
+    }
+
+    private static AttestationOutcome Judge(in AttestationVerdict verdict, CompiledAttestation requirement, DateTimeOffset now)
+    {
+        if (!verdict.Presented)
+        {
+            return AttestationOutcome.NotPresented;
+        }
+
+        if (!verdict.Met)
+        {
+            return AttestationOutcome.NotMet;
+        }
+
+        if (verdict.ExpiresAt is not { } expiresAt)
+        {
+            return AttestationOutcome.NoExpiry;
+        }
+
+        if (expiresAt <= now)
+        {
+            return AttestationOutcome.Expired;
+        }
+
+        return expiresAt - now > requirement.MaxAge ? AttestationOutcome.BeyondMaxAge : AttestationOutcome.Met;
+    }
+
+    private static CarrySide Lacking(CompiledTvd tvd, CompiledHost localHost, CompiledHost peerHost) =>
+        (localHost.AllowedTypes.Contains(tvd.TypeId) ? CarrySide.None : CarrySide.Local)
+        | (peerHost.AllowedTypes.Contains(tvd.TypeId) ? CarrySide.None : CarrySide.Peer);
 
     private static int OwnTypeConflictingWith(CompiledPolicy policy, CompiledGuest guest, int runningType)
     {

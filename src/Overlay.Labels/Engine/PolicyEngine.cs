@@ -7,8 +7,9 @@ namespace Overlay.Labels.Engine;
 /// <summary>
 /// The reference monitor's state: the live policy, which guests run on which host and which
 /// guests are bound to which resources. Every start and attach is decided here, at binding time,
-/// recorded when allowed, and audited either way; so is every carry (a TVD between two hosts). Thread-safe; one lock, held only for
-/// dictionary look-ups and bit operations.
+/// recorded when allowed, and audited either way; so is every carry (a TVD between two hosts) and every join (a
+/// peer host in a TVD's network, given what it proved). Thread-safe; one lock, held only for dictionary look-ups
+/// and bit operations.
 /// </summary>
 public sealed partial class PolicyEngine
 {
@@ -158,8 +159,10 @@ public sealed partial class PolicyEngine
             : PolicyDecisions.Attach(p, g, r);
     }
 
-    private Decision Unknown(DecisionAction action, string what) =>
-        new(_policy, action, false, DecisionRule.UnknownReference, null, subject: what);
+    private Decision Unknown(DecisionAction action, string what) => Unknown(_policy, action, what);
+
+    private static Decision Unknown(CompiledPolicy policy, DecisionAction action, string what) =>
+        new(policy, action, false, DecisionRule.UnknownReference, null, subject: what);
 
     private HostRuntime Runtime(CompiledHost host)
     {

@@ -32,7 +32,10 @@ internal static class PolicyBuilder
             Hosts: draft.Hosts
                 .Select(h => new HostDefinition(Text(h.Name), Texts(h.Types), h.AllTypes, h.Header.ToSourceLocation()))
                 .ToArray(),
-            SourceFile: sourceName);
+            SourceFile: sourceName)
+        {
+            Attestations = draft.Attestations.Select(a => BuildAttestation(a, sourceName)).ToArray(),
+        };
     }
 
     private static TvdDefinition BuildTvd(TvdDraft tvd) => new(
@@ -43,6 +46,30 @@ internal static class PolicyBuilder
         WireLabel: Text(tvd.WireLabel),
         Attestation: tvd.Attestation?.Value,
         Location: tvd.Header.ToSourceLocation());
+
+    private static AttestationDefinition BuildAttestation(AttestationDraft a, string sourceName) => new(
+        Name: Text(a.Name),
+        PcrBank: a.Pcrs?.Value.Bank ?? "",
+        Pcrs: a.Pcrs?.Value.Pcrs ?? [],
+        ReferenceValues: a.ReferenceValues is { } file ? FileReference(file, sourceName) : null,
+        ReferenceLines: a.Reference.Select(l => new ReferenceLine(l.Line.Value, l.Line.Location.ToSourceLocation())).ToArray(),
+        MaxAge: TimeSpan.FromSeconds(a.MaxAge?.Value ?? SchemaReader.DefaultMaxAgeSeconds),
+        SoftwareTpmAllowed: a.SoftwareTpm,
+        AkPins: a.AkPins.Select(p => new AkPin(p.Host.Value, p.Fingerprint.Value, p.Host.Location.ToSourceLocation())).ToArray(),
+        AkCas: a.AkCas.Select(ca => FileReference(ca, sourceName)).ToArray(),
+        Location: a.Header.ToSourceLocation());
+
+    /// <summary>
+    /// A path as written, resolved against the policy file's directory, as a relative path in a config file is
+    /// meant: the policy and the files it names travel together. Pure string work; nothing is opened here.
+    /// </summary>
+    private static PolicyFileReference FileReference(Located<string> written, string sourceName)
+    {
+        var path = Path.IsPathRooted(written.Value)
+            ? written.Value
+            : Path.Combine(Path.GetDirectoryName(sourceName) ?? "", written.Value);
+        return new PolicyFileReference(written.Value, path, written.Location.ToSourceLocation());
+    }
 
     private static string Text(Located<string>? value) => value?.Value ?? "";
 

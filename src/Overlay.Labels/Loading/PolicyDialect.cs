@@ -54,6 +54,7 @@ internal sealed class PolicyDialect : TomlDialect
         TomlValueKind.NonEmptyString => "a non-empty string",
         TomlValueKind.Integer => "an integer",
         TomlValueKind.Boolean => "a boolean",
+        TomlValueKind.InlineTable => "an inline table",
         _ => "an array of strings",
     };
 

@@ -52,6 +52,25 @@ internal sealed record VolumeDraft(TomlLocation Header, Located<string>? Name, I
 /// <param name="AllTypes">True for <c>types = ["*"]</c>; <see cref="Types"/> is then empty.</param>
 internal sealed record HostDraft(TomlLocation Header, Located<string>? Name, IReadOnlyList<Located<string>> Types, bool AllTypes);
 
+/// <param name="Pcrs">The bank and PCRs, when <c>pcrs</c> parsed.</param>
+/// <param name="MaxAge">The written <c>max_age</c> when it was in range; null for the default.</param>
+internal sealed record AttestationDraft(
+    TomlLocation Header,
+    Located<string>? Name,
+    Located<(string Bank, int[] Pcrs)>? Pcrs,
+    Located<string>? ReferenceValues,
+    IReadOnlyList<ReferenceLineDraft> Reference,
+    Located<long>? MaxAge,
+    bool SoftwareTpm,
+    IReadOnlyList<AkPinDraft> AkPins,
+    IReadOnlyList<Located<string>> AkCas);
+
+/// <param name="Tvd">The TVD of a <c>tvd &lt;TVD&gt; &lt;digest&gt;</c> line; null for a path line.</param>
+internal sealed record ReferenceLineDraft(Located<string> Line, string? Tvd);
+
+/// <param name="Fingerprint">Lowercase hex.</param>
+internal sealed record AkPinDraft(Located<string> Host, Located<string> Fingerprint);
+
 internal sealed class PolicyDraft
 {
     public PolicySectionDraft? Policy { get; set; }
@@ -67,4 +86,6 @@ internal sealed class PolicyDraft
     public List<VolumeDraft> Volumes { get; } = [];
 
     public List<HostDraft> Hosts { get; } = [];
+
+    public List<AttestationDraft> Attestations { get; } = [];
 }

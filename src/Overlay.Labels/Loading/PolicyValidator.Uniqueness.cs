@@ -12,6 +12,7 @@ internal sealed partial class PolicyValidator
         CheckUnique("network", _draft.Networks.Select(n => n.Name));
         CheckUnique("volume", _draft.Volumes.Select(v => v.Name));
         CheckUnique("host", _draft.Hosts.Select(h => h.Name));
+        CheckUnique("attestation", _draft.Attestations.Select(a => a.Name));
     }
 
     private void CheckUnique(string kind, IEnumerable<Located<string>?> names)

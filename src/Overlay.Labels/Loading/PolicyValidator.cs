@@ -4,7 +4,7 @@ namespace Overlay.Labels.Loading;
 
 /// <summary>
 /// The checks that span tables: names unique per kind, TVDs not sharing a VLAN, type or wire label, every
-/// reference naming something defined, and the Chinese Wall sanity checks. One partial file per concern.
+/// reference naming something defined (attestation requirements included), and the Chinese Wall sanity checks. One partial file per concern.
 /// Values a schema reader already rejected are null in the draft and skipped here.
 /// </summary>
 internal sealed partial class PolicyValidator
@@ -66,6 +66,8 @@ internal sealed partial class PolicyValidator
         validator.CheckHosts();
         validator.CheckConflictSetsAreSatisfiable();
         validator.WarnAboutUnusedConflictTypes();
+        validator.CheckAttestations();
+        validator.WarnAboutUnusedAttestations();
     }
 
     /// <summary>"unknown X `y`; did you mean `z`?" or, with no close name, the list of known ones.</summary>

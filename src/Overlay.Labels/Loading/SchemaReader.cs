@@ -17,6 +17,7 @@ internal sealed partial class SchemaReader
     public const string NetworkSection = "network";
     public const string VolumeSection = "volume";
     public const string HostSection = "host";
+    public const string AttestationSection = "attestation";
 
     /// <summary>Every table the schema knows and how it must be written.</summary>
     public static readonly IReadOnlyDictionary<string, SectionForm> KnownSections = new Dictionary<string, SectionForm>(StringComparer.Ordinal)
@@ -28,6 +29,7 @@ internal sealed partial class SchemaReader
         [NetworkSection] = SectionForm.ArrayOfTables,
         [VolumeSection] = SectionForm.ArrayOfTables,
         [HostSection] = SectionForm.ArrayOfTables,
+        [AttestationSection] = SectionForm.ArrayOfTables,
     };
 
     private readonly DiagnosticCollector _diagnostics;
@@ -79,6 +81,7 @@ internal sealed partial class SchemaReader
             case NetworkSection: ReadNetwork(section); break;
             case VolumeSection: ReadVolume(section); break;
             case HostSection: ReadHost(section); break;
+            case AttestationSection: ReadAttestation(section); break;
         }
     }
 
@@ -95,6 +98,13 @@ internal sealed partial class SchemaReader
 
     private void ReportUnknownSection(TomlSection section)
     {
+        if (section.Name == $"{AttestationSection}.{AkPinsKey}")
+        {
+            _diagnostics.Error(section.NameLocation,
+                $"unknown table {section.Header}: write the pins inside [[{AttestationSection}]] as an inline table, `{AkPinsKey} = {{ host1 = \"<fingerprint>\" }}`");
+            return;
+        }
+
         var dot = section.Name.IndexOf('.', StringComparison.Ordinal);
         if (dot > 0 && KnownSections.ContainsKey(section.Name[..dot]))
         {

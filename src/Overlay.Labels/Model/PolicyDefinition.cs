@@ -17,7 +17,11 @@ public sealed record PolicyDefinition(
     IReadOnlyList<NetworkDefinition> Networks,
     IReadOnlyList<VolumeDefinition> Volumes,
     IReadOnlyList<HostDefinition> Hosts,
-    string SourceFile);
+    string SourceFile)
+{
+    /// <summary>The <c>[[attestation]]</c> requirements, in file order (none unless set).</summary>
+    public IReadOnlyList<AttestationDefinition> Attestations { get; init; } = [];
+}
 
 /// <summary>A Trusted Virtual Domain ("color"): one STE type, one VLAN id, one IKE wire label.</summary>
 /// <param name="SteType">The Simple Type Enforcement type of this TVD (defaults to its name).</param>

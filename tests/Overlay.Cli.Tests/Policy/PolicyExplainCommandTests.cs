@@ -17,6 +17,10 @@ public sealed class PolicyExplainCommandTests
     [InlineData(1, "deny: carriage: host host2 may not run type blue of TVD blue (host types: red, green)", "--carry", "blue", "--between", "host2", "host1")]
     [InlineData(1, "deny: carriage: host host2 may not run type blue of TVD blue", "--carry", "tvd:blue", "--between", "host2", "host2")]
     [InlineData(0, "allow: carriage: hosts host2 and host1 may both run type green of TVD green", "--carry", "green", "--between", "host2", "--between", "host1")]
+    [InlineData(1, "deny: attestation: host host2 presented no evidence; TVD red requires 'known-good'", "--join", "red", "--host", "host2")]
+    [InlineData(1, "deny: attestation: host host1 presented no evidence; TVD blue requires 'known-good'", "--join", "tvd:blue", "--host", "host1")]
+    [InlineData(1, "deny: carriage: host host2 may not run type blue of TVD blue (host types: red, green)", "--join", "blue", "--host", "host2")]
+    [InlineData(0, "allow: carriage: host host2 may run type green of TVD green (TVD green requires no attestation)", "--join", "green", "--host", "host2")]
     public void Explains_the_decision_and_exits_with_the_verdict(int exit, string expected, params string[] args)
     {
         var r = CliRunner.Run(["policy", "explain", CliRunner.ExamplePolicy, .. args]);
@@ -33,11 +37,17 @@ public sealed class PolicyExplainCommandTests
     [InlineData("unknown guest 'ghost'", "--start", "hr-db", "--running", "ghost")]
     [InlineData("guest avis-web cannot be running on host host1", "--start", "hr-db", "--running", "hertz-web,avis-web")]
     [InlineData("--attach needs --resource", "--attach", "hr-db")]
-    [InlineData("give only one of --attach, --start and --carry", "--attach", "hr-db", "--resource", "red-net", "--start", "hr-db")]
-    [InlineData("give only one of --attach, --start and --carry", "--start", "hr-db", "--carry", "red", "--between", "host1", "host2")]
-    [InlineData("--running and --host go with --start", "--attach", "hr-db", "--resource", "red-net", "--host", "host1")]
-    [InlineData("--running and --host go with --start", "--carry", "red", "--between", "host1", "host2", "--host", "host1")]
-    [InlineData("give --attach GUEST --resource NAME, --start GUEST, or --carry TVD --between H1 H2")]
+    [InlineData("give only one of --attach, --start, --carry and --join", "--attach", "hr-db", "--resource", "red-net", "--start", "hr-db")]
+    [InlineData("give only one of --attach, --start, --carry and --join", "--start", "hr-db", "--carry", "red", "--between", "host1", "host2")]
+    [InlineData("give only one of --attach, --start, --carry and --join", "--join", "red", "--host", "host1", "--start", "hr-db")]
+    [InlineData("--host goes with --start or --join", "--attach", "hr-db", "--resource", "red-net", "--host", "host1")]
+    [InlineData("--host goes with --start or --join", "--carry", "red", "--between", "host1", "host2", "--host", "host1")]
+    [InlineData("--running goes with --start", "--join", "red", "--host", "host1", "--running", "hr-db")]
+    [InlineData("--join needs --host H", "--join", "red")]
+    [InlineData("--between goes with --carry", "--join", "red", "--host", "host1", "--between", "host1", "host2")]
+    [InlineData("unknown TVD 'purple'", "--join", "purple", "--host", "host1")]
+    [InlineData("unknown host 'host9'", "--join", "red", "--host", "host9")]
+    [InlineData("give --attach GUEST --resource NAME, --start GUEST, --carry TVD --between H1 H2, or --join TVD --host H")]
     [InlineData("unknown TVD 'purple'", "--carry", "purple", "--between", "host1", "host2")]
     [InlineData("unknown host 'host9'", "--carry", "red", "--between", "host1", "host9")]
     [InlineData("unknown host 'host9'", "--carry", "red", "--between", "host9", "host1")]
@@ -52,6 +62,47 @@ public sealed class PolicyExplainCommandTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(message, r.StdErr);
         Assert.Equal("", r.StdOut);
+    }
+
+    [Fact]
+    public void A_join_without_evidence_says_what_the_host_must_prove()
+    {
+        var r = CliRunner.Run("policy", "explain", CliRunner.ExamplePolicy, "--join", "red", "--host", "host2");
+
+        Assert.Equal(1, r.ExitCode);
+        var lines = r.StdOut.TrimEnd().Split('\n');
+        Assert.Equal(
+        [
+            "deny: attestation: host host2 presented no evidence; TVD red requires 'known-good'",
+            $"no evidence given; to join TVD red, host host2 must prove 'known-good' ({CliRunner.ExamplePolicy}:33:1):",
+            "  quote      over sha256:13 (at least these PCRs), from a hardware TPM (software_tpm = false)",
+            "  AK         pinned for host2: sha256 0000000000000000000000000000000000000000000000000000000000000000",
+            $"  reference  every measured entry listed in {Path.Combine(Path.GetDirectoryName(CliRunner.ExamplePolicy)!, "reference.txt")}",
+            "  max_age    evidence at most 60 s old, refreshed before it expires",
+            "  also for   TVD blue",
+        ],
+            lines);
+        Assert.Equal("", r.StdErr);
+    }
+
+    [Fact]
+    public void A_join_of_a_host_no_ak_could_identify_says_it_cannot_be_met()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"tvdctl-join-{Guid.NewGuid():N}.toml");
+        File.WriteAllText(path, File.ReadAllText(CliRunner.ExamplePolicy) + "\n[[host]]\nname = \"host3\"\ntypes = [\"red\"]\n");
+        try
+        {
+            var r = CliRunner.Run("policy", "explain", path, "--join", "red", "--host", "host3");
+
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains(
+                "  AK         none: host3 has no pin in `ak_pins` and no `ak_ca` is set, so no AK of host3 is trusted and it cannot meet 'known-good'",
+                r.StdOut.Split('\n'));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

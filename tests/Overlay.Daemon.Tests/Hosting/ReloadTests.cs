@@ -66,7 +66,10 @@ public sealed class ReloadTests
         using var daemon = new DaemonProcess(host: "host2");
         await daemon.StartAndWaitReadyAsync();
         WriteVersion(daemon, version: 2, replaces: 1);
-        File.WriteAllText(daemon.PolicyFile, File.ReadAllText(daemon.PolicyFile).Replace("name = \"host2\"", "name = \"host3\""));
+        // The host goes, and so does its AK pin: the policy is valid, it just no longer names this host.
+        File.WriteAllText(daemon.PolicyFile, File.ReadAllText(daemon.PolicyFile)
+            .Replace("name = \"host2\"", "name = \"host3\"")
+            .Replace("host2 = \"", "host3 = \""));
 
         daemon.Signal(Signals.SIGHUP);
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Overlay.Labels.Audit;
+using Overlay.Labels.Decisions;
 using Overlay.Labels.Engine;
 using Overlay.Labels.Tests.Support;
 
@@ -27,6 +28,26 @@ public sealed class LoggerDecisionAuditTests
         Assert.Null(fields["Guest"]);
         Assert.Equal(1L, fields["PolicyVersion"]);
         Assert.EndsWith(": carriage: host host2 may not run type blue of TVD blue (host types: red, green)", message);
+    }
+
+    [Fact]
+    public void A_join_is_event_1001_with_action_join_rule_attestation_and_the_findings_in_the_reason()
+    {
+        var log = new FieldLogger();
+        var engine = new PolicyEngine(TestPolicies.Example(), new LoggerDecisionAudit(log));
+        var status = new FakeAttestationStatus().With("known-good", AttestationVerdict.NotMet("ref.unknown /usr/bin/evil sha256:5b2e"));
+
+        engine.Join("tvd:red", "host1", "host2", status, AttestedPolicies.Now);
+
+        var (eventId, fields, message) = Assert.Single(log.Events);
+        Assert.Equal(1001, eventId.Id);
+        Assert.Equal("join", fields["Action"]);
+        Assert.Equal("deny", fields["Verdict"]);
+        Assert.Equal("attestation", fields["Rule"]);
+        Assert.Equal("red", fields["Tvd"]);
+        Assert.Equal("host1", fields["Host"]);
+        Assert.Equal("host2", fields["Peer"]);
+        Assert.EndsWith(": attestation: host host2 does not meet 'known-good' for TVD red: ref.unknown /usr/bin/evil sha256:5b2e", message);
     }
 
     [Fact]

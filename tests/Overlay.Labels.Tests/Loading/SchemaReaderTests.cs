@@ -189,7 +189,8 @@ public sealed class SchemaReaderTests
     [Fact]
     public void ExplicitTypeAndAttestationAreKept()
     {
-        var toml = LoadAssert.Base.Replace("vlan = 102", "vlan = 102\ntype = \"azure\"\nattestation = \"known-good\"\ndescription = \"Accounting\"", StringComparison.Ordinal);
+        var toml = LoadAssert.Base.Replace("vlan = 102", "vlan = 102\ntype = \"azure\"\nattestation = \"known-good\"\ndescription = \"Accounting\"", StringComparison.Ordinal)
+            + "[[attestation]]\nname = \"known-good\"\npcrs = \"sha256:13\"\nreference_values = \"r.txt\"\nak_ca = [\"ca.pem\"]\n";
 
         var blue = LoadAssert.Clean(toml).Tvds[1];
 
