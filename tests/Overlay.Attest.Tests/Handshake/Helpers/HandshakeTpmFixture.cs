@@ -15,7 +15,7 @@ namespace Overlay.Attest.Tests.Handshake.Helpers;
 /// </summary>
 public sealed class HandshakeTpmFixture : IDisposable
 {
-    private readonly int _handlesBefore = TpmHandleTracker.LiveCount;
+    private readonly int _handlesBefore = TpmHandleTracker.Handles.LiveCount;
 
     public HandshakeTpmFixture()
     {
@@ -74,7 +74,7 @@ public sealed class HandshakeTpmFixture : IDisposable
             // Best effort: swtpm may still be releasing its lock file.
         }
 
-        Assert.True(TpmHandleTracker.LiveCount == _handlesBefore, "leaked TPM handles:\n" + string.Join("\n", TpmHandleTracker.Describe()));
+        Assert.True(TpmHandleTracker.Handles.LiveCount == _handlesBefore, "leaked TPM handles:\n" + string.Join("\n", TpmHandleTracker.Handles.Describe()));
     }
 
     /// <summary>The daemon's quote source, in miniature: a real TPM2_Quote over sha256:0,13 with the list.</summary>
