@@ -4,7 +4,7 @@ using Overlay.Cli.Attest;
 namespace Overlay.Cli;
 
 /// <summary>
-/// <c>tvdctl attest checkquote|quote|evidence|verify|measure|daemon-quote</c>: TPM quotes in tpm2-tools' file formats and in
+/// <c>tvdctl attest checkquote|quote|evidence|verify|measure|daemon-quote|daemon-measure|daemon-evidence|peers</c>: TPM quotes in tpm2-tools' file formats and in
 /// our evidence encoding, and their verification. Exit 0 valid/ok, 1 invalid, 2 unreadable input or TPM failure.
 /// </summary>
 internal static class AttestCommands
@@ -18,6 +18,9 @@ internal static class AttestCommands
         command.Subcommands.Add(VerifyEvidenceCommand.Create());
         command.Subcommands.Add(MeasureCommand.Create());
         command.Subcommands.Add(DaemonQuoteCommand.Create());
+        command.Subcommands.Add(DaemonMeasureCommand.Create());
+        command.Subcommands.Add(DaemonEvidenceCommand.Create());
+        command.Subcommands.Add(PeersCommand.Create());
         return command;
     }
 }

@@ -7,6 +7,15 @@ SW_PSK="tvd-lab-interop-psk"
 SW_PKI=$LAB_DIR/pki
 OV_POLICY=${OV_POLICY:-$LAB_DIR/policy.toml}   # written by ov_policy in pretest
 
+# sw_protected_subnet — the subnet behind charon (10.13.2.1/24): a veth stub in moon's namespace (no dummy
+# driver here); kernel-libipsec routes the CHILD_SA's remote selectors through it.
+sw_protected_subnet() {
+    ip -n "$(lab_ns moon)" link add "${LAB_PREFIX}sa" type veth peer name "${LAB_PREFIX}sb"
+    ip -n "$(lab_ns moon)" addr add 10.13.2.1/24 dev "${LAB_PREFIX}sa"
+    ip -n "$(lab_ns moon)" link set "${LAB_PREFIX}sa" up
+    ip -n "$(lab_ns moon)" link set "${LAB_PREFIX}sb" up
+}
+
 # SWANCTL_DIR: --load-all reads charon's certificates and key from $SW_DIR/{x509,x509ca,private}.
 sw_swanctl() { lab_exec moon env STRONGSWAN_CONF="$SW_DIR/strongswan.conf" SWANCTL_DIR="$SW_DIR" swanctl "$@" --uri "unix://$SW_DIR/charon.vici"; }
 
@@ -73,21 +82,22 @@ remote_ts = "10.13.2.0/24"
 TOML
 }
 
-# sw_conf GROUP [blue] — charon's strongswan.conf and swanctl.conf; IKE proposal with GROUP
-# (x25519 | ecp256); with "blue", a second child labelled tvd:blue (else charon refuses that label).
+# sw_conf GROUP [TVD] — charon's strongswan.conf and swanctl.conf; IKE proposal with GROUP
+# (x25519 | ecp256); with TVD (e.g. blue), a second child of that name labelled tvd:TVD (else charon
+# refuses that label).
 # SW_AUTH=pubkey: both ends authenticate with certificates of the test CA (sw_pki), else the PSK.
 sw_conf() {
     local auth=${SW_AUTH:-psk} certs=""
     [[ $auth == pubkey ]] && certs="
       certs = moon.pem"
-    local blue=""
-    [[ ${2:-} == blue ]] && blue="
-      blue {
+    local second=""
+    [[ -n ${2:-} ]] && second="
+      $2 {
         mode = tunnel
         local_ts = 10.13.2.0/24
         remote_ts = 10.13.1.0/24
         esp_proposals = aes256gcm16
-        label = tvd:blue
+        label = tvd:$2
         label_mode = simple
         start_action = none
       }"
@@ -148,7 +158,7 @@ connections {
         label = tvd:red
         label_mode = simple
         start_action = none
-      }$blue
+      }$second
     }
   }
 }
@@ -162,7 +172,7 @@ secrets {
 CONF
 }
 
-# sw_start GROUP [blue] — (re)writes the config and starts charon in moon; returns once its vici socket answers.
+# sw_start GROUP [TVD] — (re)writes the config and starts charon in moon; returns once its vici socket answers.
 sw_start() {
     sw_conf "$1" "${2:-}"
     rm -f "$SW_DIR/charon.vici"

@@ -20,11 +20,25 @@ public sealed class ChallengeIssuer
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegative(keep);
         _time = time;
-        Period = period;
+        _period = period;
         _previous = new AttestationChallenge[keep];
     }
 
-    public TimeSpan Period { get; }
+    private TimeSpan _period;
+
+    /// <summary>How long a challenge is current; the owner may change it (a reload shortened a max_age).</summary>
+    public TimeSpan Period
+    {
+        get => _period;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            _period = value;
+        }
+    }
+
+    /// <summary>How many earlier challenges are still recognised.</summary>
+    public int Keep => _previous.Length;
 
     /// <summary>The challenge to hand out now; a new one when the current one is <see cref="Period"/> old.</summary>
     public AttestationChallenge Current
@@ -42,6 +56,16 @@ public sealed class ChallengeIssuer
 
                 return _current;
             }
+        }
+    }
+
+    /// <summary>Retires the current challenge now: the next <see cref="Current"/> is a new one (a peer must send full lists).</summary>
+    public void Renew()
+    {
+        lock (_gate)
+        {
+            Retire();
+            _current = null;
         }
     }
 

@@ -15,6 +15,13 @@ internal static class AttestOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("TPM2TOOLS_TCTI") ?? "device:/dev/tpmrm0",
     };
 
+    /// <summary>--socket: the running daemon's control socket.</summary>
+    public static Option<string> Socket() => new("--socket")
+    {
+        Description = "The daemon's control socket",
+        DefaultValueFactory = _ => Control.ControlClient.DefaultSocket,
+    };
+
     public static Option<string> Nonce(string name = "--nonce") => new(name)
     {
         Description = "Nonce (qualifying data) as hex, at most 64 bytes",

@@ -37,6 +37,9 @@ internal static partial class AttestLog
     [LoggerMessage(710, LogLevel.Warning, "attest: killing swtpm {Pid} left behind on {Directory} by a daemon that is gone")]
     public static partial void LeftoverSwtpm(ILogger logger, int pid, string directory);
 
+    [LoggerMessage(711, LogLevel.Warning, "attest: TEST KNOB: every quote for attested IKE is {Milliseconds} ms slower (TVD_OVERLAYD_TEST_QUOTE_DELAY_MS); not for production")]
+    public static partial void TestQuoteDelay(ILogger logger, int milliseconds);
+
     [LoggerMessage(709, LogLevel.Information, "attest: quote #{Quote} over {Pcrs} for a {NonceBytes}-byte nonce")]
     public static partial void Quoted(ILogger logger, long quote, string pcrs, int nonceBytes);
 }

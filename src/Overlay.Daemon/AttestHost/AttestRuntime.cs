@@ -8,6 +8,20 @@ namespace Overlay.Daemon.AttestHost;
 public sealed class AttestRuntime
 {
     private volatile AttestSession? _session;
+    private volatile HandshakeAttestation? _handshake;
+
+    /// <summary>Attested IKE's attester and verifier; null while attestation is not running.</summary>
+    public HandshakeAttestation? Handshake
+    {
+        get => _handshake;
+        internal set => _handshake = value;
+    }
+
+    /// <summary>
+    /// Our measured state changed (a policy reload, a guest launch, a runtime measurement): evidence made before
+    /// is not handed out again, so peers see the change in their next refresh.
+    /// </summary>
+    public void MeasuredStateChanged() => _handshake?.Attester.Invalidate();
 
     public AttestSession? Session
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Overlay.Attest.Handshake;
 using Overlay.Attest.Ima;
 using Overlay.Attest.Interop;
 using Overlay.Daemon.Configuration;
@@ -19,11 +20,13 @@ public sealed class AttestService : BackgroundService
     private readonly DaemonConfig _config;
     private readonly PolicyStore _policy;
     private readonly AttestRuntime _runtime;
+    private readonly TimeProvider _time;
     private readonly ILogger<AttestService> _logger;
     private AttestSession? _session;
 
-    public AttestService(DaemonConfig config, PolicyStore policy, AttestRuntime runtime, ILogger<AttestService> logger)
+    public AttestService(DaemonConfig config, PolicyStore policy, AttestRuntime runtime, TimeProvider time, ILogger<AttestService> logger)
     {
+        _time = time;
         _config = config;
         _policy = policy;
         _runtime = runtime;
@@ -65,6 +68,8 @@ public sealed class AttestService : BackgroundService
 
         _session = session;
         _runtime.Session = session;
+        _runtime.Handshake = new HandshakeAttestation(_config.Host, QuoteSource(session), _time,
+            HandshakeAttestation.PeriodFor(_policy.Current.Requirements.Values));
         _policy.Committed += OnPolicyCommitted;
         return base.StartAsync(cancellationToken);
     }
@@ -83,13 +88,42 @@ public sealed class AttestService : BackgroundService
         base.Dispose();
     }
 
+    /// <summary>
+    /// The TPM as attested IKE uses it; with <see cref="QuoteDelayVariable"/> set, slower by that many milliseconds per
+    /// quote (a test and bench knob that makes swtpm answer like a discrete TPM; never a default).
+    /// </summary>
+    private IQuoteSource QuoteSource(AttestSession session)
+    {
+        if (Environment.GetEnvironmentVariable(QuoteDelayVariable) is not { } text)
+        {
+            return session;
+        }
+
+        if (!int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out int ms) || ms is < 0 or > 60_000)
+        {
+            throw new AttestStartException($"{QuoteDelayVariable}={text}: not a delay of 0 to 60000 ms", new FormatException(text));
+        }
+
+        AttestLog.TestQuoteDelay(_logger, ms);
+        return new DelayedQuoteSource(session, TimeSpan.FromMilliseconds(ms), _time);
+    }
+
+    /// <summary>Test and bench knob: milliseconds added to every quote attested IKE asks for.</summary>
+    public const string QuoteDelayVariable = "TVD_OVERLAYD_TEST_QUOTE_DELAY_MS";
+
     private void OnPolicyCommitted(LoadedPolicy loaded)
     {
+        if (_runtime.Handshake is { } handshake)
+        {
+            handshake.Challenges.Period = HandshakeAttestation.PeriodFor(loaded.Requirements.Values);
+        }
+
         // The file is measured as it is now: what was just loaded, unless someone rewrote it in between, in which
         // case the list records the new bytes and a verifier sees a digest no reference value explains.
         try
         {
             Logged(_runtime.Require().MeasureFile(loaded.SourceFile));
+            _runtime.MeasuredStateChanged();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or TpmException or InvalidOperationException or ObjectDisposedException)
         {
@@ -103,6 +137,8 @@ public sealed class AttestService : BackgroundService
     private void Close()
     {
         _policy.Committed -= OnPolicyCommitted;
+        _runtime.Handshake?.Dispose();
+        _runtime.Handshake = null;
         _runtime.Session = null;
         if (Interlocked.Exchange(ref _session, null) is { } session)
         {

@@ -1,3 +1,4 @@
+using Overlay.Attest.Handshake;
 using Overlay.Attest.Ima;
 using Overlay.Attest.Quote;
 using Overlay.Attest.Structures;
@@ -13,7 +14,7 @@ namespace Overlay.Daemon.AttestHost;
 /// (start-up, a policy reload, a guest launch). Disposing flushes the AK, closes the TPM and the list, and kills an
 /// embedded swtpm.
 /// </summary>
-public sealed partial class AttestSession : IDisposable
+public sealed partial class AttestSession : IQuoteSource, IDisposable
 {
     private readonly TpmSelection _selection;
     private readonly TpmDevice _device;
@@ -71,6 +72,11 @@ public sealed partial class AttestSession : IDisposable
 
     /// <summary>A quote bound to <paramref name="nonce"/> with the AK and the lists (<see cref="QuoteCollector.CollectHostEvidence"/>).</summary>
     public Evidence CollectEvidence(ReadOnlySpan<byte> nonce) => _quotes.CollectHostEvidence(nonce, Pcr, _log, IsSoftware);
+
+    /// <summary>Attested IKE's quotes (<see cref="HandshakeAttester"/>): the same evidence over its qualifying data.</summary>
+    Evidence IQuoteSource.Collect(ReadOnlySpan<byte> qualifyingData) => CollectEvidence(qualifyingData);
+
+    bool IQuoteSource.IsSoftwareTpm => IsSoftware;
 
     public void Dispose()
     {

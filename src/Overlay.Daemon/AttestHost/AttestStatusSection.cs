@@ -50,6 +50,35 @@ public sealed class AttestStatusSection : IStatusSection
         writer.WriteBoolean("present", kernelList is not null);
         writer.WriteString("path", kernelList);
         writer.WriteEndObject();
+        if (_runtime.Handshake is { } handshake)
+        {
+            WriteHandshake(writer, handshake);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Attested IKE as this host serves it: our challenge and how often it changes, and the quotes made for peers'
+    /// challenges — how many handshakes each served is the point of making one per batch rather than per handshake.
+    /// </summary>
+    private static void WriteHandshake(Utf8JsonWriter writer, HandshakeAttestation handshake)
+    {
+        var attester = handshake.Attester;
+        writer.WriteStartObject("handshakes");
+        writer.WriteNumber("challenge_period_s", handshake.Challenges.Period.TotalSeconds);
+        writer.WriteString("challenge_issued_at", handshake.Challenges.Current.IssuedAt);
+        writer.WriteNumber("quotes_made", attester.QuotesMade);
+        writer.WriteNumber("quotes_failed", attester.QuotesFailed);
+        writer.WriteNumber("evidence_served", attester.EvidenceServed);
+        writer.WriteNumber("handshakes_per_quote", attester.QuotesMade == 0 ? 0 : Math.Round((double)attester.EvidenceServed / attester.QuotesMade, 1));
+        if (attester.LastFailure is { } failure)
+        {
+            writer.WriteString("last_failure", failure.Reason);
+            writer.WriteString("last_failure_at", failure.At);
+        }
+
+        writer.WriteNumber("peers_verified", handshake.Verifier.HostCount);
         writer.WriteEndObject();
     }
 

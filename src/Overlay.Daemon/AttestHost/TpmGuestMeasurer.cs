@@ -14,8 +14,18 @@ public sealed class TpmGuestMeasurer : IGuestMeasurer
     public TpmGuestMeasurer(AttestRuntime runtime) => _runtime = runtime;
 
     /// <exception cref="InvalidOperationException">Attestation is not running: a guest must not start unmeasured.</exception>
-    public byte[] MeasureFile(string path, string description) => _runtime.Require().MeasureFileAs(path, description).FileDigest;
+    public byte[] MeasureFile(string path, string description)
+    {
+        byte[] digest = _runtime.Require().MeasureFileAs(path, description).FileDigest;
+        _runtime.MeasuredStateChanged();
+        return digest;
+    }
 
     /// <exception cref="InvalidOperationException">Attestation is not running: a guest must not start unmeasured.</exception>
-    public byte[] MeasureBlob(string name, byte[] bytes) => _runtime.Require().MeasureBlob(name, bytes).FileDigest;
+    public byte[] MeasureBlob(string name, byte[] bytes)
+    {
+        byte[] digest = _runtime.Require().MeasureBlob(name, bytes).FileDigest;
+        _runtime.MeasuredStateChanged();
+        return digest;
+    }
 }

@@ -67,6 +67,8 @@ public static class DaemonHost
 
         builder.Services.AddSingleton<IControlVerb, StatusVerb>();
         builder.Services.AddSingleton<IControlVerb, QuoteVerb>();
+        builder.Services.AddSingleton<IControlVerb, MeasureVerb>();
+        builder.Services.AddSingleton<IControlVerb, GivenEvidenceVerb>();
         builder.Services.AddSingleton<RuntimePorts>();
         builder.Services.AddSingleton<GuestService>();
         builder.Services.AddSingleton<IControlVerb, GuestVerb>();

@@ -41,6 +41,9 @@ internal static partial class IkeLog
     [LoggerMessage(611, LogLevel.Error, "ike: reconcile pass failed (retrying next pass)")]
     public static partial void ReconcileFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(613, LogLevel.Warning, "ike: TEST KNOB: the evidence we give every peer is {Path} ({Bytes} bytes: TVD_OVERLAYD_TEST_REPLAY_EVIDENCE); peers will refuse it")]
+    public static partial void TestReplay(ILogger logger, string path, int bytes);
+
     [LoggerMessage(612, LogLevel.Warning, "ike: peer {Peer} is not a host of the policy: no CHILD_SA will be negotiated with it")]
     public static partial void PeerNotInPolicy(ILogger logger, string peer);
 }

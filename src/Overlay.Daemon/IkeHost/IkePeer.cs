@@ -74,9 +74,19 @@ public sealed class IkePeer
     {
         var config = new IkeSaConfig(
             IkeIdentity.Fqdn(LocalId), IkeIdentity.Fqdn(Identity), Psk ?? [], _ike.IkeProposals, [.. tvds.Select(Child)],
-            Lifetime: _ike.IkeLifetime.RekeyAfter > TimeSpan.Zero ? _ike.IkeLifetime : null);
+            Lifetime: _ike.IkeLifetime.RekeyAfter > TimeSpan.Zero ? _ike.IkeLifetime : null)
+        {
+            Fragmentation = AttestedFragmentation,
+        };
         return Auth == IkeAuth.Pubkey ? config with { LocalCertificate = _ike.Certificate, TrustedCas = _ike.TrustedCas } : config;
     }
+
+    /// <summary>
+    /// Attested IKE carries a full measurement list in IKE_AUTH the first time (10,000 entries: about 0.6 MB, some 500
+    /// fragments of 1,280 octets); a stock peer never sends more than the default allows anyway. All SAs together
+    /// stay within the daemon's one reassembly budget (<see cref="Overlay.Ike.Sa.ReassemblyBudget"/>).
+    /// </summary>
+    public static FragmentationOptions AttestedFragmentation { get; } = new(MaxFragments: 2048, MaxReassembledLength: 3 << 20);
 
     /// <summary>The CHILD_SA of one TVD: its label, our/their selectors (underlay hosts for etherip, the prefixes for ip).</summary>
     public ChildSaConfig Child(CompiledTvd tvd)

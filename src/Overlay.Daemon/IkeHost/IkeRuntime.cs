@@ -20,6 +20,9 @@ public sealed class IkeRuntime
 
     public IkeTransport? Transport { get; internal set; }
 
+    /// <summary>Attested IKE, when attestation runs.</summary>
+    public IkeAttestationAdapter? Attestation { get; internal set; }
+
     public IReadOnlyList<IkePeer> Peers { get; internal set; } = [];
 
     public string? LocalId { get; internal set; }

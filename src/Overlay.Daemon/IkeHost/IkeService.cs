@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Overlay.Daemon.AttestHost;
 using Overlay.Daemon.Configuration;
 using Overlay.Daemon.DataPlaneHost;
 using Overlay.Daemon.Policy;
@@ -30,14 +31,16 @@ public sealed class IkeService : BackgroundService
     private readonly DataPlaneRuntime _dataPlane;
     private readonly NatTraversalBridge _bridge;
     private readonly IkeRuntime _runtime;
+    private readonly AttestRuntime _attest;
     private readonly TimeProvider _time;
     private readonly ILogger<IkeService> _logger;
     private PeerReconciler? _reconciler;
     private IkeKeyExport? _keys;
 
     public IkeService(DaemonConfig config, PolicyStore policy, DataPlaneRuntime dataPlane, NatTraversalBridge bridge, IkeRuntime runtime,
-        TimeProvider time, ILogger<IkeService> logger)
+        AttestRuntime attest, TimeProvider time, ILogger<IkeService> logger)
     {
+        _attest = attest;
         (_config, _policy, _dataPlane, _bridge, _runtime, _time, _logger) = (config, policy, dataPlane, bridge, runtime, time, logger);
     }
 
@@ -60,15 +63,18 @@ public sealed class IkeService : BackgroundService
 
         var transport = new IkeTransport(dataPlane.Underlay, ike.IkePort, _bridge, ike.Transport);
         var sink = new DataPlaneChildSink(pipeline, _policy, byId, _runtime, _logger) { KeyExport = _keys };
-        var services = new IkeSaServices(SystemIkeRandom.Instance, KeyExchangeFactory.Instance, new PolicyLabelPolicy(_policy), sink,
-            transport, _time, ike.Retransmit);
+        var services = new IkeSaServices(SystemIkeRandom.Instance, KeyExchangeFactory.Instance, new PolicyLabelPolicy(_policy, _time), sink,
+            transport, _time, ike.Retransmit)
+        {
+            Attestation = _runtime.Attestation = Attestation(),
+        };
         CookieOptions? cookies = ike.CookieThreshold > 0 ? CookieOptions.Default with { HalfOpenThreshold = ike.CookieThreshold } : null;
         var manager = new IkeSaManager(services, remote => ResponderConfig(peers, remote), cookies);
         transport.Start(manager.Receive, static () => Hosting.WorkerThreads.LowerCurrent(Hosting.WorkerThreads.IkeWorkerNice));
         _bridge.AttachTransport(transport);
         (_runtime.Manager, _runtime.Transport, _runtime.Peers, _runtime.LocalId) = (manager, transport, peers, localId);
         _reconciler = new PeerReconciler(manager, transport.IkeEndpoint, [.. peers.Select(p => p.Target)],
-            new PolicyPeerPolicy(_policy, peers.ToDictionary(p => p.Name, StringComparer.Ordinal)), new PeerReconcilerLog(_logger),
+            new PolicyPeerPolicy(_policy, peers.ToDictionary(p => p.Name, StringComparer.Ordinal), _time), new PeerReconcilerLog(_logger),
             new ReconcilerOptions(ike.RetryInterval, ike.DpdInterval), _time);
         foreach (IkePeer peer in peers.Where(p => _policy.Engine.Policy.FindHost(p.Identity) is null))
         {
@@ -78,6 +84,27 @@ public sealed class IkeService : BackgroundService
         IkeLog.Started(_logger, localId, dataPlane.Underlay.ToString(), transport.IkeEndpoint.Port, transport.NatTraversalEndpoint.Port, peers.Count,
             ike.Transport.Workers);
         return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Attested IKE over the attestation subsystem's attester and verifier (null when attestation does not run). With
+    /// <see cref="IkeAttestationAdapter.ReplayVariable"/> set, the evidence we give is that file's (a test knob).
+    /// </summary>
+    private IkeAttestationAdapter? Attestation()
+    {
+        if (_attest.Handshake is not { } handshake)
+        {
+            return null;
+        }
+
+        byte[]? replay = null;
+        if (Environment.GetEnvironmentVariable(IkeAttestationAdapter.ReplayVariable) is { Length: > 0 } path)
+        {
+            replay = File.ReadAllBytes(path);
+            IkeLog.TestReplay(_logger, path, replay.Length);
+        }
+
+        return new IkeAttestationAdapter(handshake, _policy, _time, replay);
     }
 
     /// <summary>A peer we know by address gets its config with a template per TVD both hosts may carry; others are ignored.</summary>

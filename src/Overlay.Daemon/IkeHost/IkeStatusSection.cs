@@ -12,12 +12,13 @@ namespace Overlay.Daemon.IkeHost;
 /// (peer, state, SPIs, age, its CHILD_SAs) and every installed CHILD_SA (label, SPIs, rekeys).
 /// <c>{"enabled":false}</c> when IKE does not run.
 /// </summary>
-public sealed class IkeStatusSection : IStatusSection
+public sealed partial class IkeStatusSection : IStatusSection
 {
     private readonly IkeRuntime _runtime;
+    private readonly Policy.PolicyStore _policy;
     private readonly TimeProvider _time;
 
-    public IkeStatusSection(IkeRuntime runtime, TimeProvider time) => (_runtime, _time) = (runtime, time);
+    public IkeStatusSection(IkeRuntime runtime, Policy.PolicyStore policy, TimeProvider time) => (_runtime, _policy, _time) = (runtime, policy, time);
 
     public string Name => "ike";
 
@@ -50,7 +51,7 @@ public sealed class IkeStatusSection : IStatusSection
         writer.WriteNumber("half_open", manager.HalfOpenCount);
         writer.WriteEndObject();
         WriteQueue(writer, stats, transport.Options);
-        WritePeers(writer);
+        WritePeers(writer, manager);
         WriteIkeSas(writer, manager);
         WriteChildren(writer);
         writer.WriteEndObject();
@@ -70,11 +71,15 @@ public sealed class IkeStatusSection : IStatusSection
         writer.WriteEndObject();
     }
 
-    private void WritePeers(Utf8JsonWriter writer)
+    private void WritePeers(Utf8JsonWriter writer, IkeSaManager manager)
     {
+        DateTimeOffset now = _time.GetUtcNow();
+        IReadOnlyList<IkeSa> sas = manager.Sas;
         writer.WriteStartArray("peers");
         foreach (IkePeer peer in _runtime.Peers)
         {
+            IkeSa? current = sas.Where(sa => sa.State == IkeSaState.Established && sa.SupersededBy is null && sa.Remote.Address.Equals(peer.Address))
+                .OrderByDescending(sa => sa.EstablishedAt).FirstOrDefault();
             writer.WriteStartObject();
             writer.WriteString("name", peer.Name);
             writer.WriteString("id", peer.Identity);
@@ -82,6 +87,7 @@ public sealed class IkeStatusSection : IStatusSection
             writer.WriteBoolean("initiator", peer.Initiates);
             writer.WriteString("auth", peer.Auth == IkeAuth.Pubkey ? "pubkey" : "psk");
             writer.WriteString("mode", peer.Mode == Overlay.DataPlane.Esp.InnerMode.Ip ? "ip" : "etherip");
+            WritePeerTvds(writer, peer, current, now);
             writer.WriteEndObject();
         }
 
@@ -118,6 +124,8 @@ public sealed class IkeStatusSection : IStatusSection
             {
                 writer.WriteString("last_child_failure", failure);
             }
+
+            WriteSaAttestation(writer, sa, now);
 
             writer.WriteEndObject();
         }

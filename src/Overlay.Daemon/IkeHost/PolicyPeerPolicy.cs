@@ -9,32 +9,44 @@ namespace Overlay.Daemon.IkeHost;
 
 /// <summary>
 /// IKE's <see cref="IPeerPolicy"/> over the live Labels policy and the peers' config: the TVDs the engine says
-/// both hosts may carry become CHILD_SA templates of the peer's (<see cref="IkePeer.Child"/>); an installed
-/// CHILD_SA stays while the engine still says so, and a "no" is asked again of the audited decision, so every
-/// revocation is in the audit trail with its reason.
+/// both hosts may carry become CHILD_SA templates of the peer's (<see cref="IkePeer.Child"/>) — on an established
+/// IKE SA only those the peer's attestation lets it join, before one those that need no evidence first (the first
+/// goes into IKE_AUTH, before any evidence is seen). An installed CHILD_SA stays while the engine's join decision
+/// (unaudited, asked every pass) says so; a "no" is asked again of the audited decision, so every revocation is in
+/// the audit trail with its reason.
 /// </summary>
 public sealed class PolicyPeerPolicy : IPeerPolicy
 {
     private readonly PolicyStore _policy;
     private readonly IReadOnlyDictionary<string, IkePeer> _peers;
+    private readonly TimeProvider _time;
 
-    public PolicyPeerPolicy(PolicyStore policy, IReadOnlyDictionary<string, IkePeer> peersByName) => (_policy, _peers) = (policy, peersByName);
+    public PolicyPeerPolicy(PolicyStore policy, IReadOnlyDictionary<string, IkePeer> peersByName, TimeProvider time) =>
+        (_policy, _peers, _time) = (policy, peersByName, time);
 
-    public IReadOnlyList<ChildSaConfig> Wanted(IkePeerTarget peer, IkeSa? sa) =>
-        [.. Carriable(peer).Select(_peers[peer.Name].Child)];
+    public IReadOnlyList<ChildSaConfig> Wanted(IkePeerTarget peer, IkeSa? sa)
+    {
+        IEnumerable<CompiledTvd> tvds = sa is null
+            ? Carriable(peer).OrderBy(tvd => tvd.Attestation is not null)
+            : Carriable(peer).Where(tvd => Decide(peer, tvd.WireLabel, sa.PeerAttestation).Allowed);
+        return [.. tvds.Select(_peers[peer.Name].Child)];
+    }
 
     public IkeSaConfig IkeConfig(IkePeerTarget peer, IReadOnlyList<ChildSaConfig> children) => _peers[peer.Name].IkeConfig(Carriable(peer));
 
     public LabelVerdict MayKeep(IkePeerTarget peer, ChildSa child, IPeerAttestation? attestation)
     {
-        if (Carriable(peer).Any(tvd => tvd.WireLabel == child.Label))
+        if (Decide(peer, child.Label, attestation).Allowed)
         {
             return LabelVerdict.Allow;
         }
 
-        Decision audited = _policy.Engine.Carry(child.Label, _policy.HostName, peer.Identity.ToString());
+        Decision audited = _policy.Engine.Join(child.Label, _policy.HostName, peer.Identity.ToString(), attestation as IAttestationStatus, _time.GetUtcNow());
         return audited.Allowed ? LabelVerdict.Allow : LabelVerdict.Deny(audited.Reason);
     }
+
+    private Decision Decide(IkePeerTarget peer, string label, IPeerAttestation? attestation) =>
+        _policy.Engine.DecideJoin(label, _policy.HostName, peer.Identity.ToString(), attestation as IAttestationStatus, _time.GetUtcNow());
 
     private IReadOnlyList<CompiledTvd> Carriable(IkePeerTarget peer) => _policy.Engine.CarriableTvds(_policy.HostName, peer.Identity.ToString());
 }

@@ -1,9 +1,14 @@
+using Overlay.Attest.Handshake;
 using Overlay.Labels.Compiled;
 
 namespace Overlay.Daemon.Policy;
 
 /// <summary>The policy the engine enforces right now, and where and when it came from.</summary>
-public sealed record LoadedPolicy(CompiledPolicy Policy, string SourceFile, DateTimeOffset LoadedAt);
+public sealed record LoadedPolicy(CompiledPolicy Policy, string SourceFile, DateTimeOffset LoadedAt)
+{
+    /// <summary>The policy's attestation requirements by name, their files read (<see cref="PolicyRequirements"/>).</summary>
+    public IReadOnlyDictionary<string, AttestationRequirement> Requirements { get; init; } = new Dictionary<string, AttestationRequirement>();
+}
 
 /// <summary>
 /// What the last SIGHUP did: committed (from → to) or refused, with every reason. Reported by

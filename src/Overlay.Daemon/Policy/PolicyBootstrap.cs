@@ -27,7 +27,13 @@ public static class PolicyBootstrap
             return new PolicyBootstrapResult(null, [HostMissing(config, compiled)], warnings);
         }
 
-        return new PolicyBootstrapResult(new LoadedPolicy(compiled, config.PolicyFile, now), [], warnings);
+        var requirementErrors = new List<string>();
+        if (PolicyRequirements.Load(compiled, requirementErrors) is not { } requirements)
+        {
+            return new PolicyBootstrapResult(null, requirementErrors, warnings);
+        }
+
+        return new PolicyBootstrapResult(new LoadedPolicy(compiled, config.PolicyFile, now) { Requirements = requirements }, [], warnings);
     }
 
     /// <summary>Points at the config's <c>host =</c> value: that is the line to fix (or the policy's hosts).</summary>

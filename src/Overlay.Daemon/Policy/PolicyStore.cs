@@ -108,6 +108,17 @@ public sealed class PolicyStore
             return (Refused(candidate.Version, $"candidate drops this host '{_config.Host}'; keeping version {fromVersion}", [problem]), null);
         }
 
+        var requirementErrors = new List<string>();
+        if (PolicyRequirements.Load(candidate, requirementErrors) is not { } requirements)
+        {
+            foreach (string error in requirementErrors)
+            {
+                PolicyLog.ReloadProblem(_logger, error);
+            }
+
+            return (Refused(candidate.Version, $"{requirementErrors.Count} attestation requirement problem(s); keeping version {fromVersion}", requirementErrors), null);
+        }
+
         // With managed guests a reload may revoke (the guest service stops what it revoked); otherwise it is refused.
         ReloadOutcome outcome = Engine.Reload(candidate, revoke: _config.Hypervisor?.RevokeOnReload ?? false);
         if (!outcome.Committed)
@@ -124,7 +135,7 @@ public sealed class PolicyStore
         var now = _time.GetUtcNow();
         PolicyLog.ReloadCommitted(_logger, candidate.Name, outcome.FromVersion, outcome.ToVersion, outcome.Summary);
         var report = new ReloadReport(now, true, outcome.FromVersion, outcome.ToVersion, outcome.Summary, [], [.. outcome.Revoked.Select(r => r.ToString())]);
-        return (report, new LoadedPolicy(candidate, _config.PolicyFile, now));
+        return (report, new LoadedPolicy(candidate, _config.PolicyFile, now) { Requirements = requirements });
     }
 
     private ReloadReport Refused(long? toVersion, string summary, IReadOnlyList<string> problems)

@@ -15,6 +15,13 @@ public interface ILabelPolicy
     /// <param name="label">The label from TS_SECLABEL, without its NUL terminator.</param>
     /// <param name="attestation">The appraisal of the peer's evidence on this IKE SA; null when it presented none.</param>
     LabelVerdict Check(string peerId, string label, IPeerAttestation? attestation);
+
+    /// <summary>
+    /// Whether the authenticated peer, with what it proved, may have any CHILD_SA with us at all; a peer admitted to
+    /// nothing fails IKE_AUTH (AUTHENTICATION_FAILED) instead of keeping an empty IKE SA. Not audited: a refusal of
+    /// the labels it then asks for would be.
+    /// </summary>
+    bool AdmitsAny(string peerId, IPeerAttestation? attestation) => true;
 }
 
 /// <summary>The label policy's answer; a refusal's reason travels to the peer in TVD_ATTESTATION_REFUSED.</summary>

@@ -90,8 +90,14 @@ public sealed partial class IkeAuthTask : IIkeTask
             return Fail($"responder AUTH or identity does not verify: {reason}");
         }
 
-        Authenticated(idr);
+        _sa.PeerIdentity = IkeIdentity.FromPayload(idr);
         AppraisePeer(message, octets);
+        if (!_sa.Services.LabelPolicy.AdmitsAny(_sa.PeerIdentity.ToString(), _sa.PeerAttestation))
+        {
+            return Fail($"responder {_sa.PeerIdentity} is admitted to no TVD here: {_sa.PeerAttestation?.Summary ?? "it presented no evidence"}");
+        }
+
+        Authenticated(idr);
         return TaskStatus.Success;
     }
 
@@ -112,8 +118,16 @@ public sealed partial class IkeAuthTask : IIkeTask
             return TaskStatus.Failed;
         }
 
-        Authenticated(idi);
+        _sa.PeerIdentity = IkeIdentity.FromPayload(idi);
         AppraisePeer(message, octets);
+        if (!_sa.Services.LabelPolicy.AdmitsAny(_sa.PeerIdentity.ToString(), _sa.PeerAttestation))
+        {
+            // Authenticated, but admitted to nothing: AUTHENTICATION_FAILED rather than an IKE SA with no use.
+            _sa.FailureReason = $"AUTHENTICATION_FAILED: {_sa.PeerIdentity} is admitted to no TVD: {_sa.PeerAttestation?.Summary ?? "it presented no evidence"}";
+            return TaskStatus.Failed;
+        }
+
+        Authenticated(idi);
         return TaskStatus.NeedMore;
     }
 

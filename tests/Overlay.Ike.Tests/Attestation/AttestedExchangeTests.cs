@@ -96,6 +96,27 @@ public sealed class AttestedExchangeTests
     }
 
     [Fact]
+    public void A_peer_admitted_to_nothing_fails_ike_auth_with_authentication_failed()
+    {
+        var (a, b) = FakeAttestation.Pair();
+        b.Fail = "ak.trust AK 0badc0de is not trusted for host hostA";
+        using var h = Harness(a, b);
+        h.B.Policy.AdmitOnlyAttested = true;
+        h.Start(RedChild);
+        h.DeliverToResponder();
+        h.DeliverToInitiator();
+        h.DeliverToResponder();
+        var m4 = h.DeliverToInitiator();
+
+        Assert.Equal([NotifyType.AuthenticationFailed], Notifies(m4));
+        Assert.Equal(IkeSaState.Destroyed, h.Responder!.State);
+        Assert.Contains("admitted to no TVD", h.Responder.FailureReason);
+        Assert.Contains("ak.trust", h.Responder.FailureReason);
+        Assert.Equal(IkeSaState.Destroyed, h.Initiator.State);
+        Assert.Empty(h.B.Sink.Installed);
+    }
+
+    [Fact]
     public void The_initiator_deletes_a_child_sa_whose_responder_it_does_not_admit()
     {
         var (a, b) = FakeAttestation.Pair();

@@ -134,6 +134,11 @@ public sealed class AllowListLabelPolicy : ILabelPolicy
     /// <summary>Every label for every peer: an initiator's policy in tests about the responder.</summary>
     public bool AllowAny { get; init; }
 
+    /// <summary>A peer may have no CHILD_SA at all unless its appraisal met (what a host that carries only attested TVDs says).</summary>
+    public bool AdmitOnlyAttested { get; set; }
+
+    public bool AdmitsAny(string peerId, IPeerAttestation? attestation) => !AdmitOnlyAttested || attestation is FakeAppraisal { Met: true };
+
     /// <summary>Labels a peer gets only with an appraisal that met them (<see cref="FakeAppraisal"/>).</summary>
     public HashSet<string> RequireAttestation { get; } = [];
 

@@ -1,0 +1,79 @@
+# attested-ike — evaltest.sh: who is admitted to red and why, what a stock peer gets, replayed evidence, a TPM
+# that stops answering, a runtime compromise; each with the bound the issue sets (max_age + 5 s).
+source "$LAB_LIB_DIR/overlay.sh"
+source "$LAB_LIB_DIR/checks.sh"
+source "$PWD/attest.sh"
+source "$PWD/../strongswan-interop/swan.sh"
+SW_PSK=$AT_PSK
+BOUND=$(( AT_MAX_AGE + 5 ))
+
+ping_ok() { lab_exec "$1" ping -c2 -i0.2 -W1 "$2" >/dev/null 2>&1 && echo up || echo down; }
+tvd_field() { ov_q "$1" ".ike.peers[] | select(.name==\"$2\") | .tvds[] | select(.tvd==\"$3\") | .$4"; }
+
+# 1. h1 <-> h2, both known-good: red and green, red crosses, both attested in each other's status.
+check "h1's CHILD_SAs with h2" "tvd:green tvd:red" "$(at_children h1 h2)"
+check "h2's CHILD_SAs with h1" "tvd:green tvd:red" "$(at_children h2 h1)"
+check "h1 sees h2 attested for red" true "$(tvd_field h1 h2 red attested)"
+check "h2 sees h1 attested for red" true "$(tvd_field h2 h1 red attested)"
+check "red ping h1 -> h2" up "$(ping_ok h1red 192.168.101.21)"
+echo "tvdctl attest peers on h1:"; "$OV_BIN/tvdctl" attest peers --socket "$(ov_socket h1)" | sed 's/^/  /'
+at_least "quotes h1 made (one per batch of challenges, not per handshake)" 1 "$(ov_q h1 '.attest.handshakes.quotes_made')"
+
+# 2. h3 measured a binary nobody knows: refused for red by h1 and h2 (ref.unknown in their audit), green stays.
+check "h1's CHILD_SAs with h3" "tvd:green" "$(at_children h1 h3)"
+check "h2's CHILD_SAs with h3" "tvd:green" "$(at_children h2 h3)"
+check "h1's decision on h3 for red" deny "$(tvd_field h1 h3 red verdict)"
+for h in h1 h2; do
+    line=$(at_audit "$h" "join deny .*peer=h3 tvd=red" | grep -m1 "ref.unknown" || true)
+    [[ $line == *"$AT_UNKNOWN"* ]] && ok "$h audits h3's refusal for red with ref.unknown $AT_UNKNOWN" \
+        || bad "$h: no audit 'join deny ... h3 ... red ... ref.unknown $AT_UNKNOWN' (got: $(at_audit "$h" 'peer=h3 tvd=red' | tail -n 1))"
+done
+check "red ping h3 -> h1 (never reaches a red guest)" down "$(ping_ok h3red 192.168.101.11)"
+check "green ping h3 -> h1" up "$(ping_ok h3grn 192.168.103.11)"
+
+# 3. A stock strongSwan peer: green yes, red refused with a logged reason.
+check "h1's CHILD_SAs with moon (stock charon)" "tvd:green" "$(at_children h1 moon)"
+red_try=$(sw_swanctl --initiate --child red 2>&1 || true)
+[[ $red_try == *TS_UNACCEPTABLE* ]] && ok "charon's red CHILD_SA is refused with TS_UNACCEPTABLE" || bad "charon's red: $(tail -n 3 <<<"$red_try")"
+at_audit h1 "join deny .*peer=moon tvd=red.*presented no evidence" | grep -q . && ok "h1 audits: moon presented no evidence for red" \
+    || bad "h1: no audit of moon's red refusal ($(at_audit h1 'peer=moon' | tail -n 1))"
+
+# 4. h3 replays evidence h2 gave h1: refused (not h3's, not bound to h3's SA).
+"$OV_BIN/tvdctl" attest daemon-evidence --peer h1 --out "$LAB_DIR/h2-to-h1.evidence" --socket "$(ov_socket h2)" >/dev/null \
+    && ok "h2's evidence for h1 captured ($(stat -c %s "$LAB_DIR/h2-to-h1.evidence") bytes)" || bad "no evidence from h2 for h1"
+before=$(at_audit h1 "peer=h3 tvd=red" | wc -l)
+at_stop h3
+TVD_OVERLAYD_TEST_REPLAY_EVIDENCE=$LAB_DIR/h2-to-h1.evidence ov_start h3
+at_wait_children h1 h3 "tvd:green" 20 && ok "h3 (replaying) is back with green only" || bad "h3 not back with green"
+for _ in $(seq 40); do (( $(at_audit h1 "peer=h3 tvd=red" | wc -l) > before )) && break; sleep 0.5; done
+replay=$(at_audit h1 "join deny .*peer=h3 tvd=red" | tail -n 1)
+[[ $replay =~ binding|quote\.nonce|challenge ]] && ok "h1 refuses the replayed evidence: $(grep -oE '(binding(\.host)?|quote\.nonce|challenge\.[a-z]+)' <<<"$replay" | sort -u | tr '\n' ' ')" \
+    || bad "h1's refusal of the replay names no binding finding: $replay"
+check "red ping h3 -> h1 after the replay" down "$(ping_ok h3red 192.168.101.11)"
+
+# 5. Stale: h2's TPM stops answering. h1 drops red with h2 within max_age + 5 s; green stays.
+swtpm=$(ov_q h2 '.attest.tpm.swtpm_pid')
+kill -9 "$swtpm" && ok "h2's swtpm ($swtpm) killed"
+start=$SECONDS
+at_wait_children h1 h2 "tvd:green" "$BOUND" && ok "h1 dropped red with h2 after $(( SECONDS - start )) s (bound ${BOUND} s)" \
+    || bad "h1 still has red with h2 after ${BOUND} s"
+check "red ping h1 -> h2 with h2's TPM gone" down "$(ping_ok h1red 192.168.101.21)"
+check "green ping h1 -> h2 with h2's TPM gone" up "$(ping_ok h1grn 192.168.103.21)"
+
+# 6. h2 restarts with a working TPM: red comes back by itself.
+at_stop h2
+ov_start h2
+at_wait_children h1 h2 "tvd:green tvd:red" 30 && ok "red between h1 and h2 is back after h2's restart" || bad "red did not come back"
+check "red ping h1 -> h2 again" up "$(ping_ok h1red 192.168.101.21)"
+
+# 7. Runtime compromise: h2 measures an unknown file while running. h1 drops red within max_age + 5 s.
+cp "$AT_UNKNOWN" "$LAB_DIR/tools/dropped-in-later"
+start=$SECONDS
+"$OV_BIN/tvdctl" attest daemon-measure "$LAB_DIR/tools/dropped-in-later" --socket "$(ov_socket h2)" >/dev/null
+at_wait_children h1 h2 "tvd:green" "$BOUND" && ok "h1 dropped red with h2 $(( SECONDS - start )) s after h2 measured an unknown file (bound ${BOUND} s)" \
+    || bad "h1 still has red with h2 ${BOUND} s after the runtime change"
+check "red ping h1 -> h2 after the compromise" down "$(ping_ok h1red 192.168.101.21)"
+check "green ping h1 -> h2 after the compromise" up "$(ping_ok h1grn 192.168.103.21)"
+at_audit h1 "join deny .*peer=h2 tvd=red.*ref.unknown.*dropped-in-later" | grep -q . && ok "h1 audits ref.unknown for h2's new file" \
+    || bad "h1: no ref.unknown audit for h2 ($(at_audit h1 'peer=h2 tvd=red' | tail -n 1))"
+exit "$fail"

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using System.Text.Json;
+using Overlay.Cli.Control;
+
+namespace Overlay.Cli.Attest;
+
+/// <summary>
+/// <c>tvdctl attest daemon-evidence --peer ID --out FILE [--socket PATH]</c>: the evidence bundle the running
+/// tvd-overlayd last gave a peer in attested IKE (the control socket's <c>given-evidence</c> verb), written as
+/// bytes. Exit 0 written, 2 when there is none or the daemon cannot be asked.
+/// </summary>
+internal static class DaemonEvidenceCommand
+{
+    public static Command Create()
+    {
+        var peer = new Option<string>("--peer") { Description = "The peer's IKE identity (its host name in the policy)", Required = true };
+        var output = new Option<string>("--out") { Description = "File to write the evidence bundle to", Required = true };
+        var socket = AttestOptions.Socket();
+        var command = new Command("daemon-evidence", "Write the evidence the running tvd-overlayd last gave a peer in attested IKE");
+        foreach (var option in new Option[] { peer, output, socket })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            try
+            {
+                var arguments = new Dictionary<string, string> { ["peer"] = parse.GetValue(peer)! };
+                using JsonDocument reply = await ControlClient.RequestAsync(parse.GetValue(socket)!, "given-evidence", cancellationToken, arguments);
+                byte[] bytes = Convert.FromBase64String(reply.RootElement.GetProperty("evidence").GetString()!);
+                await File.WriteAllBytesAsync(parse.GetValue(output)!, bytes, cancellationToken);
+                Console.WriteLine($"{bytes.Length} bytes of evidence given to {parse.GetValue(peer)} written to {parse.GetValue(output)}");
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is ControlClientException or KeyNotFoundException or FormatException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"tvdctl: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using Overlay.Attest.Handshake;
+using Overlay.Daemon.AttestHost;
+using Overlay.Daemon.Policy;
+using Overlay.Ike.Attestation;
+using Overlay.Ike.Sa;
+
+namespace Overlay.Daemon.IkeHost;
+
+/// <summary>
+/// IKE's <see cref="IIkeAttestation"/> over Overlay.Attest's handshake attester and verifier: translates
+/// challenges, checkpoints, evidence and appraisals between the two, with the requirements of the live policy.
+/// It also remembers the last evidence it gave each peer (for <c>tvdctl attest daemon-evidence</c>).
+/// </summary>
+public sealed class IkeAttestationAdapter : IIkeAttestation
+{
+    /// <summary>Test knob: a file of evidence bytes handed out instead of our own (the lab's replay check).</summary>
+    public const string ReplayVariable = "TVD_OVERLAYD_TEST_REPLAY_EVIDENCE";
+
+    /// <summary>How long after a failed quote IKE goes on without evidence rather than wait for the next attempt.</summary>
+    private static readonly TimeSpan FailureIsRecent = TimeSpan.FromSeconds(3);
+
+    private readonly HandshakeAttestation _handshake;
+    private readonly PolicyStore _policy;
+    private readonly TimeProvider _time;
+    private readonly byte[]? _replay;
+    private readonly ConcurrentDictionary<string, byte[]> _lastGiven = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PeerAttestation> _lastMet = new(StringComparer.Ordinal);
+
+    public IkeAttestationAdapter(HandshakeAttestation handshake, PolicyStore policy, TimeProvider time, byte[]? replay = null)
+    {
+        (_handshake, _policy, _time, _replay) = (handshake, policy, time, replay);
+    }
+
+    public byte[] CurrentChallenge => _handshake.Challenges.Current.Value;
+
+    public EvidenceResult GetEvidence(IkeIdentity? peer, byte[] peerChallenge, byte[]? peerCheckpoint, bool urgent, Action onReady)
+    {
+        ListCheckpoint? checkpoint = peerCheckpoint is { } bytes && ListCheckpoint.TryDecode(bytes, out ListCheckpoint decoded, out _) ? decoded : null;
+        PreparedEvidence? prepared = _handshake.Attester.TryGet(peerChallenge, new EvidenceRequest(checkpoint, urgent), onReady);
+        if (prepared is null)
+        {
+            return _handshake.Attester.LastFailure is { } failure && _time.GetUtcNow() - failure.At < FailureIsRecent
+                ? EvidenceResult.Unavailable($"quote failed: {failure.Reason}")
+                : EvidenceResult.Pending;
+        }
+
+        byte[] bundle = _replay ?? prepared.Bundle;
+        if (peer is not null)
+        {
+            _lastGiven[peer.ToString()] = bundle;
+        }
+
+        return EvidenceResult.Ready(new OwnEvidence(bundle, octets => prepared.Sign(octets), prepared.QuoteSerial));
+    }
+
+    public IPeerAttestation Appraise(IkeIdentity peer, byte[] bundle, byte[] binding, byte[] bindingOctets)
+    {
+        IReadOnlyDictionary<string, AttestationRequirement> requirements = _policy.Current.Requirements;
+        string host = peer.ToString();
+        PeerAppraisal appraisal = _handshake.Verifier.Verify(host, bundle, binding, bindingOctets, [.. requirements.Values]);
+        var result = new PeerAttestation(appraisal, requirements);
+        if (appraisal.NeedsFullLists && _lastMet.TryGetValue(host, out PeerAttestation? previous))
+        {
+            // Our checkpoint of this host no longer fits (new reference values after a reload, or lost state):
+            // a new challenge makes it send its full lists, and meanwhile its previous appraisal stands until it expires.
+            _handshake.Challenges.Renew();
+            return previous;
+        }
+
+        if (appraisal.Verdicts.Values.Any(v => v.Met))
+        {
+            _lastMet[host] = result;
+        }
+
+        return result;
+    }
+
+    public byte[]? CheckpointFor(IkeIdentity peer) => _handshake.Verifier.Checkpoint(peer.ToString())?.Encode();
+
+    /// <summary>The evidence bundle last given to <paramref name="peer"/>, if any.</summary>
+    public byte[]? LastGiven(string peer) => _lastGiven.GetValueOrDefault(peer);
+}
