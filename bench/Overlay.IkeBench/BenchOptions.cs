@@ -18,7 +18,7 @@ public sealed class BenchOptions
         _values = values;
     }
 
-    /// <summary>respond | rate | serial | storm.</summary>
+    /// <summary>respond | rate | serial | storm | attested.</summary>
     public string Mode { get; }
 
     public IPAddress Local => IPAddress.Parse(Get("local"));
@@ -85,18 +85,25 @@ public sealed class BenchOptions
     /// <summary>storm: full setups in flight at most; a paced start that finds none free is skipped and counted.</summary>
     public int MaxInFlight => Int("max-in-flight", 64);
 
+    /// <summary>attested: milliseconds added to every quote of the slow-TPM variant.</summary>
+    public int QuoteDelayMs => Int("quote-delay-ms", 200);
+
+    /// <summary>attested: rounds, each running every variant once.</summary>
+    public int Rounds => Int("rounds", 3);
+
     /// <summary>Hard bound on the whole run (responder: how long it serves at most).</summary>
     public TimeSpan MaxTime => TimeSpan.FromSeconds(Int("max-seconds", 300));
 
     public static BenchOptions Parse(string[] args)
     {
-        if (args.Length == 0 || args[0] is not ("respond" or "rate" or "serial" or "storm"))
+        if (args.Length == 0 || args[0] is not ("respond" or "rate" or "serial" or "storm" or "attested"))
         {
             throw new ArgumentException("usage: tvd-ikebench respond|rate|serial --local IP [--remote IP] [--side a|b] [--group 31|19] "
 
                 + "[--total 500 --window 16 --reps 3] [--n 20] [--local-id hostA --remote-id hostB --psk S] [--warmup-seconds 3] [--workers N] [--max-seconds 300]\n"
                 + "       tvd-ikebench storm --target ADDR[:PORT] [--half-open-rate 200] [--full-rate 100] [--seconds 10] [--bind ADDR] "
-                + "[--local-id hostA --remote-id hostB --psk S --label tvd:red] [--group 31|19] [--setup-timeout 5] [--max-in-flight 64]");
+                + "[--local-id hostA --remote-id hostB --psk S --label tvd:red] [--group 31|19] [--setup-timeout 5] [--max-in-flight 64]\n"
+                + "       tvd-ikebench attested [--total 300 --window 16 --n 20 --rounds 3 --warmup-seconds 3 --quote-delay-ms 200]");
         }
 
         var values = new Dictionary<string, string>();

@@ -27,6 +27,11 @@ if (options.Mode == "storm")
 }
 
 var inv = CultureInfo.InvariantCulture;
+if (options.Mode == "attested")
+{
+    return await AttestedBench.RunAsync(options, Console.Out);
+}
+
 var sink = new CountingSink();
 if (options.Mode == "respond")
 {

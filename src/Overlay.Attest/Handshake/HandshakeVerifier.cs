@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Security.Cryptography;
 using Overlay.Attest.Verify;
 
 namespace Overlay.Attest.Handshake;
@@ -61,6 +62,12 @@ public sealed partial class HandshakeVerifier
         }
 
         var now = _time.GetUtcNow();
+        var digest = SHA256.HashData(bundle);
+        if (TryCached(expectedHostId, digest, binding, bindingOctets, requirements, now, out var cached))
+        {
+            return cached;
+        }
+
         var common = new List<VerificationFinding>();
         if (!EvidenceBundleCodec.TryDecode(bundle, out var decoded, out var error))
         {
@@ -74,7 +81,9 @@ public sealed partial class HandshakeVerifier
             return Refused(expectedHostId, now, challenge, common, requirements, decoded.SoftwareTpm);
         }
 
-        return VerifyEvidence(expectedHostId, decoded, challenge, now, common, requirements);
+        var appraisal = VerifyEvidence(expectedHostId, decoded, challenge, now, common, requirements);
+        Remember(expectedHostId, digest, decoded, challenge, requirements, appraisal);
+        return appraisal;
     }
 
     /// <summary>

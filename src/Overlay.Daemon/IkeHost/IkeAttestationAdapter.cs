@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Overlay.Attest.Handshake;
 using Overlay.Daemon.AttestHost;
-using Overlay.Daemon.Policy;
 using Overlay.Ike.Attestation;
 using Overlay.Ike.Sa;
 
@@ -21,15 +20,17 @@ public sealed class IkeAttestationAdapter : IIkeAttestation
     private static readonly TimeSpan FailureIsRecent = TimeSpan.FromSeconds(3);
 
     private readonly HandshakeAttestation _handshake;
-    private readonly PolicyStore _policy;
+    private readonly Func<IReadOnlyDictionary<string, AttestationRequirement>> _requirements;
     private readonly TimeProvider _time;
     private readonly byte[]? _replay;
     private readonly ConcurrentDictionary<string, byte[]> _lastGiven = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PeerAttestation> _lastMet = new(StringComparer.Ordinal);
 
-    public IkeAttestationAdapter(HandshakeAttestation handshake, PolicyStore policy, TimeProvider time, byte[]? replay = null)
+    /// <param name="requirements">The live policy's requirements by name (read at each appraisal: a reload applies at once).</param>
+    public IkeAttestationAdapter(HandshakeAttestation handshake, Func<IReadOnlyDictionary<string, AttestationRequirement>> requirements,
+        TimeProvider time, byte[]? replay = null)
     {
-        (_handshake, _policy, _time, _replay) = (handshake, policy, time, replay);
+        (_handshake, _requirements, _time, _replay) = (handshake, requirements, time, replay);
     }
 
     public byte[] CurrentChallenge => _handshake.Challenges.Current.Value;
@@ -56,7 +57,7 @@ public sealed class IkeAttestationAdapter : IIkeAttestation
 
     public IPeerAttestation Appraise(IkeIdentity peer, byte[] bundle, byte[] binding, byte[] bindingOctets)
     {
-        IReadOnlyDictionary<string, AttestationRequirement> requirements = _policy.Current.Requirements;
+        IReadOnlyDictionary<string, AttestationRequirement> requirements = _requirements();
         string host = peer.ToString();
         PeerAppraisal appraisal = _handshake.Verifier.Verify(host, bundle, binding, bindingOctets, [.. requirements.Values]);
         var result = new PeerAttestation(appraisal, requirements);

@@ -104,7 +104,7 @@ public sealed class IkeService : BackgroundService
             IkeLog.TestReplay(_logger, path, replay.Length);
         }
 
-        return new IkeAttestationAdapter(handshake, _policy, _time, replay);
+        return new IkeAttestationAdapter(handshake, () => _policy.Current.Requirements, _time, replay);
     }
 
     /// <summary>A peer we know by address gets its config with a template per TVD both hosts may carry; others are ignored.</summary>

@@ -3,6 +3,7 @@ using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Io;
 using Overlay.DataPlane.Sa;
 using Overlay.Ike;
+using Overlay.Ike.Attestation;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Net;
@@ -34,11 +35,12 @@ public sealed class StandaloneIke : IAsyncDisposable
 
     /// <summary>Binds <paramref name="ikePort"/> and <paramref name="natTraversalPort"/> on <paramref name="address"/> (0: ports the kernel chooses) and starts receiving.</summary>
     /// <param name="handler">Receives every message instead of the SA manager (a tool that counts answers to SAs of its own).</param>
+    /// <param name="attestation">Attested IKE (the benchmark of attested handshakes); null: none.</param>
     public static StandaloneIke Start(
         IPAddress address, ILabelPolicy labels, IChildSaSink children, Func<IPEndPoint, IkeSaConfig?> responderConfig,
         TimeProvider? time = null, int ikePort = IkeConstants.IkePort, int natTraversalPort = IkeConstants.NatTraversalPort,
         RetransmitPolicy? retransmit = null, IkeTransportOptions? transport = null, CookieOptions? cookies = null,
-        IkeMessageHandler? handler = null)
+        IkeMessageHandler? handler = null, IIkeAttestation? attestation = null)
     {
         time ??= TimeProvider.System;
         var bridge = new NatTraversalBridge();
@@ -59,7 +61,10 @@ public sealed class StandaloneIke : IAsyncDisposable
         }
 
         var services = new IkeSaServices(SystemIkeRandom.Instance, KeyExchangeFactory.Instance, labels, children, ike, time,
-            retransmit ?? RetransmitPolicy.Default);
+            retransmit ?? RetransmitPolicy.Default)
+        {
+            Attestation = attestation,
+        };
         var manager = new IkeSaManager(services, responderConfig, cookies);
         ike.Start(handler ?? manager.Receive);
         bridge.AttachTransport(ike);

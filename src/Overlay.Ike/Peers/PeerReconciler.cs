@@ -24,6 +24,7 @@ public sealed class PeerReconciler
     private readonly TimeProvider _time;
     private readonly Dictionary<string, DateTimeOffset> _nextInitiate = [];
     private readonly Dictionary<(string Peer, string Label), DateTimeOffset> _nextChild = [];
+    private readonly Dictionary<(string Peer, string Label), int> _childAttempts = [];
     private readonly Dictionary<ulong, DateTimeOffset> _lastDpd = [];
     private readonly HashSet<uint> _revoked = [];
     private readonly HashSet<ulong> _staleSeen = [];
@@ -129,18 +130,31 @@ public sealed class PeerReconciler
         }
     }
 
+    /// <summary>
+    /// Asks for each wanted CHILD_SA that is missing. One the peer keeps refusing (its policy, or what it makes of our
+    /// evidence) is asked again after the retry interval, doubled with each refusal up to eight times it — every
+    /// refusal is a decision the peer audits — and at the retry interval again once one was up.
+    /// </summary>
     private void CreateMissingChildren(IkePeerTarget peer, IkeSa sa, DateTimeOffset now)
     {
         HashSet<string> present = [.. sa.Children.Select(c => c.Label)];
         foreach (ChildSaConfig child in _policy.Wanted(peer, sa))
         {
             var key = (peer.Name, child.Label ?? "");
-            if (present.Contains(key.Item2) || now < _nextChild.GetValueOrDefault(key))
+            if (present.Contains(key.Item2))
+            {
+                _childAttempts.Remove(key);
+                continue;
+            }
+
+            if (now < _nextChild.GetValueOrDefault(key))
             {
                 continue;
             }
 
-            _nextChild[key] = now + _options.RetryInterval;
+            int attempts = _childAttempts.GetValueOrDefault(key);
+            _childAttempts[key] = attempts + 1;
+            _nextChild[key] = now + _options.RetryInterval * (1 << Math.Min(attempts, 3));
             sa.CreateChildSa(child);
         }
     }

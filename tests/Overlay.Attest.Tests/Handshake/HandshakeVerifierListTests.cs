@@ -94,6 +94,28 @@ public sealed class HandshakeVerifierListTests : IDisposable
     }
 
     [Fact]
+    public void TheSameBundleInAnotherHandshakeIsReusedUntilANewerQuoteOfTheHostIsSeen()
+    {
+        Measure(50);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        var clean = Get(_h1.Attester, _v.Issuer.Current.Value, new EvidenceRequest(_v.Verifier.Checkpoint("h1")));
+        byte[] first = BindingOctets(), second = BindingOctets();
+        Assert.True(_v.Verifier.Verify("h1", clean.Bundle, clean.Sign(first), first, [_knownGood]).IsMet("known-good"));
+        Assert.True(_v.Verifier.Verify("h1", clean.Bundle, clean.Sign(second), second, [_knownGood]).IsMet("known-good"));
+        Assert.Equal("binding", Ids(_v.Verifier.Verify("h1", clean.Bundle, clean.Sign(first), second, [_knownGood]), "known-good"));
+
+        Measure(1, evil: true); // the host measures something unknown; its next quote shows it
+        Assert.Equal("ref.unknown", Ids(Next().Appraisal, "known-good"));
+
+        // The older, clean bundle is still fresh, but the host has quoted since: verified in full again, it is an older
+        // quote of the same boot than the last one accepted — not the clean verdict it had.
+        byte[] third = BindingOctets();
+        var again = _v.Verifier.Verify("h1", clean.Bundle, clean.Sign(third), third, [_knownGood]);
+        Assert.False(again.IsMet("known-good"));
+        Assert.Equal("quote.replay", Ids(again, "known-good"));
+    }
+
+    [Fact]
     public void AnUnknownEntryInTheFirstFullListKeepsTheRequirementFailedUntilTheHostReboots()
     {
         Measure(20, evil: true);

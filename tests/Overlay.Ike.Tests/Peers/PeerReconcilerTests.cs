@@ -68,8 +68,15 @@ public sealed class PeerReconcilerTests
 
         reconciler.Run();
         Assert.Equal(0, h.PendingFromA); // within the retry interval: nothing
-        h.B.Policy.Allowed.Add(("hostA", "tvd:blue"));
         h.Time.Advance(TimeSpan.FromSeconds(31));
+        reconciler.Run(); // second attempt, refused again: the next waits twice as long
+        h.DeliverUntilQuiet();
+        h.Time.Advance(TimeSpan.FromSeconds(31));
+        reconciler.Run();
+        Assert.Equal(0, h.PendingFromA);
+
+        h.B.Policy.Allowed.Add(("hostA", "tvd:blue"));
+        h.Time.Advance(TimeSpan.FromSeconds(30));
         reconciler.Run();
         h.DeliverUntilQuiet();
         Assert.Contains("tvd:blue", h.A.Sink.Current.Select(c => c.Label));
