@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Mutation-fuzzes IKE message decoding for FUZZ_SECONDS (default 60) with fuzz/Overlay.Ike.Fuzz,
-# seeded from the strongSwan captures. Inputs that throw are saved to
+# Mutation-fuzzes IKE message decoding and attested IKE's decoders (notifies, evidence bundles) for FUZZ_SECONDS (default 60) with fuzz/Overlay.Ike.Fuzz,
+# seeded from the strongSwan captures and an evidence bundle from the attested-ike lab. Inputs that throw are saved to
 # tests/Overlay.Ike.Tests/Fixtures/fuzz-regressions/ (replayed by FuzzRegressionTests) and the
 # script exits non-zero. FUZZ_SEED picks the mutation sequence (default: 1, repeatable).
 set -euo pipefail
@@ -12,4 +12,5 @@ exec dotnet fuzz/Overlay.Ike.Fuzz/bin/Release/net10.0/Overlay.Ike.Fuzz.dll \
   --seconds "$seconds" --seed "$seed" \
   --corpus tests/Overlay.Ike.Tests/Fixtures/strongswan \
   --corpus tests/Overlay.Ike.Tests/Fixtures/fuzz-regressions \
+  --corpus tests/Overlay.Attest.Tests/Fixtures/handshake \
   --crashes tests/Overlay.Ike.Tests/Fixtures/fuzz-regressions

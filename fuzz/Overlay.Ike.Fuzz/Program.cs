@@ -4,8 +4,8 @@ using System.Security.Cryptography;
 namespace Overlay.Ike.Fuzz;
 
 /// <summary>
-/// A self-contained mutation fuzzer for IKE message decoding (no native tools needed; SharpFuzz
-/// would need afl-fuzz or libfuzzer-dotnet). Usage:
+/// A self-contained mutation fuzzer for IKE message decoding and attested IKE's decoders (no native tools needed;
+/// SharpFuzz would need afl-fuzz or libfuzzer-dotnet). Usage:
 /// <code>
 /// Overlay.Ike.Fuzz [--seconds N] [--seed N] [--corpus DIR]... [--crashes DIR]
 /// Overlay.Ike.Fuzz --replay FILE...
@@ -66,7 +66,7 @@ public static class Program
     {
         try
         {
-            return IkeDecodeTarget.Run(input);
+            return IkeDecodeTarget.Run(input) + "|" + AttestationDecodeTarget.Run(input);
         }
         catch (Exception e)
         {
@@ -89,7 +89,8 @@ public static class Program
         {
             try
             {
-                Console.WriteLine($"{file}: {IkeDecodeTarget.Run(Convert.FromHexString(File.ReadAllText(file).Trim()))}");
+                var input = Convert.FromHexString(File.ReadAllText(file).Trim());
+                Console.WriteLine($"{file}: {IkeDecodeTarget.Run(input)}|{AttestationDecodeTarget.Run(input)}");
             }
             catch (Exception e)
             {
