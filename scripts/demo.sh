@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the main job on embedded defaults: the example policy validated, shown and explained; the daemon
 # enforcing it (embedded swtpm, status, a SIGHUP reload); then a two-host lab where red guests reach each other
-# through the overlay's ESP and blue never sees red.
+# through the overlay's ESP and blue never sees red; then attested IKE between three hosts (a host with an unknown
+# binary refused for red, replayed evidence refused, a TPM that stops answering and a runtime change cutting red).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tvdctl=bin/tvdctl
@@ -55,6 +56,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cp "$policy" "$work/policy.toml"
+cp examples/reference.txt "$work/reference.txt"   # the policy's known-good requirement names it
 printf '[daemon]\nhost = "host1"\npolicy = "policy.toml"\nstate_dir = "state"\nruntime_dir = "run"\n' > "$work/overlayd.toml"
 bin/tvd-overlayd --config "$work/overlayd.toml" > "$work/daemon.log" 2>&1 &
 daemon_pid=$!
@@ -73,6 +75,9 @@ $tvdctl status --socket "$work/run/control.sock" --json | grep -q '"version": 2'
 
 say "Two hosts, two TVDs: tvd-overlayd per host carries red and blue in ESP; red reaches red, never blue"
 if netns-lab/run tvd-isolation; then :; else failures=$((failures + 1)); fi
+
+say "Attested IKE: three hosts with their own TPM; red only for known-good hosts — a tampered host is refused, a runtime change cuts its SAs"
+if netns-lab/run attested-ike; then :; else failures=$((failures + 1)); fi
 
 echo
 if ((failures)); then

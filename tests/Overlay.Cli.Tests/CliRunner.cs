@@ -23,6 +23,13 @@ internal static class CliRunner
 
     public static string ExamplePolicy => Path.Combine(RepoRoot(), "examples", "policy.toml");
 
+    /// <summary>Copies the example policy into <paramref name="directory"/> as policy.toml, with the reference values it names.</summary>
+    public static void CopyExamplePolicy(string directory, string name = "policy.toml")
+    {
+        File.Copy(ExamplePolicy, Path.Combine(directory, name), overwrite: true);
+        File.Copy(Path.Combine(RepoRoot(), "examples", "reference.txt"), Path.Combine(directory, "reference.txt"), overwrite: true);
+    }
+
     public static Result Run(params string[] args) => RunWith(null, args);
 
     /// <summary>Runs tvdctl with extra environment variables.</summary>

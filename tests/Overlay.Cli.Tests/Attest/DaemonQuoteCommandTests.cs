@@ -76,7 +76,7 @@ public sealed class DaemonQuoteCommandTests : IDisposable
 
     private void StartDaemon()
     {
-        File.Copy(CliRunner.ExamplePolicy, Policy);
+        CliRunner.CopyExamplePolicy(_dir);
         File.WriteAllText(Config, "[daemon]\nhost = \"host1\"\npolicy = \"policy.toml\"\nstate_dir = \"state\"\nruntime_dir = \"run\"\n");
         _daemon = DaemonProcess.Start(Config, Socket);
     }

@@ -82,7 +82,7 @@ public sealed class GuestCommandsTests : IDisposable
     {
         Exec("ip", "netns", "add", _prefix);
         Exec("ip", "-n", _prefix, "link", "set", "lo", "up");
-        File.Copy(CliRunner.ExamplePolicy, Path.Combine(_dir, "policy.toml"));
+        CliRunner.CopyExamplePolicy(_dir);
         string config = Path.Combine(_dir, "overlayd.toml");
         File.WriteAllText(config, $"""
             [daemon]

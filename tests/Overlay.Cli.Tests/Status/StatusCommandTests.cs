@@ -19,7 +19,7 @@ public sealed class StatusCommandTests : IDisposable
 
     private void StartDaemon()
     {
-        File.Copy(CliRunner.ExamplePolicy, Path.Combine(_dir, "policy.toml"));
+        CliRunner.CopyExamplePolicy(_dir);
         var config = Path.Combine(_dir, "overlayd.toml");
         File.WriteAllText(config, "[daemon]\nhost = \"host2\"\npolicy = \"policy.toml\"\nstate_dir = \"state\"\nruntime_dir = \"run\"\n");
         _daemon = DaemonProcess.Start(config, Socket);

@@ -21,6 +21,7 @@ public sealed class DaemonProcess : IDisposable
     public DaemonProcess(string host = "host1", string extraConfig = "")
     {
         File.Copy(RepoFiles.ExamplePolicy, PolicyFile);
+        File.Copy(Path.Combine(Path.GetDirectoryName(RepoFiles.ExamplePolicy)!, "reference.txt"), Path.Combine(Path.GetDirectoryName(PolicyFile)!, "reference.txt"));
         File.WriteAllText(ConfigFile, $"""
             [daemon]
             host = "{host}"
