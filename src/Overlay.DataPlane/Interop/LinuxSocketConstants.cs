@@ -16,6 +16,11 @@ internal static class LinuxSocketConstants
     public const int SO_SNDBUF = 7;
     public const int SO_RCVBUF = 8;
 
+    /// <summary>SO_SNDBUF/SO_RCVBUF past net.core.{w,r}mem_max; needs CAP_NET_ADMIN (the daemon has it).</summary>
+    public const int SO_SNDBUFFORCE = 32;
+
+    public const int SO_RCVBUFFORCE = 33;
+
     /// <summary>u32[SK_MEMINFO_VARS] of the socket's memory state; index <see cref="SK_MEMINFO_DROPS"/> counts drops.</summary>
     public const int SO_MEMINFO = 55;
     public const int SK_MEMINFO_VARS = 9;

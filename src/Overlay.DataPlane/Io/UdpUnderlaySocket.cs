@@ -54,8 +54,18 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
         try
         {
             Interop.Interop.LibC.SetOption(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT, subject);
-            Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVBUF, socketBufferBytes, subject);
-            Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_SNDBUF, socketBufferBytes, subject);
+            // The buffers absorb what arrives while the loop is descheduled (and a peer's burst of IKE fragments):
+            // past net.core.rmem_max where the daemon may (CAP_NET_ADMIN), else as far as the sysctl allows.
+            if (!TrySetOption(fd, SOL_SOCKET, SO_RCVBUFFORCE, socketBufferBytes, subject))
+            {
+                Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVBUF, socketBufferBytes, subject);
+            }
+
+            if (!TrySetOption(fd, SOL_SOCKET, SO_SNDBUFFORCE, socketBufferBytes, subject))
+            {
+                Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_SNDBUF, socketBufferBytes, subject);
+            }
+
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVTIMEO, SocketTimeouts.ToTimeval(receiveTimeout), subject);
             var name = new sockaddr_in { sin_family = AF_INET, sin_port = local.PortNetworkOrder, sin_addr = local.AddressNetworkOrder };
             Interop.Interop.LibC.Bind(fd, name, subject);

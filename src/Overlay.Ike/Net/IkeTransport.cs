@@ -49,6 +49,7 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
         _ike = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            SizeReceiveBuffer(_ike);
             _ike.Bind(new IPEndPoint(address, ikePort));
         }
         catch
@@ -61,6 +62,26 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
     }
 
     public IPEndPoint IkeEndpoint { get; }
+
+    /// <summary>
+    /// What port 500's socket may hold while the receive loop catches up: an attested IKE_AUTH carries a full
+    /// measurement list the first time, hundreds of fragments in one burst (a 10,000-entry list: about 500).
+    /// </summary>
+    public const int ReceiveBufferBytes = 4 << 20;
+
+    /// <summary>SO_RCVBUFFORCE (Linux: past net.core.rmem_max, with CAP_NET_ADMIN), else SO_RCVBUF as far as the sysctl allows.</summary>
+    private static void SizeReceiveBuffer(Socket socket)
+    {
+        const int SolSocket = 1, SoRcvBufForce = 33;
+        try
+        {
+            socket.SetRawSocketOption(SolSocket, SoRcvBufForce, BitConverter.GetBytes(ReceiveBufferBytes));
+        }
+        catch (SocketException)
+        {
+            socket.ReceiveBufferSize = ReceiveBufferBytes;
+        }
+    }
 
     public IPEndPoint NatTraversalEndpoint => _natTraversal.LocalEndpoint;
 
