@@ -65,4 +65,8 @@ public sealed class CountingSink : IChildSaSink
     }
 
     public void Remove(ChildSa child) => Interlocked.Increment(ref _removed);
+
+    public void RefusedByPeer(PeerRefusal refusal)
+    {
+    }
 }

@@ -74,6 +74,10 @@ public static class IkeDecodeTarget
         public void Remove(ChildSa child)
         {
         }
+
+        public void RefusedByPeer(PeerRefusal refusal)
+        {
+        }
     }
 
     private sealed class NoSender : IIkeSender

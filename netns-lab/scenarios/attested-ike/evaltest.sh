@@ -28,6 +28,12 @@ for h in h1 h2; do
     [[ $line == *"$AT_UNKNOWN"* ]] && ok "$h audits h3's refusal for red with ref.unknown $AT_UNKNOWN" \
         || bad "$h: no audit 'join deny ... h3 ... red ... ref.unknown $AT_UNKNOWN' (got: $(at_audit "$h" 'peer=h3 tvd=red' | tail -n 1))"
 done
+# The refused end audits it too, with the refusing verifier's findings.
+for h in h1 h2; do
+    line=$(at_audit h3 "join (refused|withdrawn)-by-peer host=h3 peer=$h tvd=red" | grep -m1 "ref.unknown" || true)
+    [[ $line == *"$AT_UNKNOWN"* ]] && ok "h3 audits $h's refusal of red with ref.unknown $AT_UNKNOWN" \
+        || bad "h3: no audit 'join refused-by-peer (or withdrawn-by-peer) ... peer=$h tvd=red ... ref.unknown' (got: $(at_audit h3 "peer=$h tvd=red" | tail -n 1))"
+done
 check "red ping h3 -> h1 (never reaches a red guest)" down "$(ping_ok h3red 192.168.101.11)"
 check "green ping h3 -> h1" up "$(ping_ok h3grn 192.168.103.11)"
 
@@ -76,4 +82,7 @@ check "red ping h1 -> h2 after the compromise" down "$(ping_ok h1red 192.168.101
 check "green ping h1 -> h2 after the compromise" up "$(ping_ok h1grn 192.168.103.21)"
 at_audit h1 "join deny .*peer=h2 tvd=red.*ref.unknown.*dropped-in-later" | grep -q . && ok "h1 audits ref.unknown for h2's new file" \
     || bad "h1: no ref.unknown audit for h2 ($(at_audit h1 'peer=h2 tvd=red' | tail -n 1))"
+at_audit h2 "join withdrawn-by-peer host=h2 peer=h1 tvd=red.*ref.unknown.*dropped-in-later" | grep -q . \
+    && ok "h2 audits h1 withdrawing red, with the finding on its new file" \
+    || bad "h2: no 'withdrawn-by-peer' audit for red from h1 ($(at_audit h2 'peer=h1 tvd=red' | tail -n 1))"
 exit "$fail"

@@ -3,6 +3,7 @@ using Overlay.Daemon.Policy;
 using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Forwarding;
 using Overlay.Ike.Sa;
+using Overlay.Labels.Audit;
 using Overlay.Labels.Compiled;
 
 namespace Overlay.Daemon.IkeHost;
@@ -12,7 +13,8 @@ namespace Overlay.Daemon.IkeHost;
 /// becomes one keying of its (peer, TVD) tunnel — an inbound and an outbound ESP SA with the CHILD_SA's
 /// selectors — the TVD found from the CHILD_SA's label in the live policy (its VLAN id goes into the
 /// descriptors). The data plane decides how (make-before-break on rekey, routes in mode ip, the grace
-/// of a rekeyed inbound SA); this only translates, records for status and key export, and logs.
+/// of a rekeyed inbound SA); this only translates, records for status and key export, and logs. A peer's
+/// refusal of this host goes to the policy's audit trail.
 /// </summary>
 public sealed class DataPlaneChildSink : IChildSaSink
 {
@@ -81,6 +83,14 @@ public sealed class DataPlaneChildSink : IChildSaSink
         string peer = _peersById.TryGetValue(child.Peer.ToString(), out IkePeer? p) ? p.Name : child.Peer.ToString();
         _runtime.OnRemoved(child);
         IkeLog.ChildRemoved(_logger, peer, child.Label, child.InboundSpi, child.OutboundSpi);
+    }
+
+    /// <summary>The peer's refusal goes into this host's audit trail beside its own join decisions (TVD by name where the label is one).</summary>
+    public void RefusedByPeer(PeerRefusal refusal)
+    {
+        string peer = refusal.Peer is { } id && _peersById.TryGetValue(id.ToString(), out IkePeer? p) ? p.Name : refusal.Peer?.ToString() ?? "?";
+        string? tvd = refusal.Label is { } label ? _policy.Engine.Policy.FindTvdByLabel(label)?.Name ?? label : null;
+        _policy.Engine.RecordRefusalByPeer(new RefusalByPeer(_policy.HostName, peer, tvd, refusal.Reason, refusal.Withdrawn));
     }
 
     /// <summary>

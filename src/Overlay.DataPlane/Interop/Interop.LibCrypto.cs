@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using System.Text;
+using Overlay.Common.Interop.OpenSsl;
 
 namespace Overlay.DataPlane.Interop;
 
@@ -19,8 +19,7 @@ internal static partial class Interop
     /// </summary>
     internal static unsafe partial class LibCrypto
     {
-        /// <summary>OpenSSL 3's soname (Debian 12: libssl3).</summary>
-        public const string Library = "libcrypto.so.3";
+        public const string Library = OpenSslError.Library;
 
         /// <summary>GCM's 96-bit nonce (salt || explicit IV, RFC 4106 §4); also OpenSSL's default.</summary>
         public const int GcmNonceSize = 12;
@@ -66,21 +65,8 @@ internal static partial class Interop
         [LibraryImport(Library)]
         private static partial int EVP_DecryptFinal_ex(nint ctx, byte* output, int* outputLength);
 
-        // unsigned long is 64-bit on LP64 Linux, the only platform this daemon runs on: nuint.
-        [LibraryImport(Library)]
-        private static partial nuint ERR_get_error();
-
-        [LibraryImport(Library)]
-        private static partial void ERR_error_string_n(nuint error, byte* buffer, nuint length);
-
-        [LibraryImport(Library)]
-        private static partial void ERR_clear_error();
-
-        [LibraryImport(Library)]
-        private static partial nuint ERR_peek_error();
-
         /// <summary>True while this thread's OpenSSL error queue holds an entry (tests check failure paths leave none).</summary>
-        internal static bool HasQueuedError => ERR_peek_error() != 0;
+        internal static bool HasQueuedError => OpenSslError.IsQueued;
 
         /// <summary>
         /// A context keyed once for AES-<paramref name="key"/>.Length*8-GCM with a 12-byte IV, for
@@ -187,24 +173,15 @@ internal static partial class Interop
         /// <summary>Empties this thread's OpenSSL error queue (a tag mismatch may leave nothing, or an entry); returns false.</summary>
         private static bool ClearErrors()
         {
-            ERR_clear_error();
+            OpenSslError.Clear();
             return false;
         }
 
         /// <summary>The call and OpenSSL's oldest queued reason, with the queue emptied (failure paths only: it allocates).</summary>
         public static CryptoInteropException TakeError(string call)
         {
-            nuint code = ERR_get_error();
-            string reason = "no OpenSSL error queued";
-            if (code != 0)
-            {
-                byte* buffer = stackalloc byte[256];
-                ERR_error_string_n(code, buffer, 256);
-                reason = Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(buffer));
-            }
-
-            ERR_clear_error();
-            return new CryptoInteropException(call, (ulong)code, reason);
+            (ulong code, string reason) = OpenSslError.Take();
+            return new CryptoInteropException(call, code, reason);
         }
     }
 }

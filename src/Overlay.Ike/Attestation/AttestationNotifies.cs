@@ -87,9 +87,23 @@ public static class AttestationNotifies
         return new NotifyPayload(NotifyType.TvdAttestationRefused, text);
     }
 
-    public static string? ReadRefused(NotifyPayload? notify) =>
-        notify is { Type: NotifyType.TvdAttestationRefused } && notify.Data.Length <= MaxReasonLength
-            ? System.Text.Encoding.UTF8.GetString(notify.Data) : null;
+    /// <summary>The peer's reason as text for a log line: invalid UTF-8 and control characters (a forged line break) become U+FFFD.</summary>
+    public static string? ReadRefused(NotifyPayload? notify)
+    {
+        if (notify is not { Type: NotifyType.TvdAttestationRefused } || notify.Data.Length > MaxReasonLength)
+        {
+            return null;
+        }
+
+        string text = System.Text.Encoding.UTF8.GetString(notify.Data);
+        return string.Create(text.Length, text, static (span, source) =>
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? '\uFFFD' : source[i];
+            }
+        });
+    }
 
     /// <summary>The bundle split into EVIDENCE notifies; null when it is larger than <see cref="MaxParts"/> parts.</summary>
     public static IReadOnlyList<NotifyPayload>? Evidence(ReadOnlySpan<byte> bundle)

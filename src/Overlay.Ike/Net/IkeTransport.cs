@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
 using Overlay.Ike.Sa;
 
 namespace Overlay.Ike.Net;
@@ -23,7 +22,7 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
     private readonly Socket _ike;
     private readonly INatTraversalPort _natTraversal;
     private readonly IkeTransportOptions _options;
-    private readonly Channel<InboundDatagram> _queue;
+    private readonly WorkQueue<InboundDatagram> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Thread> _workers = [];
     private IkeMessageHandler? _handler;
@@ -40,12 +39,7 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
             throw new ArgumentException(problem, nameof(options));
         }
 
-        _queue = Channel.CreateBounded<InboundDatagram>(new BoundedChannelOptions(_options.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite answers false when full: the receiver drops, never waits
-            SingleReader = _options.Workers == 1,
-            SingleWriter = false,
-        });
+        _queue = new WorkQueue<InboundDatagram>(_options.QueueCapacity);
         _ike = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -134,7 +128,7 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
         byte[] copy = ArrayPool<byte>.Shared.Rent(message.Length);
         message.CopyTo(copy);
         var datagram = new InboundDatagram(copy, message.Length, local, remote);
-        if (_queue.Writer.TryWrite(datagram))
+        if (_queue.TryAdd(datagram))
         {
             return true;
         }
@@ -146,19 +140,8 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
 
     private void WorkerLoop()
     {
-        ChannelReader<InboundDatagram> reader = _queue.Reader;
-        while (true)
+        while (_queue.Take(out InboundDatagram datagram)) // false: the transport is stopping
         {
-            if (!reader.TryRead(out InboundDatagram datagram))
-            {
-                if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-                {
-                    return; // completed: the transport is stopping
-                }
-
-                continue;
-            }
-
             try
             {
                 if (!_stop.IsCancellationRequested)
@@ -234,13 +217,13 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
         _stop.Cancel();
         _ike.Dispose();
         await _receiveLoop.ConfigureAwait(false);
-        _queue.Writer.TryComplete();
+        _queue.Complete();
         foreach (Thread worker in _workers)
         {
             worker.Join();
         }
 
-        while (_queue.Reader.TryRead(out InboundDatagram left))
+        while (_queue.TryTakeLeft(out InboundDatagram left))
         {
             Release(left);
         }

@@ -124,8 +124,9 @@ public sealed class PeerReconciler
                 }
 
                 _revoked.Add(child.InboundSpi);
-                _events.ChildRevoked(peer, child.Label, verdict.Reason ?? "not allowed");
-                sa.DeleteChildSa(child);
+                string reason = verdict.Reason ?? "not allowed";
+                _events.ChildRevoked(peer, child.Label, reason);
+                sa.DeleteChildSa(child, refusal: reason);
             }
         }
     }

@@ -160,7 +160,9 @@ public sealed partial class IkeSa : IDisposable
     public void CreateChildSa(ChildSaConfig child) => QueueAndInitiate(new ChildCreateTask(this, child));
 
     /// <summary>Deletes one CHILD_SA with an INFORMATIONAL exchange (RFC 7296 §1.4.1).</summary>
-    public void DeleteChildSa(ChildSa child) => QueueAndInitiate(new DeleteTask(this, child));
+    /// <param name="refusal">Why, when the peer is no longer admitted to the CHILD_SA's TVD: sent with the Delete
+    /// (TVD_ATTESTATION_REFUSED) to a peer that speaks attested IKE, so its side can record it.</param>
+    public void DeleteChildSa(ChildSa child, string? refusal = null) => QueueAndInitiate(new DeleteTask(this, child) { Refusal = refusal });
 
     /// <summary>Deletes the IKE SA and with it every CHILD_SA (RFC 7296 §1.4.1).</summary>
     public void Delete() => QueueAndInitiate(new DeleteTask(this, null));

@@ -14,6 +14,7 @@ public sealed class IkeSaManager : IDisposable
 {
     private readonly Dictionary<ulong, IkeSa> _bySpi = [];
     private readonly Dictionary<(IPEndPoint, ulong), IkeSa> _halfOpen = [];
+    private readonly Dictionary<IkeSa, (IPEndPoint, ulong)> _halfOpenKeys = []; // so forgetting an SA is O(1), not a scan
     private readonly Func<IPEndPoint, IkeSaConfig?> _responderConfig;
     private readonly IkeSaServices _services;
 
@@ -129,6 +130,7 @@ public sealed class IkeSaManager : IDisposable
             sa = new IkeSa(config, isOriginalInitiator: false, _services, local, remote);
             Track(sa);
             _halfOpen[(remote, h.InitiatorSpi)] = sa;
+            _halfOpenKeys[sa] = (remote, h.InitiatorSpi);
             return sa;
         }
     }
@@ -176,16 +178,17 @@ public sealed class IkeSaManager : IDisposable
         }
     }
 
+    /// <summary>An SA is in the tables under its own SPI (<see cref="IkeSa.LocalSpi"/>, fixed once chosen) and, as a responder, its half-open key.</summary>
     private void ForgetLocked(IkeSa sa)
     {
-        foreach (var key in _halfOpen.Where(p => p.Value == sa).Select(p => p.Key).ToList())
+        if (_halfOpenKeys.Remove(sa, out var key))
         {
             _halfOpen.Remove(key);
         }
 
-        foreach (var key in _bySpi.Where(p => p.Value == sa).Select(p => p.Key).ToList())
+        if (sa.LocalSpi != 0 && _bySpi.TryGetValue(sa.LocalSpi, out var routed) && routed == sa)
         {
-            _bySpi.Remove(key);
+            _bySpi.Remove(sa.LocalSpi);
         }
     }
 

@@ -43,7 +43,20 @@ public interface IChildSaSink
     void Install(ChildSa child);
 
     void Remove(ChildSa child);
+
+    /// <summary>
+    /// The peer refused us: a CHILD_SA we asked for, one it withdrew (a Delete carrying its reason), or, with no
+    /// label, the whole IKE SA (AUTHENTICATION_FAILED after a valid AUTH: we are admitted to none of its TVDs).
+    /// Its reason, from TVD_ATTESTATION_REFUSED or the bare error notify, is the peer's word: text to record.
+    /// </summary>
+    void RefusedByPeer(PeerRefusal refusal);
 }
+
+/// <param name="Peer">The authenticated peer; null when it refused us before IKE_AUTH completed.</param>
+/// <param name="Label">The TVD label refused or withdrawn; null for the whole IKE SA.</param>
+/// <param name="Reason">The peer's reason (control characters replaced), or the error notify it sent.</param>
+/// <param name="Withdrawn">True when the peer deleted a CHILD_SA it had admitted; false when it refused one.</param>
+public sealed record PeerRefusal(IkeIdentity? Peer, string? Label, string Reason, bool Withdrawn);
 
 /// <summary>Sends one IKE datagram (the socket adds the non-ESP marker on port 4500).</summary>
 public interface IIkeSender

@@ -108,9 +108,15 @@ public sealed partial class ChildCreateTask : IIkeTask
         if (message.Payloads.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } error)
         {
             PeerError = error.Type;
-            return AttestationNotifies.ReadRefused(message.FindNotify(NotifyType.TvdAttestationRefused)) is { } why
-                ? ChildFailed($"{error.Type}: {why}")
-                : ChildFailed(error.Type.ToString());
+            string reason = AttestationNotifies.ReadRefused(message.FindNotify(NotifyType.TvdAttestationRefused)) is { } why
+                ? $"{error.Type}: {why}"
+                : error.Type.ToString();
+            if (config.Label is { } refusedLabel && error.Type == NotifyType.TsUnacceptable)
+            {
+                _sa.Services.ChildSink.RefusedByPeer(new PeerRefusal(_sa.PeerIdentity, refusedLabel, reason, Withdrawn: false));
+            }
+
+            return ChildFailed(reason);
         }
 
         var sa = message.Find<SecurityAssociationPayload>();
@@ -159,7 +165,7 @@ public sealed partial class ChildCreateTask : IIkeTask
             // Mutual: the responder admitted us, but what it proved does not admit it to this TVD. Its half is
             // installed already, so it is deleted; ours never is.
             var unwanted = Create(config.Name, label, accepted.Suite, accepted.PeerSpi, createdByUs: true, local, remote);
-            _sa.Tasks.Queue(new DeleteTask(_sa, unwanted));
+            _sa.Tasks.Queue(new DeleteTask(_sa, unwanted) { Refusal = refused.Reason ?? "not admitted" });
             return ChildFailed($"responder not admitted to {label}: {refused.Reason}");
         }
 

@@ -1,3 +1,4 @@
+using Overlay.Ike.Attestation;
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Encoding.Payloads;
 using Overlay.Ike.Sa;
@@ -8,7 +9,9 @@ namespace Overlay.Ike.Tasks;
 /// INFORMATIONAL with Delete payloads (RFC 7296 §1.4.1). A CHILD_SA is named by the SPI its
 /// sender expects inbound; the answer names the other direction's SPI. Deleting the IKE SA
 /// (protocol IKE, no SPI) takes every CHILD_SA with it; the responder answers with an empty
-/// INFORMATIONAL and then forgets the SA.
+/// INFORMATIONAL and then forgets the SA. A CHILD_SA deleted because the peer is no longer admitted
+/// to its TVD carries the reason (TVD_ATTESTATION_REFUSED) to a peer that speaks attested IKE, and the
+/// receiving side hands it to <see cref="IChildSaSink.RefusedByPeer"/>.
 /// <code>
 /// HDR, SK {D(ESP, SPI in)}  -->          HDR, SK {D(IKE)}  -->
 ///          &lt;--  HDR, SK {D(ESP, SPI in)}                 &lt;--  HDR, SK {}
@@ -32,6 +35,9 @@ public sealed class DeleteTask : IIkeTask
         _isInitiator = isInitiator;
         _reason = reason;
     }
+
+    /// <summary>Why the peer is no longer admitted to the CHILD_SA's TVD (initiator, one CHILD_SA); null for an ordinary delete.</summary>
+    public string? Refusal { get; init; }
 
     /// <summary>True when this (initiator) task closes <paramref name="child"/> or the whole IKE SA.</summary>
     internal bool Deletes(ChildSa child) => _isInitiator && (_child is null || _child == child);
@@ -69,6 +75,10 @@ public sealed class DeleteTask : IIkeTask
         else
         {
             message.Add(EspDelete([_child]));
+            if (Refusal is not null && _sa.AttestationNegotiated)
+            {
+                message.Add(AttestationNotifies.Refused(Refusal));
+            }
         }
 
         return TaskStatus.NeedMore;
@@ -88,6 +98,7 @@ public sealed class DeleteTask : IIkeTask
             return TaskStatus.Success;
         }
 
+        string? refusal = AttestationNotifies.ReadRefused(message.FindNotify(NotifyType.TvdAttestationRefused));
         foreach (var delete in message.FindAll<DeletePayload>())
         {
             if (delete.Protocol == IkeProtocolId.Ike)
@@ -104,6 +115,10 @@ public sealed class DeleteTask : IIkeTask
                 if (_sa.Children.FirstOrDefault(c => c.OutboundSpi == value) is { } child && _sa.RemoveChild(child))
                 {
                     _deleted.Add(child);
+                    if (refusal is not null && child.Label.Length > 0)
+                    {
+                        _sa.Services.ChildSink.RefusedByPeer(new PeerRefusal(_sa.PeerIdentity, child.Label, refusal, Withdrawn: true));
+                    }
                 }
             }
         }

@@ -1,3 +1,4 @@
+using Overlay.Ike.Attestation;
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Crypto.Certificates;
 using Overlay.Ike.Encoding.Messages;
@@ -27,6 +28,7 @@ public sealed partial class IkeAuthTask : IIkeTask
 {
     private readonly IkeSa _sa;
     private bool _authenticated;
+    private string? _notAdmitted; // responder: the peer authenticated but is admitted to no TVD, and why
 
     public IkeAuthTask(IkeSa sa)
     {
@@ -73,7 +75,13 @@ public sealed partial class IkeAuthTask : IIkeTask
     {
         if (message.FindNotify(NotifyType.AuthenticationFailed) is not null)
         {
-            return Fail("peer answered AUTHENTICATION_FAILED");
+            if (AttestationNotifies.ReadRefused(message.FindNotify(NotifyType.TvdAttestationRefused)) is not { } why)
+            {
+                return Fail("peer answered AUTHENTICATION_FAILED");
+            }
+
+            _sa.Services.ChildSink.RefusedByPeer(new PeerRefusal(_sa.Config.RemoteId, Label: null, why, Withdrawn: false));
+            return Fail($"peer answered AUTHENTICATION_FAILED: {why}");
         }
 
         var idr = message.Find<IdentificationPayload>();
@@ -123,7 +131,8 @@ public sealed partial class IkeAuthTask : IIkeTask
         if (!_sa.Services.LabelPolicy.AdmitsAny(_sa.PeerIdentity.ToString(), _sa.PeerAttestation))
         {
             // Authenticated, but admitted to nothing: AUTHENTICATION_FAILED rather than an IKE SA with no use.
-            _sa.FailureReason = $"AUTHENTICATION_FAILED: {_sa.PeerIdentity} is admitted to no TVD: {_sa.PeerAttestation?.Summary ?? "it presented no evidence"}";
+            _notAdmitted = $"admitted to no TVD: {_sa.PeerAttestation?.Summary ?? "it presented no evidence"}";
+            _sa.FailureReason = $"AUTHENTICATION_FAILED: {_sa.PeerIdentity} is {_notAdmitted}";
             return TaskStatus.Failed;
         }
 
@@ -135,8 +144,14 @@ public sealed partial class IkeAuthTask : IIkeTask
     {
         if (!_authenticated)
         {
-            // §2.21.2: the only payload of the answer is the notify; then the SA is gone.
+            // §2.21.2: the notify is usually the only payload of the answer; then the SA is gone. A peer whose AUTH
+            // verified and that speaks attested IKE also learns why (what its evidence lacked), never one whose AUTH failed.
             message.Add(new NotifyPayload(NotifyType.AuthenticationFailed));
+            if (_notAdmitted is not null && _sa.AttestationNegotiated)
+            {
+                message.Add(AttestationNotifies.Refused(_notAdmitted));
+            }
+
             return TaskStatus.Failed;
         }
 

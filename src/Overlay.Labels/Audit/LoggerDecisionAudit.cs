@@ -37,6 +37,10 @@ public sealed partial class LoggerDecisionAudit(ILogger logger) : IDecisionAudit
             case AuditKind.Revocation:
                 LogRevocation(logger, record.Revocation!.Kind.ToString().ToLowerInvariant(), record.Revocation.Guest, record.Revocation.Host, record.Revocation.Resource, record.Revocation.Reason);
                 break;
+            case AuditKind.RefusalByPeer:
+                var p = record.RefusalByPeer!;
+                LogRefusalByPeer(logger, p.Withdrawn ? "withdrawn-by-peer" : "refused-by-peer", p.Host, p.Peer, p.Tvd, p.Reason);
+                break;
         }
     }
 
@@ -52,4 +56,8 @@ public sealed partial class LoggerDecisionAudit(ILogger logger) : IDecisionAudit
     [LoggerMessage(EventId = 1003, EventName = "PolicyRevocation", Level = LogLevel.Warning,
         Message = "audit revoke {RevocationKind} guest={Guest} host={Host} resource={Resource}: {Reason}")]
     private static partial void LogRevocation(ILogger logger, string revocationKind, string guest, string? host, string? resource, string reason);
+
+    [LoggerMessage(EventId = 1004, EventName = "PolicyRefusalByPeer", Level = LogLevel.Warning,
+        Message = "audit join {Verdict} host={Host} peer={Peer} tvd={Tvd}: {Reason}")]
+    private static partial void LogRefusalByPeer(ILogger logger, string verdict, string host, string peer, string? tvd, string reason);
 }

@@ -176,6 +176,13 @@ public sealed partial class PolicyEngine
         return runtime;
     }
 
+    /// <summary>
+    /// Audits a peer's refusal of this host (the other end's join decision, as its TVD_ATTESTATION_REFUSED or error
+    /// reported it), so both ends' trails hold every refusal; it decides nothing here.
+    /// </summary>
+    public void RecordRefusalByPeer(RefusalByPeer refusal) =>
+        _audit.Record(new AuditRecord(_time.GetUtcNow(), AuditKind.RefusalByPeer, default, RefusalByPeer: refusal ?? throw new ArgumentNullException(nameof(refusal))));
+
     private void Audit(in Decision d) => _audit.Record(new AuditRecord(_time.GetUtcNow(), AuditKind.Decision, d));
 
     private sealed class NullAudit : IDecisionAudit

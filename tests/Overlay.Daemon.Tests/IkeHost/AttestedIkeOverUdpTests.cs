@@ -118,5 +118,9 @@ public sealed class AttestedIkeOverUdpTests : IAsyncLifetime
         public void Remove(ChildSa child)
         {
         }
+
+        public void RefusedByPeer(PeerRefusal refusal)
+        {
+        }
     }
 }

@@ -90,6 +90,9 @@ public sealed class AttestedExchangeTests
         Assert.Empty(h.B.Sink.Current);
         Assert.Contains("ref.unknown /usr/bin/evil", h.Initiator.ChildFailureReason);
         Assert.StartsWith("TsUnacceptable:", h.Initiator.ChildFailureReason);
+        var refusal = Assert.Single(h.A.Sink.RefusedByPeer); // the refused end records it too, with the findings
+        Assert.Equal(("tvd:red", false), (refusal.Label, refusal.Withdrawn));
+        Assert.Contains("ref.unknown /usr/bin/evil sha256:0badc0de", refusal.Reason);
         h.Initiator.CreateChildSa(BlueChild); // what needs no evidence still comes up
         h.DeliverUntilQuiet();
         Assert.Equal("tvd:blue", Assert.Single(h.B.Sink.Current).Label);
@@ -108,11 +111,16 @@ public sealed class AttestedExchangeTests
         h.DeliverToResponder();
         var m4 = h.DeliverToInitiator();
 
-        Assert.Equal([NotifyType.AuthenticationFailed], Notifies(m4));
+        // AUTH verified, so the peer also learns why (it speaks attested IKE)
+        Assert.Equal([NotifyType.AuthenticationFailed, NotifyType.TvdAttestationRefused], Notifies(m4));
         Assert.Equal(IkeSaState.Destroyed, h.Responder!.State);
         Assert.Contains("admitted to no TVD", h.Responder.FailureReason);
         Assert.Contains("ak.trust", h.Responder.FailureReason);
         Assert.Equal(IkeSaState.Destroyed, h.Initiator.State);
+        Assert.Contains("ak.trust", h.Initiator.FailureReason);
+        var refusal = Assert.Single(h.A.Sink.RefusedByPeer);
+        Assert.Null(refusal.Label); // the whole IKE SA
+        Assert.Contains("admitted to no TVD: ak.trust AK 0badc0de", refusal.Reason);
         Assert.Empty(h.B.Sink.Installed);
     }
 
@@ -132,9 +140,40 @@ public sealed class AttestedExchangeTests
         Assert.Single(h.B.Sink.Current); // B admitted A and installed its half
         Assert.Empty(h.A.Sink.Installed); // A never installs one for a responder it does not admit
         Assert.Contains("quote.signature", h.Initiator.ChildFailureReason);
-        h.DeliverUntilQuiet(); // A's DELETE takes B's half away
+        h.DeliverUntilQuiet(); // A's DELETE takes B's half away, with A's reason for B's trail
         Assert.Empty(h.B.Sink.Current);
         Assert.Equal(IkeSaState.Established, h.Initiator.State);
+        var refusal = Assert.Single(h.B.Sink.RefusedByPeer);
+        Assert.Equal(("tvd:red", true), (refusal.Label, refusal.Withdrawn));
+        Assert.Contains("quote.signature", refusal.Reason);
+    }
+
+    [Fact]
+    public void A_child_sa_withdrawn_for_a_reason_tells_a_peer_that_speaks_attested_ike_and_no_other()
+    {
+        var (a, b) = FakeAttestation.Pair();
+        using (var h = Harness(a, b))
+        {
+            h.Establish(RedChild);
+            h.Initiator.DeleteChildSa(Assert.Single(h.Initiator.Children), refusal: "ref.unknown /usr/bin/evil");
+            var delete = h.DeliverToResponder();
+            Assert.Equal("ref.unknown /usr/bin/evil", AttestationNotifies.ReadRefused(delete.FindNotify(NotifyType.TvdAttestationRefused)));
+            h.DeliverUntilQuiet();
+            Assert.Empty(h.B.Sink.Current);
+            var refusal = Assert.Single(h.B.Sink.RefusedByPeer);
+            Assert.Equal(("tvd:red", true, "ref.unknown /usr/bin/evil"), (refusal.Label, refusal.Withdrawn, refusal.Reason));
+        }
+
+        using (var stock = Harness(null, new FakeAttestation("B")))
+        {
+            stock.Establish(BlueChild);
+            stock.Initiator.DeleteChildSa(Assert.Single(stock.Initiator.Children), refusal: "policy reload");
+            var delete = stock.DeliverToResponder();
+            Assert.Empty(Notifies(delete)); // a plain Delete, as RFC 7296 has it
+            stock.DeliverUntilQuiet();
+            Assert.Empty(stock.B.Sink.Current);
+            Assert.Empty(stock.B.Sink.RefusedByPeer);
+        }
     }
 
     [Fact]

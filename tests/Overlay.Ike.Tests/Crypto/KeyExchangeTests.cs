@@ -1,3 +1,5 @@
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
 using Overlay.Ike.Crypto.KeyExchange;
 using Overlay.Ike.Tests.Crypto.Helpers;
 
@@ -43,7 +45,16 @@ public class KeyExchangeTests
             [KeyExchangeMethod.Ecp384, new byte[96]],                     // (0, 0)
             [KeyExchangeMethod.Curve25519, new byte[31]],                 // wrong length
             [KeyExchangeMethod.Curve25519, new byte[32]],                 // u = 0: low order, all-zero secret
+            [KeyExchangeMethod.Curve25519, LittleEndianOne(32)],          // u = 1: low order
+            [KeyExchangeMethod.Curve25519, Convert.FromHexString("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800")], // order 8
         ];
+    }
+
+    private static byte[] LittleEndianOne(int length)
+    {
+        var bytes = new byte[length];
+        bytes[0] = 1;
+        return bytes;
     }
 
     private static byte[] One(int length)
@@ -61,5 +72,19 @@ public class KeyExchangeTests
         Assert.False(ke.TryComputeSharedSecret(peer, out var secret, out var error));
         Assert.Empty(secret);
         Assert.Equal(NotifyType.InvalidSyntax, error.Notify);
+    }
+
+    /// <summary>OpenSSL's X25519 against an independent implementation (BouncyCastle's RFC 7748 code), both ways.</summary>
+    [Fact]
+    public void Curve25519_agrees_with_an_independent_X25519()
+    {
+        using var ours = KeyExchangeFactory.Instance.Create(KeyExchangeMethod.Curve25519);
+        var theirs = new X25519PrivateKeyParameters(new SecureRandom());
+        byte[] theirPublic = theirs.GeneratePublicKey().GetEncoded();
+
+        Assert.True(ours.TryComputeSharedSecret(theirPublic, out byte[] ourSecret, out _));
+        var theirSecret = new byte[32];
+        theirs.GenerateSecret(new X25519PublicKeyParameters(ours.PublicKey.ToArray()), theirSecret, 0);
+        Assert.Equal(theirSecret, ourSecret);
     }
 }

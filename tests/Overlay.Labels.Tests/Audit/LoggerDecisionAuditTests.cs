@@ -6,7 +6,7 @@ using Overlay.Labels.Tests.Support;
 
 namespace Overlay.Labels.Tests.Audit;
 
-/// <summary>Event 1001 as journald sees it: one structured field per part of the decision.</summary>
+/// <summary>Events 1001 and 1004 as journald sees them: one structured field per part of the decision.</summary>
 public sealed class LoggerDecisionAuditTests
 {
     [Fact]
@@ -48,6 +48,28 @@ public sealed class LoggerDecisionAuditTests
         Assert.Equal("host1", fields["Host"]);
         Assert.Equal("host2", fields["Peer"]);
         Assert.EndsWith(": attestation: host host2 does not meet 'known-good' for TVD red: ref.unknown /usr/bin/evil sha256:5b2e", message);
+    }
+
+    [Fact]
+    public void A_peers_refusal_is_event_1004_in_the_same_trail_with_its_findings()
+    {
+        var log = new FieldLogger();
+        var trail = new InMemoryDecisionAudit();
+        var engine = new PolicyEngine(TestPolicies.Example(), new CompositeDecisionAudit(new LoggerDecisionAudit(log), trail));
+
+        engine.RecordRefusalByPeer(new RefusalByPeer("host3", "host1", "red", "TsUnacceptable: ref.unknown /usr/bin/evil sha256:5b2e", Withdrawn: false));
+        engine.RecordRefusalByPeer(new RefusalByPeer("host3", "host1", null, "admitted to no TVD: ak.trust", Withdrawn: true));
+
+        Assert.Equal(2, log.Events.Count);
+        var (eventId, fields, message) = log.Events[0];
+        Assert.Equal(1004, eventId.Id);
+        Assert.Equal("refused-by-peer", fields["Verdict"]);
+        Assert.Equal(("host3", "host1", "red"), (fields["Host"], fields["Peer"], fields["Tvd"]));
+        Assert.Equal("audit join refused-by-peer host=host3 peer=host1 tvd=red: TsUnacceptable: ref.unknown /usr/bin/evil sha256:5b2e", message);
+        Assert.Equal("withdrawn-by-peer", log.Events[1].Fields["Verdict"]);
+        Assert.Null(log.Events[1].Fields["Tvd"]);
+        Assert.Equal(AuditKind.RefusalByPeer, trail.Snapshot()[0].Kind);
+        Assert.Equal("join host1 refused red from host3: TsUnacceptable: ref.unknown /usr/bin/evil sha256:5b2e", trail.Snapshot()[0].ToString());
     }
 
     [Fact]

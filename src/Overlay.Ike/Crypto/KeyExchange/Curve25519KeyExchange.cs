@@ -1,29 +1,22 @@
-using Org.BouncyCastle.Crypto.Agreement;
-using Org.BouncyCastle.Crypto.Generators;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.Security;
 using Overlay.Ike.Encoding;
+using Overlay.Ike.Interop;
 
 namespace Overlay.Ike.Crypto.KeyExchange;
 
 /// <summary>
-/// Curve25519 (group 31, RFC 8031) through BouncyCastle's X25519. Key Exchange Data is the
-/// 32-octet u-coordinate (§2); an all-zero shared secret (a low-order peer point) is rejected
-/// as RFC 8031 §2.1 requires.
+/// Curve25519 (group 31, RFC 8031) through OpenSSL's X25519. Key Exchange Data is the 32-octet u-coordinate
+/// (§2); an all-zero shared secret (a low-order peer point) is rejected as RFC 8031 §2.1 requires. The private
+/// key lives only inside OpenSSL and is cleansed when this object is disposed.
 /// </summary>
 public sealed class Curve25519KeyExchange : IKeyExchange
 {
-    private const int Length = 32;
-    private readonly X25519PrivateKeyParameters _private;
-    private readonly byte[] _public;
+    private const int Length = Interop.Interop.LibCrypto.X25519KeyLength;
+    private readonly SafeEvpPKey _private;
+    private readonly byte[] _public = new byte[Length];
 
     public Curve25519KeyExchange()
     {
-        var generator = new X25519KeyPairGenerator();
-        generator.Init(new X25519KeyGenerationParameters(new SecureRandom()));
-        var pair = generator.GenerateKeyPair();
-        _private = (X25519PrivateKeyParameters)pair.Private;
-        _public = ((X25519PublicKeyParameters)pair.Public).GetEncoded();
+        _private = Interop.Interop.LibCrypto.GenerateX25519(_public);
     }
 
     public KeyExchangeMethod Method => KeyExchangeMethod.Curve25519;
@@ -39,16 +32,9 @@ public sealed class Curve25519KeyExchange : IKeyExchange
             return false;
         }
 
-        var agreement = new X25519Agreement();
-        agreement.Init(_private);
         var secret = new byte[Length];
-        try
+        if (!Interop.Interop.LibCrypto.DeriveX25519(_private, peerPublicKey, secret))
         {
-            agreement.CalculateAgreement(new X25519PublicKeyParameters(peerPublicKey.ToArray(), 0), secret, 0);
-        }
-        catch (InvalidOperationException)
-        {
-            // BouncyCastle refuses an all-zero result (low-order point).
             error = IkeParseError.Syntax("Curve25519 public value has low order", IkePayloadType.KeyExchange);
             return false;
         }
@@ -58,7 +44,5 @@ public sealed class Curve25519KeyExchange : IKeyExchange
         return true;
     }
 
-    public void Dispose()
-    {
-    }
+    public void Dispose() => _private.Dispose();
 }

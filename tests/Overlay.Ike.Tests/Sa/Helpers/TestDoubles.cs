@@ -120,6 +120,11 @@ public sealed class RecordingChildSink : IChildSaSink
         Events.Add($"-{child.InboundSpi:x8}/{child.OutboundSpi:x8}");
     }
 
+    /// <summary>The peer's refusals of us, in order.</summary>
+    public List<PeerRefusal> RefusedByPeer { get; } = [];
+
+    void IChildSaSink.RefusedByPeer(PeerRefusal refusal) => RefusedByPeer.Add(refusal);
+
     /// <summary>What is installed now.</summary>
     public IEnumerable<ChildSa> Current => Installed.Where(c => !Removed.Contains(c));
 }
