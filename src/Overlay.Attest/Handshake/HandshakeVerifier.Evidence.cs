@@ -122,8 +122,11 @@ public sealed partial class HandshakeVerifier
         return new AttesterState(attest.ResetCount, attest.RestartCount, attest.Clock) { Checkpoints = checkpoints };
     }
 
-    /// <summary>What one verification works on once the bundle is bound and its quote parsed (Pcrs is non-null when Quote.ValuesBound).</summary>
-    private sealed record EvidenceContext(EvidenceBundle Bundle, AttestationChallenge Challenge, QuoteCheck Quote, PcrValues? Pcrs,
+    /// <summary>
+    /// What one verification works on once the bundle is bound and its quote parsed (Pcrs is non-null when
+    /// Quote.ValuesBound). Challenge is the verifier's challenge the bundle answers; null in an offline appraisal.
+    /// </summary>
+    private sealed record EvidenceContext(EvidenceBundle Bundle, AttestationChallenge? Challenge, QuoteCheck Quote, PcrValues? Pcrs,
         IReadOnlyList<ListToCheck> Lists, DateTimeOffset Now)
     {
         /// <summary>The covered ranges of the lists that replayed, filled by <see cref="Replay"/>.</summary>

@@ -7,7 +7,10 @@ namespace Overlay.Attest.Handshake;
 
 public sealed partial class HandshakeVerifier
 {
-    /// <summary>The requirement's checks that need no state: PCR coverage, software TPM, challenge age.</summary>
+    /// <summary>
+    /// The requirement's checks that need no state: PCR coverage, software TPM, and the age of the challenge when the
+    /// evidence answers one of ours (an offline appraisal has none and judges age on its own terms).
+    /// </summary>
     private static void CheckRequirement(EvidenceContext context, AttestationRequirement requirement, List<VerificationFinding> own)
     {
         var quoted = context.Quote.Attest.QuotedSelection;
@@ -27,7 +30,12 @@ public sealed partial class HandshakeVerifier
                 $"the attester declares a software TPM, which requirement '{requirement.Name}' does not accept"));
         }
 
-        var age = context.Now - context.Challenge.IssuedAt;
+        if (context.Challenge is not { } challenge)
+        {
+            return;
+        }
+
+        var age = context.Now - challenge.IssuedAt;
         if (age > requirement.MaxAge)
         {
             own.Add(new("challenge.stale", FindingSeverity.Error,

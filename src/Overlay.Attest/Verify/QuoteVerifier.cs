@@ -62,20 +62,8 @@ public sealed partial class QuoteVerifier
             return cached;
         }
 
-        if (!TpmtPublic.TryParse2B(akPublic, out var tpm, out var error))
+        if (ImportKey(akPublic, findings) is not { } key)
         {
-            findings.Add(new("evidence.ak", FindingSeverity.Error, $"AK public: {error}"));
-            return null;
-        }
-
-        AkPublicKey key;
-        try
-        {
-            key = AkPublicKey.FromTpmPublic(tpm);
-        }
-        catch (Exception e) when (e is CryptographicException or NotSupportedException)
-        {
-            findings.Add(new("evidence.ak", FindingSeverity.Error, $"AK public: {e.Message}"));
             return null;
         }
 
@@ -85,6 +73,29 @@ public sealed partial class QuoteVerifier
         }
 
         return key;
+    }
+
+    /// <summary>
+    /// Imports an AK from TPM2B_PUBLIC, uncached (the caller disposes it); null with an <c>evidence.ak</c> finding
+    /// when unusable.
+    /// </summary>
+    internal static AkPublicKey? ImportKey(byte[] akPublic, List<VerificationFinding> findings)
+    {
+        if (!TpmtPublic.TryParse2B(akPublic, out var tpm, out var error))
+        {
+            findings.Add(new("evidence.ak", FindingSeverity.Error, $"AK public: {error}"));
+            return null;
+        }
+
+        try
+        {
+            return AkPublicKey.FromTpmPublic(tpm);
+        }
+        catch (Exception e) when (e is CryptographicException or NotSupportedException)
+        {
+            findings.Add(new("evidence.ak", FindingSeverity.Error, $"AK public: {e.Message}"));
+            return null;
+        }
     }
 
     /// <summary>Reads the reported PCR values; null with an <c>evidence.pcrs</c> finding when malformed.</summary>

@@ -8,13 +8,14 @@ namespace Overlay.Cli.Policy;
 /// <summary>
 /// <c>--join TVD --host H</c>: may host H be in TVD's network? Without evidence to judge, the answer is what H must
 /// prove: a TVD that names an attestation requirement is denied ("presented no evidence") with the requirement
-/// spelled out; one that names none is allowed when H may run the TVD's type.
+/// spelled out; one that names none is allowed when H may run the TVD's type. With <c>--evidence</c>, the evidence
+/// is judged (PolicyExplainCommand.Evidence.cs).
 /// </summary>
 internal static partial class PolicyExplainCommand
 {
     private static readonly Option<string> Join = new("--join")
     {
-        Description = "TVD (name or wire label) host --host would join: what it must prove (with --host)",
+        Description = "TVD (name or wire label) host --host would join: what it must prove, or with --evidence whether that evidence gets it in",
         HelpName = "TVD",
     };
 

@@ -9,7 +9,7 @@ namespace Overlay.Cli.Policy;
 /// <c>tvdctl policy explain FILE --attach GUEST --resource NAME</c>,
 /// <c>tvdctl policy explain FILE --start GUEST [--running G1,G2,…] [--host H]</c>,
 /// <c>tvdctl policy explain FILE --carry TVD --between H1 H2</c> and
-/// <c>tvdctl policy explain FILE --join TVD --host H</c>:
+/// <c>tvdctl policy explain FILE --join TVD --host H [--evidence FILE [--at TIME]]</c>:
 /// the decision the daemon would take, with its reason. Exit 0 allow, 1 deny, 2 bad input.
 /// </summary>
 internal static partial class PolicyExplainCommand
@@ -35,9 +35,9 @@ internal static partial class PolicyExplainCommand
     public static Command Create()
     {
         var command = new Command("explain",
-            "Explain the decision for binding a guest to a resource, starting it next to running guests, carrying a TVD between two hosts, or a host joining a TVD's network");
+            "Explain the decision for binding a guest to a resource, starting it next to running guests, carrying a TVD between two hosts, or a host joining a TVD's network (with the evidence it would show)");
         command.Arguments.Add(PolicyFile.Argument);
-        foreach (var option in new Option[] { Attach, Resource, Start, Running, Host, Carry, Between, Join })
+        foreach (var option in new Option[] { Attach, Resource, Start, Running, Host, Carry, Between, Join, Evidence, At })
         {
             command.Options.Add(option);
         }
@@ -55,10 +55,16 @@ internal static partial class PolicyExplainCommand
             return ExitCodes.BadInput;
         }
 
-        var policy = PolicyFile.Load(parse.GetValue(PolicyFile.Argument)!, error, printWarnings: false);
+        var policyPath = parse.GetValue(PolicyFile.Argument)!;
+        var policy = PolicyFile.Load(policyPath, error, printWarnings: false);
         if (policy is null)
         {
             return ExitCodes.BadInput;
+        }
+
+        if (join is not null && parse.GetValue(Evidence) is { } evidence)
+        {
+            return ExplainEvidence(policy, policyPath, join, parse.GetValue(Host)!, evidence, parse.GetValue(At), output, error);
         }
 
         var engine = new PolicyEngine(policy);
@@ -87,6 +93,7 @@ internal static partial class PolicyExplainCommand
         var resource = parse.GetValue(Resource) is not null;
         var between = parse.GetResult(Between) is not null;
         var host = parse.GetValue(Host) is not null;
+        var evidence = parse.GetValue(Evidence) is not null;
         return questions switch
         {
             > 1 => "give only one of --attach, --start, --carry and --join",
@@ -97,6 +104,8 @@ internal static partial class PolicyExplainCommand
             _ when carry is not null && !between => "--carry needs --between H1 H2",
             _ when carry is null && between => "--between goes with --carry",
             _ when join is not null && !host => "--join needs --host H (the host that would join)",
+            _ when join is null && evidence => "--evidence goes with --join",
+            _ when !evidence && parse.GetValue(At) is not null => "--at goes with --evidence",
             0 => "give --attach GUEST --resource NAME, --start GUEST, --carry TVD --between H1 H2, or --join TVD --host H",
             _ => null,
         };

@@ -6,7 +6,7 @@ namespace Overlay.Daemon.Policy;
 /// <summary>The policy the engine enforces right now, and where and when it came from.</summary>
 public sealed record LoadedPolicy(CompiledPolicy Policy, string SourceFile, DateTimeOffset LoadedAt)
 {
-    /// <summary>The policy's attestation requirements by name, their files read (<see cref="PolicyRequirements"/>).</summary>
+    /// <summary>The policy's attestation requirements by name, their files read (<see cref="Overlay.Common.Policy.PolicyRequirements"/>).</summary>
     public IReadOnlyDictionary<string, AttestationRequirement> Requirements { get; init; } = new Dictionary<string, AttestationRequirement>();
 }
 

@@ -1,3 +1,4 @@
+using Overlay.Common.Policy;
 using Overlay.Daemon.Configuration;
 using Overlay.Labels.Compiled;
 using Overlay.Labels.Loading;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Overlay.Common.Policy;
 using Overlay.Daemon.Configuration;
 using Overlay.Labels.Audit;
 using Overlay.Labels.Compiled;

@@ -1,15 +1,17 @@
 using Overlay.Attest.Handshake;
 using Overlay.Labels.Compiled;
 
-namespace Overlay.Daemon.Policy;
+namespace Overlay.Common.Policy;
 
 /// <summary>
-/// The policy's <c>[[attestation]]</c> requirements in Attest's terms, with the files they name read — at start
-/// and at every reload, before the engine sees the candidate, so a reference file or AK CA that cannot be read
-/// refuses the policy (exit 2 at start; a refused reload keeps the running version) with its
-/// <c>file:line:column</c>.
+/// The policy's <c>[[attestation]]</c> requirements in Attest's terms, with the files they name read. One mapping for
+/// every place that judges evidence against a policy: the daemon (at start and at every reload, before the engine
+/// sees the candidate, so a reference file or AK CA that cannot be read refuses the policy — exit 2 at start; a
+/// refused reload keeps the running version) and <c>tvdctl policy explain --evidence</c> (a policy the daemon would
+/// refuse is bad input), each problem with its <c>file:line:column</c>. Linked into both (Labels and Attest know
+/// nothing of each other).
 /// </summary>
-public static class PolicyRequirements
+internal static class PolicyRequirements
 {
     /// <summary>Every requirement by name; null when any has a problem (in <paramref name="errors"/>).</summary>
     public static IReadOnlyDictionary<string, AttestationRequirement>? Load(CompiledPolicy policy, List<string> errors)
