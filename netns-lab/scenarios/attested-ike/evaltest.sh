@@ -18,6 +18,12 @@ check "h2 sees h1 attested for red" true "$(tvd_field h2 h1 red attested)"
 check "red ping h1 -> h2" up "$(ping_ok h1red 192.168.101.21)"
 echo "tvdctl attest peers on h1:"; "$OV_BIN/tvdctl" attest peers --socket "$(ov_socket h1)" | sed 's/^/  /'
 at_least "quotes h1 made (one per batch of challenges, not per handshake)" 1 "$(ov_q h1 '.attest.handshakes.quotes_made')"
+# What h2 gave h1, with its full lists, judged offline by tvdctl against the same policy: admitted.
+saved=$("$OV_BIN/tvdctl" attest daemon-evidence --peer h1 --full --out "$LAB_DIR/h2-full.evidence" --socket "$(ov_socket h2)" 2>&1) \
+    || bad "h2's evidence for h1: $saved"
+rc=0; explained=$("$OV_BIN/tvdctl" policy explain "$OV_POLICY" --join red --host h2 --evidence "$LAB_DIR/h2-full.evidence" 2>&1) || rc=$?
+[[ $rc -eq 0 && $explained == allow:* ]] && ok "tvdctl policy explain --evidence admits h2's evidence for red (exit 0)" \
+    || bad "explain --evidence on h2's evidence: exit $rc: $(head -n 3 <<<"$explained")"
 
 # 2. h3 measured a binary nobody knows: refused for red by h1 and h2 (ref.unknown in their audit), green stays.
 check "h1's CHILD_SAs with h3" "tvd:green" "$(at_children h1 h3)"
@@ -34,6 +40,12 @@ for h in h1 h2; do
     [[ $line == *"$AT_UNKNOWN"* ]] && ok "h3 audits $h's refusal of red with ref.unknown $AT_UNKNOWN" \
         || bad "h3: no audit 'join refused-by-peer (or withdrawn-by-peer) ... peer=$h tvd=red ... ref.unknown' (got: $(at_audit h3 "peer=$h tvd=red" | tail -n 1))"
 done
+# The same judged offline: h3's own evidence, full lists, refused for red with the same finding (exit 1).
+saved=$("$OV_BIN/tvdctl" attest daemon-evidence --peer h1 --full --out "$LAB_DIR/h3-full.evidence" --socket "$(ov_socket h3)" 2>&1) \
+    || bad "h3's evidence for h1: $saved"
+rc=0; explained=$("$OV_BIN/tvdctl" policy explain "$OV_POLICY" --join red --host h3 --evidence "$LAB_DIR/h3-full.evidence" 2>&1) || rc=$?
+[[ $rc -eq 1 && $explained == *"ref.unknown"*"$AT_UNKNOWN"* ]] && ok "tvdctl policy explain --evidence refuses h3's evidence for red with ref.unknown (exit 1)" \
+    || bad "explain --evidence on h3's evidence: exit $rc: $(head -n 3 <<<"$explained")"
 check "red ping h3 -> h1 (never reaches a red guest)" down "$(ping_ok h3red 192.168.101.11)"
 check "green ping h3 -> h1" up "$(ping_ok h3grn 192.168.103.11)"
 

@@ -102,6 +102,35 @@ public sealed partial class HandshakeAttester : IDisposable
         return new PreparedEvidence(quote, bundle);
     }
 
+    /// <summary>
+    /// Evidence for <paramref name="challenge"/> only if a finished quote of the current generation already covers it;
+    /// never schedules a quote (for an operator's question "what would this peer get now", not for a handshake).
+    /// </summary>
+    public PreparedEvidence? TryGetReady(ReadOnlySpan<byte> challenge, EvidenceRequest request)
+    {
+        if (challenge.Length != HandshakeConstants.ChallengeSize)
+        {
+            return null;
+        }
+
+        PreparedQuote? quote;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return null;
+            }
+
+            Expire(_time.GetUtcNow());
+            if (!_covering.TryGetValue(PreparedQuote.Key(challenge), out quote) || quote.Generation != _generation)
+            {
+                return null;
+            }
+        }
+
+        return new PreparedEvidence(quote, quote.Bundle(challenge, request)!);
+    }
+
     /// <summary>The local measured state changed: the next <see cref="TryGet"/> must not reuse an older quote.</summary>
     public void Invalidate()
     {

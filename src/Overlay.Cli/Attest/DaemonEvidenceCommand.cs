@@ -5,9 +5,10 @@ using Overlay.Cli.Control;
 namespace Overlay.Cli.Attest;
 
 /// <summary>
-/// <c>tvdctl attest daemon-evidence --peer ID --out FILE [--socket PATH]</c>: the evidence bundle the running
+/// <c>tvdctl attest daemon-evidence --peer ID --out FILE [--full] [--socket PATH]</c>: the evidence bundle the running
 /// tvd-overlayd last gave a peer in attested IKE (the control socket's <c>given-evidence</c> verb), written as
-/// bytes. Exit 0 written, 2 when there is none or the daemon cannot be asked.
+/// bytes; with <c>--full</c>, the same quote with full measurement lists instead of a delta (what
+/// <c>tvdctl policy explain --evidence</c> can judge). Exit 0 written, 2 when there is none or the daemon cannot be asked.
 /// </summary>
 internal static class DaemonEvidenceCommand
 {
@@ -15,9 +16,10 @@ internal static class DaemonEvidenceCommand
     {
         var peer = new Option<string>("--peer") { Description = "The peer's IKE identity (its host name in the policy)", Required = true };
         var output = new Option<string>("--out") { Description = "File to write the evidence bundle to", Required = true };
+        var full = new Option<bool>("--full") { Description = "Full measurement lists instead of the delta the peer got (for tvdctl policy explain --evidence)" };
         var socket = AttestOptions.Socket();
         var command = new Command("daemon-evidence", "Write the evidence the running tvd-overlayd last gave a peer in attested IKE");
-        foreach (var option in new Option[] { peer, output, socket })
+        foreach (var option in new Option[] { peer, output, full, socket })
         {
             command.Options.Add(option);
         }
@@ -27,6 +29,11 @@ internal static class DaemonEvidenceCommand
             try
             {
                 var arguments = new Dictionary<string, string> { ["peer"] = parse.GetValue(peer)! };
+                if (parse.GetValue(full))
+                {
+                    arguments["full"] = "true";
+                }
+
                 using JsonDocument reply = await ControlClient.RequestAsync(parse.GetValue(socket)!, "given-evidence", cancellationToken, arguments);
                 byte[] bytes = Convert.FromBase64String(reply.RootElement.GetProperty("evidence").GetString()!);
                 await File.WriteAllBytesAsync(parse.GetValue(output)!, bytes, cancellationToken);

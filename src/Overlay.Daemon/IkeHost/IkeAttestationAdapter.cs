@@ -24,6 +24,7 @@ public sealed class IkeAttestationAdapter : IIkeAttestation
     private readonly TimeProvider _time;
     private readonly byte[]? _replay;
     private readonly ConcurrentDictionary<string, byte[]> _lastGiven = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte[]> _lastChallenge = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, PeerAttestation> _lastMet = new(StringComparer.Ordinal);
 
     /// <param name="requirements">The live policy's requirements by name (read at each appraisal: a reload applies at once).</param>
@@ -50,6 +51,7 @@ public sealed class IkeAttestationAdapter : IIkeAttestation
         if (peer is not null)
         {
             _lastGiven[peer.ToString()] = bundle;
+            _lastChallenge[peer.ToString()] = peerChallenge;
         }
 
         return EvidenceResult.Ready(new OwnEvidence(bundle, octets => prepared.Sign(octets), prepared.QuoteSerial));
@@ -79,6 +81,21 @@ public sealed class IkeAttestationAdapter : IIkeAttestation
 
     public byte[]? CheckpointFor(IkeIdentity peer) => _handshake.Verifier.Checkpoint(peer.ToString())?.Encode();
 
-    /// <summary>The evidence bundle last given to <paramref name="peer"/>, if any.</summary>
+    /// <summary>The evidence bundle last given to <paramref name="peer"/>, if any (after the first, usually a delta of our lists).</summary>
     public byte[]? LastGiven(string peer) => _lastGiven.GetValueOrDefault(peer);
+
+    /// <summary>
+    /// What <paramref name="peer"/> was last given, with our full measurement lists instead of a delta — judgeable
+    /// offline (<c>tvdctl policy explain --evidence</c>); null when the quote that answered its last challenge is no
+    /// longer current (expired, or our measured state changed since).
+    /// </summary>
+    public byte[]? LastGivenInFull(string peer)
+    {
+        if (!_lastChallenge.TryGetValue(peer, out byte[]? challenge))
+        {
+            return null;
+        }
+
+        return _replay ?? _handshake.Attester.TryGetReady(challenge, new EvidenceRequest(null, Urgent: false))?.Bundle;
+    }
 }

@@ -191,6 +191,28 @@ public sealed class HandshakeAttesterTests : IDisposable
     }
 
     [Fact]
+    public void TryGetReadyAnswersFromAFinishedQuoteOnlyAndNeverAsksTheTpm()
+    {
+        using var attester = new HandshakeAttester("h1", _tpm, _time, AttesterOptions.Default);
+        Assert.Null(attester.TryGetReady(Challenge(1), EvidenceRequest.Full)); // nothing quoted: no quote started either
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(0, _tpm.Quotes);
+
+        var given = Get(attester, Challenge(1));
+        ListCheckpoint known = new(_tpm.ResetCount, 0, new Dictionary<MeasurementSource, int> { [MeasurementSource.Overlay] = 3 });
+        var full = attester.TryGetReady(Challenge(1), new EvidenceRequest(null, Urgent: false));
+        Assert.NotNull(full);
+        Assert.Equal(given.QuoteSerial, full.QuoteSerial);
+        Assert.Equal(0, Assert.Single(Decode(full).Lists).Base);
+        Assert.Equal(3, Assert.Single(Decode(attester.TryGetReady(Challenge(1), new EvidenceRequest(known))!).Lists).Base);
+
+        _tpm.Measure("/usr/bin/later");
+        attester.Invalidate(); // our measured state changed: that quote no longer speaks for us
+        Assert.Null(attester.TryGetReady(Challenge(1), EvidenceRequest.Full));
+        Assert.Equal(1, _tpm.Quotes);
+    }
+
+    [Fact]
     public void MalformedChallengesAndOverflowAreRefusedQuietly()
     {
         using var attester = new HandshakeAttester("h1", _tpm, _time, AttesterOptions.Default with { MaxPending = 2 });
