@@ -16,7 +16,7 @@ public sealed record HalfOpenOptions(TimeSpan Timeout, int MaxPerSource)
 
 /// <summary>What the responder did with IKE_SA_INIT requests that created no SA (counters for <c>tvdctl status</c>).</summary>
 /// <param name="Malformed">Unparseable, or missing what RFC 7296 §1.2 requires (SA, KE, Ni): dropped before any state or cookie.</param>
-/// <param name="PerSourceDropped">Dropped because their source address already held its limit of half-open SAs.</param>
+/// <param name="PerSourceLimited">Refused because their source address already held its limit of half-open SAs: dropped, or answered with a COOKIE and nothing kept.</param>
 /// <param name="PerSourceDisplaced">Half-open SAs destroyed to make room for a request from the same source that proved its address with a cookie.</param>
 /// <param name="Expired">Half-open SAs destroyed because IKE_AUTH did not authenticate them in time.</param>
-public readonly record struct HalfOpenCounters(long Malformed, long PerSourceDropped, long PerSourceDisplaced, long Expired);
+public readonly record struct HalfOpenCounters(long Malformed, long PerSourceLimited, long PerSourceDisplaced, long Expired);
