@@ -44,8 +44,12 @@ t_back=$(now_ms)
 up_ms=
 deadline=$((t_back + (HO_RETRY + 15) * 1000))
 while (( $(now_ms) < deadline )); do
-    spi1=$(ho_red_spi h1) spi2=$(ho_red_spi h2)
-    if [[ -n $spi1 && $spi1 != "$spi_before" && -n $spi2 ]]; then up_ms=$(( $(now_ms) - t_back )); break; fi
+    spi1=$(ho_red_spi h1)
+    if [[ -n $spi1 && $spi1 != "$spi_before" ]]; then
+        up_ms=$(( $(now_ms) - t_back ))
+        [[ -n $(ho_red_spi h2) ]] && break # h2 installs its side before it answers IKE_AUTH
+        up_ms=
+    fi
     sleep 0.1
 done
 flooding=$(kill -0 "$spoof_pid" 2>/dev/null && echo yes || echo no)
