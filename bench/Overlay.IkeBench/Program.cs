@@ -42,7 +42,7 @@ var sink = new CountingSink();
 if (options.Mode == "respond")
 {
     await using var responder = StandaloneIke.Start(options.Local, new RedOnlyPolicy(), sink, _ => BenchConfig.Ike(options),
-        transport: new IkeTransportOptions { Workers = options.Workers });
+        transport: new IkeTransportOptions { Workers = options.Workers }, halfOpen: BenchConfig.OneAddress);
     return await Responder.ServeAsync(responder, sink, options);
 }
 
