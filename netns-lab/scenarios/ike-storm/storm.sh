@@ -27,7 +27,6 @@ storm_ike_config() {
     cat >>"$(ov_config_file "$h")" <<TOML
 
 [ike]
-psk = "$STORM_PSK"
 proposals = "aes128gcm16-prfsha256-x25519"
 esp_proposals = "aes128gcm16-esn, aes128gcm16"
 dpd_interval = 0
@@ -36,7 +35,12 @@ cookie_threshold = 0
 TOML
     for p in "$@"; do
         printf '\n[[ike.peer]]\nname = "%s"\n' "$p" >>"$(ov_config_file "$h")"
-        [[ $p == h3 ]] && echo 'initiate = "no"' >>"$(ov_config_file "$h")"
+        # Each pair its own key; h3's is the one the storm tool authenticates with (--psk).
+        if [[ $p == h3 ]]; then
+            printf 'psk = "%s"\ninitiate = "no"\n' "$STORM_PSK" >>"$(ov_config_file "$h")"
+        else
+            printf 'psk = "%s"\n' "$(ov_psk "$h" "$p")" >>"$(ov_config_file "$h")"
+        fi
     done
     return 0
 }
