@@ -3,7 +3,7 @@
 # measured against. The spoofing tool is tvd-ikebench (bench/Overlay.IkeBench), built by ike-storm's storm_build.
 source "$PWD/../ike-storm/storm.sh"
 
-HO_PSK=ike-half-open-lab-psk-0123456789
+HO_PSK=ike-half-open-lab-psk-0123456789   # h1 and h2's pair key (each has one peer)
 HO_RETRY=5            # [ike] retry_interval: the tunnel must be up within this after h2 is back
 HO_TIMEOUT=3          # [ike] half_open_timeout
 HO_PER_SOURCE=5       # [ike] half_open_per_source
@@ -15,7 +15,6 @@ ho_ike_config() {
     cat >>"$(ov_config_file "$1")" <<TOML
 
 [ike]
-psk = "$HO_PSK"
 proposals = "aes128gcm16-prfsha256-x25519"
 esp_proposals = "aes128gcm16-esn, aes128gcm16"
 dpd_interval = 0
@@ -27,6 +26,7 @@ half_open_per_source = $HO_PER_SOURCE
 
 [[ike.peer]]
 name = "$2"
+psk = "$HO_PSK"
 TOML
 }
 

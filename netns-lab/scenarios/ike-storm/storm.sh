@@ -28,7 +28,6 @@ storm_ike_config() {
     cat >>"$(ov_config_file "$h")" <<TOML
 
 [ike]
-psk = "$STORM_PSK"
 proposals = "aes128gcm16-prfsha256-x25519"
 esp_proposals = "aes128gcm16-esn, aes128gcm16"
 dpd_interval = 0
@@ -38,7 +37,12 @@ half_open_per_source = 1000000
 TOML
     for p in "$@"; do
         printf '\n[[ike.peer]]\nname = "%s"\n' "$p" >>"$(ov_config_file "$h")"
-        [[ $p == h3 ]] && echo 'initiate = "no"' >>"$(ov_config_file "$h")"
+        # Each pair its own key; h3's is the one the storm tool authenticates with (--psk).
+        if [[ $p == h3 ]]; then
+            printf 'psk = "%s"\ninitiate = "no"\n' "$STORM_PSK" >>"$(ov_config_file "$h")"
+        else
+            printf 'psk = "%s"\n' "$(ov_psk "$h" "$p")" >>"$(ov_config_file "$h")"
+        fi
     done
     return 0
 }

@@ -14,7 +14,7 @@ namespace Overlay.Daemon.Configuration;
 /// docs/daemon.md for every key.
 /// </summary>
 /// <param name="LocalId">Our IKE identity (FQDN); default <c>[daemon] host</c>, the name peers find us by in the policy.</param>
-/// <param name="DefaultPsk">The pre-shared key of every peer without its own <c>psk</c>.</param>
+/// <param name="DefaultPsk">The pre-shared key of every peer without its own <c>psk</c>; only with <see cref="SharedPsk"/>.</param>
 /// <param name="IkePort">Plain IKE's own UDP port (IKE on the NAT-T port shares the data plane's socket).</param>
 /// <param name="DpdInterval">How long an IKE SA may be quiet before we probe it (dead peer detection); zero turns DPD off.</param>
 /// <param name="RetryInterval">How long to wait before trying a (peer, TVD) again whose setup failed.</param>
@@ -35,6 +35,12 @@ public sealed record IkeConfig(
     ConfigLocation Location)
 {
     public const int DefaultIkePort = 500;
+
+    /// <summary>
+    /// <c>shared_psk = true</c>: the operator accepts one <c>[ike] psk</c> for every peer without its own, knowing that any
+    /// host holding it can claim to be any other (logged as a warning at start). Without it <c>[ike] psk</c> is an error.
+    /// </summary>
+    public bool SharedPsk { get; init; }
 
     /// <summary>Our certificate and key (<c>certificate</c>, <c>private_key</c>); null without them.</summary>
     public CertificateCredential? Certificate { get; init; }

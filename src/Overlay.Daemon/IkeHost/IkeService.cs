@@ -53,6 +53,12 @@ public sealed class IkeService : BackgroundService
         }
 
         string localId = ike.LocalId ?? _config.Host;
+        if (ike.SharedPsk)
+        {
+            IkeLog.SharedPsk(_logger, string.Join(", ", dataPlane.Peers.Where(p => ike.AuthOf(ike.PeerSettings(p.Name)) == IkeAuth.Psk
+                && ike.PeerSettings(p.Name).Psk is null).Select(p => p.Name)));
+        }
+
         List<IkePeer> peers = [.. dataPlane.Peers.Select(p => new IkePeer(p, ike, dataPlane.Underlay, localId))];
         var byId = peers.ToDictionary(p => p.Identity, StringComparer.Ordinal);
         if (dataPlane.DebugKeyExport is { } path)
