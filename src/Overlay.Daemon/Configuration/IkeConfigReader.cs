@@ -23,7 +23,7 @@ internal static class IkeConfigReader
     [
         "enabled", "local_id", "psk", "ike_port", "proposals", "esp_proposals", "ike_rekey_time", "ike_lifetime", "rekey_time", "lifetime",
         "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold", "workers", "receive_queue",
-        .. IkeCertificateReader.Keys,
+        "nat_keepalive", .. IkeCertificateReader.Keys,
     ];
 
     private static readonly string[] PeerKeys = ["name", "id", "psk", "auth", "initiate", "mode", "local_ts", "remote_ts"];
@@ -60,6 +60,7 @@ internal static class IkeConfigReader
         long? childRekey = r.Integer("rekey_time", 0, 86400 * 7, (long)Overlay.Ike.Sa.SaLifetime.ChildDefault.RekeyAfter.TotalSeconds);
         long? childLife = r.Integer("lifetime", 0, 86400 * 8, null);
         long? dpd = r.Integer("dpd_interval", 0, 3600, 30);
+        long? keepalive = r.Integer("nat_keepalive", 0, 3600, IkeConfig.DefaultNatKeepaliveSeconds);
         long? timeoutMs = r.Integer("retransmit_timeout", 100, 60_000, 4000);
         long? tries = r.Integer("retransmit_tries", 0, 20, 5);
         long? retry = r.Integer("retry_interval", 1, 3600, 30);
@@ -84,7 +85,7 @@ internal static class IkeConfigReader
         }
 
         if (errors.Count > before || enabled is null || ikePort is null || ike is null || esp is null || ikeRekey is null || childRekey is null
-            || dpd is null || timeoutMs is null || tries is null || retry is null || cookies is null || workers is null || queue is null)
+            || dpd is null || keepalive is null || timeoutMs is null || tries is null || retry is null || cookies is null || workers is null || queue is null)
         {
             return null;
         }
@@ -95,6 +96,7 @@ internal static class IkeConfigReader
         {
             Certificate = certificate,
             TrustedCas = cas,
+            NatKeepalive = TimeSpan.FromSeconds(keepalive.Value),
             Transport = IkeTransportOptions.Default with { Workers = (int)workers.Value, QueueCapacity = (int)queue.Value },
         };
     }

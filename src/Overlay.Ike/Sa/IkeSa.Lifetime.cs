@@ -20,6 +20,7 @@ public sealed partial class IkeSa
     internal void StartIkeTimers()
     {
         EstablishedAt = Services.Time.GetUtcNow();
+        StartNatKeepalive();
         if (Config.Lifetime is not { } life)
         {
             return;
@@ -34,6 +35,7 @@ public sealed partial class IkeSa
         _ikeRekeyTimer?.Dispose();
         _ikeExpireTimer?.Dispose();
         _ikeRekeyTimer = _ikeExpireTimer = null;
+        StopNatKeepalive();
         foreach (var timer in _retryTimers)
         {
             timer.Dispose();
