@@ -1,4 +1,5 @@
 using Overlay.Daemon.Configuration;
+using Overlay.Daemon.IkeHost;
 using Overlay.DataPlane.Esp;
 using Overlay.Ike;
 using Overlay.Ike.Sa;
@@ -55,6 +56,20 @@ public sealed class IkeConfigTests
     }
 
     [Theory]
+    [InlineData("", 20)]
+    [InlineData("nat_keepalive = 5\n", 5)]
+    [InlineData("nat_keepalive = 0\n", 0)]
+    public void Nat_keepalive_reaches_every_IKE_SA_of_a_peer(string line, int seconds)
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load(Base + "[ike]\npsk = \"a-long-enough-psk\"\n" + line, ConfigPath);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        var peer = new IkePeer(result.Config!.DataPlane!.Peers[0], result.Config.Ike!, System.Net.IPAddress.Parse("10.200.0.1"), "h1");
+        Assert.Equal(TimeSpan.FromSeconds(seconds), peer.IkeConfig([]).NatKeepalive);
+    }
+
+    [Theory]
+    [InlineData("[ike]\npsk = \"a-long-enough-psk\"\nnat_keepalive = -1\n", "13:17", "nat_keepalive")]
     [InlineData("[ike]\npsk = \"a-long-enough-psk\"\nproposals = \"aes256gcm16-prfsha384-modp1024\"\n", "13:13", "not a proposal")]
     [InlineData("[ike]\n", "7:3", "peer 'moon' has no pre-shared key")]
     [InlineData("[ike]\npsk = \"short\"\n", "12:7", "at least 8 characters")]
