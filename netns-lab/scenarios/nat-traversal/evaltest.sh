@@ -66,8 +66,8 @@ lab_stop capture
 sleep 0.3
 pcap=$tmp/h1.pcap
 check "datagrams h1 sent to h2's port 4500" 0 "$(tshark -r "$pcap" -Y "ip.src == $(lab_ul_addr h1) && udp.dstport == 4500" 2>/dev/null | wc -l)"
-positive "ESP-sized datagrams h1 sent to h2's first mapped port $mapped" \
-    "$(tshark -r "$pcap" -Y "ip.src == $(lab_ul_addr h1) && udp.dstport == $mapped && udp.length > 100" 2>/dev/null | wc -l)"
+positive "ESP packets (no non-ESP marker) h1 sent to h2's first mapped port $mapped" \
+    "$(tshark -r "$pcap" -Y "ip.src == $(lab_ul_addr h1) && udp.srcport == 4500 && udp.dstport == $mapped && udp.length > 100 && udp.payload[0:4] != 00:00:00:00" 2>/dev/null | wc -l)"
 at_least "NAT-keepalives (1 octet 0xff) from h2's mapped ports to h1:4500 on the wire" 5 \
     "$(tshark -r "$pcap" -Y "ip.src == $h2ip && udp.srcport >= 40000 && udp.dstport == 4500 && udp.length == 9 && udpencap.nat_keepalive" 2>/dev/null | wc -l)"
 exit "$fail"
