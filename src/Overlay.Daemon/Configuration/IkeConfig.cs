@@ -39,6 +39,9 @@ public sealed record IkeConfig(
     /// <summary>Our certificate and key (<c>certificate</c>, <c>private_key</c>); null without them.</summary>
     public CertificateCredential? Certificate { get; init; }
 
+    /// <summary>How long a half-open responder SA lives (<c>half_open_timeout</c>) and how many one source address may hold (<c>half_open_per_source</c>).</summary>
+    public HalfOpenOptions HalfOpen { get; init; } = HalfOpenOptions.Default;
+
     /// <summary>IKE worker threads (<c>workers</c>) and the inbound queue they drain (<c>receive_queue</c>).</summary>
     public IkeTransportOptions Transport { get; init; } = IkeTransportOptions.Default;
 

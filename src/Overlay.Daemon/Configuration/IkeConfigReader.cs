@@ -22,8 +22,9 @@ internal static class IkeConfigReader
     private static readonly string[] Keys =
     [
         "enabled", "local_id", "psk", "ike_port", "proposals", "esp_proposals", "ike_rekey_time", "ike_lifetime", "rekey_time", "lifetime",
-        "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold", "workers", "receive_queue",
-        "nat_keepalive", .. IkeCertificateReader.Keys,
+        "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold", "half_open_timeout",
+        "half_open_per_source", "workers", "receive_queue", "nat_keepalive",
+        .. IkeCertificateReader.Keys,
     ];
 
     private static readonly string[] PeerKeys = ["name", "id", "psk", "auth", "initiate", "mode", "local_ts", "remote_ts"];
@@ -65,6 +66,8 @@ internal static class IkeConfigReader
         long? tries = r.Integer("retransmit_tries", 0, 20, 5);
         long? retry = r.Integer("retry_interval", 1, 3600, 30);
         long? cookies = r.Integer("cookie_threshold", 0, 1_000_000, CookieOptions.Default.HalfOpenThreshold);
+        long? halfOpenTimeout = r.Integer("half_open_timeout", 1, 3600, (long)HalfOpenOptions.Default.Timeout.TotalSeconds);
+        long? halfOpenPerSource = r.Integer("half_open_per_source", 1, 1_000_000, HalfOpenOptions.Default.MaxPerSource);
         long? workers = r.Integer("workers", 1, 64, IkeTransportOptions.Default.Workers);
         long? queue = r.Integer("receive_queue", 16, 1 << 20, IkeTransportOptions.Default.QueueCapacity);
         (Overlay.Ike.Crypto.Certificates.CertificateCredential? certificate, IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> cas) =
@@ -85,7 +88,8 @@ internal static class IkeConfigReader
         }
 
         if (errors.Count > before || enabled is null || ikePort is null || ike is null || esp is null || ikeRekey is null || childRekey is null
-            || dpd is null || keepalive is null || timeoutMs is null || tries is null || retry is null || cookies is null || workers is null || queue is null)
+            || dpd is null || keepalive is null || timeoutMs is null || tries is null || retry is null || cookies is null || halfOpenTimeout is null
+            || halfOpenPerSource is null || workers is null || queue is null)
         {
             return null;
         }
@@ -96,6 +100,7 @@ internal static class IkeConfigReader
         {
             Certificate = certificate,
             TrustedCas = cas,
+            HalfOpen = new HalfOpenOptions(TimeSpan.FromSeconds(halfOpenTimeout.Value), (int)halfOpenPerSource.Value),
             NatKeepalive = TimeSpan.FromSeconds(keepalive.Value),
             Transport = IkeTransportOptions.Default with { Workers = (int)workers.Value, QueueCapacity = (int)queue.Value },
         };

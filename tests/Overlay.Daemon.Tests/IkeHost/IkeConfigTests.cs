@@ -23,6 +23,8 @@ public sealed class IkeConfigTests
             dpd_interval = 2
             retransmit_timeout = 500
             retransmit_tries = 2
+            half_open_timeout = 3
+            half_open_per_source = 2
 
             [[ike.peer]]
             name = "moon"
@@ -39,6 +41,7 @@ public sealed class IkeConfigTests
         Assert.Equal([new EspSuite(128, true), new EspSuite(256, false)], ike.EspProposals);
         Assert.Equal(TimeSpan.FromSeconds(2), ike.DpdInterval);
         Assert.Equal(new RetransmitPolicy(TimeSpan.FromMilliseconds(500), 1.8, 2), ike.Retransmit);
+        Assert.Equal(new HalfOpenOptions(TimeSpan.FromSeconds(3), 2), ike.HalfOpen);
         IkePeerConfig moon = ike.PeerSettings("moon");
         Assert.Equal((InnerMode.Ip, false), (moon.Mode, moon.Initiate!.Value));
         Assert.Equal(["10.13.2.0/24", "10.13.3.7/32"], moon.RemoteTs.Select(p => p.ToString()));
@@ -53,6 +56,7 @@ public sealed class IkeConfigTests
         Assert.Contains(new EspSuite(256, ExtendedSequenceNumbers: false), ike.EspProposals);
         Assert.Equal(InnerMode.EtherIp, ike.PeerSettings("moon").Mode);
         Assert.Null(ike.PeerSettings("moon").Initiate);
+        Assert.Equal(new HalfOpenOptions(TimeSpan.FromSeconds(30), 5), ike.HalfOpen); // strongSwan's half_open_timeout and block_threshold
     }
 
     [Theory]
@@ -72,6 +76,8 @@ public sealed class IkeConfigTests
     [InlineData("[ike]\npsk = \"a-long-enough-psk\"\nnat_keepalive = -1\n", "13:17", "nat_keepalive")]
     [InlineData("[ike]\npsk = \"a-long-enough-psk\"\nproposals = \"aes256gcm16-prfsha384-modp1024\"\n", "13:13", "not a proposal")]
     [InlineData("[ike]\n", "7:3", "peer 'moon' has no pre-shared key")]
+    [InlineData("[ike]\npsk = \"a-long-enough-psk\"\nhalf_open_timeout = 0\n", "13:21", "half_open_timeout")]
+    [InlineData("[ike]\npsk = \"a-long-enough-psk\"\nhalf_open_per_source = 0\n", "13:24", "half_open_per_source")]
     [InlineData("[ike]\npsk = \"short\"\n", "12:7", "at least 8 characters")]
     [InlineData("[ike]\npsk = \"a-long-enough-psk\"\n\n[[ike.peer]]\nname = \"sun\"\n", "14:3", "'sun' names no [[dataplane.peer]]")]
     [InlineData("[ike]\npsk = \"a-long-enough-psk\"\n\n[[ike.peer]]\nname = \"moon\"\nmode = \"ip\"\n", "14:3", "mode \"ip\" needs local_ts and remote_ts")]
