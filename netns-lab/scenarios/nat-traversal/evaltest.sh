@@ -28,8 +28,8 @@ for _ in $(seq 40); do
 done
 check "samples (of 40 over 10 s idle) with no NAT mapping for h2:4500" 0 "$missing"
 check "samples with another mapped port" 0 "$moved"
-at_least "keepalives h2 sent in those 10 s" 5 $(( $(ov_q h2 '.dataplane.underlay_counters.keepalives_sent') - ka_sent0 ))
-at_least "keepalives h1 received (counted, not dropped)" 5 $(( $(ov_q h1 '.dataplane.underlay_counters.keepalives_received') - ka_recv0 ))
+at_least "keepalives h2 sent in those 10 s" 3 $(( $(ov_q h2 '.dataplane.underlay_counters.keepalives_sent') - ka_sent0 ))
+at_least "keepalives h1 received (counted, not dropped)" 3 $(( $(ov_q h1 '.dataplane.underlay_counters.keepalives_received') - ka_recv0 ))
 check "h1 drops in total (keepalives are no drops)" 0 "$(ov_q h1 '[.dataplane.drops[]] | add // 0')"
 if lab_exec h1red ping -c3 -i0.2 -W2 192.168.101.21 | grep -q '3 received'; then ok "after 10 s idle, h1red -> h2red (h1 speaks first) 3/3"
 else bad "after 10 s idle, h1red -> h2red lost packets"; fi
