@@ -12,6 +12,7 @@ packages=(
   python3 jq                                # netns-lab: stand-in services, traffic crafting, reading tvdctl --json
   ethtool                                   # netns-lab: guest links' offloads off (AF_PACKET ports see real frames)
   tshark                                    # esp-wire: underlay capture and ESP decryption with exported keys
+  nftables conntrack                        # nat-traversal: h2's NAT (masquerade to other ports), its rebinding
   ca-certificates                           # dotnet restore over TLS
   swtpm swtpm-tools                         # Overlay.Attest: the software TPM (embedded default, tests)
   tpm2-tools                                # tpm2_quote / tpm2_checkquote interop tests

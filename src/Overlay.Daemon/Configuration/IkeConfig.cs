@@ -51,6 +51,14 @@ public sealed record IkeConfig(
     /// <summary>IKE worker threads (<c>workers</c>) and the inbound queue they drain (<c>receive_queue</c>).</summary>
     public IkeTransportOptions Transport { get; init; } = IkeTransportOptions.Default;
 
+    /// <summary>
+    /// <c>nat_keepalive</c>: how often this host, when IKE found it behind a NAT, sends a NAT-keepalive to the peer
+    /// while it sent nothing else (RFC 3948 §2.3); zero: never.
+    /// </summary>
+    public TimeSpan NatKeepalive { get; init; } = TimeSpan.FromSeconds(DefaultNatKeepaliveSeconds);
+
+    public const int DefaultNatKeepaliveSeconds = 20;
+
     /// <summary>The CAs a peer's certificate must chain to (<c>ca</c>).</summary>
     public IReadOnlyList<X509Certificate2> TrustedCas { get; init; } = [];
 

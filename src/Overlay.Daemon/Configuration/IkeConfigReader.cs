@@ -23,7 +23,7 @@ internal static class IkeConfigReader
     [
         "enabled", "local_id", "psk", "shared_psk", "ike_port", "proposals", "esp_proposals", "ike_rekey_time", "ike_lifetime", "rekey_time",
         "lifetime", "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold", "half_open_timeout",
-        "half_open_per_source", "workers", "receive_queue",
+        "half_open_per_source", "workers", "receive_queue", "nat_keepalive",
         .. IkeCertificateReader.Keys,
     ];
 
@@ -72,6 +72,7 @@ internal static class IkeConfigReader
         long? childRekey = r.Integer("rekey_time", 0, 86400 * 7, (long)Overlay.Ike.Sa.SaLifetime.ChildDefault.RekeyAfter.TotalSeconds);
         long? childLife = r.Integer("lifetime", 0, 86400 * 8, null);
         long? dpd = r.Integer("dpd_interval", 0, 3600, 30);
+        long? keepalive = r.Integer("nat_keepalive", 0, 3600, IkeConfig.DefaultNatKeepaliveSeconds);
         long? timeoutMs = r.Integer("retransmit_timeout", 100, 60_000, 4000);
         long? tries = r.Integer("retransmit_tries", 0, 20, 5);
         long? retry = r.Integer("retry_interval", 1, 3600, 30);
@@ -103,7 +104,8 @@ internal static class IkeConfigReader
         }
 
         if (errors.Count > before || enabled is null || sharedPsk is null || ikePort is null || ike is null || esp is null || ikeRekey is null
-            || childRekey is null || dpd is null || timeoutMs is null || tries is null || retry is null || cookies is null || halfOpenTimeout is null
+            || childRekey is null || dpd is null || keepalive is null || timeoutMs is null || tries is null || retry is null || cookies is null
+            || halfOpenTimeout is null
             || halfOpenPerSource is null || workers is null || queue is null)
         {
             return null;
@@ -117,6 +119,7 @@ internal static class IkeConfigReader
             SharedPsk = sharedPsk.Value,
             TrustedCas = cas,
             HalfOpen = new HalfOpenOptions(TimeSpan.FromSeconds(halfOpenTimeout.Value), (int)halfOpenPerSource.Value),
+            NatKeepalive = TimeSpan.FromSeconds(keepalive.Value),
             Transport = IkeTransportOptions.Default with { Workers = (int)workers.Value, QueueCapacity = (int)queue.Value },
         };
     }

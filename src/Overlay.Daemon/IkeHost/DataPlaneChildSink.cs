@@ -56,7 +56,11 @@ public sealed class DataPlaneChildSink : IChildSaSink
         var keying = new TunnelKeying(peer.Name,
             [Descriptor(peer, tvd, child, SaDirection.Inbound), Descriptor(peer, tvd, child, SaDirection.Outbound)],
             [.. child.LocalSelectors.Select(s => new AddressRange(s.Start, s.End))],
-            [.. child.RemoteSelectors.Select(s => new AddressRange(s.Start, s.End))]);
+            [.. child.RemoteSelectors.Select(s => new AddressRange(s.Start, s.End))])
+        {
+            Remote = child.NatMapping?.Remote,
+            FollowsPeer = child.NatMapping?.FollowsPeer ?? false,
+        };
         TunnelKeyingResult result = _dataPlane.Install(keying);
         if (!result.Installed)
         {
@@ -83,6 +87,16 @@ public sealed class DataPlaneChildSink : IChildSaSink
         string peer = _peersById.TryGetValue(child.Peer.ToString(), out IkePeer? p) ? p.Name : child.Peer.ToString();
         _runtime.OnRemoved(child);
         IkeLog.ChildRemoved(_logger, peer, child.Label, child.InboundSpi, child.OutboundSpi);
+    }
+
+    /// <summary>IKE's dynamic address update: every tunnel to the peer sends to its new endpoint.</summary>
+    public void PeerMoved(IkeIdentity peer, NatMapping mapping)
+    {
+        if (_peersById.TryGetValue(peer.ToString(), out IkePeer? p))
+        {
+            int moved = _dataPlane.UpdateRemote(p.DataPlaneEndpoint, mapping.Remote, mapping.FollowsPeer);
+            IkeLog.PeerMoved(_logger, p.Name, mapping.Remote.ToString(), moved);
+        }
     }
 
     /// <summary>The peer's refusal goes into this host's audit trail beside its own join decisions (TVD by name where the label is one).</summary>

@@ -17,6 +17,9 @@ internal static partial class IkeLog
     [LoggerMessage(603, LogLevel.Information, "ike: CHILD_SA for {Peer} label '{Label}' vlan {Vlan} installed: in 0x{InSpi:x8} out 0x{OutSpi:x8} {Suite}")]
     public static partial void ChildInstalled(ILogger logger, string peer, string label, int vlan, uint inSpi, uint outSpi, string suite);
 
+    [LoggerMessage(614, LogLevel.Information, "ike: peer {Peer} moved to {Remote} (authenticated request from there, RFC 7296 §2.23); tunnels moved now: {Tunnels}")]
+    public static partial void PeerMoved(ILogger logger, string peer, string remote, int tunnels);
+
     [LoggerMessage(604, LogLevel.Information, "ike: CHILD_SA for {Peer} label '{Label}' removed: in 0x{InSpi:x8} out 0x{OutSpi:x8}")]
     public static partial void ChildRemoved(ILogger logger, string peer, string label, uint inSpi, uint outSpi);
 

@@ -77,6 +77,7 @@ public sealed class IkePeer
             Lifetime: _ike.IkeLifetime.RekeyAfter > TimeSpan.Zero ? _ike.IkeLifetime : null)
         {
             Fragmentation = AttestedFragmentation,
+            NatKeepalive = _ike.NatKeepalive,
         };
         return Auth == IkeAuth.Pubkey ? config with { LocalCertificate = _ike.Certificate, TrustedCas = _ike.TrustedCas } : config;
     }

@@ -126,6 +126,8 @@ public sealed partial class IkeStatusSection : IStatusSection
             }
 
             writer.WriteNumber("children", sa.Children.Count);
+            writer.WriteString("nat", sa.LocalBehindNat ? "local" : sa.RemoteBehindNat ? "remote" : "none"); // who is behind a NAT (RFC 7296 §2.23)
+            writer.WriteNumber("nat_keepalives_sent", sa.NatKeepalivesSent);
             if (sa.ChildFailureReason is { } failure)
             {
                 writer.WriteString("last_child_failure", failure);

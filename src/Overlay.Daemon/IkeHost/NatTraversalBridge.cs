@@ -43,4 +43,7 @@ public sealed class NatTraversalBridge : IIkeDatagramSink, INatTraversalPort
 
     public bool Send(ReadOnlySpan<byte> ikeMessage, IPEndPoint remote) =>
         _pipeline is { } pipeline && pipeline.SendIke(ikeMessage, UdpAddress.From(remote));
+
+    public bool SendNatKeepalive(IPEndPoint remote) =>
+        _pipeline is { } pipeline && pipeline.SendNatKeepalive(UdpAddress.From(remote)) == NatKeepaliveResult.Sent;
 }

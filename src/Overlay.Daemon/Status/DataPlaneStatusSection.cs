@@ -138,6 +138,9 @@ public sealed class DataPlaneStatusSection : IStatusSection
                 writer.WriteStartObject();
                 writer.WriteString("tvd", t.TvdLabel);
                 writer.WriteNumber("vlan", t.VlanId);
+                writer.WriteString("remote", t.Remote.ToString()); // differs from the address behind a NAT
+                writer.WriteBoolean("follows_peer", t.FollowsPeer);
+                writer.WriteNumber("remote_updates", t.RemoteUpdates);
                 if (t.OutboundSpi is uint spi)
                 {
                     writer.WriteString("outbound_spi", $"0x{spi:x8}");
@@ -187,6 +190,8 @@ public sealed class DataPlaneStatusSection : IStatusSection
         writer.WriteNumber("esp_received", u.EspReceived);
         writer.WriteNumber("ike_received", u.IkeReceived);
         writer.WriteNumber("keepalives_received", u.KeepalivesReceived);
+        writer.WriteNumber("keepalives_sent", u.KeepalivesSent);
+        writer.WriteNumber("remote_moves", u.RemoteMoves);
         writer.WriteNumber("packets_sent", u.PacketsSent);
         writer.WriteNumber("bytes_sent", u.BytesSent);
         writer.WriteNumber("send_batches", u.SendBatches);

@@ -115,6 +115,24 @@ public sealed partial class EspSa
         return EspOpenResult.Ok;
     }
 
+    /// <summary>
+    /// After <see cref="TryOpen"/> accepted a packet: true when it was the newest this SA has authenticated (its
+    /// sequence number is the window's top), i.e. not an older packet that arrived late. What the RFC 7296 §2.23
+    /// address update needs ("only in response to a new packet"). False on an outbound SA.
+    /// </summary>
+    public bool IsNewest(uint sequenceLow)
+    {
+        if (Window is not { } window)
+        {
+            return false;
+        }
+
+        lock (_windowLock)
+        {
+            return (uint)window.Top == sequenceLow;
+        }
+    }
+
     /// <summary>True when this SA's inner mode carries <paramref name="nextHeader"/>.</summary>
     public bool AcceptsNextHeader(byte nextHeader) => InnerMode switch
     {

@@ -3,6 +3,7 @@ using System.Net;
 using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Frames;
+using Overlay.DataPlane.Io;
 using Overlay.DataPlane.Pools;
 
 namespace Overlay.DataPlane.Forwarding;
@@ -117,7 +118,7 @@ public sealed partial class Pipeline
     /// the inner packet, deliver to the guest that owns the destination (or flood the TVD's ports when
     /// that guest has not been seen yet).
     /// </summary>
-    private void OnIpEsp(EspSa sa, Span<byte> packet)
+    private void OnIpEsp(EspSa sa, Span<byte> packet, UdpAddress source, uint sequenceLow)
     {
         if (IpTunnel.Decapsulate(sa, packet, out Span<byte> ip) != DropReason.None || ip.IsEmpty)
         {
@@ -132,6 +133,7 @@ public sealed partial class Pipeline
             return;
         }
 
+        FollowPeer(tunnel, sa, source, sequenceLow);
         if (!_ipRouter.AllowsInbound(tunnel.Id, ip))
         {
             sa.Drops.Increment(DropReason.SelectorMismatch); // authenticated, but outside what was negotiated

@@ -1,4 +1,6 @@
+using System.Net;
 using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Io;
 using Overlay.DataPlane.Sa;
 
 namespace Overlay.DataPlane.Forwarding;
@@ -55,7 +57,38 @@ public sealed partial class Pipeline : ITunnelKeyer
             }
         }
 
+        tunnel.FollowsPeer = keying.FollowsPeer;
+        if (tunnel.SetRemote(UdpAddress.From(keying.Remote ?? first.Peer)))
+        {
+            PipelineLog.TunnelRemoteMoved(_logger, tunnel.PeerName, tunnel.TvdLabel, tunnel.Remote.ToString(), "key exchange");
+        }
+
         return new TunnelKeyingResult(true, null, tunnel);
+    }
+
+    /// <inheritdoc/>
+    public int UpdateRemote(IPEndPoint peer, IPEndPoint remote, bool followsPeer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        ArgumentNullException.ThrowIfNull(remote);
+        var address = UdpAddress.From(remote);
+        int moved = 0;
+        foreach (Tunnel tunnel in Volatile.Read(ref _tunnels))
+        {
+            if (!tunnel.Peer.Equals(peer))
+            {
+                continue;
+            }
+
+            tunnel.FollowsPeer = followsPeer;
+            if (tunnel.SetRemote(address))
+            {
+                moved++;
+                PipelineLog.TunnelRemoteMoved(_logger, tunnel.PeerName, tunnel.TvdLabel, remote.ToString(), "key exchange");
+            }
+        }
+
+        return moved;
     }
 
     /// <inheritdoc/>

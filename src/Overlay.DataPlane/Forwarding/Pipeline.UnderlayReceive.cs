@@ -103,20 +103,22 @@ public sealed partial class Pipeline
         }
 
         Underlay.OnEsp();
-        OnEsp(payload, targets, touched);
+        OnEsp(payload, batch.GetAddress(slot), targets, touched);
     }
 
     /// <summary>Stages 9–12 for one ESP packet (every failure below is counted where it happens).</summary>
-    private void OnEsp(Span<byte> packet, SwitchEndpoint[] targets, TouchedPorts touched)
+    private void OnEsp(Span<byte> packet, UdpAddress source, SwitchEndpoint[] targets, TouchedPorts touched)
     {
         if (Sas.LookupInbound(packet, out EspSa? sa) != DropReason.None)
         {
             return;
         }
 
+        EspHeader.TryParse(packet, out EspHeader header); // before decryption in place; the classifier saw >= 8 bytes
+        uint sequenceLow = header.SequenceLow;
         if (sa!.InnerMode == InnerMode.Ip)
         {
-            OnIpEsp(sa, packet);
+            OnIpEsp(sa, packet, source, sequenceLow);
             return;
         }
 
@@ -139,6 +141,7 @@ public sealed partial class Pipeline
             return;
         }
 
+        FollowPeer(tunnel, sa, source, sequenceLow);
         ForwardingDecision decision = Switch.Decide(SwitchEndpoint.Remote(tunnel.Id), frame, targets);
         if (decision.Kind is ForwardingKind.Drop or ForwardingKind.Filtered)
         {
@@ -151,6 +154,30 @@ public sealed partial class Pipeline
             if (targets[t].IsLocal)
             {
                 DeliverFromTunnel(ports[targets[t].Id], frame, touched);
+            }
+        }
+    }
+
+    /// <summary>
+    /// RFC 7296 §2.23 dynamic address update, for ESP: a packet that authenticated on <paramref name="sa"/> and
+    /// came from another endpoint than the tunnel sends to moves every tunnel to that peer there — only when the
+    /// peer is the one behind a NAT (<see cref="Tunnel.FollowsPeer"/>; a host behind a NAT never follows) and only
+    /// for the newest packet of the SA (the highest sequence number so far), so a replayed or delayed older packet
+    /// cannot move it back. Costs one compare per packet otherwise.
+    /// </summary>
+    private void FollowPeer(Tunnel tunnel, EspSa sa, UdpAddress source, uint sequenceLow)
+    {
+        if (source == tunnel.Address || !tunnel.FollowsPeer || !sa.IsNewest(sequenceLow))
+        {
+            return;
+        }
+
+        foreach (Tunnel other in Volatile.Read(ref _tunnels))
+        {
+            if (other.Peer.Equals(tunnel.Peer) && other.SetRemote(source))
+            {
+                Underlay.OnRemoteMoved();
+                PipelineLog.TunnelRemoteMoved(_logger, other.PeerName, other.TvdLabel, source.ToString(), $"ESP SA 0x{sa.Spi:x8}");
             }
         }
     }

@@ -23,6 +23,9 @@ internal static partial class PipelineLog
     [LoggerMessage(305, LogLevel.Warning, "audit data plane: SA {Spi:x8} from {Peer} (tvd vlan {Vlan}) carried a frame tagged for another TVD; dropped ({Count} so far)")]
     public static partial void ForeignTagAudit(ILogger logger, uint spi, string peer, int vlan, long count);
 
+    [LoggerMessage(306, LogLevel.Information, "data plane: tunnel to {Peer} for tvd '{Label}' now sends to {Remote} (learned by {Source})")]
+    public static partial void TunnelRemoteMoved(ILogger logger, string peer, string label, string remote, string source);
+
     [LoggerMessage(310, LogLevel.Error, "data plane loop {Loop}: unexpected error in a batch (counted as internal_error; loop continues)")]
     public static partial void LoopError(ILogger logger, string loop, Exception exception);
 

@@ -48,10 +48,22 @@ public sealed record PortStatus(
         p.IsDetached ? 0 : p.Io.KernelDrops);
 }
 
+/// <param name="Remote">Where its ESP goes: <paramref name="Peer"/>, or the NAT-mapped endpoint learned for it.</param>
 public sealed record TunnelStatus(int Id, string PeerName, IPEndPoint Peer, ushort VlanId, string TvdLabel, uint? OutboundSpi)
 {
+    public IPEndPoint Remote { get; init; } = Peer;
+
+    public bool FollowsPeer { get; init; }
+
+    public long RemoteUpdates { get; init; }
+
     public static TunnelStatus From(Tunnel t, SaTable sas) => new(
-        t.Id, t.PeerName, t.Peer, t.VlanId, t.TvdLabel, sas.TryGetOutbound(t.Peer, t.VlanId, out EspSa sa) ? sa.Spi : null);
+        t.Id, t.PeerName, t.Peer, t.VlanId, t.TvdLabel, sas.TryGetOutbound(t.Peer, t.VlanId, out EspSa sa) ? sa.Spi : null)
+    {
+        Remote = t.Remote,
+        FollowsPeer = t.FollowsPeer,
+        RemoteUpdates = t.RemoteUpdates,
+    };
 }
 
 public sealed record UnderlayStatus(
@@ -64,6 +76,14 @@ public sealed record UnderlayStatus(
     long SendBatches,
     long KernelDrops = 0)
 {
+    public long KeepalivesSent { get; init; }
+
+    public long RemoteMoves { get; init; }
+
     public static UnderlayStatus From(UnderlayCounters c, long kernelDrops) => new(
-        c.DatagramsReceived, c.EspReceived, c.IkeReceived, c.KeepalivesReceived, c.PacketsSent, c.BytesSent, c.SendBatches, kernelDrops);
+        c.DatagramsReceived, c.EspReceived, c.IkeReceived, c.KeepalivesReceived, c.PacketsSent, c.BytesSent, c.SendBatches, kernelDrops)
+    {
+        KeepalivesSent = c.KeepalivesSent,
+        RemoteMoves = c.RemoteMoves,
+    };
 }

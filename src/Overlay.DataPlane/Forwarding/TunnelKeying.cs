@@ -24,6 +24,15 @@ public sealed record TunnelKeying(
     IReadOnlyList<AddressRange> LocalRanges,
     IReadOnlyList<AddressRange> RemoteRanges)
 {
+    /// <summary>
+    /// Where the tunnel's ESP goes when that is not the SAs' <see cref="SaDescriptor.Peer"/>: the NAT-mapped
+    /// endpoint the key exchange learned (RFC 7296 §2.23). Null: the configured endpoint.
+    /// </summary>
+    public IPEndPoint? Remote { get; init; }
+
+    /// <summary>The peer is behind a NAT and we are not: authenticated ESP from a new endpoint moves the tunnel (<see cref="Tunnel.FollowsPeer"/>).</summary>
+    public bool FollowsPeer { get; init; }
+
     /// <summary>Why the keying cannot be installed as a whole, or null.</summary>
     public string? Validate()
     {
@@ -85,4 +94,11 @@ public interface ITunnelKeyer
 
     /// <summary>Removes one CHILD_SA's pair of SAs (either SPI may be 0 for a direction never installed).</summary>
     void Remove(uint inboundSpi, uint outboundSpi, SaRemoval how);
+
+    /// <summary>
+    /// The key exchange learned a new endpoint of <paramref name="peer"/> (its configured endpoint, the tunnels'
+    /// key): every tunnel to it sends there from now on (RFC 7296 §2.23 address update). Returns how many
+    /// tunnels moved.
+    /// </summary>
+    int UpdateRemote(IPEndPoint peer, IPEndPoint remote, bool followsPeer);
 }

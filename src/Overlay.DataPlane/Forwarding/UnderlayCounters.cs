@@ -10,6 +10,8 @@ public sealed class UnderlayCounters
     private long _packetsSent;
     private long _bytesSent;
     private long _sendBatches;
+    private long _keepalivesSent;
+    private long _remoteMoves;
 
     public long DatagramsReceived => Volatile.Read(ref _datagramsReceived);
 
@@ -23,6 +25,12 @@ public sealed class UnderlayCounters
 
     public long BytesSent => Volatile.Read(ref _bytesSent);
 
+    /// <summary>NAT-keepalives sent (RFC 3948 §2.3): the tunnel to a peer was quiet for a keepalive interval.</summary>
+    public long KeepalivesSent => Volatile.Read(ref _keepalivesSent);
+
+    /// <summary>Tunnels moved to a new peer endpoint by authenticated ESP from it (RFC 7296 §2.23).</summary>
+    public long RemoteMoves => Volatile.Read(ref _remoteMoves);
+
     /// <summary>sendmmsg calls; <see cref="PacketsSent"/> / this is the mean batch size.</summary>
     public long SendBatches => Volatile.Read(ref _sendBatches);
 
@@ -33,6 +41,10 @@ public sealed class UnderlayCounters
     internal void OnIke() => Interlocked.Increment(ref _ikeReceived);
 
     internal void OnKeepalive() => Interlocked.Increment(ref _keepalivesReceived);
+
+    internal void OnKeepaliveSent() => Interlocked.Increment(ref _keepalivesSent);
+
+    internal void OnRemoteMoved() => Interlocked.Increment(ref _remoteMoves);
 
     internal void OnSent(int packets, long bytes)
     {

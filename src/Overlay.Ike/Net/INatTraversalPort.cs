@@ -15,4 +15,10 @@ public interface INatTraversalPort
 
     /// <summary>Sends one IKE message to <paramref name="remote"/>. Never blocks for long; false when it could not be sent.</summary>
     bool Send(ReadOnlySpan<byte> ikeMessage, IPEndPoint remote);
+
+    /// <summary>
+    /// A NAT-keepalive (one octet 0xFF, RFC 3948 §2.3) to <paramref name="remote"/>, unless ESP went there since
+    /// the previous call (the owner of the port sees that traffic; IKE does not). True when one was sent.
+    /// </summary>
+    bool SendNatKeepalive(IPEndPoint remote);
 }

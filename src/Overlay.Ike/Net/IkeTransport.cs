@@ -211,6 +211,19 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
         Stats.OnSent(ok);
     }
 
+    /// <summary>Keepalives exist only on the NAT-T port (RFC 3948 §2.3); from port 500 none is sent.</summary>
+    public bool SendNatKeepalive(IPEndPoint local, IPEndPoint remote)
+    {
+        try
+        {
+            return local.Port == _natTraversal.LocalEndpoint.Port && _natTraversal.SendNatKeepalive(remote);
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // the data plane is not running
+        }
+    }
+
     /// <summary>Stops receiving, lets the workers finish the datagram in hand, drops what still waits.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -61,6 +61,12 @@ public sealed class ChildSa
     /// <summary>The CHILD_SA that replaced this one in a rekey (RFC 7296 §1.3.3), until this one is deleted.</summary>
     public ChildSa? ReplacedBy { get; internal set; }
 
+    /// <summary>
+    /// Where its ESP goes when NAT traversal is in use: the owning IKE SA's NAT-mapped remote endpoint (RFC 7296
+    /// §2.23); null without a NAT (the peer's configured endpoint).
+    /// </summary>
+    public NatMapping? NatMapping => Owner?.NatMapping;
+
     /// <summary>The IKE SA that currently owns it (changes when the IKE SA is rekeyed, §2.18).</summary>
     internal IkeSa? Owner { get; set; }
 

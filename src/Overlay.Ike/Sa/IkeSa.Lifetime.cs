@@ -27,6 +27,7 @@ public sealed partial class IkeSa
     {
         EstablishedAt = Services.Time.GetUtcNow();
         Authenticated?.Invoke(this);
+        StartNatKeepalive();
         if (Config.Lifetime is not { } life)
         {
             return;
@@ -41,6 +42,7 @@ public sealed partial class IkeSa
         _ikeRekeyTimer?.Dispose();
         _ikeExpireTimer?.Dispose();
         _ikeRekeyTimer = _ikeExpireTimer = null;
+        StopNatKeepalive();
         foreach (var timer in _retryTimers)
         {
             timer.Dispose();

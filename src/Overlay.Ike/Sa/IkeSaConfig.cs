@@ -30,6 +30,12 @@ public sealed record IkeSaConfig(
 
     public IReadOnlyList<ChildSaConfig> ChildTemplates => Children ?? [];
 
+    /// <summary>
+    /// How often a host behind a NAT sends a NAT-keepalive while it sent nothing else (RFC 3948 §2.3, §4: 20 s
+    /// suggested); zero turns keepalives off.
+    /// </summary>
+    public TimeSpan NatKeepalive { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Our certificate and key; when set we authenticate with a signature (RFC 7427) instead of the PSK.</summary>
     public CertificateCredential? LocalCertificate { get; init; }
 

@@ -50,6 +50,15 @@ public interface IChildSaSink
     /// Its reason, from TVD_ATTESTATION_REFUSED or the bare error notify, is the peer's word: text to record.
     /// </summary>
     void RefusedByPeer(PeerRefusal refusal);
+
+    /// <summary>
+    /// The established IKE SA with <paramref name="peer"/> moved to a new endpoint (RFC 7296 §2.23 dynamic address
+    /// update, after an authenticated new request from there): its CHILD_SAs' ESP goes to <paramref name="mapping"/>.
+    /// A sink that carries no ESP (tests, benchmarks, fuzzing) has nothing to move.
+    /// </summary>
+    void PeerMoved(IkeIdentity peer, NatMapping mapping)
+    {
+    }
 }
 
 /// <param name="Peer">The authenticated peer; null when it refused us before IKE_AUTH completed.</param>
@@ -62,6 +71,12 @@ public sealed record PeerRefusal(IkeIdentity? Peer, string? Label, string Reason
 public interface IIkeSender
 {
     void Send(ReadOnlySpan<byte> ikeMessage, IPEndPoint local, IPEndPoint remote);
+
+    /// <summary>
+    /// A NAT-keepalive from <paramref name="local"/> (the NAT-T port) to <paramref name="remote"/> (RFC 3948 §2.3),
+    /// unless ESP went there since the last one; true when one was sent. A sender without a NAT-T port sends none.
+    /// </summary>
+    bool SendNatKeepalive(IPEndPoint local, IPEndPoint remote) => false;
 }
 
 /// <summary>

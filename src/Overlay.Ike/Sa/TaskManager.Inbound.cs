@@ -153,7 +153,7 @@ public sealed partial class TaskManager
 
         if (local is not null && remote is not null)
         {
-            (_sa.Local, _sa.Remote) = (local, remote);
+            _sa.OnAuthenticatedRequest(local, remote);
         }
 
         if (outer.Header.ExchangeType == IkeExchangeType.IkeSaInit)

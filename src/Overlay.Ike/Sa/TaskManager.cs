@@ -215,6 +215,8 @@ public sealed partial class TaskManager : IDisposable
         {
             _sa.Services.Sender.Send(datagram, _sa.Local, _sa.Remote);
         }
+
+        _sa.LastSentAt = _sa.Services.Time.GetUtcNow();
     }
 
     private void Drop(string reason)

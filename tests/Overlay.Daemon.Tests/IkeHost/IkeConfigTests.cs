@@ -1,4 +1,5 @@
 using Overlay.Daemon.Configuration;
+using Overlay.Daemon.IkeHost;
 using Overlay.Daemon.Tests.Support;
 using Overlay.DataPlane.Esp;
 using Overlay.Ike;
@@ -61,6 +62,20 @@ public sealed class IkeConfigTests
     }
 
     [Theory]
+    [InlineData("", 20)]
+    [InlineData("nat_keepalive = 5\n", 5)]
+    [InlineData("nat_keepalive = 0\n", 0)]
+    public void Nat_keepalive_reaches_every_IKE_SA_of_a_peer(string line, int seconds)
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load(Base + "[ike]\n" + line + MoonsKey, ConfigPath);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        var peer = new IkePeer(result.Config!.DataPlane!.Peers[0], result.Config.Ike!, System.Net.IPAddress.Parse("10.200.0.1"), "h1");
+        Assert.Equal(TimeSpan.FromSeconds(seconds), peer.IkeConfig([]).NatKeepalive);
+    }
+
+    [Theory]
+    [InlineData("[ike]\nnat_keepalive = -1\n" + MoonsKey, "12:17", "nat_keepalive")]
     [InlineData("[ike]\nproposals = \"aes256gcm16-prfsha384-modp1024\"\n" + MoonsKey, "12:13", "not a proposal")]
     [InlineData("[ike]\n", "7:3", "peer 'moon' has no pre-shared key: set psk in its [[ike.peer]]")]
     [InlineData("[ike]\nhalf_open_timeout = 0\n" + MoonsKey, "12:21", "half_open_timeout")]

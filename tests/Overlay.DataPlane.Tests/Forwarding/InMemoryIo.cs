@@ -59,6 +59,9 @@ internal sealed class InMemoryUnderlay : IUnderlayIo
     /// <summary>Every datagram this side sent, as it left (for tampering tests).</summary>
     public ConcurrentQueue<byte[]> SentLog { get; } = new();
 
+    /// <summary>Every datagram this side sent, with where it was sent to.</summary>
+    public ConcurrentQueue<(byte[] Data, UdpAddress To)> SentTo { get; } = new();
+
     public bool Disposed { get; private set; }
 
     public void Inject(byte[] datagram, UdpAddress from) => _incoming.Add((datagram, from));
@@ -85,6 +88,7 @@ internal sealed class InMemoryUnderlay : IUnderlayIo
         {
             byte[] copy = batch[i].Valid.ToArray();
             SentLog.Enqueue(copy);
+            SentTo.Enqueue((copy, batch.GetAddress(i)));
             Peer?.Inject(copy, Local);
         }
 

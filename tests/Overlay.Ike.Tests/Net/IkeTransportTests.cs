@@ -138,5 +138,7 @@ public sealed class IkeTransportTests
         public IPEndPoint LocalEndpoint => local;
 
         public bool Send(ReadOnlySpan<byte> ikeMessage, IPEndPoint remote) => true;
+
+        public bool SendNatKeepalive(IPEndPoint remote) => true;
     }
 }

@@ -96,6 +96,15 @@ public sealed class RecordingSender : IIkeSender
         Routes.Add((local, remote));
         Count++;
     }
+
+    /// <summary>NAT-keepalives asked for, with their endpoints.</summary>
+    public List<(IPEndPoint Local, IPEndPoint Remote)> Keepalives { get; } = [];
+
+    public bool SendNatKeepalive(IPEndPoint local, IPEndPoint remote)
+    {
+        Keepalives.Add((local, remote));
+        return true;
+    }
 }
 
 /// <summary>What the data plane would have been told.</summary>
@@ -124,6 +133,11 @@ public sealed class RecordingChildSink : IChildSaSink
     public List<PeerRefusal> RefusedByPeer { get; } = [];
 
     void IChildSaSink.RefusedByPeer(PeerRefusal refusal) => RefusedByPeer.Add(refusal);
+
+    /// <summary>Dynamic address updates, in order.</summary>
+    public List<(IkeIdentity Peer, NatMapping Mapping)> Moves { get; } = [];
+
+    public void PeerMoved(IkeIdentity peer, NatMapping mapping) => Moves.Add((peer, mapping));
 
     /// <summary>What is installed now.</summary>
     public IEnumerable<ChildSa> Current => Installed.Where(c => !Removed.Contains(c));
