@@ -34,4 +34,7 @@ internal static partial class DataPlaneLog
 
     [LoggerMessage(409, LogLevel.Information, "data plane: SA {Spi} inner mode ip: tvd {Tvd} routes {Remote} to peer {Peer} (local_ts {Local})")]
     public static partial void SaRoutes(ILogger logger, string spi, string tvd, string remote, string local, string peer);
+
+    [LoggerMessage(430, LogLevel.Warning, "data plane: test knob: static SAs reserve {Block} sequence numbers per write instead of 2^20")]
+    public static partial void TestSequenceBlock(ILogger logger, ulong block);
 }
