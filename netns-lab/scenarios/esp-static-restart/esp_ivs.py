@@ -8,7 +8,7 @@ whether the IV's low 32 bits equal the header's sequence number (our sealer uses
 import sys
 from collections import defaultdict
 
-marks = [(int(a, 16), float(t)) for a, t in (m.split(":") for m in sys.argv[1:])]
+marks = [(int(a, 16), t) for a, t in (m.split(":") for m in sys.argv[1:])]
 ivs = defaultdict(dict)
 after = defaultdict(int)
 mismatch = defaultdict(int)
@@ -32,7 +32,7 @@ for line in sys.stdin:
     else:
         ivs[spi][iv] = t
     for mspi, mt in marks:
-        if spi == mspi and t > mt:
+        if spi == mspi and t > float(mt):
             after[(mspi, mt)] += 1
 for spi in sorted(packets):
     print(f"spi 0x{spi:08x} packets {packets[spi]} distinct_ivs {len(ivs[spi])} repeated_ivs {len(repeats[spi])} "

@@ -24,19 +24,19 @@ wait_in_packets() {
 restart_h1() {
     local sig=$1 pid mark last before rc=0
     wait_in_packets $(( $(h2_in) + 3 * PPS )) || true   # ~3 s of the flow on the current run
-    mark=$(h1_mark)
     last=$(ov_q h1 '.dataplane.sas[] | select(.spi=="0x00001101") | .last_sequence')
     pid=$(lab_pid overlayd-h1)
     kill "-$sig" "$pid"
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then bad "overlayd-h1 still runs 10 s after SIG$sig"; return; fi
+    mark=$(h1_mark) # what the dead run left on disk (it reserved ahead while the flow ran)
     lab_stop overlayd-h1 2>/dev/null || true
     start_h1 || rc=$?
     check "h1 restarted after SIG$sig" 0 "$rc"
     up=$(date +%s.%N)
-    echo "   SIG$sig: h1 had sent up to sequence $last of its mark $mark; now reserved $(h1_mark)"
+    echo "   SIG$sig: h1 had sent up to sequence $last (status just before the signal), left mark $mark; now reserved $(h1_mark)"
     if grep -q "SA 00001101 (key [0-9a-f]*) continues above sequence $mark; reserved up to $(( mark + RESTART_BLOCK ))" "$(lab_log_of overlayd-h1)"; then
-        ok "after SIG$sig h1 continues above its last mark $mark (last sent $last, $(( mark - last )) numbers skipped)"
+        ok "after SIG$sig h1 continues above its last mark $mark (status said $last sent shortly before; at most $(( mark - last )) numbers skipped)"
     else
         bad "after SIG$sig h1 does not continue above its mark $mark: $(grep 'continues above' "$(lab_log_of overlayd-h1)" | tail -n1)"
     fi

@@ -27,8 +27,13 @@ public sealed class StaticSequenceStateDaemonTests
         string file = StateFile(daemon);
         Assert.False(File.Exists(file));
 
-        await daemon.StartAndWaitReadyAsync();
+        System.Text.Json.JsonElement status = await daemon.StartAndWaitReadyAsync();
         Assert.Equal(1UL << 20, Mark(file));
+        // Status shows the mark on the static outbound SA only.
+        Assert.Equal(["0x00001101 out 1048576", "0x00002101 in -"], status.GetProperty("dataplane").GetProperty("sas").EnumerateArray()
+            .Select(sa => $"{sa.GetProperty("spi").GetString()} {sa.GetProperty("direction").GetString()} " +
+                (sa.TryGetProperty("sequence_reserved", out System.Text.Json.JsonElement r) ? r.GetUInt64().ToString(System.Globalization.CultureInfo.InvariantCulture) : "-"))
+            .Order());
         daemon.Signal(SIGKILL);
         Assert.Equal(128 + SIGKILL, await daemon.WaitForExitAsync());
 
