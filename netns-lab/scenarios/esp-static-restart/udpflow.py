@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Paced UDP flow for the restart lab. Each datagram carries its 8-byte index.
-`udpflow.py send ADDR PORT PPS SECONDS` prints "sent N";
+`udpflow.py send ADDR PORT PPS SECONDS STOPFILE` prints "sent N" (ends after SECONDS, or earlier once STOPFILE exists);
 `udpflow.py recv PORT SECONDS` prints "received N distinct D last L" (L: highest index seen), ending after SECONDS
-or 3 s after the last datagram once some arrived and the sender's end marker (index 2^64-1) came."""
+or when the sender's end marker (index 2^64-1) came."""
+import os
 import socket
 import struct
 import sys
@@ -11,12 +12,12 @@ import time
 END = (1 << 64) - 1
 
 if sys.argv[1] == "send":
-    addr, port, pps, seconds = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    addr, port, pps, seconds, stop = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     pad = bytes(200)
     start = time.monotonic()
     sent = 0
-    while (now := time.monotonic()) - start < seconds:
+    while (now := time.monotonic()) - start < seconds and not os.path.exists(stop):
         due = int((now - start) * pps)
         while sent < due:
             try:
