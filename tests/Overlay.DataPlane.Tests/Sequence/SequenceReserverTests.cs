@@ -122,7 +122,7 @@ public sealed class SequenceReserverTests : IDisposable
         OutboundSequence sequence = reserver.Open(0x1101, KeyMaterial, true);
         store.Failing = true;
 
-        while (sequence.TryNext(out _) == SequenceTake.Ok)
+        for (int i = 0; i < 100 && sequence.TryNext(out _) == SequenceTake.Ok; i++)
         {
         }
 
