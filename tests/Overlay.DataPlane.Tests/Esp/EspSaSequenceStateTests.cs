@@ -70,6 +70,36 @@ public sealed class EspSaSequenceStateTests : IDisposable
     }
 
     [Fact]
+    public void Sealing_on_a_reserved_counter_allocates_nothing_even_when_it_asks_for_more_or_drops()
+    {
+        using var store = new GatedStore(SequenceStateDirectory.Open(_dir.Path));
+        using var reserver = new SequenceReserver(store, block: 64);
+        using EspSa sa = EspSa.Create(Static(reserver));
+        var inner = new byte[100];
+        var packet = new byte[EspSa.GetSealedLength(inner.Length)];
+        sa.Seal(inner, EspConstants.NextHeaderEtherIp, packet, out _); // warm-up
+        store.Failing = true;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int ok = 0, dropped = 0;
+        for (int i = 0; i < 100; i++) // crosses the request point (32) and the end of the reservation (64)
+        {
+            if (sa.Seal(inner, EspConstants.NextHeaderEtherIp, packet, out _) == EspSealStatus.Ok)
+            {
+                ok++;
+            }
+            else
+            {
+                dropped++;
+            }
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal((63, 37), (ok, dropped));
+        Assert.Equal(37, sa.Drops[DropReason.SequenceNotReserved]);
+    }
+
+    [Fact]
     public void An_sa_removed_and_installed_again_in_one_run_continues_its_numbers()
     {
         using var reserver = new SequenceReserver(SequenceStateDirectory.Open(_dir.Path), block: 1024);
