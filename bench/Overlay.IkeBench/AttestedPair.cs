@@ -68,7 +68,7 @@ public sealed class AttestedPair : IAsyncDisposable
             : (null, null, new RedOnlyPolicy());
         (TimingA, TimingB) = (attestA, attestB);
         var b = StandaloneIke.Start(loopback, policy, new CountingSink(), _ => BenchConfig.Ike(optionsB), ikePort: 0, natTraversalPort: 0,
-            attestation: attestB);
+            attestation: attestB, halfOpen: BenchConfig.OneAddress);
         _stacks.Add(b);
         OptionsA = BenchOptions.Parse(["rate", "--local", "127.0.0.1", "--target", $"127.0.0.1:{b.Transport.IkeEndpoint.Port}",
             "--local-id", "hostA", "--remote-id", "hostB", .. common]);

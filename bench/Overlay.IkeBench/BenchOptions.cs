@@ -85,6 +85,20 @@ public sealed class BenchOptions
     /// <summary>storm: full setups in flight at most; a paced start that finds none free is skipped and counted.</summary>
     public int MaxInFlight => Int("max-in-flight", 64);
 
+    /// <summary>
+    /// storm: <c>--spoof-random-sources 10.200.0.0/24[,10.200.0.2/32...]</c> — forge each IKE_SA_INIT's source address,
+    /// drawn at random from a random one of these prefixes (<see cref="SpoofedFlood"/>); empty when not given.
+    /// </summary>
+    public IReadOnlyList<(IPAddress Network, int Length)> SpoofPrefixes => _values.TryGetValue("spoof-random-sources", out var text)
+        ? [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParsePrefix)]
+        : [];
+
+    /// <summary>storm with spoofed sources: how many requests to send at most.</summary>
+    public int SpoofCount => Int("count", 10_000);
+
+    /// <summary>storm with spoofed sources: the share of requests sent without their Ni payload.</summary>
+    public double MalformedFraction => Double("malformed-fraction", 0.5);
+
     /// <summary>attested: milliseconds added to every quote of the slow-TPM variant.</summary>
     public int QuoteDelayMs => Int("quote-delay-ms", 200);
 
@@ -103,6 +117,8 @@ public sealed class BenchOptions
                 + "[--total 500 --window 16 --reps 3] [--n 20] [--local-id hostA --remote-id hostB --psk S] [--warmup-seconds 3] [--workers N] [--max-seconds 300]\n"
                 + "       tvd-ikebench storm --target ADDR[:PORT] [--half-open-rate 200] [--full-rate 100] [--seconds 10] [--bind ADDR] "
                 + "[--local-id hostA --remote-id hostB --psk S --label tvd:red] [--group 31|19] [--setup-timeout 5] [--max-in-flight 64]\n"
+                + "       tvd-ikebench storm --target ADDR[:PORT] --spoof-random-sources PREFIX[,PREFIX] [--count 10000] "
+                + "[--malformed-fraction 0.5] [--half-open-rate 200] [--seconds 10]   (root: raw socket)\n"
                 + "       tvd-ikebench attested [--total 300 --window 16 --n 20 --rounds 3 --warmup-seconds 3 --quote-delay-ms 200]");
         }
 
@@ -118,6 +134,18 @@ public sealed class BenchOptions
         }
 
         return new BenchOptions(args[0], values);
+    }
+
+    private static (IPAddress Network, int Length) ParsePrefix(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length != 2 || !IPAddress.TryParse(parts[0], out var network) || network.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+            || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var length) || length is < 0 or > 32)
+        {
+            throw new FormatException($"--spoof-random-sources: '{text}' is not an IPv4 prefix (ADDR/LEN)");
+        }
+
+        return (network, length);
     }
 
     private string Get(string name, string? fallback = null)

@@ -8,7 +8,8 @@ using Overlay.IkeBench;
 //   respond  serve IKE_SA_INIT/IKE_AUTH as the responder until SIGTERM/SIGINT or --max-seconds
 //   rate     --reps runs of --total setups with --window in flight: "rate <up> <secs> <per_s> <fails>"
 //   serial   --n setups one at a time: one line of milliseconds each (or "FAIL ...")
-//   storm    half-open IKE_SA_INITs and full setups at a responder for --seconds: "storm {json}" (Storm.cs)
+//   storm    half-open IKE_SA_INITs and full setups at a responder for --seconds: "storm {json}" (Storm.cs);
+//            with --spoof-random-sources, IKE_SA_INITs from forged source addresses: "spoof {json}" (SpoofedFlood.cs)
 // Lines starting with '#' are commentary (warm-up, percentiles, counters) for the log.
 BenchOptions options;
 try
@@ -19,6 +20,11 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 {
     Console.Error.WriteLine(e.Message);
     return 2;
+}
+
+if (options.Mode == "storm" && options.SpoofPrefixes.Count > 0)
+{
+    return await SpoofedFlood.RunAsync(options, Console.Out);
 }
 
 if (options.Mode == "storm")
@@ -36,7 +42,7 @@ var sink = new CountingSink();
 if (options.Mode == "respond")
 {
     await using var responder = StandaloneIke.Start(options.Local, new RedOnlyPolicy(), sink, _ => BenchConfig.Ike(options),
-        transport: new IkeTransportOptions { Workers = options.Workers });
+        transport: new IkeTransportOptions { Workers = options.Workers }, halfOpen: BenchConfig.OneAddress);
     return await Responder.ServeAsync(responder, sink, options);
 }
 

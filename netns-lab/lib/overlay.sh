@@ -79,6 +79,10 @@ ov_config_file() { printf '%s\n' "$LAB_DIR/$1.toml"; }
 ov_socket() { printf '%s\n' "$LAB_DIR/$1/run/control.sock"; }
 ov_keyfile() { printf '%s\n' "$LAB_DIR/$1.esp_sa"; }
 
+# ov_psk A B — the pre-shared key of the host pair {A, B} (the same from either end; each pair has its own, so a
+# host holding one cannot claim to be a third: daemon.md, [[ike.peer]] psk). Lab keys, not secrets.
+ov_psk() { printf 'lab-psk-%s-%s\n' "$(printf '%s\n' "$1" "$2" | sort | head -n1)" "$(printf '%s\n' "$1" "$2" | sort | tail -n1)"; }
+
 # A fresh AES-128 key + 4-byte salt, hex (20 bytes).
 ov_key() { python3 -c 'import secrets; print(secrets.token_hex(20))'; }
 

@@ -62,7 +62,6 @@ at_ike_config() {
     cat >>"$(ov_config_file "$h")" <<TOML
 
 [ike]
-psk = "$AT_PSK"
 dpd_interval = 2
 retransmit_timeout = 500
 retransmit_tries = 2
@@ -70,6 +69,12 @@ retry_interval = 3
 TOML
     for p in "$@"; do
         printf '\n[[ike.peer]]\nname = "%s"\ninitiate = "%s"\n' "${p%%:*}" "${p#*:}" >>"$(ov_config_file "$h")"
+        # Each pair its own key; moon's is the one charon holds (SW_PSK).
+        if [[ ${p%%:*} == moon ]]; then
+            printf 'psk = "%s"\n' "$AT_PSK" >>"$(ov_config_file "$h")"
+        else
+            printf 'psk = "%s"\n' "$(ov_psk "$h" "${p%%:*}")" >>"$(ov_config_file "$h")"
+        fi
         [[ ${p%%:*} == moon ]] && printf 'mode = "ip"\nlocal_ts = "10.13.1.0/24"\nremote_ts = "10.13.2.0/24"\n' >>"$(ov_config_file "$h")"
     done
     return 0

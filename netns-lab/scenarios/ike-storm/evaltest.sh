@@ -1,6 +1,6 @@
-# ike-storm — evaltest.sh: a TCP stream red h1 -> red h2 for 8 s undisturbed, then for 8 s while h3
+# ike-storm — evaltest.sh: a TCP stream red h1 -> red h2 for 8 s, five times: undisturbed, while h3
 # storms h1 with 200 half-open IKE_SA_INITs/s and 100 full IKE setups/s (10 s, on h1's port 4500,
-# which the data plane shares with ESP), then 8 s undisturbed again. Prints the numbers; exit 0 if every
+# which the data plane shares with ESP), undisturbed, storm again, undisturbed. Prints the numbers; exit 0 if every
 # check holds.
 source "$LAB_LIB_DIR/overlay.sh"
 source "$LAB_LIB_DIR/checks.sh"
@@ -29,50 +29,60 @@ delta() { paste -d' ' <(tr ' ' '\n' <<<"$1") <(tr ' ' '\n' <<<"$2") | awk '{ pri
 red_spi() { ov_q h1 '.ike.child_sas[] | select(.peer=="h2" and .label=="tvd:red") | .out_spi' | tail -n 1; }
 spi_before=$(red_spi)
 
-# 1. Undisturbed.
-d1_0=$(storm_drops h1) d2_0=$(storm_drops h2)
-read -r calm_mbit calm_retrans < <(stream calm 2>"$tmp/calm.err")
-d1_1=$(storm_drops h1) d2_1=$(storm_drops h2)
+# storm_round N — storm N: h3 storms h1 for STORM_SECONDS from h3's address with h3's identity and PSK, at
+# h1's NAT-T port; the stream starts once the storm runs and ends before it does. Sets storm_mbit[N],
+# storm_retrans[N], the drop deltas dp1/k1/q1/dp2/k2/q2[N] and summary[N]. The storm tool runs only on
+# otherwise idle CPU (SCHED_IDLE): it stands for another machine, and its own key exchanges are not what
+# is under test.
+declare -a storm_mbit storm_retrans summary dp1 k1 q1 dp2 k2 q2
+storm_round() {
+    local n=$1 a1 a2 b1 b2
+    a1=$(storm_drops h1) a2=$(storm_drops h2)
+    lab_bg h3 "storm$n" timeout 60 chrt --idle 0 dotnet "$STORM_DLL" storm --target "$(lab_ul_addr h1):$TARGET_PORT" --bind "$(lab_ul_addr h3)" \
+        --half-open-rate "$HALF_OPEN_RATE" --full-rate "$FULL_RATE" --seconds "$STORM_SECONDS" \
+        --psk "$STORM_PSK" --local-id h3 --remote-id h1 --label tvd:red
+    lab_wait_for h3 20 grep -q '^# storm:' "$(lab_log_of "storm$n")" || { cat "$(lab_log_of "storm$n")"; exit 1; }
+    sleep 0.5   # the storm tool's first calls compile; let it reach its rates
+    read -r "storm_mbit[$n]" "storm_retrans[$n]" < <(stream "storm$n" 2>"$tmp/storm$n.err")
+    b1=$(storm_drops h1) b2=$(storm_drops h2)
+    read -r "dp1[$n]" "k1[$n]" "q1[$n]" <<<"$(delta "$a1" "$b1")"
+    read -r "dp2[$n]" "k2[$n]" "q2[$n]" <<<"$(delta "$a2" "$b2")"
+    lab_wait_for h3 40 sh -c "! kill -0 $(cat "$LAB_DIR/pids/storm$n.pid") 2>/dev/null" || true
+    summary[n]=$(sed -n 's/^storm //p' "$(lab_log_of "storm$n")")
+    { grep '^#' "$(lab_log_of "storm$n")" || true; } | sed "s/^# /storm tool $n: /"
+}
 
-# 2. The storm, from h3's address with h3's identity and PSK, at h1's NAT-T port; the stream starts once
-# the storm runs and ends before it does. The storm tool runs only on otherwise idle CPU (SCHED_IDLE): it
-# stands for another machine, and its own key exchanges are not what is under test.
-lab_bg h3 storm timeout 60 chrt --idle 0 dotnet "$STORM_DLL" storm --target "$(lab_ul_addr h1):$TARGET_PORT" --bind "$(lab_ul_addr h3)" \
-    --half-open-rate "$HALF_OPEN_RATE" --full-rate "$FULL_RATE" --seconds "$STORM_SECONDS" \
-    --psk "$STORM_PSK" --local-id h3 --remote-id h1 --label tvd:red
-lab_wait_for h3 20 grep -q '^# storm:' "$(lab_log_of storm)" || { cat "$(lab_log_of storm)"; exit 1; }
-sleep 0.5   # the storm tool's first calls compile; let it reach its rates
-read -r storm_mbit storm_retrans < <(stream storm 2>"$tmp/storm.err")
-d1_2=$(storm_drops h1) d2_2=$(storm_drops h2)
-lab_wait_for h3 40 sh -c "! kill -0 $(cat "$LAB_DIR/pids/storm.pid") 2>/dev/null" || true
-summary=$(sed -n 's/^storm //p' "$(lab_log_of storm)")
-{ grep '^#' "$(lab_log_of storm)" || true; } | sed 's/^# /storm tool: /'
+# Three undisturbed streams around two storms: the reference rate is the mean of the undisturbed ones and
+# the stormed rate the mean of the two storms, so a machine whose speed drifts (other work on the same
+# cores) moves both sides of the comparison alike, and one unlucky 8 s window does not decide the result.
+declare -a calm_mbit calm_retrans
+for n in 1 2 3; do
+    read -r "calm_mbit[$n]" "calm_retrans[$n]" < <(stream "calm$n" 2>"$tmp/calm$n.err")
+    ((n < 3)) && storm_round "$n"
+done
 
-# 3. Undisturbed again, after the storm: the reference rate is the mean of the streams either side of it, so a
-# machine whose speed drifts (other work on the same cores) moves both sides of the comparison alike.
-read -r after_mbit after_retrans < <(stream after 2>"$tmp/after.err")
-
-# 4. The numbers, then the checks.
-read -r dp1_calm k1_calm q1_calm <<<"$(delta "$d1_0" "$d1_1")"
-read -r dp2_calm k2_calm q2_calm <<<"$(delta "$d2_0" "$d2_1")"
-read -r dp1 k1 q1 <<<"$(delta "$d1_1" "$d1_2")"
-read -r dp2 k2 q2 <<<"$(delta "$d2_1" "$d2_2")"
-reference_mbit=$(( (${calm_mbit:-0} + ${after_mbit:-0}) / 2 ))
-echo "undisturbed: ${calm_mbit} Mbit/s before, ${after_mbit} after (reference ${reference_mbit}), ${calm_retrans}+${after_retrans} TCP retransmits; drops h1 dataplane=$dp1_calm kernel=$k1_calm ike_queue=$q1_calm, h2 dataplane=$dp2_calm kernel=$k2_calm"
-echo "storm:       ${storm_mbit} Mbit/s, ${storm_retrans} TCP retransmits; drops h1 dataplane=$dp1 kernel=$k1 ike_queue=$q1, h2 dataplane=$dp2 kernel=$k2"
-echo "storm tool:  $summary"
+# The numbers, then the checks.
+reference_mbit=$(( (${calm_mbit[1]:-0} + ${calm_mbit[2]:-0} + ${calm_mbit[3]:-0}) / 3 ))
+stormed_mbit=$(( (${storm_mbit[1]:-0} + ${storm_mbit[2]:-0}) / 2 ))
+echo "undisturbed: ${calm_mbit[1]}, ${calm_mbit[2]}, ${calm_mbit[3]} Mbit/s (reference ${reference_mbit}), TCP retransmits ${calm_retrans[*]}"
+for n in 1 2; do
+    echo "storm $n:     ${storm_mbit[n]} Mbit/s, ${storm_retrans[n]} TCP retransmits; drops h1 dataplane=${dp1[n]} kernel=${k1[n]} ike_queue=${q1[n]}, h2 dataplane=${dp2[n]} kernel=${k2[n]}"
+    echo "storm tool $n: ${summary[n]}"
+done
+echo "storms: ${stormed_mbit} Mbit/s = $(( stormed_mbit * 100 / (reference_mbit > 0 ? reference_mbit : 1) ))% of undisturbed"
 echo "h1 ike counters after: $(ov_q h1 '.ike.counters | to_entries | map("\(.key)=\(.value)") | join(" ")')"
 
-for f in calm storm after; do [[ -s $tmp/$f.err ]] && bad "$(cat "$tmp/$f.err")"; done
-positive "undisturbed stream before the storm, Mbit/s" "$calm_mbit"
-positive "undisturbed stream after the storm, Mbit/s" "$after_mbit"
-at_least "stream during the storm, % of undisturbed (>= 80)" 80 "$(( ${storm_mbit:-0} * 100 / (reference_mbit > 0 ? reference_mbit : 1) ))"
-check "h1 data-plane drops during the storm" 0 "$dp1"
-check "h1 kernel drops (underlay socket, guest port) during the storm" 0 "$k1"
-check "h2 data-plane drops during the storm" 0 "$dp2"
-check "h2 kernel drops (underlay socket, guest port) during the storm" 0 "$k2"
-completed=$(jq -r '.full.completed // 0' <<<"$summary")
-at_least "full IKE setups the storm completed with h1 (>= 25% of $((FULL_RATE * STORM_SECONDS)))" $((FULL_RATE * STORM_SECONDS / 4)) "$completed"
-at_least "half-open IKE_SA_INITs h1 answered" 1 "$(jq -r '.half_open.answered // 0' <<<"$summary")"
-check "h1's red CHILD_SA with h2 is the one from before the storm" "$spi_before" "$(red_spi)"
+for f in calm1 storm1 calm2 storm2 calm3; do [[ -s $tmp/$f.err ]] && bad "$(cat "$tmp/$f.err")"; done
+for n in 1 2 3; do positive "undisturbed stream $n, Mbit/s" "${calm_mbit[n]}"; done
+at_least "streams during the storms, % of undisturbed (>= 80)" 80 "$(( stormed_mbit * 100 / (reference_mbit > 0 ? reference_mbit : 1) ))"
+for n in 1 2; do
+    check "storm $n: h1 data-plane drops" 0 "${dp1[n]}"
+    check "storm $n: h1 kernel drops (underlay socket, guest port)" 0 "${k1[n]}"
+    check "storm $n: h2 data-plane drops" 0 "${dp2[n]}"
+    check "storm $n: h2 kernel drops (underlay socket, guest port)" 0 "${k2[n]}"
+    completed=$(jq -r '.full.completed // 0' <<<"${summary[n]}")
+    at_least "storm $n: full IKE setups completed with h1 (>= 25% of $((FULL_RATE * STORM_SECONDS)))" $((FULL_RATE * STORM_SECONDS / 4)) "$completed"
+    at_least "storm $n: half-open IKE_SA_INITs h1 answered" 1 "$(jq -r '.half_open.answered // 0' <<<"${summary[n]}")"
+done
+check "h1's red CHILD_SA with h2 is the one from before the storms" "$spi_before" "$(red_spi)"
 exit "$fail"

@@ -20,23 +20,29 @@ storm_build() {
 }
 
 # storm_ike_config HOST PEER... — HOST's [ike]: the storm tool's suite (aes128gcm16-prfsha256-x25519, ESP
-# aes128gcm16 without ESN), no DPD, and no cookies: every half-open IKE_SA_INIT costs h1 a key exchange
-# and state, the most an IKE storm can ask of it. h3 is answered, never initiated to.
+# aes128gcm16 without ESN), no DPD, no cookies and no per-source bound on half-open SAs (the storm comes from
+# one address, h3's): every half-open IKE_SA_INIT costs h1 a key exchange and state, the most an IKE storm can
+# ask of it. h3 is answered, never initiated to.
 storm_ike_config() {
     local h=$1 p; shift
     cat >>"$(ov_config_file "$h")" <<TOML
 
 [ike]
-psk = "$STORM_PSK"
 proposals = "aes128gcm16-prfsha256-x25519"
 esp_proposals = "aes128gcm16-esn, aes128gcm16"
 dpd_interval = 0
 retransmit_timeout = 1000
 cookie_threshold = 0
+half_open_per_source = 1000000
 TOML
     for p in "$@"; do
         printf '\n[[ike.peer]]\nname = "%s"\n' "$p" >>"$(ov_config_file "$h")"
-        [[ $p == h3 ]] && echo 'initiate = "no"' >>"$(ov_config_file "$h")"
+        # Each pair its own key; h3's is the one the storm tool authenticates with (--psk).
+        if [[ $p == h3 ]]; then
+            printf 'psk = "%s"\ninitiate = "no"\n' "$STORM_PSK" >>"$(ov_config_file "$h")"
+        else
+            printf 'psk = "%s"\n' "$(ov_psk "$h" "$p")" >>"$(ov_config_file "$h")"
+        fi
     done
     return 0
 }

@@ -53,18 +53,17 @@ sw_policy_moon() {
 }
 
 # sw_ike_config HOST INITIATE [pubkey] — [ike] and the moon peer's [[ike.peer]] in HOST's
-# overlayd.toml; with "pubkey", [ike] also names h1's certificate, key and the test CA: the PSK
-# stays, but moon (no psk of its own) then authenticates with certificates (the default).
+# overlayd.toml: moon's own psk; with "pubkey", [ike] names h1's certificate, key and the test CA
+# instead, and moon (no psk of its own) authenticates with certificates (the default).
 sw_ike_config() {
-    local certs=""
+    local certs="" psk="psk = \"$SW_PSK\""
     [[ ${3:-} == pubkey ]] && certs="certificate = \"$SW_PKI/h1.pem\"
 private_key = \"$SW_PKI/h1.key\"
-ca = [\"$SW_PKI/ca.pem\"]"
+ca = [\"$SW_PKI/ca.pem\"]" psk=""
     sed -i '/^# ike begin/,$d' "$(ov_config_file "$1")"
     cat >>"$(ov_config_file "$1")" <<TOML
 # ike begin
 [ike]
-psk = "$SW_PSK"
 $certs
 proposals = "aes256gcm16-prfsha384-x25519, aes256gcm16-prfsha384-ecp256"
 esp_proposals = "aes256gcm16, aes128gcm16"
@@ -75,6 +74,7 @@ retry_interval = 3
 
 [[ike.peer]]
 name = "moon"
+$psk
 mode = "ip"
 initiate = "$2"
 local_ts = "10.13.1.0/24"

@@ -21,6 +21,12 @@ public static class Tpm2ToolsFiles
     public const string AkPublic = "ak.pub";
     public const string AkPem = "ak.pem";
 
+    /// <summary>
+    /// Largest tpm2-tools file read: the biggest is a PCR file of 64 digest lists (about 34 KiB); a
+    /// TPMS_ATTEST, a TPMT_SIGNATURE or a TPM2B_PUBLIC is under 2 KiB.
+    /// </summary>
+    public const int MaxFileLength = 64 << 10;
+
     /// <summary>Writes quote.msg, quote.sig, quote.pcrs, ak.pub (TPM2B_PUBLIC) and ak.pem into a directory.</summary>
     public static void Write(string directory, QuoteResult quote, AttestationKey key)
     {
@@ -40,17 +46,11 @@ public static class Tpm2ToolsFiles
     public static VerificationResult? Check(string publicPath, string messagePath, string signaturePath, string pcrsPath,
         ReadOnlySpan<byte> qualification, out string error)
     {
-        byte[] publicBytes, message, signature, pcrBytes;
-        try
+        if (!BoundedFile.TryReadAllBytes(publicPath, MaxFileLength, out var publicBytes, out error)
+            || !BoundedFile.TryReadAllBytes(messagePath, MaxFileLength, out var message, out error)
+            || !BoundedFile.TryReadAllBytes(signaturePath, MaxFileLength, out var signature, out error)
+            || !BoundedFile.TryReadAllBytes(pcrsPath, MaxFileLength, out var pcrBytes, out error))
         {
-            publicBytes = File.ReadAllBytes(publicPath);
-            message = File.ReadAllBytes(messagePath);
-            signature = File.ReadAllBytes(signaturePath);
-            pcrBytes = File.ReadAllBytes(pcrsPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error = e.Message;
             return null;
         }
 

@@ -84,7 +84,7 @@ public sealed class PcrSelection : IEquatable<PcrSelection>
             return false;
         }
 
-        var banks = new List<PcrBankSelection>((int)count);
+        var banks = new List<PcrBankSelection>((int)Math.Min(count, (uint)reader.Remaining / 3)); // 3 octets per bank at least
         for (var i = 0; i < count; i++)
         {
             if (!reader.TryReadU16(out var alg) || !reader.TryReadU8(out var size) ||
@@ -123,16 +123,23 @@ public sealed class PcrSelection : IEquatable<PcrSelection>
 
     internal static int[] FromBitmap(ReadOnlySpan<byte> bitmap)
     {
-        var pcrs = new List<int>();
+        var count = 0;
+        foreach (var b in bitmap)
+        {
+            count += System.Numerics.BitOperations.PopCount(b);
+        }
+
+        var pcrs = new int[count]; // exactly the PCRs set: no growing list per bank
+        var next = 0;
         for (var i = 0; i < bitmap.Length * 8; i++)
         {
             if ((bitmap[i / 8] & (1 << (i % 8))) != 0)
             {
-                pcrs.Add(i);
+                pcrs[next++] = i;
             }
         }
 
-        return pcrs.ToArray();
+        return pcrs;
     }
 
     internal static void ToBitmap(IReadOnlyList<int> pcrs, Span<byte> bitmap)

@@ -91,8 +91,10 @@ public sealed class PcrValues
     public static bool TryRead(ref TpmReader reader, out PcrValues values)
     {
         values = null!;
+        // Each TPM2B digest takes at least its 2-octet size: a count the remaining octets cannot hold is
+        // refused before the array is sized by it.
         if (!PcrSelection.TryRead(ref reader, out var selection) || !reader.TryReadU32(out var count) ||
-            count != selection.Count)
+            count != selection.Count || count > reader.Remaining / 2)
         {
             return false;
         }

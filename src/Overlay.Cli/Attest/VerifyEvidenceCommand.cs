@@ -10,6 +10,9 @@ namespace Overlay.Cli.Attest;
 /// </summary>
 internal static class VerifyEvidenceCommand
 {
+    /// <summary>Reference-value files are read whole; 64 MiB is far above any real list (a line per measured file).</summary>
+    private const int MaxReferenceFileLength = 64 << 20;
+
     public static Command Create()
     {
         var evidence = new Option<string>("--evidence") { Description = "Evidence file (tvdctl attest evidence)", Required = true };
@@ -31,14 +34,9 @@ internal static class VerifyEvidenceCommand
                 return ExitCodes.BadInput;
             }
 
-            byte[] data;
-            try
+            if (!BoundedFile.TryReadAllBytes(parse.GetValue(evidence)!, EvidenceCodec.MaxEncodedLength, out var data, out var readError))
             {
-                data = File.ReadAllBytes(parse.GetValue(evidence)!);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                Console.Error.WriteLine($"tvdctl: {e.Message}");
+                Console.Error.WriteLine($"tvdctl: {readError}");
                 return ExitCodes.BadInput;
             }
 
@@ -68,9 +66,10 @@ internal static class VerifyEvidenceCommand
         {
             foreach (var file in akFiles)
             {
-                if (!AkPublicKey.TryLoad(File.ReadAllBytes(file), out var key, out var error))
+                if (!BoundedFile.TryReadAllBytes(file, Tpm2ToolsFiles.MaxFileLength, out var bytes, out var error)
+                    || !AkPublicKey.TryLoad(bytes, out var key, out error))
                 {
-                    Console.Error.WriteLine($"tvdctl: {file}: {error}");
+                    Console.Error.WriteLine(error.StartsWith(file, StringComparison.Ordinal) ? $"tvdctl: {error}" : $"tvdctl: {file}: {error}");
                     return null;
                 }
 
@@ -87,7 +86,13 @@ internal static class VerifyEvidenceCommand
 
             if (referencePath is not null)
             {
-                if (!ReferenceValues.TryParse(File.ReadAllText(referencePath), out var references, out var error))
+                if (!BoundedFile.TryReadAllBytes(referencePath, MaxReferenceFileLength, out var text, out var readError))
+                {
+                    Console.Error.WriteLine($"tvdctl: {readError}");
+                    return null;
+                }
+
+                if (!ReferenceValues.TryParse(System.Text.Encoding.UTF8.GetString(text).TrimStart('\uFEFF'), out var references, out var error))
                 {
                     Console.Error.WriteLine($"tvdctl: {referencePath}: {error}");
                     return null;

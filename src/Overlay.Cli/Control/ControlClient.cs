@@ -117,7 +117,7 @@ internal static class ControlClient
     {
         // First: without search permission on the socket's 0700 directory the file looks absent too.
         SocketError.AccessDenied =>
-            $"permission denied on {socketPath}: the control socket is root-only (try sudo)",
+            $"permission denied on {socketPath}: the control socket admits root and the daemon's control_group only (try sudo)",
         _ when !File.Exists(socketPath) && !Directory.Exists(socketPath) =>
             $"tvd-overlayd is not running (no control socket at {socketPath})",
         SocketError.ConnectionRefused =>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Overlay.Attest.Handshake;
+using Overlay.Attest.Quote;
 using Overlay.Common.Policy;
 using Overlay.Labels.Compiled;
 using Overlay.Labels.Decisions;
@@ -130,7 +131,12 @@ internal static partial class PolicyExplainCommand
                 return null;
             }
 
-            var bundle = File.ReadAllBytes(path);
+            if (!BoundedFile.TryReadAllBytes(path, HandshakeConstants.MaxBundleLength, out var bundle, out var readError))
+            {
+                error.WriteLine($"tvdctl: {readError}");
+                return null;
+            }
+
             var written = new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero);
             if (written > at)
             {

@@ -30,6 +30,14 @@ public sealed record DaemonConfig(
     HypervisorConfig? Hypervisor = null,
     IReadOnlyList<GuestConfig>? Guests = null)
 {
+    /// <summary>
+    /// <c>control_group</c>: the group whose members may use the control socket besides root (its id); null = root only.
+    /// </summary>
+    public uint? ControlGroup { get; init; }
+
+    /// <summary>How <c>control_group</c> was written (a name or a number), for messages.</summary>
+    public string? ControlGroupName { get; init; }
+
     /// <summary>The attestation settings, defaults filled in when no <c>[attest]</c> was read.</summary>
     public AttestConfig AttestSettings => Attest ?? AttestConfig.Defaults(StateDirectory);
 

@@ -14,7 +14,7 @@ public static class DaemonConfigLoader
     /// <summary>sun_path holds 108 bytes including the terminating NUL (unix(7)).</summary>
     public const int MaxSocketPathBytes = 107;
 
-    private static readonly string[] KnownKeys = ["host", "policy", "state_dir", "runtime_dir", "control_socket"];
+    private static readonly string[] KnownKeys = ["host", "policy", "state_dir", "runtime_dir", "control_socket", "control_group"];
 
     public static ConfigLoadResult LoadFile(string path)
     {
@@ -144,6 +144,12 @@ public static class DaemonConfigLoader
             diagnostics.Error(where, $"control socket path '{socket}' is {socketBytes} bytes; a Unix socket path holds at most {MaxSocketPathBytes}");
         }
 
+        uint? controlGroup = null;
+        if (values.TryGetValue("control_group", out var group) && (controlGroup = GroupIds.Resolve(group.Value)) is null)
+        {
+            diagnostics.Error(group.Location, $"control_group '{group.Value}' is no group of this host (not a number, not a name in {GroupIds.GroupFile})");
+        }
+
         return new DaemonConfig(
             configPath,
             host.Value,
@@ -151,7 +157,11 @@ public static class DaemonConfigLoader
             Resolve("policy", DaemonConfig.DefaultPolicyFile),
             Resolve("state_dir", DaemonConfig.DefaultStateDirectory),
             runtimeDirectory,
-            socket);
+            socket)
+        {
+            ControlGroup = controlGroup,
+            ControlGroupName = controlGroup is null ? null : group!.Value,
+        };
     }
 }
 

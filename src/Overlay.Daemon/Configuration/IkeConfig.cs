@@ -14,7 +14,7 @@ namespace Overlay.Daemon.Configuration;
 /// docs/daemon.md for every key.
 /// </summary>
 /// <param name="LocalId">Our IKE identity (FQDN); default <c>[daemon] host</c>, the name peers find us by in the policy.</param>
-/// <param name="DefaultPsk">The pre-shared key of every peer without its own <c>psk</c>.</param>
+/// <param name="DefaultPsk">The pre-shared key of every peer without its own <c>psk</c>; only with <see cref="SharedPsk"/>.</param>
 /// <param name="IkePort">Plain IKE's own UDP port (IKE on the NAT-T port shares the data plane's socket).</param>
 /// <param name="DpdInterval">How long an IKE SA may be quiet before we probe it (dead peer detection); zero turns DPD off.</param>
 /// <param name="RetryInterval">How long to wait before trying a (peer, TVD) again whose setup failed.</param>
@@ -36,8 +36,17 @@ public sealed record IkeConfig(
 {
     public const int DefaultIkePort = 500;
 
+    /// <summary>
+    /// <c>shared_psk = true</c>: the operator accepts one <c>[ike] psk</c> for every peer without its own, knowing that any
+    /// host holding it can claim to be any other (logged as a warning at start). Without it <c>[ike] psk</c> is an error.
+    /// </summary>
+    public bool SharedPsk { get; init; }
+
     /// <summary>Our certificate and key (<c>certificate</c>, <c>private_key</c>); null without them.</summary>
     public CertificateCredential? Certificate { get; init; }
+
+    /// <summary>How long a half-open responder SA lives (<c>half_open_timeout</c>) and how many one source address may hold (<c>half_open_per_source</c>).</summary>
+    public HalfOpenOptions HalfOpen { get; init; } = HalfOpenOptions.Default;
 
     /// <summary>IKE worker threads (<c>workers</c>) and the inbound queue they drain (<c>receive_queue</c>).</summary>
     public IkeTransportOptions Transport { get; init; } = IkeTransportOptions.Default;

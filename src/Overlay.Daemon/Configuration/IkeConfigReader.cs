@@ -21,8 +21,9 @@ internal static class IkeConfigReader
 
     private static readonly string[] Keys =
     [
-        "enabled", "local_id", "psk", "ike_port", "proposals", "esp_proposals", "ike_rekey_time", "ike_lifetime", "rekey_time", "lifetime",
-        "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold", "workers", "receive_queue",
+        "enabled", "local_id", "psk", "shared_psk", "ike_port", "proposals", "esp_proposals", "ike_rekey_time", "ike_lifetime", "rekey_time",
+        "lifetime", "dpd_interval", "retransmit_timeout", "retransmit_tries", "retry_interval", "cookie_threshold", "half_open_timeout",
+        "half_open_per_source", "workers", "receive_queue",
         .. IkeCertificateReader.Keys,
     ];
 
@@ -52,6 +53,17 @@ internal static class IkeConfigReader
         bool? enabled = r.Boolean("enabled", true);
         string? localId = r.String("local_id", required: false);
         byte[]? psk = Psk(r);
+        bool? sharedPsk = r.Boolean("shared_psk", false);
+        if (psk is not null && sharedPsk == false)
+        {
+            r.Error(r.LocationOf("psk"), "[ike] psk is one key for every peer: any host holding it can claim to be any other; give each [[ike.peer]] "
+                + "its own psk (or use certificates), or set shared_psk = true to accept that risk");
+        }
+        else if (psk is null && sharedPsk == true)
+        {
+            r.Error(r.LocationOf("shared_psk"), "shared_psk = true needs the shared key: set psk in [ike]");
+        }
+
         long? ikePort = r.Integer("ike_port", 1, 65535, IkeConfig.DefaultIkePort);
         IReadOnlyList<IkeCipherSuite>? ike = Proposals<IkeCipherSuite>(r, "proposals", IkeSaConfig.DefaultIkeProposals, ProposalText.TryParseIkeList);
         IReadOnlyList<EspSuite>? esp = Proposals<EspSuite>(r, "esp_proposals", IkeConfig.DefaultEspProposals, ProposalText.TryParseEspList);
@@ -64,6 +76,8 @@ internal static class IkeConfigReader
         long? tries = r.Integer("retransmit_tries", 0, 20, 5);
         long? retry = r.Integer("retry_interval", 1, 3600, 30);
         long? cookies = r.Integer("cookie_threshold", 0, 1_000_000, CookieOptions.Default.HalfOpenThreshold);
+        long? halfOpenTimeout = r.Integer("half_open_timeout", 1, 3600, (long)HalfOpenOptions.Default.Timeout.TotalSeconds);
+        long? halfOpenPerSource = r.Integer("half_open_per_source", 1, 1_000_000, HalfOpenOptions.Default.MaxPerSource);
         long? workers = r.Integer("workers", 1, 64, IkeTransportOptions.Default.Workers);
         long? queue = r.Integer("receive_queue", 16, 1 << 20, IkeTransportOptions.Default.QueueCapacity);
         (Overlay.Ike.Crypto.Certificates.CertificateCredential? certificate, IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> cas) =
@@ -83,8 +97,14 @@ internal static class IkeConfigReader
             errors.Add(new ConfigError(duplicate.Last().Location, $"duplicate [[ike.peer]] name '{duplicate.Key}'"));
         }
 
-        if (errors.Count > before || enabled is null || ikePort is null || ike is null || esp is null || ikeRekey is null || childRekey is null
-            || dpd is null || timeoutMs is null || tries is null || retry is null || cookies is null || workers is null || queue is null)
+        if (sharedPsk != true)
+        {
+            CheckOneKeyPerPeer(peers, errors);
+        }
+
+        if (errors.Count > before || enabled is null || sharedPsk is null || ikePort is null || ike is null || esp is null || ikeRekey is null
+            || childRekey is null || dpd is null || timeoutMs is null || tries is null || retry is null || cookies is null || halfOpenTimeout is null
+            || halfOpenPerSource is null || workers is null || queue is null)
         {
             return null;
         }
@@ -94,9 +114,32 @@ internal static class IkeConfigReader
             TimeSpan.FromSeconds(retry.Value), (int)cookies.Value, peers, r.Location)
         {
             Certificate = certificate,
+            SharedPsk = sharedPsk.Value,
             TrustedCas = cas,
+            HalfOpen = new HalfOpenOptions(TimeSpan.FromSeconds(halfOpenTimeout.Value), (int)halfOpenPerSource.Value),
             Transport = IkeTransportOptions.Default with { Workers = (int)workers.Value, QueueCapacity = (int)queue.Value },
         };
+    }
+
+    /// <summary>
+    /// A PSK proves who a peer is only while one peer holds it: two [[ike.peer]] with the same key could each claim to be
+    /// the other, which is the shared key's risk without its warning.
+    /// </summary>
+    private static void CheckOneKeyPerPeer(List<IkePeerConfig> peers, List<ConfigError> errors)
+    {
+        for (int i = 1; i < peers.Count; i++)
+        {
+            if (peers[i].Psk is not { } key)
+            {
+                continue;
+            }
+
+            if (peers.Take(i).FirstOrDefault(p => p.Psk is { } other && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(other, key)) is { } first)
+            {
+                errors.Add(new ConfigError(peers[i].Location,
+                    $"[[ike.peer]] '{peers[i].Name}' has the same psk as '{first.Name}': either could claim to be the other; give each peer its own key (or set shared_psk = true in [ike])"));
+            }
+        }
     }
 
     /// <summary>Rekey after <paramref name="rekey"/> s (minus up to 10 % jitter); hard limit <paramref name="life"/> s or rekey + 10 %.</summary>
@@ -228,7 +271,7 @@ internal static class IkeConfigChecks
             {
                 if (settings.Psk is null && ike.DefaultPsk is null)
                 {
-                    errors.Add(new ConfigError(peer.Location, $"peer '{peer.Name}' has no pre-shared key: set psk in [ike] or in its [[ike.peer]]"));
+                    errors.Add(new ConfigError(peer.Location, $"peer '{peer.Name}' has no pre-shared key: set psk in its [[ike.peer]] (a key only it and this host hold), or use certificates"));
                 }
             }
             else if (ike.Certificate is null)

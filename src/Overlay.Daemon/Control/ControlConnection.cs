@@ -59,6 +59,19 @@ public static class ControlConnection
     }
 
     /// <summary>
+    /// Answers a client the daemon will not serve with an error reply (its request unread), so it learns why, and
+    /// closes: the same send, half-close and bounded drain as an answer.
+    /// </summary>
+    public static async Task RefuseAsync(Socket client, string problem, TimeSpan timeout, CancellationToken stopping)
+    {
+        using var sendDeadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        sendDeadline.CancelAfter(timeout);
+        await client.SendAsync(ControlRequestHandler.Error(problem), SocketFlags.None, sendDeadline.Token).ConfigureAwait(false);
+        client.Shutdown(SocketShutdown.Send);
+        await DiscardUnreadAsync(client, stopping).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Closing a Unix stream socket with unread input resets the peer, which can destroy the reply before
     /// the client reads it (an oversized request is the usual case). So read and drop what is left —
     /// bounded in bytes and time — until the client closes its side.

@@ -5,8 +5,8 @@ namespace Overlay.Daemon.Control;
 /// <summary>Source-generated log lines of the control socket (event ids 2xx).</summary>
 internal static partial class ControlLog
 {
-    [LoggerMessage(200, LogLevel.Information, "control socket listening on {Path} (mode 0600, verbs: {Verbs})")]
-    public static partial void Listening(ILogger logger, string path, string verbs);
+    [LoggerMessage(200, LogLevel.Information, "control socket listening on {Path} (admits {Access}; verbs: {Verbs})")]
+    public static partial void Listening(ILogger logger, string path, string verbs, string access);
 
     [LoggerMessage(201, LogLevel.Information, "control socket {Path} closed and removed")]
     public static partial void Closed(ILogger logger, string path);
@@ -25,4 +25,7 @@ internal static partial class ControlLog
 
     [LoggerMessage(206, LogLevel.Critical, "control socket {Path} stopped accepting; stopping the daemon")]
     public static partial void AcceptFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(207, LogLevel.Warning, "control connection #{Connection} from {Client} refused: {Reason}")]
+    public static partial void ClientRefused(ILogger logger, long connection, string client, string reason);
 }

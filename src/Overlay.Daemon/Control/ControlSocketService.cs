@@ -22,6 +22,7 @@ public sealed class ControlSocketService : BackgroundService
     private readonly IHostApplicationLifetime _lifetime;
     private readonly SemaphoreSlim _slots = new(MaxConcurrentConnections, MaxConcurrentConnections);
     private ControlSocketListener? _listener;
+    private ControlAccess? _access;
     private long _connections;
 
     public ControlSocketService(DaemonConfig config, ControlRequestHandler handler, ILogger<ControlSocketService> logger, IHostApplicationLifetime lifetime)
@@ -34,8 +35,9 @@ public sealed class ControlSocketService : BackgroundService
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        _listener = ControlSocketListener.Bind(_config.ControlSocket);
-        ControlLog.Listening(_logger, _listener.Path, string.Join(", ", _handler.Verbs.Order()));
+        _access = new ControlAccess(Common.Interop.Unix.Interop.LibC.GetEffectiveUserId(), _config.ControlGroup, _config.ControlGroupName);
+        _listener = ControlSocketListener.Bind(_config.ControlSocket, _access);
+        ControlLog.Listening(_logger, _listener.Path, string.Join(", ", _handler.Verbs.Order()), _access.Describe());
         return base.StartAsync(cancellationToken);
     }
 
@@ -89,6 +91,14 @@ public sealed class ControlSocketService : BackgroundService
         {
             using (client)
             {
+                PeerCredentials peer = PeerCredentials.Read(client);
+                if (_access!.Check(peer) is { } refusal)
+                {
+                    ControlLog.ClientRefused(_logger, id, peer.ToString(), refusal);
+                    await ControlConnection.RefuseAsync(client, refusal, ControlConnection.Timeout, stoppingToken).ConfigureAwait(false);
+                    return;
+                }
+
                 ConnectionResult result = await ControlConnection.ServeAsync(client, _handler, ControlConnection.Timeout, stoppingToken).ConfigureAwait(false);
                 ControlLog.Served(_logger, id, result);
             }

@@ -35,6 +35,15 @@ internal static partial class DataPlaneLog
     [LoggerMessage(409, LogLevel.Information, "data plane: SA {Spi} inner mode ip: tvd {Tvd} routes {Remote} to peer {Peer} (local_ts {Local})")]
     public static partial void SaRoutes(ILogger logger, string spi, string tvd, string remote, string local, string peer);
 
+    [LoggerMessage(410, LogLevel.Warning, "data plane: static SA {Spi} {Direction} peer {Peer} tvd {Tvd} not installed: the policy refuses it: {Decision}")]
+    public static partial void SaDenied(ILogger logger, string spi, string direction, string peer, string tvd, string decision);
+
+    [LoggerMessage(411, LogLevel.Warning, "data plane: static SA {Spi} {Direction} peer {Peer} tvd {Tvd} revoked by policy version {Version}: removed ({Decision})")]
+    public static partial void SaRevoked(ILogger logger, string spi, string direction, string peer, string tvd, long version, string decision);
+
+    [LoggerMessage(412, LogLevel.Warning, "data plane: port {Port} ({Interface}) of guest '{Guest}' on network '{Network}' revoked: detached ({Reason})")]
+    public static partial void PortRevoked(ILogger logger, string port, string @interface, string guest, string network, string reason);
+
     [LoggerMessage(430, LogLevel.Warning, "data plane: test knob: static SAs reserve {Block} sequence numbers per write instead of 2^20")]
     public static partial void TestSequenceBlock(ILogger logger, ulong block);
 }

@@ -9,15 +9,20 @@ using Overlay.DataPlane.Io;
 using Overlay.DataPlane.Sa;
 using Overlay.Labels.Compiled;
 using Overlay.Labels.Decisions;
+using Overlay.Labels.Engine;
 
 namespace Overlay.Daemon.DataPlaneHost;
 
 /// <summary>
-/// The data plane subsystem: opens the underlay socket, installs the static SAs, attaches every guest
-/// port the policy allows (PolicyEngine.Attach at attach time: an STE denial refuses the port and is
-/// logged), optionally exports the keys for Wireshark, then runs the <see cref="Pipeline"/>. Start-up
-/// happens in <see cref="StartAsync"/> so that readiness (READY=1, the control socket) means "forwarding".
-/// A socket that cannot be opened fails the start (exit 1); a port that cannot be opened is refused.
+/// The data plane subsystem: opens the underlay socket, installs the static SAs the policy lets join
+/// (<see cref="StaticBindings"/>: carriage and attestation, audited; a denied tunnel is not installed), attaches
+/// every static port the policy allows (its guest started here — host authorization and the Chinese Wall — and
+/// bound to its network by STE, all audited; a denial refuses the port and is logged), optionally exports the keys
+/// for Wireshark, then runs the <see cref="Pipeline"/>. Every committed reload asks again: a static tunnel or port
+/// the new version no longer allows is removed at once, logged and audited (a reload never installs one: a static
+/// SA's key must not restart its sequence, so what a reload revoked returns with a restart). Start-up happens in
+/// <see cref="StartAsync"/> so that readiness (READY=1, the control socket) means "forwarding". A socket that
+/// cannot be opened fails the start (exit 1); a port that cannot be opened is refused.
 /// </summary>
 public sealed class DataPlaneService : BackgroundService
 {
@@ -27,7 +32,10 @@ public sealed class DataPlaneService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<DataPlaneService> _logger;
-    private readonly List<(string Guest, string Network)> _bindings = [];
+    private readonly Lock _staticGate = new();
+    private readonly List<StaticTunnel> _installed = [];
+    private readonly List<PortConfig> _attached = [];
+    private StaticBindings? _static;
 
     private readonly IkeHost.NatTraversalBridge? _ike;
     private readonly StaticSequenceState _sequences;
@@ -56,6 +64,8 @@ public sealed class DataPlaneService : BackgroundService
         var errors = new List<ConfigError>();
         DataPlanePlan plan = DataPlaneBinder.Bind(dataPlane, _policy.Engine.Policy, errors)
             ?? throw new InvalidOperationException(string.Join(Environment.NewLine, errors)); // Program.cs checked this already
+        _static = new StaticBindings(_policy.Engine, _policy.HostName, _time);
+        plan = plan with { Sas = Admitted(plan) };
         _runtime.Plan = plan;
 
         var options = new PipelineOptions { Mtu = dataPlane.Mtu };
@@ -70,6 +80,7 @@ public sealed class DataPlaneService : BackgroundService
         ExportKeys(plan, dataPlane);
         _sequences.Start();
         pipeline.Start();
+        _policy.Committed += OnPolicyCommitted;
         return base.StartAsync(cancellationToken);
     }
 
@@ -77,6 +88,7 @@ public sealed class DataPlaneService : BackgroundService
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _policy.Committed -= OnPolicyCommitted;
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         if (_runtime.Pipeline is { } pipeline)
         {
@@ -84,11 +96,79 @@ public sealed class DataPlaneService : BackgroundService
             pipeline.Sas.Dispose();
         }
 
-        foreach ((string guest, string network) in _bindings)
+        lock (_staticGate)
         {
-            _policy.Engine.Detach(guest, network);
+            _static?.Release(_attached);
+            _attached.Clear();
         }
     }
+
+    /// <summary>The plan's tunnels the policy lets join (each asked once, audited); the others are logged, not installed.</summary>
+    private List<BoundSa> Admitted(DataPlanePlan plan)
+    {
+        var admitted = new List<BoundSa>();
+        foreach (StaticTunnel tunnel in StaticBindings.Tunnels(plan))
+        {
+            Decision decision = _static!.Admit(tunnel);
+            if (decision.Allowed)
+            {
+                _installed.Add(tunnel);
+                admitted.AddRange(tunnel.Sas);
+                continue;
+            }
+
+            foreach (BoundSa sa in tunnel.Sas)
+            {
+                DataPlaneLog.SaDenied(_logger, $"0x{sa.Descriptor.Spi:x8}", Direction(sa.Descriptor), tunnel.Peer, tunnel.TvdName, decision.ToString());
+            }
+        }
+
+        return admitted;
+    }
+
+    /// <summary>A committed reload: every static tunnel and port asked again; what the new version denies goes now.</summary>
+    private void OnPolicyCommitted(LoadedPolicy committed)
+    {
+        if (_runtime.Pipeline is not { } pipeline || _static is not { } bindings)
+        {
+            return;
+        }
+
+        lock (_staticGate)
+        {
+            foreach (StaticTunnel tunnel in _installed.ToList())
+            {
+                if (bindings.Revoked(tunnel) is not { } denial)
+                {
+                    continue;
+                }
+
+                _installed.Remove(tunnel);
+                foreach (BoundSa sa in tunnel.Sas)
+                {
+                    SaDescriptor d = sa.Descriptor;
+                    pipeline.Remove(d.Direction == SaDirection.Inbound ? d.Spi : 0, d.Direction == SaDirection.Outbound ? d.Spi : 0, SaRemoval.Now);
+                    DataPlaneLog.SaRevoked(_logger, $"0x{d.Spi:x8}", Direction(d), tunnel.Peer, tunnel.TvdName, committed.Policy.Version, denial.ToString());
+                }
+            }
+
+            EngineSnapshot snapshot = _policy.Engine.Snapshot();
+            foreach (PortConfig port in _attached.ToList())
+            {
+                if (bindings.RevokedPort(port, snapshot) is not { } reason)
+                {
+                    continue;
+                }
+
+                _attached.Remove(port);
+                pipeline.DetachPortAsync(port.Name).GetAwaiter().GetResult();
+                Refuse(port, "revoked: " + reason);
+                DataPlaneLog.PortRevoked(_logger, port.Name, port.Interface, port.Guest, port.Network, reason);
+            }
+        }
+    }
+
+    private static string Direction(SaDescriptor d) => d.Direction == SaDirection.Outbound ? "out" : "in";
 
     private void InstallSas(DataPlanePlan plan, Pipeline pipeline)
     {
@@ -119,7 +199,7 @@ public sealed class DataPlaneService : BackgroundService
     {
         foreach (PortConfig port in dataPlane.Ports)
         {
-            Decision decision = _policy.Engine.Attach(port.Guest, port.Network);
+            Decision decision = _static!.AdmitPort(port);
             CompiledTvd? tvd = decision.Resource?.Tvd;
             if (!decision.Allowed || tvd is null)
             {
@@ -129,7 +209,11 @@ public sealed class DataPlaneService : BackgroundService
                 continue;
             }
 
-            _bindings.Add((port.Guest, port.Network));
+            lock (_staticGate)
+            {
+                _attached.Add(port);
+            }
+
             try
             {
                 IGuestPortIo io = OpenPortIo(port, options);

@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Overlay.Common.Interop.Unix;
 
 namespace Overlay.Daemon.Hosting;
 
@@ -6,10 +9,14 @@ namespace Overlay.Daemon.Hosting;
 internal static class SecretFile
 {
     /// <summary>
-    /// Writes <paramref name="lines"/> (ASCII, '\n'-terminated) to <paramref name="path"/>: a temporary file
-    /// created with mode 0600 in the same directory, then renamed over the target, so a reader never sees a
-    /// half-written table and the keys are never readable by others, not even briefly.
+    /// Writes <paramref name="lines"/> (ASCII, '\n'-terminated) to <paramref name="path"/>: a temporary file with an
+    /// unpredictable name (128 random bits), created in the same directory with <c>O_CREAT|O_EXCL|O_NOFOLLOW</c> and
+    /// mode 0600, then renamed over the target. So a reader never sees a half-written table, the keys are never
+    /// readable by others, not even briefly, and nobody who can write to the directory can make the daemon write its
+    /// keys through a file or symbolic link planted at the temporary name (it cannot be guessed, and if it existed
+    /// the open would fail rather than follow it). rename(2) replaces a link at <paramref name="path"/> itself.
     /// </summary>
+    /// <exception cref="IOException">The file could not be created or written.</exception>
     public static void WriteLines(string path, IEnumerable<string> lines)
     {
         var text = new StringBuilder();
@@ -20,18 +27,53 @@ internal static class SecretFile
 
         string directory = Path.GetDirectoryName(path) ?? "/";
         Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        var options = new FileStreamOptions
+        string temporary = TemporaryName(path);
+        SafeFileHandle handle = CreateExclusive(temporary); // fails, creating nothing, if anything is at that name
+        try
         {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
-        using (var writer = new StreamWriter(temporary, Encoding.ASCII, options))
-        {
-            writer.Write(text.ToString());
-        }
+            using (var stream = new FileStream(handle, FileAccess.Write))
+            {
+                stream.Write(Encoding.ASCII.GetBytes(text.ToString()));
+            }
 
-        File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary); // ours: created above
+            throw;
+        }
+        finally
+        {
+            handle.Dispose();
+        }
+    }
+
+    /// <summary><c>.NAME.&lt;32 random hex digits&gt;.tmp</c> beside <paramref name="path"/>.</summary>
+    internal static string TemporaryName(string path) =>
+        Path.Combine(Path.GetDirectoryName(path) ?? "/", $".{Path.GetFileName(path)}.{RandomNumberGenerator.GetHexString(32, lowercase: true)}.tmp");
+
+    private static SafeFileHandle CreateExclusive(string path)
+    {
+        try
+        {
+            return Interop.LibC.CreateExclusive(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        catch (ErrnoException e)
+        {
+            throw new IOException(e.Message, e);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing was created, or it cannot be removed: either way the caller's error says what went wrong.
+        }
     }
 }

@@ -53,6 +53,12 @@ public sealed class IkeService : BackgroundService
         }
 
         string localId = ike.LocalId ?? _config.Host;
+        if (ike.SharedPsk)
+        {
+            IkeLog.SharedPsk(_logger, string.Join(", ", dataPlane.Peers.Where(p => ike.AuthOf(ike.PeerSettings(p.Name)) == IkeAuth.Psk
+                && ike.PeerSettings(p.Name).Psk is null).Select(p => p.Name)));
+        }
+
         List<IkePeer> peers = [.. dataPlane.Peers.Select(p => new IkePeer(p, ike, dataPlane.Underlay, localId))];
         var byId = peers.ToDictionary(p => p.Identity, StringComparer.Ordinal);
         if (dataPlane.DebugKeyExport is { } path)
@@ -69,7 +75,7 @@ public sealed class IkeService : BackgroundService
             Attestation = _runtime.Attestation = Attestation(),
         };
         CookieOptions? cookies = ike.CookieThreshold > 0 ? CookieOptions.Default with { HalfOpenThreshold = ike.CookieThreshold } : null;
-        var manager = new IkeSaManager(services, remote => ResponderConfig(peers, remote), cookies);
+        var manager = new IkeSaManager(services, remote => ResponderConfig(peers, remote), cookies, ike.HalfOpen);
         transport.Start(manager.Receive, static () => Hosting.WorkerThreads.LowerCurrent(Hosting.WorkerThreads.IkeWorkerNice));
         _bridge.AttachTransport(transport);
         (_runtime.Manager, _runtime.Transport, _runtime.Peers, _runtime.LocalId) = (manager, transport, peers, localId);

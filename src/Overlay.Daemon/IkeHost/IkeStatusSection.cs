@@ -49,6 +49,12 @@ public sealed partial class IkeStatusSection : IStatusSection
         writer.WriteNumber("errors", stats.SendErrors + stats.ReceiveErrors + stats.HandlerErrors);
         writer.WriteNumber("unrouted", manager.Dropped);
         writer.WriteNumber("half_open", manager.HalfOpenCount);
+        HalfOpenCounters halfOpen = manager.HalfOpenCounters;
+        writer.WriteNumber("half_open_expired", halfOpen.Expired);
+        writer.WriteNumber("init_malformed", halfOpen.Malformed);
+        writer.WriteNumber("init_per_source_limited", halfOpen.PerSourceLimited);
+        writer.WriteNumber("half_open_displaced", halfOpen.PerSourceDisplaced);
+        writer.WriteNumber("cookies_sent", manager.Cookies?.CookiesSent ?? 0);
         writer.WriteEndObject();
         WriteQueue(writer, stats, transport.Options);
         WritePeers(writer, manager);

@@ -36,11 +36,12 @@ public sealed class StandaloneIke : IAsyncDisposable
     /// <summary>Binds <paramref name="ikePort"/> and <paramref name="natTraversalPort"/> on <paramref name="address"/> (0: ports the kernel chooses) and starts receiving.</summary>
     /// <param name="handler">Receives every message instead of the SA manager (a tool that counts answers to SAs of its own).</param>
     /// <param name="attestation">Attested IKE (the benchmark of attested handshakes); null: none.</param>
+    /// <param name="halfOpen">Bounds on half-open responder SAs; null: <see cref="HalfOpenOptions.Default"/> (5 per source address).</param>
     public static StandaloneIke Start(
         IPAddress address, ILabelPolicy labels, IChildSaSink children, Func<IPEndPoint, IkeSaConfig?> responderConfig,
         TimeProvider? time = null, int ikePort = IkeConstants.IkePort, int natTraversalPort = IkeConstants.NatTraversalPort,
         RetransmitPolicy? retransmit = null, IkeTransportOptions? transport = null, CookieOptions? cookies = null,
-        IkeMessageHandler? handler = null, IIkeAttestation? attestation = null)
+        IkeMessageHandler? handler = null, IIkeAttestation? attestation = null, HalfOpenOptions? halfOpen = null)
     {
         time ??= TimeProvider.System;
         var bridge = new NatTraversalBridge();
@@ -65,7 +66,7 @@ public sealed class StandaloneIke : IAsyncDisposable
         {
             Attestation = attestation,
         };
-        var manager = new IkeSaManager(services, responderConfig, cookies);
+        var manager = new IkeSaManager(services, responderConfig, cookies, halfOpen);
         ike.Start(handler ?? manager.Receive);
         bridge.AttachTransport(ike);
         return new StandaloneIke(pipeline, ike, manager);

@@ -120,8 +120,9 @@ public sealed class PolicyStore
             return (Refused(candidate.Version, $"{requirementErrors.Count} attestation requirement problem(s); keeping version {fromVersion}", requirementErrors), null);
         }
 
-        // With managed guests a reload may revoke (the guest service stops what it revoked); otherwise it is refused.
-        ReloadOutcome outcome = Engine.Reload(candidate, revoke: _config.Hypervisor?.RevokeOnReload ?? false);
+        // A reload revokes what the new version denies (the guest service stops revoked guests, the data plane detaches
+        // revoked static ports), unless [hypervisor] revoke_on_reload = false asks for such a reload to be refused.
+        ReloadOutcome outcome = Engine.Reload(candidate, revoke: _config.Hypervisor?.RevokeOnReload ?? true);
         if (!outcome.Committed)
         {
             string[] conflicts = [.. outcome.Conflicts.Select(c => c.ToString())];

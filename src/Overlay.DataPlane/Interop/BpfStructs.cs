@@ -69,6 +69,9 @@ internal static class BpfConstants
 {
     public const uint BPF_MAP_TYPE_XSKMAP = 17;
     public const uint BPF_PROG_TYPE_XDP = 6;
+
+    /// <summary>prog_flags: the XDP program handles multi-buffer frames (jumbo MTU on veth in driver mode, Linux 5.18).</summary>
+    public const uint BPF_F_XDP_HAS_FRAGS = 1u << 5;
     public const uint BPF_XDP = 37;
 
     // XDP_FLAGS_* (linux/if_link.h)

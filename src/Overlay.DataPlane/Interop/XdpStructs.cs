@@ -94,6 +94,12 @@ internal static class LinuxXdpConstants
     public const ushort XDP_COPY = 1 << 1;
     public const ushort XDP_USE_NEED_WAKEUP = 1 << 3;
 
+    /// <summary>Multi-buffer (scatter-gather): a frame larger than one UMEM chunk spans several descriptors (Linux 6.6).</summary>
+    public const ushort XDP_USE_SG = 1 << 4;
+
+    /// <summary>xdp_desc.options: more descriptors of this frame follow (multi-buffer).</summary>
+    public const uint XDP_PKT_CONTD = 1 << 0;
+
     /// <summary>Ring flag: the kernel needs a syscall (poll/sendto) to make progress.</summary>
     public const uint XDP_RING_NEED_WAKEUP = 1 << 0;
 

@@ -1,4 +1,5 @@
 using Overlay.DataPlane.Interop;
+using Overlay.DataPlane.Pools;
 using Overlay.DataPlane.Xdp;
 using static Overlay.DataPlane.Interop.LinuxXdpConstants;
 
@@ -9,10 +10,11 @@ namespace Overlay.DataPlane.Io;
 /// queue 0 into the socket's RX ring, in the driver when the device allows it, so frames never enter
 /// the host's stack or an skb-based socket queue. Copy mode (veth and TAP have no zero-copy), need_wakeup.
 /// <list type="bullet">
-/// <item>Receive: poll(2) only when the RX ring is empty, then copy each descriptor's frame into the
-/// batch and hand the frame straight back through the fill ring;</item>
-/// <item>Send: copy into a free TX frame, post the descriptor, sendto(2) kick when the kernel asks for
-/// it; completed frames return to the free list. Sends may come from several loops: one lock.</item>
+/// <item>Receive: poll(2) only when the RX ring is empty, then copy each frame's descriptors (one, or
+/// several for a frame larger than a chunk: multi-buffer) into the batch and hand the chunks straight
+/// back through the fill ring;</item>
+/// <item>Send: copy into free TX chunks, post the descriptors, sendto(2) kick when the kernel asks for
+/// it; completed chunks return to the free list. Sends may come from several loops: one lock.</item>
 /// </list>
 /// The interface needs one RX queue (veth: numrxqueues 1; a TAP has one), or frames on other queues
 /// pass to the kernel stack unseen. Disposing detaches the program (the link closes) before the socket
@@ -47,7 +49,7 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo
 
     public string Kind => "af_xdp";
 
-    /// <summary>Frames the kernel could not put in the RX ring (ring full, no fill buffer): cumulative.</summary>
+    /// <summary>Frames the kernel could not put in the RX ring (ring full, no fill buffer) and TX descriptors it refused: cumulative.</summary>
     public long KernelDrops
     {
         get
@@ -55,7 +57,7 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo
             try
             {
                 Interop.Interop.LibC.GetOption(_socket.Fd, LinuxXdpConstants.SOL_XDP, LinuxXdpConstants.XDP_STATISTICS, out xdp_statistics stats, Interface);
-                return (long)(stats.rx_dropped + stats.rx_ring_full);
+                return (long)(stats.rx_dropped + stats.rx_ring_full + stats.tx_invalid_descs);
             }
             catch (Exception e) when (e is NativeSocketException or ObjectDisposedException)
             {
@@ -100,31 +102,71 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo
             }
         }
 
-        uint count = Math.Min(available, (uint)batch.Capacity);
-        uint refill = Math.Min(count, _socket.Fill.FreeToProduce());
-        for (uint i = 0; i < count; i++)
+        // A frame is one descriptor, or several (multi-buffer, a jumbo MTU) of which all but the last carry
+        // XDP_PKT_CONTD; the kernel publishes a frame's descriptors together. Every consumed descriptor's
+        // chunk goes straight back through the fill ring (it holds as many entries as there are RX chunks).
+        Span<bool> truncated = stackalloc bool[batch.Capacity];
+        uint consumed = 0;
+        int frames = 0;
+        while (consumed < available && frames < batch.Capacity)
         {
-            var desc = (xdp_desc*)rx.Peek(i);
-            var buffer = batch[(int)i];
-            int length = (int)Math.Min(desc->len, (uint)buffer.Data.Length);
-            new ReadOnlySpan<byte>(_socket.Umem + desc->addr, length).CopyTo(buffer.Data);
-            buffer.Length = length;
-            if (i < refill)
+            uint last = consumed;
+            while (last < available && (((xdp_desc*)rx.Peek(last))->options & XDP_PKT_CONTD) != 0)
             {
-                // Aligned UMEM: the frame's start is the address rounded down to the frame size.
-                *(ulong*)_socket.Fill.NextToProduce() = desc->addr & ~((ulong)XskSocket.FrameSize - 1);
+                last++;
             }
+
+            if (last == available)
+            {
+                break; // the frame's last descriptor is not visible yet: the next call takes the whole frame
+            }
+
+            truncated[frames] = !CopyFrame(rx, consumed, last, batch[frames]);
+            frames++;
+            consumed = last + 1;
         }
 
         _socket.Fill.Submit();
-        rx.Release(count);
-        batch.CompleteFilled((int)count);
-        return (int)count;
+        rx.Release(consumed);
+        batch.CompleteFilled(frames);
+        for (int i = 0; i < frames; i++)
+        {
+            if (truncated[i])
+            {
+                batch.MarkTruncated(i); // longer than a packet buffer: the caller counts it oversized
+            }
+        }
+
+        return frames;
+    }
+
+    /// <summary>Copies descriptors first..last (one frame) into <paramref name="buffer"/> and refills their chunks; false when the frame did not fit.</summary>
+    private bool CopyFrame(XskRing rx, uint first, uint last, PacketBuffer buffer)
+    {
+        Span<byte> data = buffer.Data;
+        int length = 0;
+        bool whole = true;
+        for (uint d = first; d <= last; d++)
+        {
+            var desc = (xdp_desc*)rx.Peek(d);
+            int take = (int)Math.Min(desc->len, (uint)(data.Length - length));
+            whole &= take == desc->len;
+            new ReadOnlySpan<byte>(_socket.Umem + desc->addr, take).CopyTo(data[length..]);
+            length += take;
+
+            // Aligned UMEM: the chunk's start is the address rounded down to the chunk size.
+            *(ulong*)_socket.Fill.NextToProduce() = desc->addr & ~((ulong)XskSocket.FrameSize - 1);
+        }
+
+        buffer.Length = length;
+        return whole;
     }
 
     public int Send(ReadOnlySpan<byte> frame)
     {
-        if (frame.Length > XskSocket.FrameSize)
+        // A frame larger than a chunk leaves as several descriptors, all but the last flagged XDP_PKT_CONTD.
+        int chunks = (frame.Length + XskSocket.FrameSize - 1) / XskSocket.FrameSize;
+        if (chunks is 0 or > XskSocket.MaxFrameChunks)
         {
             return -LinuxSocketConstants.EMSGSIZE;
         }
@@ -132,22 +174,27 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo
         lock (_txLock)
         {
             ReapCompletions();
-            if (_freeTxCount == 0 || _socket.Tx.FreeToProduce() == 0)
+            if (_freeTxCount < chunks || _socket.Tx.FreeToProduce((uint)chunks) < chunks)
             {
                 _ = Interop.Interop.LibC.Kick(_socket.Fd);
                 ReapCompletions();
-                if (_freeTxCount == 0 || _socket.Tx.FreeToProduce() == 0)
+                if (_freeTxCount < chunks || _socket.Tx.FreeToProduce((uint)chunks) < chunks)
                 {
                     return -LinuxSocketConstants.ENOBUFS;
                 }
             }
 
-            ulong address = _freeTx[--_freeTxCount];
-            frame.CopyTo(new Span<byte>(_socket.Umem + address, frame.Length));
-            var desc = (xdp_desc*)_socket.Tx.NextToProduce();
-            desc->addr = address;
-            desc->len = (uint)frame.Length;
-            desc->options = 0;
+            for (int c = 0, offset = 0; c < chunks; c++, offset += XskSocket.FrameSize)
+            {
+                ulong address = _freeTx[--_freeTxCount];
+                ReadOnlySpan<byte> piece = frame.Slice(offset, Math.Min(XskSocket.FrameSize, frame.Length - offset));
+                piece.CopyTo(new Span<byte>(_socket.Umem + address, piece.Length));
+                var desc = (xdp_desc*)_socket.Tx.NextToProduce();
+                desc->addr = address;
+                desc->len = (uint)piece.Length;
+                desc->options = c < chunks - 1 ? XDP_PKT_CONTD : 0;
+            }
+
             _socket.Tx.Submit();
             if (_socket.Tx.NeedsWakeup)
             {

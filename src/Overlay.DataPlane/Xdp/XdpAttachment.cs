@@ -110,6 +110,10 @@ internal sealed class XdpAttachment : IDisposable
                 log_size = (uint)log.Length,
                 log_buf = (ulong)logBuffer,
                 expected_attach_type = BPF_XDP,
+
+                // The program only redirects, so frames of several buffers (a jumbo MTU) are safe for it; without
+                // the flag veth refuses driver mode above a one-page MTU and the socket never sees such frames.
+                prog_flags = BPF_F_XDP_HAS_FRAGS,
             };
             "tvd_xsk_redir"u8.CopyTo(new Span<byte>(attr.prog_name, 16));
             int fd = Interop.Interop.Bpf.Call(BpfCommand.BPF_PROG_LOAD, ref attr);

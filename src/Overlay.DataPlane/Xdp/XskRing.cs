@@ -39,11 +39,14 @@ internal sealed unsafe class XskRing
 
     // --- our side produces (fill, TX) ---
 
-    /// <summary>Slots we may fill now.</summary>
-    public uint FreeToProduce()
+    /// <summary>
+    /// Slots we may fill now; the kernel's consumer index is read again when the cached count is below
+    /// <paramref name="needed"/> (a multi-buffer frame needs several slots at once).
+    /// </summary>
+    public uint FreeToProduce(uint needed = 1)
     {
         uint free = Size - (_cachedProducer - _cachedConsumer);
-        if (free == 0)
+        if (free < needed)
         {
             _cachedConsumer = Volatile.Read(ref *_consumer);
             free = Size - (_cachedProducer - _cachedConsumer);

@@ -6,7 +6,8 @@ namespace Overlay.DataPlane.Xdp;
 
 /// <summary>
 /// An AF_XDP socket with its own UMEM, bound to one queue of one interface in copy mode with
-/// need_wakeup (veth and TAP have no zero-copy). The UMEM is <see cref="FrameCount"/> frames of
+/// need_wakeup (veth and TAP have no zero-copy) and multi-buffer: a frame larger than a chunk (a jumbo
+/// MTU) arrives and leaves as several descriptors, all but the last flagged XDP_PKT_CONTD. The UMEM is <see cref="FrameCount"/> frames of
 /// <see cref="FrameSize"/> bytes: the first half circulates between the fill and RX rings, the second
 /// half between a free list and the TX/completion rings. Everything is mapped once at open and unmapped
 /// after the socket is closed. The ring and frame logic lives in <see cref="XdpGuestPort"/>.
@@ -22,6 +23,12 @@ internal sealed unsafe class XskSocket : IDisposable
     public const int FrameCount = 8192;
 
     public const uint RingSize = 4096;
+
+    /// <summary>
+    /// Most descriptors one transmitted frame may span: the kernel builds it as one skb of at most
+    /// MAX_SKB_FRAGS (17) fragments plus its head (about 36 KiB; a 9000-byte MTU needs 5).
+    /// </summary>
+    public const int MaxFrameChunks = 18;
 
     private readonly List<(nint Address, nuint Length)> _mappings = [];
 
@@ -87,7 +94,7 @@ internal sealed unsafe class XskSocket : IDisposable
         var address = new sockaddr_xdp
         {
             sxdp_family = AF_XDP,
-            sxdp_flags = XDP_COPY | XDP_USE_NEED_WAKEUP,
+            sxdp_flags = XDP_COPY | XDP_USE_NEED_WAKEUP | XDP_USE_SG,
             sxdp_ifindex = (uint)ifindex,
             sxdp_queue_id = queue,
         };

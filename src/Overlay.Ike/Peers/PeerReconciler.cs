@@ -11,7 +11,8 @@ namespace Overlay.Ike.Peers;
 /// (<see cref="IkeSa.MaintainAttestation"/>); dead peer detection probes every IKE SA each DPD interval (an
 /// unanswered probe destroys the SA and its CHILD_SAs, and the next pass initiates again); and when a peer has
 /// a newer IKE SA than an old one (it restarted and initiated afresh: what INITIAL_CONTACT says), the old one is
-/// deleted. Every pass is idempotent: one that fails is repeated by the next. Not thread-safe: one caller.
+/// deleted. A half-open SA the peer's address started with us never holds our initiation back (it may be spoofed).
+/// Every pass is idempotent: one that fails is repeated by the next. Not thread-safe: one caller.
 /// </summary>
 public sealed class PeerReconciler
 {
@@ -64,8 +65,10 @@ public sealed class PeerReconciler
 
     private void RunPeer(IkePeerTarget peer, IReadOnlyList<IkeSa> all, DateTimeOffset now)
     {
+        // What stops us initiating: an established SA, or one we are setting up ourselves. A responder's half-open SA
+        // does not: anyone who can spoof the peer's address can make one, and it would block the tunnel until it expired.
         List<IkeSa> live = [.. all.Where(sa => sa.Remote.Address.Equals(peer.Address) && sa.SupersededBy is null
-            && sa.State is IkeSaState.Created or IkeSaState.Connecting or IkeSaState.Established)];
+            && (sa.State == IkeSaState.Established || (sa.IsOriginalInitiator && sa.State is IkeSaState.Created or IkeSaState.Connecting)))];
         List<IkeSa> established = [.. live.Where(sa => sa.State == IkeSaState.Established).OrderByDescending(sa => sa.EstablishedAt)];
 
         ReplaceStale(peer, established);

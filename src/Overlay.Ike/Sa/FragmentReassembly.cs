@@ -19,15 +19,17 @@ public enum FragmentResult
 /// <summary>
 /// The decrypted pieces of one fragmented message (RFC 7383 §2.6), for one message ID and
 /// direction. Callers hand in only fragments whose ICV verified. Memory is bounded by
-/// <see cref="FragmentationOptions"/>: at most MaxFragments slots and MaxReassembledLength octets.
+/// <see cref="FragmentationOptions"/>: at most MaxFragments fragments and MaxReassembledLength octets,
+/// and it grows with the fragments received, never with the Total Fragments they claim (one fragment
+/// saying 4096 costs one entry, not 4096 slots).
 /// Not thread-safe; owned by the SA's <see cref="TaskManager"/> under the SA lock.
 /// </summary>
 public sealed class FragmentReassembly
 {
     private readonly FragmentationOptions _options;
     private readonly ReassemblyBudget _budget;
-    private byte[]?[] _parts;
-    private int _received;
+    private readonly Dictionary<int, (byte[] Content, byte[] Datagram)> _parts = [];
+    private int _total;
     private int _octets;
     private long _reserved;
 
@@ -37,45 +39,64 @@ public sealed class FragmentReassembly
         StartedAt = startedAt;
         _options = options;
         _budget = budget ?? new ReassemblyBudget(long.MaxValue);
-        _parts = new byte[totalFragments][];
-        Datagrams = new byte[totalFragments][];
+        _total = totalFragments;
     }
 
     public uint MessageId { get; }
 
     public DateTimeOffset StartedAt { get; }
 
-    public int TotalFragments => _parts.Length;
+    /// <summary>Total Fragments of the fragments kept (the largest seen, §2.6).</summary>
+    public int TotalFragments => _total;
 
-    /// <summary>Next Payload of fragment 1: the type of the first payload of the reassembled chain.</summary>
+    /// <summary>Inner chain's first payload type, from fragment 1 (only it carries one, RFC 7383 §2.5).</summary>
     public IkePayloadType FirstInnerPayload { get; private set; }
 
-    /// <summary>Fragment datagrams exactly as received, by number: a retransmitted request is recognized by them.</summary>
-    public byte[]?[] Datagrams { get; private set; }
+    /// <summary>Fragments received so far.</summary>
+    public int Received => _parts.Count;
 
+    /// <summary>
+    /// The datagrams as received, by fragment number − 1, so a retransmitted fragment can be recognised
+    /// after the message was answered; null where a fragment is still missing.
+    /// </summary>
+    public byte[]?[] Datagrams
+    {
+        get
+        {
+            var datagrams = new byte[]?[_parts.Count == _total ? _total : _parts.Count == 0 ? 0 : _parts.Keys.Max()];
+            foreach (var (number, part) in _parts)
+            {
+                datagrams[number - 1] = part.Datagram;
+            }
+
+            return datagrams;
+        }
+    }
+
+    /// <summary>Why the last <see cref="FragmentResult.Rejected"/> happened.</summary>
     public string? RejectReason { get; private set; }
 
     /// <summary>
-    /// Stores fragment <paramref name="number"/> (1-based) of <paramref name="total"/>. A larger
-    /// total means the sender fragmented again with a smaller size, so the old pieces go (§2.6).
+    /// Adds fragment <paramref name="number"/> of <paramref name="total"/>. A larger Total
+    /// Fragments than before discards what was kept and restarts (a retransmission with smaller
+    /// fragments, RFC 7383 §2.6); a smaller one is rejected.
     /// </summary>
     public FragmentResult Add(ushort number, ushort total, IkePayloadType nextPayload, byte[] content, byte[] datagram)
     {
-        if (total < _parts.Length)
+        if (total < _total)
         {
-            return Reject($"Total Fragments fell from {_parts.Length} to {total}");
+            return Reject($"Total Fragments fell from {_total} to {total}");
         }
 
-        if (total > _parts.Length)
+        if (total > _total)
         {
             Release();
-            _parts = new byte[total][];
-            _received = 0;
+            _parts.Clear();
             _octets = 0;
-            Datagrams = new byte[total][];
+            _total = total;
         }
 
-        if (_parts[number - 1] is not null)
+        if (_parts.ContainsKey(number))
         {
             return FragmentResult.Duplicate;
         }
@@ -91,27 +112,26 @@ public sealed class FragmentReassembly
         }
 
         _reserved += content.Length + datagram.Length;
-
-        _parts[number - 1] = content;
-        Datagrams[number - 1] = datagram;
+        _parts.Add(number, (content, datagram));
         _octets += content.Length;
         if (number == 1)
         {
             FirstInnerPayload = nextPayload;
         }
 
-        return ++_received == _parts.Length ? FragmentResult.Complete : FragmentResult.Kept;
+        return _parts.Count == _total ? FragmentResult.Complete : FragmentResult.Kept;
     }
 
-    /// <summary>The inner payload chain: all pieces in fragment-number order.</summary>
+    /// <summary>The content of all fragments in order; call after <see cref="FragmentResult.Complete"/>.</summary>
     public byte[] Assemble()
     {
         var all = new byte[_octets];
         var offset = 0;
-        foreach (var part in _parts)
+        for (var number = 1; number <= _total; number++)
         {
-            part!.CopyTo(all, offset);
-            offset += part!.Length;
+            var part = _parts[number].Content;
+            part.CopyTo(all, offset);
+            offset += part.Length;
         }
 
         return all;

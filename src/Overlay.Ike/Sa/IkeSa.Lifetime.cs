@@ -17,9 +17,16 @@ public sealed partial class IkeSa
     /// <summary>When the IKE SA became established (or was created by a rekey).</summary>
     public DateTimeOffset? EstablishedAt { get; private set; }
 
+    /// <summary>
+    /// The SA is authenticated: IKE_AUTH completed, or a rekey created it. Raised once per SA, with its lock held
+    /// (so a half-open SA's bookkeeping ends before anything else can happen to it).
+    /// </summary>
+    public event Action<IkeSa>? Authenticated;
+
     internal void StartIkeTimers()
     {
         EstablishedAt = Services.Time.GetUtcNow();
+        Authenticated?.Invoke(this);
         if (Config.Lifetime is not { } life)
         {
             return;
@@ -119,6 +126,24 @@ public sealed partial class IkeSa
 
             Tasks.Queue(new DeleteTask(this, null, reason: reason));
             Tasks.Initiate();
+        }
+    }
+
+    /// <summary>
+    /// Destroys a half-open SA — IKE_SA_INIT done or under way, IKE_AUTH not authenticated — with
+    /// <paramref name="reason"/>; false when the SA is no longer half-open (authenticated or already gone).
+    /// </summary>
+    internal bool ExpireHalfOpen(string reason)
+    {
+        lock (Sync)
+        {
+            if (State is not (IkeSaState.Created or IkeSaState.Connecting))
+            {
+                return false;
+            }
+
+            Destroy(reason);
+            return true;
         }
     }
 

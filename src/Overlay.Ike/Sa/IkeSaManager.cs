@@ -9,8 +9,16 @@ namespace Overlay.Ike.Sa;
 /// same half-open SA. Creates responder SAs for new IKE_SA_INIT requests, adopts the successors
 /// of rekeyed SAs and forgets destroyed SAs. The tables have their own lock, never held while an SA runs (an SA's timer thread
 /// reports its destruction while holding the SA's lock, so the opposite order would deadlock).
+/// <para>
+/// Half-open responder SAs (created by an IKE_SA_INIT request, not yet authenticated by IKE_AUTH) are what an
+/// attacker who spoofs source addresses can make us hold (RFC 7296 §2.6), so they are bounded before any state
+/// exists: a new request is parsed and validated first (a malformed one is dropped and counted, with no SA and
+/// no answer); then the COOKIE check applies to every request once the half-open SAs reach the cookie threshold,
+/// or once its source address holds <see cref="HalfOpenOptions.MaxPerSource"/>; and each half-open SA is
+/// destroyed if it is not authenticated within <see cref="HalfOpenOptions.Timeout"/>.
+/// </para>
 /// </summary>
-public sealed class IkeSaManager : IDisposable
+public sealed partial class IkeSaManager : IDisposable
 {
     private readonly Dictionary<ulong, IkeSa> _bySpi = [];
     private readonly Dictionary<(IPEndPoint, ulong), IkeSa> _halfOpen = [];
@@ -20,35 +28,27 @@ public sealed class IkeSaManager : IDisposable
 
     /// <param name="responderConfig">The config to answer a peer with, or null to ignore it.</param>
     /// <param name="cookies">When to answer IKE_SA_INIT with a stateless COOKIE (RFC 7296 §2.6); null never does.</param>
-    public IkeSaManager(IkeSaServices services, Func<IPEndPoint, IkeSaConfig?> responderConfig, CookieOptions? cookies = null)
+    /// <param name="halfOpen">How long a half-open responder SA lives and how many one source may hold; null: <see cref="HalfOpenOptions.Default"/>.</param>
+    public IkeSaManager(IkeSaServices services, Func<IPEndPoint, IkeSaConfig?> responderConfig, CookieOptions? cookies = null,
+        HalfOpenOptions? halfOpen = null)
     {
         _services = services;
         _responderConfig = responderConfig;
         Cookies = cookies is null ? null : new ResponderCookies(cookies, services.Random, services.Time);
+        HalfOpen = halfOpen ?? HalfOpenOptions.Default;
     }
 
     /// <summary>The responder's cookie guard, if configured.</summary>
     public ResponderCookies? Cookies { get; }
 
-    /// <summary>Responder SAs whose IKE_SA_INIT or IKE_AUTH has not completed (what §2.6 guards against).</summary>
-    public int HalfOpenCount
-    {
-        get
-        {
-            lock (_tables)
-            {
-                return CountHalfOpenLocked();
-            }
-        }
-    }
-
-    private int CountHalfOpenLocked() => _halfOpen.Values.Count(sa => sa.State is IkeSaState.Created or IkeSaState.Connecting);
+    /// <summary>The bounds on half-open responder SAs.</summary>
+    public HalfOpenOptions HalfOpen { get; }
 
     private readonly Lock _tables = new();
 
     private long _dropped;
 
-    /// <summary>Messages no SA took: unparseable headers, unknown SPIs, unknown peers (workers bump it concurrently).</summary>
+    /// <summary>Messages no SA took: unparseable headers, unknown SPIs, unknown peers, refused IKE_SA_INITs (workers bump it concurrently).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     public IReadOnlyList<IkeSa> Sas
@@ -86,7 +86,7 @@ public sealed class IkeSaManager : IDisposable
             return;
         }
 
-        var sa = Find(h, ikeMessage, local, remote);
+        var sa = Find(h, remote, out var newInit) ?? (newInit ? Admit(h, ikeMessage, local, remote) : null);
         if (sa is null)
         {
             Interlocked.Increment(ref _dropped);
@@ -96,8 +96,10 @@ public sealed class IkeSaManager : IDisposable
         sa.Receive(ikeMessage, local, remote);
     }
 
-    private IkeSa? Find(IkeHeader h, ReadOnlySpan<byte> ikeMessage, IPEndPoint local, IPEndPoint remote)
+    /// <summary>The SA a message belongs to; <paramref name="newInit"/> when it is an IKE_SA_INIT request no SA has seen.</summary>
+    private IkeSa? Find(IkeHeader h, IPEndPoint remote, out bool newInit)
     {
+        newInit = false;
         lock (_tables)
         {
             var ourSpi = h.IsFromOriginalInitiator ? h.ResponderSpi : h.InitiatorSpi;
@@ -116,28 +118,15 @@ public sealed class IkeSaManager : IDisposable
                 return sa;
             }
 
-            if (_responderConfig(remote) is not { } config)
-            {
-                return null;
-            }
-
-            if (Cookies?.Check(ikeMessage, remote.Address, CountHalfOpenLocked()) is { } cookieAnswer)
-            {
-                _services.Sender.Send(cookieAnswer, local, remote); // no state: the SA is created on the retry
-                return null;
-            }
-
-            sa = new IkeSa(config, isOriginalInitiator: false, _services, local, remote);
-            Track(sa);
-            _halfOpen[(remote, h.InitiatorSpi)] = sa;
-            _halfOpenKeys[sa] = (remote, h.InitiatorSpi);
-            return sa;
+            newInit = true;
+            return null;
         }
     }
 
     private void Track(IkeSa sa)
     {
         sa.Destroyed += Forget;
+        sa.Authenticated += OnAuthenticated;
         sa.Rekeyed += Adopt;
         sa.ResponderSpiAssigned += Register;
     }
@@ -181,6 +170,7 @@ public sealed class IkeSaManager : IDisposable
     /// <summary>An SA is in the tables under its own SPI (<see cref="IkeSa.LocalSpi"/>, fixed once chosen) and, as a responder, its half-open key.</summary>
     private void ForgetLocked(IkeSa sa)
     {
+        EndHalfOpenLocked(sa);
         if (_halfOpenKeys.Remove(sa, out var key))
         {
             _halfOpen.Remove(key);

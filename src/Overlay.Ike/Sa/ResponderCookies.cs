@@ -91,33 +91,36 @@ public sealed class ResponderCookies
     }
 
     /// <summary>
-    /// Decides about an IKE_SA_INIT request that would create a half-open SA while
-    /// <paramref name="halfOpen"/> exist: null to go ahead, or the stateless COOKIE response to send.
+    /// Decides about a parsed and validated IKE_SA_INIT request (it has a nonce) that would create a half-open
+    /// SA: null to go ahead, or the stateless COOKIE response to send. A cookie is demanded when
+    /// <paramref name="demand"/> (the half-open threshold is reached, or the source is at its own limit); a
+    /// request that carries one is checked either way, and <paramref name="verified"/> says whether it proved
+    /// that the initiator receives at <paramref name="initiator"/>.
     /// </summary>
-    public byte[]? Check(ReadOnlySpan<byte> datagram, IPAddress initiator, int halfOpen)
+    public byte[]? Check(IkeMessage request, IPAddress initiator, bool demand, out bool verified)
     {
-        if (halfOpen < Options.HalfOpenThreshold)
+        verified = false;
+        if (request.Find<NoncePayload>() is not { } nonce)
         {
-            return null;
-        }
-
-        if (!IkeMessage.TryParse(datagram, out var request, out _) || request.Find<NoncePayload>() is not { } nonce)
-        {
-            return null; // malformed: the half-open SA's own validation answers or drops it
+            throw new ArgumentException("an IKE_SA_INIT request without a nonce is malformed: the caller drops it", nameof(request));
         }
 
         var spiI = request.Header.InitiatorSpi;
         if (request.FindNotify(NotifyType.Cookie) is { } cookie)
         {
-            if (Verify(cookie.Data, nonce.Data, initiator, spiI))
+            verified = Verify(cookie.Data, nonce.Data, initiator, spiI);
+            if (!verified && demand)
             {
-                return null;
+                lock (_lock)
+                {
+                    InvalidCookies++;
+                }
             }
+        }
 
-            lock (_lock)
-            {
-                InvalidCookies++;
-            }
+        if (verified || !demand)
+        {
+            return null;
         }
 
         var header = new IkeHeader(spiI, 0, IkePayloadType.NoNextPayload, IkeExchangeType.IkeSaInit, IkeHeaderFlags.Response,

@@ -205,12 +205,14 @@ public sealed class PolicyExplainEvidenceTests : IDisposable
     [InlineData("missing", "Could not find file")]
     [InlineData("policy", "it does not decode as an evidence bundle: not an evidence bundle (missing \"TVDH\" magic)")]
     [InlineData("truncated", "it does not decode as an evidence bundle")]
+    [InlineData("endless", "/dev/zero: more than the 16777216 bytes")] // no length, never ends: capped, not read whole
     public void AnUnreadableOrMalformedEvidenceFileIsBadInput(string file, string message)
     {
         var path = file switch
         {
             "missing" => F("nothing.ev"),
             "policy" => Policy,
+            "endless" => "/dev/zero",
             _ => F("truncated.ev"),
         };
         if (file == "truncated")

@@ -21,9 +21,9 @@ public sealed class StaticIpSaDaemonTests
         JsonElement status = await daemon.StartAndWaitReadyAsync();
 
         JsonElement sas = status.GetProperty("dataplane").GetProperty("sas");
-        Assert.Equal(["0x00001201 out tvd:red", "0x00002201 in tvd:red"],
+        Assert.Equal(["0x00001201 out tvd:green", "0x00002201 in tvd:green"],
             sas.EnumerateArray().Select(sa => $"{sa.GetProperty("spi").GetString()} {sa.GetProperty("direction").GetString()} {sa.GetProperty("tvd").GetString()}").Order());
-        Assert.Contains("SA 0x00001201 inner mode ip: tvd red routes 10.13.2.0/24, 10.13.3.7/32 to peer host2 (local_ts 10.13.1.0/24)", daemon.Output);
+        Assert.Contains("SA 0x00001201 inner mode ip: tvd green routes 10.13.2.0/24, 10.13.3.7/32 to peer host2 (local_ts 10.13.1.0/24)", daemon.Output);
         daemon.Signal(Signals.SIGTERM);
         Assert.Equal(0, await daemon.WaitForExitAsync());
     }
@@ -40,7 +40,7 @@ public sealed class StaticIpSaDaemonTests
         Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(daemon.ConfigFile)}:\d+:\d+: error: SA 00002201: mode ""ip"" but SA 00001201 \(line \d+\) .* is ""etherip""", daemon.Output);
     }
 
-    /// <summary>Both SAs of (host2, red); the first one's mode is <paramref name="firstMode"/>.</summary>
+    /// <summary>Both SAs of (host2, green); the first one's mode is <paramref name="firstMode"/>.</summary>
     private static string Config(string firstMode) => $"""
 
         [dataplane]
@@ -53,7 +53,7 @@ public sealed class StaticIpSaDaemonTests
 
         [[dataplane.sa]]
         peer = "host2"
-        tvd = "red"
+        tvd = "green"
         direction = "out"
         spi = 0x1201
         key = "000102030405060708090a0b0c0d0e0f10111213"
@@ -63,7 +63,7 @@ public sealed class StaticIpSaDaemonTests
 
         [[dataplane.sa]]
         peer = "host2"
-        tvd = "red"
+        tvd = "green"
         direction = "in"
         spi = 0x2201
         key = "101112131415161718191a1b1c1d1e1f20212223"

@@ -69,6 +69,7 @@ public sealed class IkeCertificateConfigTests : IDisposable
             address = "10.200.0.3"
 
             [ike]
+            shared_psk = true
             psk = "a-long-enough-psk"
             certificate = "h1.pem"
             private_key = "h1.key"
@@ -115,8 +116,8 @@ public sealed class IkeCertificateConfigTests : IDisposable
     [InlineData("certificate = \"h1.pem\"\nprivate_key = \"h1.key\"\nca = [\"h1.key\"]\n", "14:6", "'ca'", "holds no PEM certificate")]
     [InlineData("certificate = \"h1.pem\"\nprivate_key = \"h1.key\"\n", "7:3", "peer 'moon' authenticates with auth = \"pubkey\"", "needs ca = ")]
     [InlineData("certificate = \"h1.pem\"\nca = [\"root.pem\"]\n", "12:15", "'certificate' and 'private_key' go together", "")]
-    [InlineData("psk = \"a-long-enough-psk\"\nca = [\"root.pem\"]\n\n[[ike.peer]]\nname = \"moon\"\nauth = \"pubkey\"\n", "15:3", "auth = \"pubkey\": set certificate and private_key", "")]
-    [InlineData("psk = \"a-long-enough-psk\"\n\n[[ike.peer]]\nname = \"moon\"\nauth = \"rsa\"\n", "16:8", "'auth' must be \"psk\" or \"pubkey\", not \"rsa\"", "")]
+    [InlineData("psk = \"a-long-enough-psk\"\nshared_psk = true\nca = [\"root.pem\"]\n\n[[ike.peer]]\nname = \"moon\"\nauth = \"pubkey\"\n", "16:3", "auth = \"pubkey\": set certificate and private_key", "")]
+    [InlineData("\n[[ike.peer]]\nname = \"moon\"\npsk = \"moons-own-psk\"\nauth = \"rsa\"\n", "16:8", "'auth' must be \"psk\" or \"pubkey\", not \"rsa\"", "")]
     public void Bad_certificate_settings_are_errors_at_their_position(string ike, string at, string message, string detail)
     {
         ConfigLoadResult result = Load(Base + "[ike]\n" + ike);

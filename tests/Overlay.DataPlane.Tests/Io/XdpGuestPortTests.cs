@@ -71,6 +71,49 @@ public sealed class XdpGuestPortTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Jumbo_frames_span_several_chunks_both_ways()
+    {
+        if (Environment.UserName != "root")
+        {
+            output.WriteLine("skipped: AF_XDP and namespaces need root");
+            return;
+        }
+
+        using var ns = new TestNetworkNamespace("tbxdj-");
+        ns.Ip("link add xa numtxqueues 1 numrxqueues 1 mtu 9000 type veth peer name xb numtxqueues 1 numrxqueues 1 mtu 9000");
+        ns.Ip("link set xa up");
+        ns.Ip("link set xb up");
+        ns.RunInside(ExchangeJumbo, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// A 9014-byte frame is five 2 KiB UMEM chunks: it must arrive whole from the peer (multi-buffer RX)
+    /// and leave whole (multi-buffer TX), and thousands of them must recycle the TX chunks (the TX ring's
+    /// free count is re-read when a frame needs more slots than the cached count shows).
+    /// </summary>
+    private void ExchangeJumbo()
+    {
+        using var peer = PacketSocketPort.Open("xb", Timeout);
+        using var batch = new MessageBatch(16, 9216);
+        using var port = XdpGuestPort.Open("xa", Timeout);
+        output.WriteLine($"attached in {port.Mode} mode");
+
+        byte[] inbound = Frame(0x33, 14 + 9000);
+        Assert.Equal(inbound.Length, peer.Send(inbound));
+        Assert.True(ReceiveMatching(port, batch, inbound), "the jumbo frame sent by the peer did not reach the AF_XDP RX ring whole");
+
+        byte[] outbound = Frame(0x44, 14 + 9000);
+        for (int i = 0; i < 3000; i++)
+        {
+            // 15,000 chunks through a 4096-entry TX ring and 4096 TX chunks.
+            Assert.Equal(outbound.Length, port.Send(outbound));
+        }
+
+        Assert.True(ReceiveMatching(peer, batch, outbound), "the jumbo frame sent through the TX ring did not reach the peer whole");
+        Assert.Equal(0, port.KernelDrops);
+    }
+
     private static bool ReceiveMatching(IGuestPortIo io, MessageBatch batch, byte[] expected)
     {
         long deadline = Environment.TickCount64 + 3000;
@@ -90,9 +133,14 @@ public sealed class XdpGuestPortTests(ITestOutputHelper output)
         return false;
     }
 
-    private static byte[] Frame(byte marker)
+    private static byte[] Frame(byte marker, int length = 64)
     {
-        byte[] frame = new byte[64];
+        byte[] frame = new byte[length];
+        for (int i = 41; i < length; i++)
+        {
+            frame[i] = (byte)(i * 7); // every chunk of a jumbo frame distinct
+        }
+
         frame.AsSpan(0, 6).Fill(0xff);
         frame[6] = 0x02;
         frame[11] = marker;

@@ -82,6 +82,28 @@ public sealed class PeerReconcilerTests
         Assert.Contains("tvd:blue", h.A.Sink.Current.Select(c => c.Label));
     }
 
+    [Fact]
+    public void A_half_open_sa_from_the_peers_address_does_not_hold_back_our_initiation()
+    {
+        using var h = new ExchangeHarness();
+        var policy = new FakePeerPolicy(h.A.Config) { Wanted = [RedChild] };
+        var events = new RecordingEvents();
+        var reconciler = Reconciler(h, policy, events);
+
+        // A spoofer sends A an IKE_SA_INIT with B's address and never continues: A holds a half-open responder SA.
+        // HDR, SAi1, KEi, Ni -->  (from "B")
+        h.B.Manager.Initiate(h.B.Config, null, AddressB, AddressA).Dispose();
+        h.DeliverToInitiator();
+        h.A.Sender.Outbox.Clear(); // its answer goes to the real B, which never asked
+        Assert.Equal(1, h.A.Manager.HalfOpenCount);
+
+        reconciler.Run();
+        Assert.Equal(["initiating b tvd:red"], events.Lines);
+        h.DeliverUntilQuiet();
+        Assert.Equal(["tvd:red"], h.A.Sink.Current.Select(c => c.Label));
+        Assert.Equal(1, h.A.Manager.HalfOpenCount); // the spoofed one stays until it times out
+    }
+
     private static PeerReconciler Reconciler(ExchangeHarness h, FakePeerPolicy policy, RecordingEvents events)
     {
         var reconciler = new PeerReconciler(h.A.Manager, AddressA, [PeerB], policy, events,

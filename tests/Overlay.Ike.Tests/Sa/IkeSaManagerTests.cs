@@ -5,7 +5,7 @@ using static Overlay.Ike.Tests.Sa.Helpers.ExchangeHarness;
 
 namespace Overlay.Ike.Tests.Sa;
 
-public sealed class IkeSaManagerTests
+public sealed partial class IkeSaManagerTests
 {
     [Fact]
     public void A_responder_spi_routes_before_the_ike_sa_init_response_leaves()

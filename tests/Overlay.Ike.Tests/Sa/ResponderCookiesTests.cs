@@ -73,15 +73,18 @@ public sealed class ResponderCookiesTests
         var sa = h.A.Manager.Initiate(h.A.Config, RedChild, AddressA, AddressB);
         var request = h.A.Sender.Outbox.Dequeue();
         var cookies = h.B.Manager.Cookies!;
-        var good = CookieOf(cookies.Check(request, AddressA.Address, 0)!);
+        var good = CookieOf(Check(cookies, request, AddressA.Address, out var verified)!);
+        Assert.False(verified);
 
         var forged = (byte[])good.Clone();
         forged[^1] ^= 1;
-        Assert.NotNull(cookies.Check(WithCookie(request, forged), AddressA.Address, 0));
+        Assert.NotNull(Check(cookies, WithCookie(request, forged), AddressA.Address, out verified));
+        Assert.False(verified);
         // Bound to the initiator's address: the same cookie from another address is not valid.
-        Assert.NotNull(cookies.Check(WithCookie(request, good), IPAddress.Parse("192.0.2.99"), 0));
+        Assert.NotNull(Check(cookies, WithCookie(request, good), IPAddress.Parse("192.0.2.99"), out verified));
         Assert.Equal(2, cookies.InvalidCookies);
-        Assert.Null(cookies.Check(WithCookie(request, good), AddressA.Address, 0));
+        Assert.Null(Check(cookies, WithCookie(request, good), AddressA.Address, out verified));
+        Assert.True(verified);
         Assert.Empty(h.B.Manager.Sas);
         GC.KeepAlive(sa);
     }
@@ -111,6 +114,13 @@ public sealed class ResponderCookiesTests
         h.Establish(RedChild);
         Assert.Equal(0, h.B.Manager.Cookies!.CookiesSent);
         Assert.Equal(0, h.B.Manager.HalfOpenCount);
+    }
+
+    /// <summary>The cookie guard's decision about one datagram when a cookie is demanded.</summary>
+    private static byte[]? Check(ResponderCookies cookies, byte[] datagram, IPAddress initiator, out bool verified)
+    {
+        Assert.True(IkeMessage.TryParse(datagram, out var request, out var error), error.ToString());
+        return cookies.Check(request, initiator, demand: true, out verified);
     }
 
     private static byte[] CookieOf(byte[] answer)

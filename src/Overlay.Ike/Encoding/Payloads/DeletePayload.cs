@@ -31,6 +31,14 @@ public sealed record DeletePayload(IkeProtocolId Protocol, byte SpiSize, IReadOn
             return r.Fail("truncated delete payload", IkePayloadType.Delete);
         }
 
+        // SPI Size is 0 (IKE, no SPIs) or 4 (ESP/AH) (§3.11). Checking it here, before anything is
+        // allocated, keeps Num of SPIs from sizing memory: with SPI Size 0 a count of 65535 would
+        // otherwise reserve 512 KiB for an 8-octet payload. After these checks count ≤ Remaining / 4.
+        if (spiSize is not (0 or IkeConstants.ChildSpiLength) || (spiSize == 0 && count != 0))
+        {
+            return r.Fail("delete SPI size is neither 0 without SPIs nor 4", IkePayloadType.Delete);
+        }
+
         if (spiSize * count != r.Remaining)
         {
             return r.Fail("delete SPI size times count does not match the payload length", IkePayloadType.Delete);

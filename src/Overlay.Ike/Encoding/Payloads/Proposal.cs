@@ -75,7 +75,8 @@ public sealed record Proposal(byte Number, IkeProtocolId Protocol, byte[] Spi, I
             return r.Fail("proposal SPI size runs past the proposal", IkePayloadType.SecurityAssociation);
         }
 
-        var transforms = new List<Transform>(count);
+        // Room for the transforms actually present (8 octets each at least), not for what Num Transforms claims.
+        var transforms = new List<Transform>(Math.Min(count, body.Remaining / FixedLength));
         var sawLast = false;
         while (!body.IsEmpty)
         {

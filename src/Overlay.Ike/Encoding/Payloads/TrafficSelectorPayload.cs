@@ -43,7 +43,8 @@ public sealed record TrafficSelectorPayload(bool IsInitiator, IReadOnlyList<Traf
             return r.Fail("truncated TS payload", type);
         }
 
-        var selectors = new List<TrafficSelector>(count);
+        // Room for the selectors actually present (4 octets each at least), not for what Number of TSs claims.
+        var selectors = new List<TrafficSelector>(Math.Min(count, r.Remaining / TrafficSelector.HeaderLength));
         while (!r.IsEmpty)
         {
             if (!TrafficSelector.TryRead(ref r, type, out var selector))

@@ -28,8 +28,10 @@ public sealed class ExchangeHarness : IDisposable
     /// <param name="cookiesB">COOKIE options of B's manager (RFC 7296 §2.6); null never demands cookies.</param>
     /// <param name="attestationA">A's attested IKE (both sides need one for it to run); null: A does not speak it.</param>
     public ExchangeHarness(Func<IkeSaConfig, IkeSaConfig>? configureA = null, Func<IkeSaConfig, IkeSaConfig>? configureB = null,
-        CookieOptions? cookiesB = null, IIkeAttestation? attestationA = null, IIkeAttestation? attestationB = null)
+        CookieOptions? cookiesB = null, IIkeAttestation? attestationA = null, IIkeAttestation? attestationB = null,
+        HalfOpenOptions? halfOpen = null)
     {
+        HalfOpen = halfOpen;
         (_attestationA, _attestationB) = (attestationA, attestationB);
         CookiesB = cookiesB;
         var a = new IkeSaConfig(IkeIdentity.Fqdn("hostA"), IkeIdentity.Fqdn("hostB"), Psk, IkeSaConfig.DefaultIkeProposals);
@@ -41,6 +43,9 @@ public sealed class ExchangeHarness : IDisposable
     }
 
     private CookieOptions? CookiesB { get; }
+
+    /// <summary>Half-open bounds of both managers; null: <see cref="HalfOpenOptions.Default"/>.</summary>
+    private HalfOpenOptions? HalfOpen { get; }
 
     private readonly IIkeAttestation? _attestationA;
     private readonly IIkeAttestation? _attestationB;
@@ -241,7 +246,7 @@ public sealed class ExchangeHarness : IDisposable
             {
                 Attestation = name == "A" ? harness._attestationA : harness._attestationB,
             };
-            Manager = new IkeSaManager(services, _ => Config, name == "B" ? harness.CookiesB : null);
+            Manager = new IkeSaManager(services, _ => Config, name == "B" ? harness.CookiesB : null, harness.HalfOpen);
         }
 
         public IkeSaConfig Config { get; }
