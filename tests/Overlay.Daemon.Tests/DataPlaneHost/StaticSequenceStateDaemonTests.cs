@@ -141,7 +141,7 @@ public sealed class StaticSequenceStateDaemonTests
 
         [[dataplane.sa]]
         peer = "host2"
-        tvd = "red"
+        tvd = "green"
         direction = "out"
         spi = 0x1101
         key = "{KeyHex}"
@@ -149,7 +149,7 @@ public sealed class StaticSequenceStateDaemonTests
 
         [[dataplane.sa]]
         peer = "host2"
-        tvd = "red"
+        tvd = "green"
         direction = "in"
         spi = 0x2101
         key = "101112131415161718191a1b1c1d1e1f20212223"
