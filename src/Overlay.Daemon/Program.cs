@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Overlay.Daemon.AttestHost;
 using Overlay.Daemon.Configuration;
@@ -96,6 +97,22 @@ catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 }
 
 using IHost host = DaemonHost.Build(config.Config!, policy.Policy);
+try
+{
+    // Static outbound SAs continue above the sequence numbers (AES-GCM IVs) earlier runs reserved, or nothing starts.
+    host.Services.GetRequiredService<StaticSequenceState>().Open();
+}
+catch (SequenceStartException e)
+{
+    foreach (ConfigError error in e.Errors)
+    {
+        Console.Error.WriteLine(error);
+    }
+
+    Console.Error.WriteLine($"tvd-overlayd: {e.Errors.Count} static SA(s) cannot keep their sequence numbers; not started");
+    return e.BadInput ? DaemonExitCodes.BadInput : DaemonExitCodes.Failed;
+}
+
 try
 {
     await host.StartAsync();

@@ -43,4 +43,7 @@ internal static partial class DataPlaneLog
 
     [LoggerMessage(412, LogLevel.Warning, "data plane: port {Port} ({Interface}) of guest '{Guest}' on network '{Network}' revoked: detached ({Reason})")]
     public static partial void PortRevoked(ILogger logger, string port, string @interface, string guest, string network, string reason);
+
+    [LoggerMessage(430, LogLevel.Warning, "data plane: test knob: static SAs reserve {Block} sequence numbers per write instead of 2^20")]
+    public static partial void TestSequenceBlock(ILogger logger, ulong block);
 }

@@ -38,11 +38,13 @@ public sealed class DataPlaneService : BackgroundService
     private StaticBindings? _static;
 
     private readonly IkeHost.NatTraversalBridge? _ike;
+    private readonly StaticSequenceState _sequences;
 
     public DataPlaneService(DaemonConfig config, PolicyStore policy, DataPlaneRuntime runtime, TimeProvider time, ILoggerFactory loggers,
-        IkeHost.NatTraversalBridge? ike = null)
+        StaticSequenceState sequences, IkeHost.NatTraversalBridge? ike = null)
     {
         _ike = ike;
+        _sequences = sequences;
         _config = config;
         _policy = policy;
         _runtime = runtime;
@@ -76,6 +78,7 @@ public sealed class DataPlaneService : BackgroundService
         InstallSas(plan, pipeline);
         AttachPorts(dataPlane, pipeline, options);
         ExportKeys(plan, dataPlane);
+        _sequences.Start();
         pipeline.Start();
         _policy.Committed += OnPolicyCommitted;
         return base.StartAsync(cancellationToken);
@@ -171,7 +174,8 @@ public sealed class DataPlaneService : BackgroundService
     {
         foreach (BoundSa sa in plan.Sas)
         {
-            SaDescriptor d = sa.Descriptor;
+            // A static outbound SA continues its sequence numbers above every earlier run's (StaticSequenceState).
+            SaDescriptor d = _sequences.Attach(sa.Descriptor);
             TunnelKeyingResult result = pipeline.Install(new TunnelKeying(sa.Peer.Name, [d],
                 [.. sa.Config.LocalTs.Select(p => new AddressRange(p.First, p.Last))], [.. sa.Config.RemoteTs.Select(p => new AddressRange(p.First, p.Last))]));
             string direction = d.Direction == SaDirection.Outbound ? "out" : "in";

@@ -56,6 +56,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<IStatusSection, PolicyStatusSection>();
         builder.Services.AddSingleton<IStatusSection, EngineStatusSection>();
         builder.Services.AddSingleton<DataPlaneRuntime>();
+        builder.Services.AddSingleton<StaticSequenceState>();
         builder.Services.AddSingleton<IStatusSection, DataPlaneStatusSection>();
         builder.Services.AddSingleton<NatTraversalBridge>();
         builder.Services.AddSingleton<IkeRuntime>();

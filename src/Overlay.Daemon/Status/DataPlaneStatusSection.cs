@@ -176,6 +176,11 @@ public sealed class DataPlaneStatusSection : IStatusSection
             writer.WriteNumber("packets", sa.Packets);
             writer.WriteNumber("bytes", sa.Bytes);
             writer.WriteNumber("last_sequence", sa.LastSequence);
+            if (sa.SequenceReserved is { } reserved)
+            {
+                writer.WriteNumber("sequence_reserved", reserved);
+            }
+
             WriteDrops(writer, "drops", sa.Drops);
             writer.WriteEndObject();
         }

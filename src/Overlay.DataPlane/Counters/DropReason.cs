@@ -77,4 +77,11 @@ public enum DropReason
     /// decrypted packet whose addresses are outside the negotiated selectors (RFC 4301 §5.2).
     /// </summary>
     SelectorMismatch,
+
+    /// <summary>
+    /// A statically keyed outbound SA reached the end of its durably reserved sequence numbers before the next
+    /// block was on disk: the packet is dropped rather than sent with a number a restart could reuse
+    /// (<c>Sequence/SequenceReserver</c>).
+    /// </summary>
+    SequenceNotReserved,
 }

@@ -15,6 +15,9 @@ public enum EspSealStatus
 
     /// <summary>Sealing was asked of an inbound SA (a caller bug; not counted).</summary>
     WrongDirection,
+
+    /// <summary>The next sequence number is not durably reserved yet (a static SA's store lags): dropped, counted.</summary>
+    SequenceNotReserved,
 }
 
 /// <summary>
@@ -67,6 +70,7 @@ public static class EspResultExtensions
     {
         EspSealStatus.SaExpired => DropReason.SaExpired,
         EspSealStatus.BufferTooSmall => DropReason.BufferTooSmall,
+        EspSealStatus.SequenceNotReserved => DropReason.SequenceNotReserved,
         _ => DropReason.None,
     };
 }

@@ -2,15 +2,20 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Esp.Crypto;
+using Overlay.DataPlane.Sequence;
 
 namespace Overlay.DataPlane.Esp;
 
 public sealed partial class EspSa
 {
-    private ulong _lastSequence;
+    // The counter (null for an inbound SA): fresh from 1, or a static key's, which continues across restarts.
+    private readonly OutboundSequence? _sequence;
 
-    /// <summary>The last sequence number handed out (0 before the first packet).</summary>
-    public ulong LastSequence => Volatile.Read(ref _lastSequence);
+    /// <summary>The last sequence number handed out (0 before the first packet; always 0 inbound).</summary>
+    public ulong LastSequence => _sequence?.Last ?? 0;
+
+    /// <summary>The outbound SA's counter (null inbound): how far it is durably reserved, for a static key.</summary>
+    public OutboundSequence? OutboundSequence => _sequence;
 
     /// <summary>Pad bytes needed so that payload + padding + trailer ends on 4 bytes, RFC 4303 §2.4.</summary>
     public static int GetPadLength(int innerLength) =>
@@ -34,7 +39,8 @@ public sealed partial class EspSa
     /// <para>
     /// Thread-safe: several threads may seal on one SA; each packet gets a unique sequence number,
     /// though packets of concurrent callers may reach the wire out of sequence order (the peer's
-    /// replay window accepts reordering within its size).
+    /// replay window accepts reordering within its size). With a static key's counter, a number that
+    /// is not durably reserved yet is never used: the packet is dropped (<see cref="EspSealStatus.SequenceNotReserved"/>).
     /// </para>
     /// </summary>
     public EspSealStatus Seal(ReadOnlySpan<byte> inner, byte nextHeader, Span<byte> output, out int written)
@@ -55,9 +61,14 @@ public sealed partial class EspSa
             return FailSeal(EspSealStatus.BufferTooSmall);
         }
 
-        ulong sequence = Interlocked.Increment(ref _lastSequence);
-        if (sequence == 0 || sequence > _maxSequence)
+        SequenceTake take = _sequence!.TryNext(out ulong sequence);
+        if (take != SequenceTake.Ok)
         {
+            if (take == SequenceTake.NotReserved)
+            {
+                return FailSeal(EspSealStatus.SequenceNotReserved);
+            }
+
             // The counter must never cycle (RFC 4303 §3.3.3): the SA ends here.
             Expire(SaLimit.SequenceSpace);
             return FailSeal(EspSealStatus.SaExpired);
@@ -112,7 +123,7 @@ public sealed partial class EspSa
     }
 
     /// <summary>Sets the counter so the next packet carries <paramref name="last"/> + 1 (tests of ESN rollover and exhaustion).</summary>
-    internal void PrimeOutboundSequence(ulong last) => Volatile.Write(ref _lastSequence, last);
+    internal void PrimeOutboundSequence(ulong last) => _sequence!.Prime(last);
 
     /// <summary>Padding 1, 2, 3, ... then Pad Length and Next Header, RFC 4303 §2.4–2.6.</summary>
     private static void WriteTrailer(Span<byte> trailer, int padLength, byte nextHeader)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Esp.Crypto;
 using Overlay.DataPlane.Replay;
+using Overlay.DataPlane.Sequence;
 
 namespace Overlay.DataPlane.Esp;
 
@@ -37,6 +38,7 @@ public sealed partial class EspSa : IDisposable
         Traffic = new TrafficCounters();
         Window = descriptor.Direction == SaDirection.Inbound ? new ReplayWindow(descriptor.ReplayWindowSize) : null;
         _maxSequence = _esn ? EspConstants.MaxSequence64 : EspConstants.MaxSequence32;
+        _sequence = descriptor.Direction == SaDirection.Outbound ? descriptor.Sequence ?? OutboundSequence.Fresh(_maxSequence) : null;
         InitLifetime(descriptor.Lifetime, time);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Overlay.DataPlane.Frames;
 using Overlay.DataPlane.Replay;
+using Overlay.DataPlane.Sequence;
 
 namespace Overlay.DataPlane.Esp;
 
@@ -28,6 +29,13 @@ public sealed record SaDescriptor(
     /// <summary>Smallest and largest usable 802.1Q VID (0 and 4095 are reserved, IEEE 802.1Q §9.6).</summary>
     public const ushort MinVlanId = VlanTag.MinVid;
     public const ushort MaxVlanId = VlanTag.MaxVid;
+
+    /// <summary>
+    /// Outbound only: the counter the SA takes its sequence numbers (its AES-GCM IVs) from. Null: a fresh one from
+    /// 1, right for a key used once (IKE's CHILD_SAs). A statically keyed SA must bring one from a
+    /// <see cref="SequenceReserver"/>, which continues above what earlier runs used under the same key.
+    /// </summary>
+    public OutboundSequence? Sequence { get; init; }
 
     /// <summary>Null when the descriptor can be installed, else a sentence saying what is wrong.</summary>
     public string? Validate()
@@ -61,6 +69,20 @@ public sealed record SaDescriptor(
         if (Direction == SaDirection.Inbound && !ReplayWindow.IsValidSize(ReplayWindowSize))
         {
             return $"replay window {ReplayWindowSize} is not a power of two in [{EspConstants.MinReplayWindow}, {EspConstants.MaxReplayWindow}]";
+        }
+
+        if (Sequence is not null)
+        {
+            if (Direction != SaDirection.Outbound)
+            {
+                return "an inbound SA has no sequence counter of its own";
+            }
+
+            ulong max = ExtendedSequenceNumbers ? EspConstants.MaxSequence64 : EspConstants.MaxSequence32;
+            if (Sequence.Max != max)
+            {
+                return $"its sequence counter was opened for a {(Sequence.Max == EspConstants.MaxSequence64 ? "64" : "32")}-bit space, the SA has {(ExtendedSequenceNumbers ? "64" : "32")}-bit (ESN {(ExtendedSequenceNumbers ? "on" : "off")})";
+            }
         }
 
         return Lifetime.Validate();

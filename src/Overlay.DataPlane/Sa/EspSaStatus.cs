@@ -18,6 +18,9 @@ public sealed record EspSaStatus(
     ulong LastSequence,
     DropCounterSnapshot Drops)
 {
+    /// <summary>A static outbound SA's durably reserved mark (numbers up to it may be used); null for every other SA.</summary>
+    public ulong? SequenceReserved { get; init; }
+
     public static EspSaStatus From(EspSa sa) => new(
         sa.Spi,
         sa.Direction,
@@ -29,5 +32,8 @@ public sealed record EspSaStatus(
         sa.Traffic.Packets,
         sa.Traffic.Bytes,
         sa.Direction == SaDirection.Outbound ? sa.LastSequence : sa.Window?.Top ?? 0,
-        sa.Drops.Snapshot());
+        sa.Drops.Snapshot())
+    {
+        SequenceReserved = sa.OutboundSequence is { IsPersistent: true } sequence ? sequence.Reserved : null,
+    };
 }
