@@ -8,6 +8,15 @@ public static class FuzzTargets
     public static IReadOnlyList<FuzzTarget> All { get; } =
     [
         new IkeMessageTarget(),
+        new IkeResponderTarget(),
+        new EspOpenTarget(),
+        new GuestFrameTarget(),
+        new EvidenceTarget(),
+        new ImaListTarget(),
+        new Tpm2FilesTarget(),
+        new PolicyTomlTarget(),
+        new DaemonConfigTarget(),
+        new ControlRequestTarget(),
     ];
 
     public static FuzzTarget? Find(string name) => All.FirstOrDefault(t => t.Name == name);
