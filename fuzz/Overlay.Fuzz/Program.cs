@@ -29,9 +29,11 @@ public static class Program
                 }
 
                 return 0;
-            case "run" when args.Length == 2 && Find(args[1]) is { } target:
-                // Out of process: a hang or a stack overflow ends one child, not the campaign.
-                Fuzzer.OutOfProcess.Run(stream => target.Run(ReadAll(stream)));
+            case "run" when args.Length == 2 && FuzzTargets.Names.Contains(args[1]):
+                // Out of process: a hang or a stack overflow ends one child, not the campaign. The target is made
+                // inside the loop: instrumented code must not run before SharpFuzz has mapped AFL's shared memory.
+                FuzzTarget? fuzzed = null;
+                Fuzzer.OutOfProcess.Run(stream => (fuzzed ??= FuzzTargets.Create(args[1])!).Run(ReadAll(stream)));
                 return 0;
             case "replay" when args.Length >= 3 && Find(args[1]) is { } target:
                 return Replay(target, args[2..]);
@@ -47,7 +49,7 @@ public static class Program
         var target = FuzzTargets.Find(name);
         if (target is null)
         {
-            Console.Error.WriteLine($"no target '{name}'; targets: {string.Join(", ", FuzzTargets.All.Select(t => t.Name))}");
+            Console.Error.WriteLine($"no target '{name}'; targets: {string.Join(", ", FuzzTargets.Names)}");
         }
 
         return target;
@@ -95,6 +97,17 @@ public static class Program
         {
             foreach (var file in Directory.EnumerateFiles(cases))
             {
+                // afl-fuzz refuses to start from an input that crashes: a case still open is no seed.
+                try
+                {
+                    target.Run(File.ReadAllBytes(file));
+                }
+                catch (Exception e)
+                {
+                    Console.Error.WriteLine($"{file}: still fails ({e.GetType().Name}), not a seed");
+                    continue;
+                }
+
                 File.Copy(file, Path.Combine(directory, "case-" + Path.GetFileName(file)), overwrite: true);
                 count++;
             }

@@ -25,6 +25,8 @@ public sealed class EspOpenTarget : FuzzTarget
     private static readonly IPEndPoint Peer = new(IPAddress.Parse("192.0.2.2"), 4500);
 
     private readonly byte[] _packet = new byte[MaxPacket];
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private EspSa? _sealer;
 
     public override string Name => "esp-open";
 
@@ -48,9 +50,9 @@ public sealed class EspOpenTarget : FuzzTarget
 
     protected override void Execute(ReadOnlySpan<byte> input)
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        using var sealer = EspSa.Create(Descriptor(SaDirection.Outbound), time);
-        using var opener = EspSa.Create(Descriptor(SaDirection.Inbound), time);
+        // SealCore keeps no state, so one sealer serves every input; the opener (its replay window) is new each time.
+        var sealer = _sealer ??= EspSa.Create(Descriptor(SaDirection.Outbound), _time);
+        using var opener = EspSa.Create(Descriptor(SaDirection.Inbound), _time);
         var accepted = new HashSet<ulong>();
         while (input.Length >= RecordHeader)
         {
