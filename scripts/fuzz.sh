@@ -8,7 +8,7 @@
 #   FUZZ_OUT=DIR                       work directory (default out/fuzz): instrumented build, seeds, AFL state
 #   FUZZ_TIMEOUT_MS=N                  afl-fuzz's per-input timeout (default 2000)
 #
-# Every crash is minimized with afl-tmin and saved as tests/<project>/FuzzCases/<target>/crash-<sha1>, where the
+# Every distinct crash (exception type and site) is minimized with afl-tmin and saved as tests/<project>/FuzzCases/<target>/crash-<sha1>, where the
 # module's FuzzCaseTests replay it; a hang that reproduces is saved as hang-<sha1>. Exit 1 when anything was saved.
 # Prints one line per target: executions, execs/s, corpus, coverage, stability, crashes, hangs.
 set -euo pipefail
@@ -73,13 +73,19 @@ for target in "${targets[@]}"; do
   printf '%-16s %9s %8s %7s %9s %9s %7s %5s\n' "$target" "$(stat execs_done)" "$(stat execs_per_sec)" "$(stat corpus_count)" \
     "$(stat bitmap_cvg)" "$(stat stability)" "$(stat saved_crashes)" "$(stat saved_hangs)"
   mkdir -p "$cases"
+  declare -A seen=()
   for crash in "$findings"/default/crashes/id:*; do
     [[ -e $crash ]] || continue
+    # One minimized case per distinct failure (exception type and where it was thrown): afl-fuzz keeps every crash
+    # that took a new path, often dozens for one bug, and afl-tmin costs seconds each.
+    signature=$(dotnet "$plain" signature "$target" "$crash")
+    [[ $signature == ok || -n ${seen[$signature]:-} ]] && continue
+    seen[$signature]=1
     min="$out/min-$target"
     afl-tmin -i "$crash" -o "$min" -t "$timeout_ms" -m none -- "$dotnet" "$harness" run "$target" >/dev/null 2>&1 || cp "$crash" "$min"
     name="crash-$(sha1sum "$min" | cut -c1-16)"
     cp "$min" "$cases/$name"
-    echo "  crash saved: $(folder_of "$target")/$name"
+    echo "  crash saved: $(folder_of "$target")/$name ($signature)"
     dotnet "$plain" replay "$target" "$cases/$name" | grep -m1 -E "Exception|Oracle" | cut -c1-300 | sed "s/^/    /" || true
     saved=$((saved + 1))
   done

@@ -9,6 +9,7 @@ namespace Overlay.Fuzz;
 /// Overlay.Fuzz run TARGET                            under afl-fuzz (SharpFuzz's fork server; reads inputs from AFL)
 /// Overlay.Fuzz replay TARGET FILE...                 runs files through the target; exit 1 when any fails
 /// Overlay.Fuzz seeds TARGET DIR [REPO]               writes the target's seeds and its FuzzCases into DIR
+/// Overlay.Fuzz signature TARGET FILE                 "ok", or the failure's exception type and where it was thrown
 /// </code>
 /// </summary>
 public static class Program
@@ -37,6 +38,9 @@ public static class Program
                 return 0;
             case "replay" when args.Length >= 3 && Find(args[1]) is { } target:
                 return Replay(target, args[2..]);
+            case "signature" when args.Length == 3 && Find(args[1]) is { } target:
+                Console.WriteLine(Signature(target, File.ReadAllBytes(args[2])));
+                return 0;
             case "seeds" when args.Length is 3 or 4 && Find(args[1]) is { } target:
                 return WriteSeeds(target, args[2], args.Length == 4 ? args[3] : Directory.GetCurrentDirectory());
             default:
@@ -82,6 +86,21 @@ public static class Program
         return failed == 0 ? 0 : 1;
     }
 
+    /// <summary>What tells one bug from another among many crashing inputs: the exception type and its top frames.</summary>
+    private static string Signature(FuzzTarget target, byte[] input)
+    {
+        try
+        {
+            target.Run(input);
+            return "ok";
+        }
+        catch (Exception e)
+        {
+            var frames = new System.Diagnostics.StackTrace(e).GetFrames().Take(3).Select(f => f.GetMethod()?.Name);
+            return $"{e.GetType().Name}@{string.Join('<', frames)}";
+        }
+    }
+
     private static int WriteSeeds(FuzzTarget target, string directory, string repositoryRoot)
     {
         Directory.CreateDirectory(directory);
@@ -119,7 +138,7 @@ public static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: Overlay.Fuzz list | run TARGET | replay TARGET FILE... | seeds TARGET DIR [REPO]");
+        Console.Error.WriteLine("usage: Overlay.Fuzz list | run TARGET | replay TARGET FILE... | seeds TARGET DIR [REPO] | signature TARGET FILE");
         return 2;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Overlay.Fuzz;
 
 namespace Overlay.Daemon.Tests;
@@ -7,6 +8,7 @@ namespace Overlay.Daemon.Tests;
 /// interesting corpus entries from afl-fuzz, docs/fuzzing.md) through the target with all its oracles, and fails when
 /// a target has no saved case at all.
 /// </summary>
+[SupportedOSPlatform("linux")] // the fuzz targets run the daemon's Linux-only code
 public sealed class FuzzCaseTests
 {
     private const string Project = "Overlay.Daemon.Tests";

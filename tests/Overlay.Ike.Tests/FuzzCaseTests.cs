@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Overlay.Fuzz;
 using Overlay.Fuzz.Targets;
 using Overlay.Ike.Encoding.Messages;
@@ -10,6 +11,7 @@ namespace Overlay.Ike.Tests;
 /// interesting corpus entries from afl-fuzz, docs/fuzzing.md) through the target with all its oracles, and fails when
 /// a target has no saved case at all.
 /// </summary>
+[SupportedOSPlatform("linux")] // the fuzz targets run the daemon's Linux-only code
 public sealed class FuzzCaseTests
 {
     private const string Project = "Overlay.Ike.Tests";

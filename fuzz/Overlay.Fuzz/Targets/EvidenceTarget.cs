@@ -21,8 +21,6 @@ public sealed class EvidenceTarget : FuzzTarget
 
     private static readonly byte[] Nonce = new byte[32];
 
-    private readonly QuoteVerifier _verifier = new();
-
     public override string Name => "evidence";
 
     public override string TestProject => "Overlay.Attest.Tests";
@@ -31,6 +29,8 @@ public sealed class EvidenceTarget : FuzzTarget
 
     protected override void Execute(ReadOnlySpan<byte> input)
     {
+        // A verifier per input: its key cache would make one input's path depend on the inputs before it.
+        var verifier = new QuoteVerifier();
         var data = input.ToArray();
         AttestationNotifies.TryReadSupported(new NotifyPayload(NotifyType.TvdAttestationSupported, data), out _);
         AttestationNotifies.TryReadChallenge(new NotifyPayload(NotifyType.TvdAttestationChallenge, data), out _);
@@ -45,7 +45,7 @@ public sealed class EvidenceTarget : FuzzTarget
             var encoded = EvidenceCodec.Encode(evidence);
             Oracles.Check(EvidenceCodec.TryDecode(encoded, out var again, out var error), $"decoded evidence re-encodes to octets that do not decode: {error}");
             Oracles.SameBytes("evidence", encoded, EvidenceCodec.Encode(again));
-            _verifier.Verify(evidence, Nonce, new VerifierPolicy());
+            verifier.Verify(evidence, Nonce, new VerifierPolicy());
         }
 
         if (EvidenceBundleCodec.TryDecode(input, out var bundle, out _))
@@ -53,7 +53,7 @@ public sealed class EvidenceTarget : FuzzTarget
             var encoded = EvidenceBundleCodec.Encode(bundle);
             Oracles.Check(EvidenceBundleCodec.TryDecode(encoded, out var again, out var error), $"a decoded bundle re-encodes to octets that do not decode: {error}");
             Oracles.SameBytes("evidence bundle", encoded, EvidenceBundleCodec.Encode(again));
-            _verifier.Verify(bundle.Quote, Nonce, new VerifierPolicy());
+            verifier.Verify(bundle.Quote, Nonce, new VerifierPolicy());
         }
 
         start = Oracles.AllocatedBytes();

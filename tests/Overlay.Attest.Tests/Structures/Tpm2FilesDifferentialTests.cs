@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.Versioning;
 using Overlay.Attest.Structures;
 using Overlay.Attest.Tests.Fixtures;
 using Overlay.Fuzz;
@@ -12,6 +13,7 @@ namespace Overlay.Attest.Tests.Structures;
 /// fuzz case: whatever we accept, tpm2_print accepts and reads the same fields from (we may refuse more: we also check
 /// structure tpm2_print does not, such as trailing octets).
 /// </summary>
+[SupportedOSPlatform("linux")] // the fuzz targets run the daemon's Linux-only code
 public sealed class Tpm2FilesDifferentialTests
 {
     private static readonly string RepositoryRoot = FindRoot();
