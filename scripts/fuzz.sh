@@ -9,7 +9,8 @@
 #   FUZZ_TIMEOUT_MS=N                  afl-fuzz's per-input timeout (default 2000)
 #
 # Every distinct crash (exception type and site) is minimized with afl-tmin and saved as tests/<project>/FuzzCases/<target>/crash-<sha1>, where the
-# module's FuzzCaseTests replay it; a hang that reproduces is saved as hang-<sha1>. Exit 1 when anything was saved.
+# module's FuzzCaseTests replay it; a hang that reproduces is saved as hang-<sha1>. Exit 1 when a finding was saved.
+# A target whose folder is empty gets one minimized corpus entry (corpus-<sha1>), so that its test has a case.
 # Prints one line per target: executions, execs/s, corpus, coverage, stability, crashes, hangs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +31,8 @@ cp -a "$out/plain" "$out/pub"
 harness="$out/pub/Overlay.Fuzz.dll"
 plain="$out/plain/Overlay.Fuzz.dll"
 mapfile -t all < <(dotnet "$plain" list | awk '{print $1 " " $2}')
-# Instrument the code under test (ours and the TOML reader), never the harness: its own branches are not the target's.
-for dll in "$out"/pub/Overlay.*.dll "$out/pub/Tomlyn.dll"; do
+# Instrument the code under test (ours, the daemon's included, and the TOML reader), never the harness: its own branches are not the target's.
+for dll in "$out"/pub/Overlay.*.dll "$out/pub/tvd-overlayd.dll" "$out/pub/Tomlyn.dll"; do
   [[ $(basename "$dll") == Overlay.Fuzz.dll ]] && continue
   sharpfuzz "$dll" >/dev/null
 done
@@ -58,6 +59,7 @@ folder_of() {
 }
 
 saved=0
+failed=0
 printf '%-16s %9s %8s %7s %9s %9s %7s %5s\n' target execs exec/s corpus coverage stability crashes hangs
 for target in "${targets[@]}"; do
   cases="$root/$(folder_of "$target")"
@@ -67,7 +69,12 @@ for target in "${targets[@]}"; do
   mkdir -p "$out/findings"
   dotnet "$plain" seeds "$target" "$seeds" "$root" >/dev/null
   afl-fuzz -V "$seconds" -i "$seeds" -o "$findings" -t "$timeout_ms" -m none -- "$dotnet" "$harness" run "$target" \
-    >"$out/afl-$target.log" 2>&1 || { echo "fuzz: afl-fuzz failed on $target, see $out/afl-$target.log" >&2; tail -20 "$out/afl-$target.log" >&2; exit 1; }
+    >"$out/afl-$target.log" 2>&1 || {
+    echo "fuzz: afl-fuzz failed on $target, see $out/afl-$target.log" >&2
+    grep -a 'ABORT' "$out/afl-$target.log" >&2 || tail -5 "$out/afl-$target.log" >&2
+    failed=$((failed + 1))
+    continue
+  }
   stats="$findings/default/fuzzer_stats"
   stat() { awk -F' *: *' -v k="$1" '$1 == k {print $2}' "$stats"; }
   printf '%-16s %9s %8s %7s %9s %9s %7s %5s\n' "$target" "$(stat execs_done)" "$(stat execs_per_sec)" "$(stat corpus_count)" \
@@ -89,6 +96,18 @@ for target in "${targets[@]}"; do
     dotnet "$plain" replay "$target" "$cases/$name" | grep -m1 -E "Exception|Oracle" | cut -c1-300 | sed "s/^/    /" || true
     saved=$((saved + 1))
   done
+  if [[ -z $(ls -A "$cases") ]]; then
+    # Every target keeps at least one case for its regression test: with no finding to save, the newest corpus entry
+    # that reached new coverage, minimized.
+    entry=$(ls "$findings"/default/queue/id:*+cov* 2>/dev/null | tail -1 || true)
+    if [[ -n $entry ]]; then
+      min="$out/min-$target"
+      afl-tmin -i "$entry" -o "$min" -t "$timeout_ms" -m none -- "$dotnet" "$harness" run "$target" >/dev/null 2>&1 || cp "$entry" "$min"
+      name="corpus-$(sha1sum "$min" | cut -c1-16)"
+      cp "$min" "$cases/$name"
+      echo "  first case saved: $(folder_of "$target")/$name (a corpus entry that reached new coverage)"
+    fi
+  fi
   for hang in "$findings"/default/hangs/id:*; do
     [[ -e $hang ]] || continue
     # A hang counts when it reproduces outside afl-fuzz too (a loaded machine makes slow inputs look hung).
@@ -106,6 +125,10 @@ for target in "${targets[@]}"; do
   done
 done
 
+if ((failed > 0)); then
+  echo "fuzz: afl-fuzz could not run $failed target(s)" >&2
+  exit 2
+fi
 if ((saved > 0)); then
   echo "fuzz: $saved finding(s) saved under tests/*/FuzzCases; fix them, then keep the files (FuzzCaseTests replay them)" >&2
   exit 1
