@@ -11,7 +11,7 @@ namespace Overlay.Attest.Tests.Structures;
 /// Our readers of tpm2-tools files against tpm2-tools' own (<c>tpm2_print</c>, tss2-mu underneath), on the fuzz
 /// target's seeds (a real swtpm quote and AK), every truncation and single-octet corruption of them, and every saved
 /// fuzz case: whatever we accept, tpm2_print accepts and reads the same fields from (we may refuse more: we also check
-/// structure tpm2_print does not, such as trailing octets).
+/// structure tpm2_print does not, such as trailing octets; the magic we leave to the verifier, as its finding).
 /// </summary>
 [SupportedOSPlatform("linux")] // the fuzz targets run the daemon's Linux-only code
 public sealed class Tpm2FilesDifferentialTests
@@ -47,7 +47,14 @@ public sealed class Tpm2FilesDifferentialTests
             {
                 var path = Path.Combine(dir.FullName, $"{n}.bin");
                 File.WriteAllBytes(path, inputs[n]);
-                accepted += seed == "quote.msg" ? CompareAttest(inputs[n], path) : ComparePublic(inputs[n], path);
+                try
+                {
+                    accepted += seed == "quote.msg" ? CompareAttest(inputs[n], path) : ComparePublic(inputs[n], path);
+                }
+                catch (Exception e) when (e is not TpmPrintDisagrees)
+                {
+                    throw new TpmPrintDisagrees($"input {n} ({Convert.ToHexString(inputs[n])}): {e.Message}\n{ToolRunner.Run("tpm2_print", null, "-t", seed == "quote.msg" ? "TPMS_ATTEST" : "TPM2B_PUBLIC", path).Output}");
+                }
             }
 
             Assert.True(accepted > 0, "no input was accepted by both: the comparison compared nothing");
@@ -66,6 +73,14 @@ public sealed class Tpm2FilesDifferentialTests
         }
 
         var (exit, output) = ToolRunner.Run("tpm2_print", null, "-t", "TPMS_ATTEST", path);
+        if (ours.Magic != TpmConstants.GeneratedValue || ours.Type != TpmConstants.StAttestQuote)
+        {
+            // We read the common header and leave magic and type to the verifier (QuoteVerifier.Checks: not a quote
+            // the TPM produced); tpm2_print refuses them at once. Both refuse the quote.
+            Assert.True(exit != 0, $"tpm2_print accepts magic {ours.Magic:x8} type {ours.Type:x4}: {output}");
+            return 0;
+        }
+
         Assert.True(exit == 0, $"we accept a TPMS_ATTEST tpm2_print refuses ({Convert.ToHexString(input)}): {output}");
         var theirs = Fields(output);
         Assert.Equal(theirs["magic"], ours.Magic.ToString("x8", CultureInfo.InvariantCulture));
@@ -74,7 +89,8 @@ public sealed class Tpm2FilesDifferentialTests
         Assert.Equal(theirs["clock"], ours.Clock.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(theirs["resetCount"], ours.ResetCount.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(theirs["restartCount"], ours.RestartCount.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal(theirs["firmwareVersion"], ours.FirmwareVersion.ToString(CultureInfo.InvariantCulture));
+        // tpm2_print (tpm2-tools 5.4) prints firmwareVersion as the hex of its little-endian octets, not as a number.
+        Assert.Equal(theirs["firmwareVersion"], Convert.ToHexStringLower(BitConverter.GetBytes(ours.FirmwareVersion)).TrimStart('0'));
         if (ours.PcrDigest is { } digest)
         {
             Assert.Equal(theirs["pcrDigest"], Convert.ToHexStringLower(digest));
@@ -143,4 +159,6 @@ public sealed class Tpm2FilesDifferentialTests
 
         throw new InvalidOperationException("not inside the repository");
     }
+
+    private sealed class TpmPrintDisagrees(string message) : Exception(message);
 }
