@@ -58,7 +58,7 @@ fi
 
 if [[ $profile == fuzz ]]; then
   # SharpFuzz's instrumenter (a .NET tool, not a Debian package): it rewrites the assemblies under test so that
-  # afl-fuzz sees their branch coverage. The harness links the matching SharpFuzz runtime (fuzz/Directory.Packages.props).
+  # afl-fuzz sees their branch coverage. The harness links the matching SharpFuzz runtime (Directory.Packages.props).
   sharpfuzz_version=2.3.0
   tools_dir=${SHARPFUZZ_TOOLS:-/root/.dotnet/tools}
   if [[ ! -x $tools_dir/sharpfuzz ]] || ! dotnet tool list --tool-path "$tools_dir" | grep -qi "sharpfuzz.commandline *$sharpfuzz_version"; then

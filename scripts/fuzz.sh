@@ -4,12 +4,13 @@
 #
 #   scripts/fuzz.sh [TARGET...]        all targets when none is named
 #   FUZZ_SECONDS=N                     seconds per target (default: FUZZ_TOTAL_SECONDS split evenly)
-#   FUZZ_TOTAL_SECONDS=N               budget for the whole run when FUZZ_SECONDS is unset (default 300: make fuzz)
+#   FUZZ_TOTAL_SECONDS=N               fuzzing budget of the whole run when FUZZ_SECONDS is unset (default 300; make fuzz: 240)
 #   FUZZ_OUT=DIR                       work directory (default out/fuzz): instrumented build, seeds, AFL state
 #   FUZZ_TIMEOUT_MS=N                  afl-fuzz's per-input timeout (default 2000)
 #
 # Every distinct crash (exception type and site) is minimized with afl-tmin and saved as tests/<project>/FuzzCases/<target>/crash-<sha1>, where the
-# module's FuzzCaseTests replay it; a hang that reproduces is saved as hang-<sha1>. Exit 1 when a finding was saved.
+# module's FuzzCaseTests replay it; a hang that reproduces is saved as hang-<sha1>. Exit 1 on any crash or hang (new
+# or already saved and still open), 2 when afl-fuzz cannot run a target.
 # A target whose folder is empty gets one minimized corpus entry (corpus-<sha1>), so that its test has a case.
 # Prints one line per target: executions, execs/s, corpus, coverage, stability, crashes, hangs.
 set -euo pipefail
@@ -59,6 +60,7 @@ folder_of() {
 }
 
 saved=0
+known=0
 failed=0
 printf '%-16s %9s %8s %7s %9s %9s %7s %5s\n' target execs exec/s corpus coverage stability crashes hangs
 for target in "${targets[@]}"; do
@@ -81,12 +83,23 @@ for target in "${targets[@]}"; do
     "$(stat bitmap_cvg)" "$(stat stability)" "$(stat saved_crashes)" "$(stat saved_hangs)"
   mkdir -p "$cases"
   declare -A seen=()
+  for saved_case in "$cases"/crash-*; do
+    # A failure already saved (still open) is not saved again.
+    if [[ -e $saved_case ]]; then
+      seen[$(dotnet "$plain" signature "$target" "$saved_case")]=1
+    fi
+  done
   for crash in "$findings"/default/crashes/id:*; do
     [[ -e $crash ]] || continue
     # One minimized case per distinct failure (exception type and where it was thrown): afl-fuzz keeps every crash
     # that took a new path, often dozens for one bug, and afl-tmin costs seconds each.
     signature=$(dotnet "$plain" signature "$target" "$crash")
-    [[ $signature == ok || -n ${seen[$signature]:-} ]] && continue
+    [[ $signature == ok ]] && continue
+    if [[ -n ${seen[$signature]:-} ]]; then
+      known=$((known + 1))
+      continue
+    fi
+    echo "  new failure: $signature"
     seen[$signature]=1
     min="$out/min-$target"
     afl-tmin -i "$crash" -o "$min" -t "$timeout_ms" -m none -- "$dotnet" "$harness" run "$target" >/dev/null 2>&1 || cp "$crash" "$min"
@@ -131,6 +144,10 @@ if ((failed > 0)); then
 fi
 if ((saved > 0)); then
   echo "fuzz: $saved finding(s) saved under tests/*/FuzzCases; fix them, then keep the files (FuzzCaseTests replay them)" >&2
+  exit 1
+fi
+if ((known > 0)); then
+  echo "fuzz: no new findings, but $known crash(es) of failures already saved and still open (see FuzzCaseTests)" >&2
   exit 1
 fi
 echo "fuzz: no crashes, no hangs (${seconds} s per target)"

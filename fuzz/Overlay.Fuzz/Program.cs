@@ -94,9 +94,16 @@ public static class Program
             target.Run(input);
             return "ok";
         }
+        catch (FuzzOracleException e)
+        {
+            // Which oracle on what: the message without its numbers.
+            return "oracle:" + new string([.. e.Message.Where(c => !char.IsAsciiDigit(c))]);
+        }
         catch (Exception e)
         {
-            var frames = new System.Diagnostics.StackTrace(e).GetFrames().Take(3).Select(f => f.GetMethod()?.Name);
+            var frames = new System.Diagnostics.StackTrace(e).GetFrames().Select(f => f.GetMethod())
+                .Where(m => m?.DeclaringType?.Namespace?.StartsWith("Overlay.Fuzz", StringComparison.Ordinal) != true)
+                .Take(3).Select(m => $"{m?.DeclaringType?.Name}.{m?.Name}");
             return $"{e.GetType().Name}@{string.Join('<', frames)}";
         }
     }
