@@ -21,7 +21,7 @@ namespace Overlay.Fuzz.Targets;
 /// secret and clock. An input is records <c>op (1) | length (2) | bytes</c>: op mod 4 is 0 (from the peer's port 500),
 /// 1 (from its port 4500), 2 (from another address) or 3 (the clock moves length seconds; no bytes). Because the
 /// responder is deterministic, a recorded conversation with our own initiator (the seeds: IKE_SA_INIT, the retry with
-/// the cookie, IKE_AUTH in fragments, an INFORMATIONAL) replays exactly, so mutations reach the decrypted, reassembled
+/// the cookie, IKE_AUTH in fragments) replays exactly, so mutations reach the decrypted, reassembled
 /// messages and the tasks behind them. Oracles: every datagram the responder sends parses and re-encodes to itself,
 /// and it keeps no more SAs than it was sent IKE_SA_INITs.
 /// </summary>
@@ -90,8 +90,8 @@ public sealed class IkeResponderTarget : FuzzTarget
     private static AddressRangeSelector Range(string start, string end) => AddressRangeSelector.Range(IPAddress.Parse(start), IPAddress.Parse(end));
 
     /// <summary>
-    /// Our initiator (deterministic too) against the target's responder: INIT, the cookie retry, IKE_AUTH in fragments,
-    /// then a DPD INFORMATIONAL; the initiator's datagrams as records.
+    /// Our initiator (deterministic too) against the target's responder: IKE_SA_INIT, the retry with the COOKIE, IKE_AUTH
+    /// in two SKF fragments; the initiator's datagrams as records.
     /// </summary>
     public override IEnumerable<(string Name, byte[] Data)> Seeds(string repositoryRoot)
     {
