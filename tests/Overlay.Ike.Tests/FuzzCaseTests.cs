@@ -3,6 +3,7 @@ using Overlay.Fuzz;
 using Overlay.Fuzz.Targets;
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Sa;
+using Overlay.Ike.Tests.Fixtures;
 
 namespace Overlay.Ike.Tests;
 
@@ -55,5 +56,35 @@ public sealed class FuzzCaseTests
         var seeds = new IkeMessageTarget().Seeds(root).Where(s => !s.Name.EndsWith(".chain", StringComparison.Ordinal)).ToList();
         Assert.True(seeds.Count >= 18, $"{seeds.Count} seeds");
         Assert.All(seeds, s => Assert.True(IkeMessage.TryParse(s.Data[(s.Data[0] == 0 ? 4 : 0)..], out _, out var e), $"{s.Name}: {e}"));
+    }
+
+    /// <summary>
+    /// Length fields a spoofer sets to extremes in a real IKE_SA_INIT (the message's length at 24, the first payload's
+    /// at 30): the parser refuses each, and the responder target (cookies, fragments) takes each as a drop, not an
+    /// exception, within both targets' oracles. (Kept from the mutation fuzzer's regression tests.)
+    /// </summary>
+    [Fact]
+    public void Hostile_length_fields_are_refused_and_dropped()
+    {
+        var seed = StrongSwanCapture.Load("gcm").InitRequest;
+        var message = new IkeMessageTarget();
+        var responder = new IkeResponderTarget();
+        foreach (var (offset, value) in new[] { (24, 0xffffffffu), (24, 0u), (24, 27u), (30, 0xffffu), (30, 0u), (30, 3u) })
+        {
+            var input = (byte[])seed.Clone();
+            if (offset == 24)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(input.AsSpan(offset), value);
+            }
+            else
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(input.AsSpan(offset), (ushort)value);
+            }
+
+            Assert.False(IkeMessage.TryParse(input, out _, out _), $"length {value} at {offset} parsed");
+            message.Run(input);
+            responder.Run([0, (byte)(input.Length >> 8), (byte)input.Length, .. input]);
+            Assert.NotEqual(IkeSaState.Established, responder.LastState);
+        }
     }
 }
