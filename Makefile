@@ -3,7 +3,7 @@
 #   make test    unit + interop tests and every netns-lab scenario (what CI runs)
 #   make bench   benchmarks, each beside its peer measured in the same run
 #   make build   publish tvd-overlayd and tvdctl into bin/
-#   make fuzz    bounded fuzzing of IKE message decoding
+#   make fuzz    coverage-guided fuzzing of every parser, ~5 min (make fuzz-long FUZZ_SECONDS=N: N s per target)
 
 DOTNET      ?= dotnet
 CONFIG      ?= Release
@@ -11,7 +11,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all deps build test unit lab demo bench fuzz format format-fix clean
+.PHONY: all deps build test unit lab demo bench fuzz fuzz-long format format-fix clean
 
 all: build
 
@@ -40,9 +40,17 @@ bench: build
 	@scripts/deps.sh bench
 	@scripts/bench.sh
 
-# Bounded mutation fuzzing of IKE message decoding (FUZZ_SECONDS, default 60); crashes land as regression tests.
-fuzz: deps
-	@scripts/fuzz.sh
+# Coverage-guided fuzzing (SharpFuzz + AFL++) of every parser of untrusted input, one target after another
+# (docs/fuzzing.md): about 5 minutes in all. Crashes are minimized into tests/*/FuzzCases/<target>/, which the unit
+# tests replay. FUZZ_TARGETS="a b" picks targets.
+FUZZ_TARGETS ?=
+fuzz:
+	@FUZZ_TOTAL_SECONDS=240 scripts/fuzz.sh $(FUZZ_TARGETS)
+
+# The same for FUZZ_SECONDS per target (default 600), for campaigns: make fuzz-long FUZZ_SECONDS=3600
+FUZZ_SECONDS ?= 600
+fuzz-long:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 format:
 	@$(DOTNET) format TvdOverlay.sln --verify-no-changes

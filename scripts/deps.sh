@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that `make build/test/demo/bench` need. Idempotent and quiet when
 # everything is present: it asks dpkg first and runs apt-get only for what is missing.
-# Usage: scripts/deps.sh [test|bench]   (default: test)
+# Usage: scripts/deps.sh [test|bench|fuzz]   (default: test)
 set -euo pipefail
 
 profile=${1:-test}
@@ -27,6 +27,10 @@ if [[ $profile == bench ]]; then
   # would pull a kernel image) and linux-perf for its optional profile.
   packages+=(iperf3 bc wireguard-go wireguard-tools linux-perf)
 fi
+if [[ $profile == fuzz ]]; then
+  # Coverage-guided fuzzing (scripts/fuzz.sh, docs/fuzzing.md): AFL++'s afl-fuzz, afl-tmin and afl-cmin.
+  packages+=(afl++)
+fi
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "deps: must run as root (installs Debian packages, builds network namespaces)" >&2
@@ -51,4 +55,15 @@ fi
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "deps: the .NET 10 SDK (dotnet) is not on PATH; install it first (it is not a Debian package)" >&2
   exit 2
+fi
+
+if [[ $profile == fuzz ]]; then
+  # SharpFuzz's instrumenter (a .NET tool, not a Debian package): it rewrites the assemblies under test so that
+  # afl-fuzz sees their branch coverage. The harness links the matching SharpFuzz runtime (Directory.Packages.props).
+  sharpfuzz_version=2.3.0
+  tools_dir=${SHARPFUZZ_TOOLS:-/root/.dotnet/tools}
+  if [[ ! -x $tools_dir/sharpfuzz ]] || ! dotnet tool list --tool-path "$tools_dir" | grep -qi "sharpfuzz.commandline *$sharpfuzz_version"; then
+    echo "deps: installing the sharpfuzz tool $sharpfuzz_version into $tools_dir"
+    dotnet tool update --tool-path "$tools_dir" SharpFuzz.CommandLine --version "$sharpfuzz_version" >/dev/null
+  fi
 fi

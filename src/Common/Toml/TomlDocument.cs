@@ -27,7 +27,21 @@ internal sealed class TomlDocument
     /// </summary>
     public static TomlDocument? Read(string text, string file, TomlDialect dialect, ITomlDiagnostics diagnostics)
     {
-        var document = SyntaxParser.Parse(text, file, dialect.ValidatesWithTomlyn);
+        DocumentSyntax document;
+        try
+        {
+            document = SyntaxParser.Parse(text, file, dialect.ValidatesWithTomlyn);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // Tomlyn 2.10 throws while describing a backslash at the end of the text inside a string (it formats the
+            // end-of-file marker as a character): found by fuzzing (docs/fuzzing.md). It is a syntax error like any other.
+            diagnostics.Error(EndOf(text, file), dialect.SyntaxError(text.EndsWith('\\')
+                ? "the text ends inside a string's escape sequence"
+                : $"a string escape that cannot be read ({e.Message})"));
+            return null;
+        }
+
         if (ReportSyntaxDiagnostics(document, file, dialect, diagnostics))
         {
             return null;
@@ -60,6 +74,12 @@ internal sealed class TomlDocument
     }
 
     /// <returns>True when the document has syntax errors.</returns>
+    private static TomlLocation EndOf(string text, string file)
+    {
+        var lastLine = text.LastIndexOf('\n');
+        return new TomlLocation(file, text.AsSpan().Count('\n') + 1, text.Length - lastLine);
+    }
+
     private static bool ReportSyntaxDiagnostics(DocumentSyntax document, string file, TomlDialect dialect, ITomlDiagnostics diagnostics)
     {
         var hasErrors = false;

@@ -104,6 +104,13 @@ public sealed class TpmtPublic
                 return false;
             }
 
+            if (modulus.IsEmpty)
+            {
+                // An RSA key is its modulus; .NET's import throws IndexOutOfRangeException on an empty one (found by fuzzing).
+                error = "TPMT_PUBLIC: RSA key with an empty modulus";
+                return false;
+            }
+
             key = new TpmtPublic
             {
                 Type = type,

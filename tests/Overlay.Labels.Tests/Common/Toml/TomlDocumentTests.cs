@@ -109,4 +109,15 @@ public sealed class TomlDocumentTests
 
         LoadAssert.SingleError(toml, 1, 3, "key `name` is outside any table");
     }
+
+    /// <summary>Found by fuzzing (FuzzCases/policy-toml): Tomlyn threw while describing this error, and the loader with it.</summary>
+    [Theory]
+    [InlineData("\"\\", 1, 3)]
+    [InlineData("[policy]\nname = \"\"\"test\\", 2, 16)]
+    public void A_backslash_at_the_end_of_a_string_is_a_located_syntax_error(string toml, int line, int column)
+    {
+        var error = LoadAssert.SingleError(toml, line, column, "invalid TOML:", "ends inside a string's escape sequence");
+
+        Assert.StartsWith($"test.toml:{line}:{column}: error: invalid TOML: ", error.ToString(), StringComparison.Ordinal);
+    }
 }
