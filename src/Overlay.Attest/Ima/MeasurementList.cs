@@ -43,6 +43,14 @@ public sealed class MeasurementList
             }
 
             var nameBytes = rest.Slice(28, (int)nameLength);
+            if (nameBytes.IndexOfAnyExceptInRange((byte)0x21, (byte)0x7e) >= 0)
+            {
+                // Template names are printable ASCII words ("ima-ng", "ima-sig"); anything else would not survive
+                // re-encoding (found by the ima-list fuzz target's round-trip oracle).
+                error = $"entry {entries.Count} at byte {offset}: template name is not printable ASCII";
+                return false;
+            }
+
             var name = nameBytes.SequenceEqual("ima-ng"u8) ? ImaNgEntry.ImaNgTemplate : Encoding.ASCII.GetString(nameBytes);
             var dataLength = BinaryPrimitives.ReadUInt32LittleEndian(rest[(28 + (int)nameLength)..]);
             var header = 32 + (int)nameLength;

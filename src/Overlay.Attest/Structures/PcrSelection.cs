@@ -87,7 +87,9 @@ public sealed class PcrSelection : IEquatable<PcrSelection>
         var banks = new List<PcrBankSelection>((int)Math.Min(count, (uint)reader.Remaining / 3)); // 3 octets per bank at least
         for (var i = 0; i < count; i++)
         {
-            if (!reader.TryReadU16(out var alg) || !reader.TryReadU8(out var size) ||
+            // A bank of an algorithm that is no hash we know is refused, as tss2-mu refuses a TPMI_ALG_HASH it does
+            // not know (found by the tpm2-files differential fuzz test): no digest of such a bank could be checked.
+            if (!reader.TryReadU16(out var alg) || TpmConstants.DigestSize(alg) == 0 || !reader.TryReadU8(out var size) ||
                 size > TpmConstants.PcrSelectMax || !reader.TryReadBytes(size, out var bitmap))
             {
                 return false;

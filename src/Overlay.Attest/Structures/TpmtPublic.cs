@@ -13,7 +13,18 @@ namespace Overlay.Attest.Structures;
 /// </summary>
 public sealed class TpmtPublic
 {
+    // Scheme selectors (TCG Algorithm Registry) besides those in TpmConstants.
+    private const ushort AlgMgf1 = 0x0007;
+    private const ushort AlgRsaes = 0x0015;
+    private const ushort AlgOaep = 0x0017;
+    private const ushort AlgEcdh = 0x0019;
     private const ushort AlgEcdaa = 0x001A;
+    private const ushort AlgSm2 = 0x001B;
+    private const ushort AlgEcschnorr = 0x001C;
+    private const ushort AlgEcmqv = 0x001D;
+    private const ushort AlgKdf1Sp800_56a = 0x0020;
+    private const ushort AlgKdf2 = 0x0021;
+    private const ushort AlgKdf1Sp800_108 = 0x0022;
 
     public required ushort Type { get; init; }
 
@@ -100,7 +111,7 @@ public sealed class TpmtPublic
             if (!TryReadScheme(ref r, out var scheme, out var hash) || !r.TryReadU16(out var bits) ||
                 !r.TryReadU32(out var exponent) || !r.TryRead2B(out var modulus, 512) || r.Remaining != 0)
             {
-                error = "TPMT_PUBLIC: RSA parameters truncated or followed by extra bytes";
+                error = "TPMT_PUBLIC: RSA parameters truncated, of an unknown scheme, or followed by extra bytes";
                 return false;
             }
 
@@ -130,7 +141,7 @@ public sealed class TpmtPublic
                 !TryReadScheme(ref r, out _, out _) || !r.TryRead2B(out var x, 66) || !r.TryRead2B(out var y, 66) ||
                 r.Remaining != 0)
             {
-                error = "TPMT_PUBLIC: ECC parameters truncated or followed by extra bytes";
+                error = "TPMT_PUBLIC: ECC parameters truncated, of an unknown scheme, or followed by extra bytes";
                 return false;
             }
 
@@ -167,6 +178,11 @@ public sealed class TpmtPublic
         return alg == TpmConstants.AlgNull || (r.TryReadU16(out _) && r.TryReadU16(out _));
     }
 
+    /// <summary>
+    /// Reads a TPMT_*_SCHEME (signing, encryption or KDF): the selector, then its union member. A selector we
+    /// do not know is refused, since the size of its member is unknown — reading on would misplace every
+    /// later field (tss2-mu refuses it too; found by the tpm2-files differential fuzz test).
+    /// </summary>
     private static bool TryReadScheme(ref TpmReader r, out ushort scheme, out ushort hash)
     {
         hash = TpmConstants.AlgNull;
@@ -175,12 +191,14 @@ public sealed class TpmtPublic
             return false;
         }
 
-        if (scheme == TpmConstants.AlgNull)
+        return scheme switch
         {
-            return true;
-        }
-
-        return r.TryReadU16(out hash) && (scheme != AlgEcdaa || r.TryReadU16(out _));
+            TpmConstants.AlgNull or AlgRsaes => true, // no parameters (TPMS_ENC_SCHEME_RSAES is empty)
+            AlgEcdaa => r.TryReadU16(out hash) && r.TryReadU16(out _), // hash, count
+            TpmConstants.AlgRsaSsa or TpmConstants.AlgRsaPss or TpmConstants.AlgEcdsa or AlgOaep or AlgEcdh or AlgSm2
+                or AlgEcschnorr or AlgEcmqv or AlgMgf1 or AlgKdf1Sp800_56a or AlgKdf2 or AlgKdf1Sp800_108 => r.TryReadU16(out hash),
+            _ => false,
+        };
     }
 
     public byte[] ToWire()
