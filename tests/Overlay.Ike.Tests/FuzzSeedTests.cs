@@ -8,28 +8,11 @@ using Overlay.Ike.Tests.Fixtures;
 namespace Overlay.Ike.Tests;
 
 /// <summary>
-/// Replays every saved fuzz case of this module's targets (FuzzCases/&lt;target&gt;/: minimized crashes, hangs and
-/// interesting corpus entries from afl-fuzz, docs/fuzzing.md) through the target with all its oracles, and fails when
-/// a target has no saved case at all.
+/// What the IKE fuzz targets' seeds must reach, beside the saved cases every project replays (tests/Common/FuzzCaseTests.cs).
 /// </summary>
 [SupportedOSPlatform("linux")] // the fuzz targets run the daemon's Linux-only code
-public sealed class FuzzCaseTests
+public sealed class FuzzSeedTests
 {
-    private const string Project = "Overlay.Ike.Tests";
-
-    public static IEnumerable<object[]> Cases() => FuzzCaseFiles.Rows(Project);
-
-    public static IEnumerable<object[]> Targets() => FuzzCaseFiles.Targets(Project);
-
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public void A_saved_case_runs_through_its_target_without_a_finding(string target, string file) => FuzzCaseFiles.Replay(target, file);
-
-    [Theory]
-    [MemberData(nameof(Targets))]
-    public void Every_target_has_saved_cases(string target) =>
-        Assert.True(FuzzCaseFiles.Files(target).Count > 0, $"{FuzzCaseFiles.Folder(target)} is empty: save at least one case (scripts/fuzz.sh does for findings)");
-
     /// <summary>
     /// The responder target's seed is a whole conversation (INIT, the cookie retry, IKE_AUTH in fragments): it must
     /// bring the deterministic responder to Established, or mutations would never reach what lies behind the ICV.

@@ -1,6 +1,7 @@
-namespace Overlay.Ike.Tests.Fixtures;
+namespace Overlay.Tests.Common;
 
 /// <summary>
+/// Linked into the test projects that bound decoders (one source, as src/Common is for the modules).
 /// Measures the managed bytes a decoder allocates on this thread (GC.GetAllocatedBytesForCurrentThread),
 /// after one warm-up call so type initialisation and JIT work are not counted. Decoders of peer data
 /// must allocate in proportion to the bytes present, never to a count field (issue 12).

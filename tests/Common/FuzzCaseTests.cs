@@ -1,17 +1,18 @@
 using System.Runtime.Versioning;
 using Overlay.Fuzz;
 
-namespace Overlay.Labels.Tests;
+namespace Overlay.Tests.Common;
 
 /// <summary>
 /// Replays every saved fuzz case of this module's targets (FuzzCases/&lt;target&gt;/: minimized crashes, hangs and
 /// interesting corpus entries from afl-fuzz, docs/fuzzing.md) through the target with all its oracles, and fails when
-/// a target has no saved case at all.
+/// a target has no saved case at all. Linked into each test project that owns fuzz targets (docs/fuzzing.md); the
+/// project is this assembly's name.
 /// </summary>
 [SupportedOSPlatform("linux")] // the fuzz targets run the daemon's Linux-only code
 public sealed class FuzzCaseTests
 {
-    private const string Project = "Overlay.Labels.Tests";
+    private static readonly string Project = typeof(FuzzCaseTests).Assembly.GetName().Name!;
 
     public static IEnumerable<object[]> Cases() => FuzzCaseFiles.Rows(Project);
 
