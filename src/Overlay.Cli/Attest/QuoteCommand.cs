@@ -62,6 +62,7 @@ internal static class QuoteCommand
                 {
                     Console.Out.WriteLine($"quote over {selection} written to {directory} (AK sha256:{fingerprint})");
                 }
+
                 return ExitCodes.Ok;
             });
         });
