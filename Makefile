@@ -55,7 +55,7 @@ $(PKG_PUBLISH)/.published: $(PKG_SOURCES) | deps
 	@touch $@
 
 $(DEB): $(PKG_PUBLISH)/.published $(wildcard packaging/* packaging/debian/*) examples/policy.toml examples/reference.txt $(wildcard docs/*.md)
-	@packaging/build-deb.sh $(PKG_PUBLISH) out >/dev/null
+	@DEB_MAINTAINER="$(DEB_MAINTAINER)" packaging/build-deb.sh $(PKG_PUBLISH) out >/dev/null
 	@echo "deb: $(DEB)"
 
 deb: $(DEB)

@@ -37,14 +37,18 @@ DESTDIR=$root PREFIX=/usr SYSCONFDIR=/etc UNITDIR=/lib/systemd/system TMPFILESDI
 
 doc=$root/usr/share/doc/tvd-overlay
 install -m 644 "$here/debian/copyright" "$doc/copyright"
-printf 'tvd-overlay (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- TVD Overlay developers <tvd-overlay@localhost>  %s\n' \
-    "$version" "$(git -C "$here/.." describe --always --dirty 2>/dev/null || echo 'a source tree')" \
+# DEB_MAINTAINER names who distributes the build (Maintainer, changelog); the default is a placeholder.
+maintainer=${DEB_MAINTAINER:-TVD Overlay developers <tvd-overlay@localhost>}
+printf 'tvd-overlay (%s) unstable; urgency=medium\n\n  * Built from %s.\n\n -- %s  %s\n' \
+    "$version" "$(git -C "$here/.." describe --always --dirty 2>/dev/null || echo 'a source tree')" "$maintainer" \
     "$(date -R -d "@${SOURCE_DATE_EPOCH:-$(git -C "$here/.." log -1 --format=%ct 2>/dev/null || date +%s)}")" \
-    | gzip -9n >"$doc/changelog.Debian.gz"
+    | gzip -9n >"$doc/changelog.gz"
+install -d "$root/usr/share/lintian/overrides"
+install -m 644 "$here/debian/lintian-overrides" "$root/usr/share/lintian/overrides/tvd-overlay"
 
 install -d -m 755 "$root/DEBIAN"
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
-sed -e "s|@VERSION@|$version|" -e "s|@SIZE@|$size|" -e "s|@DEPENDS@|$(IFS=,; echo "${depends[*]}" | sed 's/,/, /g')|" \
+sed -e "s|@VERSION@|$version|" -e "s|@SIZE@|$size|" -e "s|@MAINTAINER@|$maintainer|" -e "s|@DEPENDS@|$(IFS=,; echo "${depends[*]}" | sed 's/,/, /g')|" \
     "$here/debian/control.in" >"$root/DEBIAN/control"
 # Every file under /etc is a conffile: dpkg keeps local edits on upgrade and removes them only on purge.
 (cd "$root" && find etc -type f | sort | sed 's|^|/|') >"$root/DEBIAN/conffiles"

@@ -32,8 +32,13 @@ done
 # install by default; the runtime runs without it (no LTTng events).
 install -d "$DESTDIR$libdir"
 cp -a "$publish/." "$DESTDIR$libdir/"
-rm -f "$DESTDIR$libdir/libcoreclrtraceptprovider.so" "$DESTDIR$libdir"/*.pdb
-chmod -R u=rwX,go=rX "$DESTDIR$libdir"
+rm -f "$DESTDIR$libdir/libcoreclrtraceptprovider.so" "$DESTDIR$libdir"/*.pdb "$DESTDIR$libdir/.published"
+# Assemblies, libraries and data are read, not executed: 0644; only the two app hosts and the runtime's crash-dump
+# helper are programs.
+find "$DESTDIR$libdir" -type d -exec chmod 755 {} +
+find "$DESTDIR$libdir" -type f -exec chmod 644 {} +
+chmod 755 "$DESTDIR$libdir/tvd-overlayd" "$DESTDIR$libdir/tvdctl"
+if [[ -f $DESTDIR$libdir/createdump ]]; then chmod 755 "$DESTDIR$libdir/createdump"; fi
 
 install -d "$DESTDIR$sbindir" "$DESTDIR$bindir"
 ln -sfn "$(realpath -m --relative-to="$sbindir" "$libdir/tvd-overlayd")" "$DESTDIR$sbindir/tvd-overlayd"
