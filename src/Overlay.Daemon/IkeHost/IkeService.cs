@@ -69,10 +69,12 @@ public sealed class IkeService : BackgroundService
 
         var transport = new IkeTransport(dataPlane.Underlay, ike.IkePort, _bridge, ike.Transport);
         var sink = new DataPlaneChildSink(pipeline, _policy, byId, _runtime, _logger) { KeyExport = _keys };
+        var failures = new IkeFailureRecorder(_time, new IkeFailureLog(_logger, a => peers.FirstOrDefault(p => p.Address.Equals(a))?.Name));
         var services = new IkeSaServices(SystemIkeRandom.Instance, KeyExchangeFactory.Instance, new PolicyLabelPolicy(_policy, _time), sink,
             transport, _time, ike.Retransmit)
         {
             Attestation = _runtime.Attestation = Attestation(),
+            Failures = _runtime.Failures = failures,
         };
         CookieOptions? cookies = ike.CookieThreshold > 0 ? CookieOptions.Default with { HalfOpenThreshold = ike.CookieThreshold } : null;
         var manager = new IkeSaManager(services, remote => ResponderConfig(peers, remote), cookies, ike.HalfOpen);

@@ -77,7 +77,7 @@ public sealed partial class IkeAuthTask : IIkeTask
         {
             if (AttestationNotifies.ReadRefused(message.FindNotify(NotifyType.TvdAttestationRefused)) is not { } why)
             {
-                return Fail("peer answered AUTHENTICATION_FAILED: it could not verify our AUTH", IkeFailureReason.AuthenticationFailed, byPeer: true);
+                return Fail("peer answered AUTHENTICATION_FAILED", IkeFailureReason.AuthenticationFailed, byPeer: true);
             }
 
             _sa.Services.ChildSink.RefusedByPeer(new PeerRefusal(_sa.Config.RemoteId, Label: null, why, Withdrawn: false));
