@@ -2,6 +2,7 @@
 # ike-failures — what pretest and evaltest.sh share: each host's whole overlayd.toml, written again for each case.
 
 IF_RETRY=2   # [ike] retry_interval: h1 tries again every 2 s, so the rate limit is seen to hold back repeats
+OV_POLICY=$LAB_DIR/policy.toml   # written by pretest (ov_policy)
 
 # if_config HOST PEER PSK [PROPOSALS] — HOST's overlayd.toml: data plane on its underlay address, one IKE peer
 # with PSK, fast retransmits (0.3 s, 2 tries: a dead peer is given up in about 1.5 s), IKE PROPOSALS (default ours).
