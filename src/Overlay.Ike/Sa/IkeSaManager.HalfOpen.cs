@@ -154,7 +154,7 @@ public sealed partial class IkeSaManager
         if (sa.ExpireHalfOpen(reason))
         {
             Interlocked.Increment(ref _expired);
-            ReportHalfOpen(sa.Config, sa.Remote, IkeFailureReason.HalfOpenTimeout, $"its IKE_SA_INIT's SA was {reason}");
+            ReportHalfOpen(sa.Config, sa.Remote, IkeFailureReason.HalfOpenTimeout, $"its half-open SA was {reason}");
         }
     }
 
