@@ -101,6 +101,10 @@ check "our IKE SA with moon: responder" "moon false" "$(ov_q h1 '.ike.ike_sas[] 
 if sw_swanctl --initiate --child blue >"$tmp/init-blue.txt" 2>&1; then bad "blue was accepted"; else ok "blue refused by us"; fi
 grep -q 'TS_UNACCEPTABLE' "$SW_DIR/charon.log" && ok "charon got TS_UNACCEPTABLE for blue" || bad "no TS_UNACCEPTABLE in charon's log"
 sw_swanctl --list-sas | grep -q 'tvd:blue' && bad "charon lists a blue CHILD_SA" || ok "no blue CHILD_SA"
+# Our side names the refusal too (docs/debugging.md, IKE troubleshooting): counted, and one log line saying what to check.
+positive "our ts_unacceptable failures (the refused blue)" "$(ov_q h1 '.ike.failures.ts_unacceptable')"
+grep -q "ike: traffic selectors or TVD label unacceptable with peer moon ($(lab_ul_addr moon)) \[ts_unacceptable\]: we refused the peer or gave up: refused its CHILD_SA with TsUnacceptable: .*Check: " \
+    "$(lab_log_of overlayd-h1)" && ok "our log names moon, ts_unacceptable and what to check" || bad "no ts_unacceptable line for moon in our log"
 until_true 10 "ping with us as responder" ping3
 
 # 8. Certificates (test CA from sw_pki): h1 (RSA) and moon (ECDSA) authenticate with pubkey; we initiate.
