@@ -96,6 +96,19 @@ catch (Exception e) when (e is IOException or UnauthorizedAccessException)
     return DaemonExitCodes.Failed;
 }
 
+try
+{
+    // The runtime directory (control socket) is checked before any subsystem starts: a swtpm is never started for a
+    // daemon that cannot listen (docs/daemon.md, start-up order). ControlSocketService binds it later.
+    ControlSocketListener.Check(config.Config!.ControlSocket, new ControlAccess(
+        Overlay.Common.Interop.Unix.Interop.LibC.GetEffectiveUserId(), config.Config!.ControlGroup, config.Config!.ControlGroupName));
+}
+catch (ControlSocketException e)
+{
+    Console.Error.WriteLine($"tvd-overlayd: {e.Message}");
+    return DaemonExitCodes.Failed;
+}
+
 using IHost host = DaemonHost.Build(config.Config!, policy.Policy);
 try
 {
@@ -117,7 +130,8 @@ try
 {
     await host.StartAsync();
 }
-catch (Exception e) when (e is ControlSocketException or NativeSocketException or AttestStartException or GuestStartException or System.Net.Sockets.SocketException)
+catch (Exception e) when (e is ControlSocketException or NativeSocketException or AttestStartException or GuestStartException or System.Net.Sockets.SocketException
+    or Overlay.Daemon.IkeHost.IkeStartException)
 {
     // The underlay socket could not be bound (address not on this host, port taken, no CAP_NET_RAW), or
     // the TPM could not be reached; whatever had started was stopped by its own StartAsync or by disposal.

@@ -101,6 +101,10 @@ check "our IKE SA with moon: responder" "moon false" "$(ov_q h1 '.ike.ike_sas[] 
 if sw_swanctl --initiate --child blue >"$tmp/init-blue.txt" 2>&1; then bad "blue was accepted"; else ok "blue refused by us"; fi
 grep -q 'TS_UNACCEPTABLE' "$SW_DIR/charon.log" && ok "charon got TS_UNACCEPTABLE for blue" || bad "no TS_UNACCEPTABLE in charon's log"
 sw_swanctl --list-sas | grep -q 'tvd:blue' && bad "charon lists a blue CHILD_SA" || ok "no blue CHILD_SA"
+# Our side names the refusal too (docs/debugging.md, IKE troubleshooting): counted, and one log line saying what to check.
+positive "our ts_unacceptable failures (the refused blue)" "$(ov_q h1 '.ike.failures.ts_unacceptable')"
+grep -q "ike: traffic selectors or TVD label unacceptable with peer moon ($(lab_ul_addr moon)) \[ts_unacceptable\]: we refused the peer or gave up: refused its CHILD_SA with TsUnacceptable: .*Check: " \
+    "$(lab_log_of overlayd-h1)" && ok "our log names moon, ts_unacceptable and what to check" || bad "no ts_unacceptable line for moon in our log"
 until_true 10 "ping with us as responder" ping3
 
 # 8. Certificates (test CA from sw_pki): h1 (RSA) and moon (ECDSA) authenticate with pubkey; we initiate.
@@ -129,4 +133,15 @@ grep -q "pre-shared key" "$SW_DIR/charon.log" && bad "charon used a pre-shared k
 check "our IKE SA: moon proved itself with its certificate" "moon CN=moon" \
     "$(ov_q h1 '.ike.ike_sas[] | select(.state=="established") | "\(.peer) \(.peer_certificate)"')"
 until_true 10 "ping through the certificate-authenticated CHILD_SA" ping3
+
+# 9. No common IKE proposal: charon now offers only MODP-3072, which we do not ([ike] proposals). Both ends say so.
+nopro_counted() { [[ $(ov_q h1 '.ike.failures.no_proposal_chosen') -ge 1 ]]; }
+lab_stop charon
+SW_AUTH=pubkey sw_start modp3072
+sw_swanctl --initiate --child red >"$tmp/init-nopro.txt" 2>&1 && bad "charon's MODP-3072-only IKE SA was accepted" \
+    || ok "charon's MODP-3072-only IKE_SA_INIT refused"
+grep -q 'NO_PROPOSAL_CHOSEN' "$SW_DIR/charon.log" && ok "charon: NO_PROPOSAL_CHOSEN in its log" || bad "no NO_PROPOSAL_CHOSEN in charon's log"
+until_true 10 "we count no_proposal_chosen" nopro_counted
+grep -q "ike: no proposal chosen with peer moon ($(lab_ul_addr moon)) \[no_proposal_chosen\]: .*Check: \[ike\] proposals" "$(lab_log_of overlayd-h1)" \
+    && ok "our log names moon, no_proposal_chosen and what to check" || bad "no no_proposal_chosen line for moon in our log"
 exit "$fail"

@@ -119,9 +119,9 @@ internal static class ControlClient
         SocketError.AccessDenied =>
             $"permission denied on {socketPath}: the control socket admits root and the daemon's control_group only (try sudo)",
         _ when !File.Exists(socketPath) && !Directory.Exists(socketPath) =>
-            $"tvd-overlayd is not running (no control socket at {socketPath})",
+            $"tvd-overlayd is not running (no control socket at {socketPath}); a daemon with another [daemon] runtime_dir is reached with --socket RUNTIME_DIR/control.sock",
         SocketError.ConnectionRefused =>
-            $"tvd-overlayd is not running ({socketPath} exists but nobody answers; a stale socket?)",
+            $"tvd-overlayd is not running ({socketPath} exists but nobody answers; a stale socket?); a daemon with another [daemon] runtime_dir is reached with --socket RUNTIME_DIR/control.sock",
         _ => $"cannot talk to tvd-overlayd on {socketPath}: {e.Message}",
     };
 }

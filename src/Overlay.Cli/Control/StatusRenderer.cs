@@ -4,10 +4,10 @@ using System.Text.Json;
 namespace Overlay.Cli.Control;
 
 /// <summary>
-/// Prints the daemon's status document for people. Known sections (daemon, policy, engine) get a layout;
+/// Prints the daemon's status document for people. Known sections (daemon, policy, engine, ike) get a layout;
 /// sections added by later daemon versions are printed generically, so an older tvdctl still shows them.
 /// </summary>
-internal static class StatusRenderer
+internal static partial class StatusRenderer
 {
     public static void Write(JsonElement status, TextWriter o)
     {
@@ -23,6 +23,9 @@ internal static class StatusRenderer
                     break;
                 case "engine":
                     WriteEngine(section.Value, o);
+                    break;
+                case "ike":
+                    WriteIke(section.Value, o);
                     break;
                 default:
                     o.WriteLine($"{section.Name}:");

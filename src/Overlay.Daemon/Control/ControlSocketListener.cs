@@ -32,6 +32,17 @@ public sealed class ControlSocketListener : IDisposable
 
     public string Path { get; }
 
+    /// <summary>
+    /// The checks <see cref="Bind"/> makes before binding, made alone at start-up before any subsystem (the embedded
+    /// swtpm) starts: the socket's directory is created private or is private, and no live daemon answers on the path.
+    /// </summary>
+    /// <exception cref="ControlSocketException">The directory is not private (mode, owner, a link), or another daemon serves the path.</exception>
+    public static void Check(string path, ControlAccess access)
+    {
+        EnsurePrivateDirectory(System.IO.Path.GetDirectoryName(path) ?? "/", access);
+        RemoveStaleSocket(path);
+    }
+
     /// <exception cref="ControlSocketException">The directory is not private (mode, owner, a link), or another daemon serves the path, or bind fails.</exception>
     public static ControlSocketListener Bind(string path, ControlAccess? access = null)
     {

@@ -38,6 +38,10 @@ public static class DaemonHost
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // The host logs a subsystem's failed start (a UDP port in use, a TPM out of reach) with its stack trace before
+        // Program.cs prints it as one line and exits 1; only its Critical lines stay (a BackgroundService that throws:
+        // "BackgroundServiceExceptionBehavior is configured to StopHost", with the exception).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Logging.AddConsole();
 
         // Under systemd: Type=notify readiness (READY=1 once every StartAsync returned, STOPPING=1 on

@@ -50,6 +50,10 @@ internal static partial class IkeLog
     [LoggerMessage(612, LogLevel.Warning, "ike: peer {Peer} is not a host of the policy: no CHILD_SA will be negotiated with it")]
     public static partial void PeerNotInPolicy(ILogger logger, string peer);
 
+    [LoggerMessage(621, LogLevel.Warning, "ike: {Reason} with peer {Peer} ({Address}) [{ReasonName}]: {Side}: {Detail}. Check: {Hint}{Suppressed}")]
+    public static partial void NegotiationFailed(ILogger logger, string reason, string peer, string address, string reasonName, string side,
+        string detail, string hint, string suppressed);
+
     [LoggerMessage(620, LogLevel.Warning, "ike: shared_psk = true: one [ike] psk authenticates every peer without its own ({Peers}); any host holding it can claim to be any other. Give each [[ike.peer]] its own psk, or use certificates")]
     public static partial void SharedPsk(ILogger logger, string peers);
 }

@@ -25,6 +25,9 @@ public sealed class IkeRuntime
 
     public IReadOnlyList<IkePeer> Peers { get; internal set; } = [];
 
+    /// <summary>Failed negotiations by reason (and the last one per peer address).</summary>
+    public IkeFailureRecorder? Failures { get; internal set; }
+
     public string? LocalId { get; internal set; }
 
     /// <summary>Where the IKE keys are exported (debug_key_export + ".ikev2"), when on.</summary>

@@ -67,12 +67,25 @@ public sealed class IkeService : BackgroundService
             _runtime.KeyExportPath = _keys.IkePath;
         }
 
-        var transport = new IkeTransport(dataPlane.Underlay, ike.IkePort, _bridge, ike.Transport);
+        IkeTransport transport;
+        try
+        {
+            transport = new IkeTransport(dataPlane.Underlay, ike.IkePort, _bridge, ike.Transport);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new IkeStartException($"cannot bind IKE to udp {dataPlane.Underlay}:{ike.IkePort}: {e.Message}"
+                + (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse
+                    ? " (another process holds it: strongSwan's charon, another tvd-overlayd? [ike] ike_port picks another)" : ""), e);
+        }
+
         var sink = new DataPlaneChildSink(pipeline, _policy, byId, _runtime, _logger) { KeyExport = _keys };
+        var failures = new IkeFailureRecorder(_time, new IkeFailureLog(_logger, a => peers.FirstOrDefault(p => p.Address.Equals(a))?.Name));
         var services = new IkeSaServices(SystemIkeRandom.Instance, KeyExchangeFactory.Instance, new PolicyLabelPolicy(_policy, _time), sink,
             transport, _time, ike.Retransmit)
         {
             Attestation = _runtime.Attestation = Attestation(),
+            Failures = _runtime.Failures = failures,
         };
         CookieOptions? cookies = ike.CookieThreshold > 0 ? CookieOptions.Default with { HalfOpenThreshold = ike.CookieThreshold } : null;
         var manager = new IkeSaManager(services, remote => ResponderConfig(peers, remote), cookies, ike.HalfOpen);
@@ -189,3 +202,6 @@ public sealed class IkeService : BackgroundService
         }
     }
 }
+
+/// <summary>IKE could not start for an environmental reason (its port is taken); the daemon exits 1 with the message.</summary>
+public sealed class IkeStartException(string message, Exception inner) : Exception(message, inner);

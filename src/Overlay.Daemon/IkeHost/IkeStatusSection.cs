@@ -56,10 +56,39 @@ public sealed partial class IkeStatusSection : IStatusSection
         writer.WriteNumber("half_open_displaced", halfOpen.PerSourceDisplaced);
         writer.WriteNumber("cookies_sent", manager.Cookies?.CookiesSent ?? 0);
         writer.WriteEndObject();
+        WriteFailures(writer);
         WriteQueue(writer, stats, transport.Options);
         WritePeers(writer, manager);
         WriteIkeSas(writer, manager);
         WriteChildren(writer);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Failed negotiations by reason, every reason listed (zeros too) by its stable name (<see cref="IkeFailureReasons"/>).</summary>
+    private void WriteFailures(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject("failures");
+        foreach (IkeFailureReason reason in IkeFailureReasons.All)
+        {
+            writer.WriteNumber(reason.Name(), _runtime.Failures?.Count(reason) ?? 0);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The last failed negotiation with this peer, if any: reason, which side refused, what happened, when.</summary>
+    private void WriteLastFailure(Utf8JsonWriter writer, IkePeer peer)
+    {
+        if (_runtime.Failures?.Last(peer.Address) is not { } last)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("last_failure");
+        writer.WriteString("reason", last.Failure.Reason.Name());
+        writer.WriteBoolean("by_peer", last.Failure.ByPeer);
+        writer.WriteString("detail", last.Failure.Detail);
+        writer.WriteString("at", last.At.UtcDateTime);
         writer.WriteEndObject();
     }
 
@@ -93,6 +122,7 @@ public sealed partial class IkeStatusSection : IStatusSection
             writer.WriteBoolean("initiator", peer.Initiates);
             writer.WriteString("auth", peer.Auth == IkeAuth.Pubkey ? "pubkey" : "psk");
             writer.WriteString("mode", peer.Mode == Overlay.DataPlane.Esp.InnerMode.Ip ? "ip" : "etherip");
+            WriteLastFailure(writer, peer);
             WritePeerTvds(writer, peer, current, now);
             writer.WriteEndObject();
         }

@@ -59,6 +59,9 @@ public sealed record IkeCipherSuite(
         return true;
     }
 
+    /// <summary>The suite as proposal keywords (<c>aes256gcm16-prfsha384-x25519</c>, <see cref="ProposalText.Format"/>).</summary>
+    public override string ToString() => ProposalText.Format(this);
+
     /// <summary>The transforms that describe this suite, in the order strongSwan lists them (ENCR, INTEG, PRF, KE).</summary>
     public IReadOnlyList<Transform> ToTransforms(IkeProtocolId protocol)
     {

@@ -140,6 +140,50 @@ public static class ProposalText
         return true;
     }
 
+    /// <summary>
+    /// An IKE suite in the same keywords (<c>"aes256gcm16-prfsha384-x25519"</c>), so status shows what a config
+    /// would say; <see cref="TryParseIke"/> reads it back. Algorithms without a keyword show as their number.
+    /// </summary>
+    public static string Format(IkeCipherSuite suite)
+    {
+        var parts = new List<string>(4)
+        {
+            suite.Encryption switch
+            {
+                EncryptionAlgorithm.AesGcm16 => $"aes{suite.EncryptionKeyBits}gcm16",
+                EncryptionAlgorithm.AesCbc => $"aes{suite.EncryptionKeyBits}",
+                var other => $"encr{(int)other}-{suite.EncryptionKeyBits}",
+            },
+        };
+        if (!suite.IsAead)
+        {
+            parts.Add(suite.Integrity switch
+            {
+                IntegrityAlgorithm.HmacSha2_256_128 => "sha256",
+                IntegrityAlgorithm.HmacSha2_384_192 => "sha384",
+                IntegrityAlgorithm.HmacSha2_512_256 => "sha512",
+                var other => $"integ{(int)other}",
+            });
+        }
+
+        parts.Add(suite.Prf.Algorithm switch
+        {
+            PrfAlgorithm.HmacSha2_256 => "prfsha256",
+            PrfAlgorithm.HmacSha2_384 => "prfsha384",
+            PrfAlgorithm.HmacSha2_512 => "prfsha512",
+            var other => $"prf{(int)other}",
+        });
+        parts.Add(suite.KeyExchange switch
+        {
+            KeyExchangeMethod.Curve25519 => "x25519",
+            KeyExchangeMethod.Ecp256 => "ecp256",
+            KeyExchangeMethod.Ecp384 => "ecp384",
+            KeyExchangeMethod.Modp2048 => "modp2048",
+            var other => $"ke{(int)other}",
+        });
+        return string.Join('-', parts);
+    }
+
     private static (EncryptionAlgorithm Algorithm, int Bits)? Encryption(string token) => token switch
     {
         "aes128gcm16" => (EncryptionAlgorithm.AesGcm16, 128),

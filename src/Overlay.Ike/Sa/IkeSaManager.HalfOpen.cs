@@ -48,8 +48,9 @@ public sealed partial class IkeSaManager
             return null;
         }
 
-        IkeSa? sa;
+        IkeSa? sa = null;
         IkeSa? displaced = null;
+        bool limited = false;
         byte[]? cookieAnswer = null;
         lock (_tables)
         {
@@ -70,10 +71,9 @@ public sealed partial class IkeSaManager
             if (cookieAnswer is null && atSourceLimit && (!verified || (displaced = OldestUnverifiedLocked(source!)) is null))
             {
                 Interlocked.Increment(ref _perSourceLimited);
-                return null;
+                limited = true; // reported below, outside the tables' lock
             }
-
-            if (cookieAnswer is not null)
+            else if (cookieAnswer is not null)
             {
                 if (atSourceLimit)
                 {
@@ -94,12 +94,24 @@ public sealed partial class IkeSaManager
             }
         }
 
+        if (limited)
+        {
+            ReportHalfOpen(config, remote, IkeFailureReason.HalfOpenLimit,
+                $"IKE_SA_INIT dropped: {remote.Address} already holds {HalfOpen.MaxPerSource} half-open SAs (half_open_per_source)");
+            return null;
+        }
+
         if (cookieAnswer is not null)
         {
             _services.Sender.Send(cookieAnswer, local, remote); // no state: the SA is created on the retry
         }
 
-        displaced?.ExpireHalfOpen($"displaced by a request from {remote.Address} that returned a valid COOKIE");
+        if (displaced?.ExpireHalfOpen($"displaced by a request from {remote.Address} that returned a valid COOKIE") == true)
+        {
+            ReportHalfOpen(config, remote, IkeFailureReason.HalfOpenLimit,
+                $"a half-open SA of {remote.Address} was displaced by a newer request that returned a valid COOKIE (half_open_per_source {HalfOpen.MaxPerSource})");
+        }
+
         return sa;
     }
 
@@ -138,9 +150,11 @@ public sealed partial class IkeSaManager
     /// <summary>Timeout of a half-open SA (strongSwan's half_open_timeout): not authenticated yet, it goes.</summary>
     private void OnHalfOpenTimerExpired(IkeSa sa)
     {
-        if (sa.ExpireHalfOpen($"not authenticated within {HalfOpen.Timeout.TotalSeconds:0.###} s of its IKE_SA_INIT (half-open timeout)"))
+        string reason = $"not authenticated within {HalfOpen.Timeout.TotalSeconds:0.###} s of its IKE_SA_INIT (half-open timeout)";
+        if (sa.ExpireHalfOpen(reason))
         {
             Interlocked.Increment(ref _expired);
+            ReportHalfOpen(sa.Config, sa.Remote, IkeFailureReason.HalfOpenTimeout, $"its half-open SA was {reason}");
         }
     }
 
@@ -170,6 +184,9 @@ public sealed partial class IkeSaManager
             }
         }
     }
+
+    private void ReportHalfOpen(IkeSaConfig config, IPEndPoint remote, IkeFailureReason reason, string detail)
+        => _services.Failures?.Record(new IkeFailure(remote.Address, config.RemoteId?.ToString(), reason, ByPeer: false, detail));
 
     private sealed record HalfOpenEntry(IPAddress Source, bool Verified, ITimer Timer);
 }

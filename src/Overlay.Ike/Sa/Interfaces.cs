@@ -112,4 +112,7 @@ public sealed record IkeSaServices(
 
     /// <summary>What fragments waiting for reassembly may hold across every SA using these services.</summary>
     public ReassemblyBudget FragmentBudget { get; init; } = ReassemblyBudget.Shared;
+
+    /// <summary>Where failed negotiations are counted and logged (<see cref="IkeFailureRecorder"/>); null: nowhere.</summary>
+    public IkeFailureRecorder? Failures { get; init; }
 }

@@ -44,6 +44,8 @@ public sealed partial class TaskManager
             var policy = _sa.Services.Retransmit;
             if (_retransmits >= policy.MaxRetransmits)
             {
+                string detail = $"no answer to our {ExchangeName(_activeExchange)} request after {_retransmits} retransmits";
+                _sa.ReportFailure(IkeFailureReason.RetransmitsExhausted, detail);
                 _sa.Destroy($"peer did not answer after {_retransmits} retransmits");
                 return;
             }
@@ -54,6 +56,14 @@ public sealed partial class TaskManager
             ArmRetransmitTimer(policy.TimeoutAfter(_retransmits));
         }
     }
+
+    private static string ExchangeName(IkeExchangeType exchange) => exchange switch
+    {
+        IkeExchangeType.IkeSaInit => "IKE_SA_INIT",
+        IkeExchangeType.IkeAuth => "IKE_AUTH",
+        IkeExchangeType.CreateChildSa => "CREATE_CHILD_SA",
+        _ => "INFORMATIONAL",
+    };
 
     private void DisposeTimer()
     {

@@ -166,6 +166,11 @@ public sealed partial class ChildCreateTask
     {
         _error = error;
         _sa.ChildFailureReason = $"{error}: {reason}";
+        if (IkeFailureReasons.IsFailure(error) && _sa.State == IkeSaState.Established)
+        {
+            _sa.ReportFailure(IkeFailureReasons.FromNotify(error), $"refused its CHILD_SA with {error}: {reason}");
+        }
+
         return TaskStatus.Failed;
     }
 }

@@ -116,6 +116,12 @@ public sealed partial class ChildCreateTask : IIkeTask
                 _sa.Services.ChildSink.RefusedByPeer(new PeerRefusal(_sa.PeerIdentity, refusedLabel, reason, Withdrawn: false));
             }
 
+            if (IkeFailureReasons.IsFailure(error.Type))
+            {
+                _sa.ReportFailure(IkeFailureReasons.FromNotify(error.Type),
+                    $"peer refused the CHILD_SA{(config.Label is { } l ? $" for {l}" : "")}: {reason}", byPeer: true);
+            }
+
             return ChildFailed(reason);
         }
 
@@ -140,6 +146,7 @@ public sealed partial class ChildCreateTask : IIkeTask
         var createChild = message.Header.ExchangeType == IkeExchangeType.CreateChildSa;
         if (ProposalSelection.AcceptEsp(sa, config.EspProposals, createChild) is not { } accepted)
         {
+            _sa.ReportFailure(IkeFailureReason.ProtocolError, "responder chose an ESP proposal we did not offer");
             return ChildFailed("responder chose an ESP proposal we did not offer");
         }
 
@@ -157,6 +164,7 @@ public sealed partial class ChildCreateTask : IIkeTask
             || !local.All(s => TrafficSelectorNarrowing.IsCovered(s, config.LocalSelectors))
             || !remote.All(s => TrafficSelectorNarrowing.IsCovered(s, config.RemoteSelectors)))
         {
+            _sa.ReportFailure(IkeFailureReason.TsUnacceptable, "responder's selectors or label are not within what we asked for");
             return ChildFailed("responder's selectors or label are not within what we asked for");
         }
 
@@ -166,6 +174,7 @@ public sealed partial class ChildCreateTask : IIkeTask
             // installed already, so it is deleted; ours never is.
             var unwanted = Create(config.Name, label, accepted.Suite, accepted.PeerSpi, createdByUs: true, local, remote);
             _sa.Tasks.Queue(new DeleteTask(_sa, unwanted) { Refusal = refused.Reason ?? "not admitted" });
+            _sa.ReportFailure(IkeFailureReason.AttestationRefused, $"responder not admitted to {label}: {refused.Reason}");
             return ChildFailed($"responder not admitted to {label}: {refused.Reason}");
         }
 

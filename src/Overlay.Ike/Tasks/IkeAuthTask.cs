@@ -77,32 +77,34 @@ public sealed partial class IkeAuthTask : IIkeTask
         {
             if (AttestationNotifies.ReadRefused(message.FindNotify(NotifyType.TvdAttestationRefused)) is not { } why)
             {
-                return Fail("peer answered AUTHENTICATION_FAILED");
+                return Fail("peer answered AUTHENTICATION_FAILED", IkeFailureReason.AuthenticationFailed, byPeer: true);
             }
 
             _sa.Services.ChildSink.RefusedByPeer(new PeerRefusal(_sa.Config.RemoteId, Label: null, why, Withdrawn: false));
-            return Fail($"peer answered AUTHENTICATION_FAILED: {why}");
+            return Fail($"peer answered AUTHENTICATION_FAILED: {why}", IkeFailureReason.AttestationRefused, byPeer: true);
         }
 
         var idr = message.Find<IdentificationPayload>();
         var auth = message.Find<AuthenticationPayload>();
         if (idr is null || idr.IsInitiator || auth is null)
         {
-            return Fail(message.Payloads.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } n
-                ? $"peer answered {n.Type}" : "IKE_AUTH response lacks IDr or AUTH");
+            return message.Payloads.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } n
+                ? Fail($"peer answered {n.Type}", IkeFailureReasons.FromNotify(n.Type), byPeer: true)
+                : Fail("IKE_AUTH response lacks IDr or AUTH", IkeFailureReason.ProtocolError);
         }
 
         var octets = SignedOctets(_sa.InitResponse, _sa.NonceInitiator, _sa.Keys!.SkPr, idr);
         if (Verify(message, idr, auth, octets) is { } reason)
         {
-            return Fail($"responder AUTH or identity does not verify: {reason}");
+            return Fail($"responder AUTH or identity does not verify: {reason}", IkeFailureReason.AuthenticationFailed);
         }
 
         _sa.PeerIdentity = IkeIdentity.FromPayload(idr);
         AppraisePeer(message, octets);
         if (!_sa.Services.LabelPolicy.AdmitsAny(_sa.PeerIdentity.ToString(), _sa.PeerAttestation))
         {
-            return Fail($"responder {_sa.PeerIdentity} is admitted to no TVD here: {_sa.PeerAttestation?.Summary ?? "it presented no evidence"}");
+            return Fail($"responder {_sa.PeerIdentity} is admitted to no TVD here: {_sa.PeerAttestation?.Summary ?? "it presented no evidence"}",
+                IkeFailureReason.AttestationRefused);
         }
 
         Authenticated(idr);
@@ -115,15 +117,13 @@ public sealed partial class IkeAuthTask : IIkeTask
         var auth = message.Find<AuthenticationPayload>();
         if (idi is null || auth is null)
         {
-            _sa.FailureReason = "IKE_AUTH request lacks IDi or AUTH";
-            return TaskStatus.Failed;
+            return Fail("IKE_AUTH request lacks IDi or AUTH", IkeFailureReason.ProtocolError);
         }
 
         var octets = SignedOctets(_sa.InitRequest, _sa.NonceResponder, _sa.Keys!.SkPi, idi);
         if (Verify(message, idi, auth, octets) is { } reason)
         {
-            _sa.FailureReason = $"AUTHENTICATION_FAILED for {IkeIdentity.FromPayload(idi)}: {reason}";
-            return TaskStatus.Failed;
+            return Fail($"AUTHENTICATION_FAILED for {IkeIdentity.FromPayload(idi)}: {reason}", IkeFailureReason.AuthenticationFailed);
         }
 
         _sa.PeerIdentity = IkeIdentity.FromPayload(idi);
@@ -132,8 +132,7 @@ public sealed partial class IkeAuthTask : IIkeTask
         {
             // Authenticated, but admitted to nothing: AUTHENTICATION_FAILED rather than an IKE SA with no use.
             _notAdmitted = $"admitted to no TVD: {_sa.PeerAttestation?.Summary ?? "it presented no evidence"}";
-            _sa.FailureReason = $"AUTHENTICATION_FAILED: {_sa.PeerIdentity} is {_notAdmitted}";
-            return TaskStatus.Failed;
+            return Fail($"AUTHENTICATION_FAILED: {_sa.PeerIdentity} is {_notAdmitted}", IkeFailureReason.AttestationRefused);
         }
 
         Authenticated(idi);
@@ -177,9 +176,5 @@ public sealed partial class IkeAuthTask : IIkeTask
         _sa.StartIkeTimers();
     }
 
-    private TaskStatus Fail(string reason)
-    {
-        _sa.FailureReason = reason;
-        return TaskStatus.Failed;
-    }
+    private TaskStatus Fail(string reason, IkeFailureReason kind, bool byPeer = false) => _sa.Fail(kind, reason, byPeer);
 }

@@ -1,5 +1,6 @@
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Encoding.Payloads;
+using Overlay.Ike.Sa;
 
 namespace Overlay.Ike.Tasks;
 
@@ -77,6 +78,13 @@ public sealed partial class IkeInitTask
             var error = _error ?? new NotifyPayload(NotifyType.InvalidSyntax);
             message.Add(error);
             _sa.FailureReason = $"answered {error.Type}";
+            if (error.Type != NotifyType.InvalidKePayload)
+            {
+                // INVALID_KE_PAYLOAD is negotiation (the initiator retries with the group we name), not a failure.
+                _sa.ReportFailure(IkeFailureReasons.FromNotify(error.Type), error.Type == NotifyType.NoProposalChosen
+                    ? "answered NO_PROPOSAL_CHOSEN: none of the peer's IKE proposals is one of ours" : $"answered {error.Type} to its IKE_SA_INIT");
+            }
+
             return TaskStatus.Failed;
         }
 

@@ -158,7 +158,7 @@ public sealed partial class IkeInitTask : IIkeTask
             var offered = _sa.Config.IkeProposals.Any(s => s.KeyExchange == requested);
             if (!offered || requested == _group || !_sa.Services.KeyExchanges.IsSupported(requested))
             {
-                return Fail($"INVALID_KE_PAYLOAD asks for {requested}, which we did not offer");
+                return Fail($"INVALID_KE_PAYLOAD asks for {requested}, which we did not offer", IkeFailureReason.NoProposalChosen);
             }
 
             _group = requested;
@@ -167,7 +167,7 @@ public sealed partial class IkeInitTask : IIkeTask
 
         if (message.Payloads.OfType<NotifyPayload>().FirstOrDefault(n => n.IsError) is { } error)
         {
-            return Fail($"peer answered {error.Type}");
+            return Fail($"peer answered {error.Type}", IkeFailureReasons.FromNotify(error.Type), byPeer: true);
         }
 
         var sa = message.Find<SecurityAssociationPayload>();
@@ -175,13 +175,13 @@ public sealed partial class IkeInitTask : IIkeTask
         var nonce = message.Find<NoncePayload>();
         if (sa is null || ke is null || nonce is null || message.Header.ResponderSpi == 0)
         {
-            return Fail("IKE_SA_INIT response lacks SA, KE, Nr or SPIr");
+            return Fail("IKE_SA_INIT response lacks SA, KE, Nr or SPIr", IkeFailureReason.ProtocolError);
         }
 
         var suite = ProposalSelection.AcceptIke(sa, _sa.Config.IkeProposals);
         if (suite is null || suite.KeyExchange != _group || ke.Group != _group)
         {
-            return Fail("responder chose a proposal or KE group we did not offer");
+            return Fail("responder chose a proposal or KE group we did not offer", IkeFailureReason.ProtocolError);
         }
 
         _sa.ResponderSpi = message.Header.ResponderSpi;
@@ -189,7 +189,7 @@ public sealed partial class IkeInitTask : IIkeTask
         _sa.NonceResponder = nonce.Data;
         if (!DeriveKeys(suite, ke.Data))
         {
-            return Fail("invalid KEr");
+            return Fail("invalid KEr", IkeFailureReason.ProtocolError);
         }
 
         EvaluateNat(message);
@@ -203,18 +203,14 @@ public sealed partial class IkeInitTask : IIkeTask
     {
         if (++_retries > MaxRetries)
         {
-            return Fail($"too many {why} rounds");
+            return Fail($"too many {why} rounds", why == "COOKIE" ? IkeFailureReason.CookieLimit : IkeFailureReason.NoProposalChosen);
         }
         // The retry is a new IKE_SA_INIT: SPIr is zero again (RFC 7296 §2.6).
         _sa.ResponderSpi = 0;
         return TaskStatus.NeedMore;
     }
 
-    private TaskStatus Fail(string reason)
-    {
-        _sa.FailureReason = reason;
-        return TaskStatus.Failed;
-    }
+    private TaskStatus Fail(string reason, IkeFailureReason kind, bool byPeer = false) => _sa.Fail(kind, reason, byPeer);
 
     private bool DeriveKeys(IkeCipherSuite suite, byte[] peerPublic)
     {

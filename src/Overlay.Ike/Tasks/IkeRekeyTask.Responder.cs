@@ -1,6 +1,7 @@
 using Overlay.Ike.Crypto;
 using Overlay.Ike.Encoding.Messages;
 using Overlay.Ike.Encoding.Payloads;
+using Overlay.Ike.Sa;
 
 namespace Overlay.Ike.Tasks;
 
@@ -90,6 +91,11 @@ public sealed partial class IkeRekeyTask
     {
         _refusal = notify;
         _sa.ChildFailureReason = $"{notify.Type}: {reason}";
+        if (IkeFailureReasons.IsFailure(notify.Type))
+        {
+            _sa.ReportFailure(IkeFailureReasons.FromNotify(notify.Type), $"refused its IKE SA rekey with {notify.Type}: {reason}");
+        }
+
         return TaskStatus.Failed;
     }
 }

@@ -65,5 +65,6 @@ public sealed class StatusCommandTests : IDisposable
 
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("not running", r.StdErr);
+        Assert.Contains("--socket", r.StdErr); // how to reach a daemon with another runtime_dir
     }
 }

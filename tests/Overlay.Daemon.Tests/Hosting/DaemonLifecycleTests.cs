@@ -102,5 +102,48 @@ public sealed class DaemonLifecycleTests
         Assert.Equal(1, await daemon.WaitForExitAsync());
         Assert.Contains("has mode 0755; it must be 0700", daemon.Output);
         Assert.False(File.Exists(daemon.SocketPath));
+        // Checked before any subsystem starts (docs/daemon.md's start-up order): no embedded swtpm was started for it.
+        Assert.False(System.IO.Directory.Exists(daemon.Directory.File("state/swtpm")), daemon.Output);
+        Assert.DoesNotContain("attest:", daemon.Output);
+    }
+
+    public static TheoryData<string> BusyPorts => ["dataplane", "ike"];
+
+    [Theory]
+    [MemberData(nameof(BusyPorts))]
+    public async Task A_udp_port_another_process_holds_ends_the_daemon_with_one_line_and_exit_1(string which)
+    {
+        using var holder = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        int busy = ((System.Net.IPEndPoint)holder.Client.LocalEndPoint!).Port;
+        using var free = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        int other = ((System.Net.IPEndPoint)free.Client.LocalEndPoint!).Port;
+        free.Dispose();
+        (int dataPlanePort, int ikePort) = which == "dataplane" ? (busy, other) : (other, busy);
+        using var daemon = new DaemonProcess(extraConfig: $"""
+
+            [dataplane]
+            underlay = "127.0.0.1"
+            port = {dataPlanePort}
+
+            [[dataplane.peer]]
+            name = "host2"
+            address = "127.0.0.2"
+
+            [ike]
+            ike_port = {ikePort}
+
+            [[ike.peer]]
+            name = "host2"
+            psk = "a key of at least eight characters"
+            """);
+
+        daemon.Start();
+
+        Assert.Equal(1, await daemon.WaitForExitAsync());
+        string[] errors = [.. daemon.Output.Split('\n').Where(l => l.StartsWith("tvd-overlayd:", StringComparison.Ordinal))];
+        string line = Assert.Single(errors);
+        Assert.Matches($"127\\.0\\.0\\.1:{busy}.*(in use|another process)", line);
+        Assert.DoesNotContain("   at ", daemon.Output); // no stack trace
+        Assert.DoesNotContain("Unhandled exception", daemon.Output);
     }
 }

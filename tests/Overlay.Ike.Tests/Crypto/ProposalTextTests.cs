@@ -6,6 +6,21 @@ namespace Overlay.Ike.Tests.Crypto;
 /// <summary>swanctl.conf proposal strings, as a strongSwan peer's config writes them.</summary>
 public sealed class ProposalTextTests
 {
+    [Theory]
+    [InlineData("aes256gcm16-prfsha384-x25519")]
+    [InlineData("aes128gcm16-prfsha256-ecp256")]
+    [InlineData("aes128-sha256-prfsha256-modp2048")]
+    [InlineData("aes256-sha512-prfsha512-ecp384")]
+    public void An_ike_suite_prints_as_the_proposal_it_was_read_from(string text)
+    {
+        // tvdctl status shows the negotiated suite this way, not as a record dump (IkeCipherSuite { ... }).
+        Assert.True(ProposalText.TryParseIke(text, out var suite));
+
+        Assert.Equal(text, suite.ToString());
+        Assert.True(ProposalText.TryParseIke(suite.ToString(), out var again));
+        Assert.Equal(suite, again);
+    }
+
     [Fact]
     public void An_aead_ike_proposal_names_encryption_prf_and_group()
     {

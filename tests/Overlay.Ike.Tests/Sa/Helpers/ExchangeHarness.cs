@@ -242,9 +242,11 @@ public sealed class ExchangeHarness : IDisposable
             Policy = policy;
             Random = new DeterministicRandom("host " + name);
             KeyExchanges = new DeterministicKeyExchangeFactory(new DeterministicRandom("dh " + name));
+            Failures = new IkeFailureRecorder(harness.Time, FailureLog);
             var services = new IkeSaServices(Random, KeyExchanges, Policy, Sink, Sender, harness.Time, RetransmitPolicy.Default)
             {
                 Attestation = name == "A" ? harness._attestationA : harness._attestationB,
+                Failures = Failures,
             };
             Manager = new IkeSaManager(services, _ => Config, name == "B" ? harness.CookiesB : null, harness.HalfOpen);
         }
@@ -258,6 +260,11 @@ public sealed class ExchangeHarness : IDisposable
         public AllowListLabelPolicy Policy { get; }
 
         public RecordingChildSink Sink { get; } = new();
+
+        /// <summary>Failures this host counted, and the lines it would have logged (<see cref="FailureLog"/>).</summary>
+        public IkeFailureRecorder Failures { get; }
+
+        public RecordingFailureLog FailureLog { get; } = new();
 
         public RecordingSender Sender { get; } = new();
 

@@ -176,3 +176,19 @@ public sealed class AllowListLabelPolicy : ILabelPolicy
             : LabelVerdict.Deny($"{label}: {attestation?.Summary ?? "no evidence"}");
     }
 }
+
+/// <summary>The failure lines a host would log, in order, with how many the rate limit held back before each.</summary>
+public sealed class RecordingFailureLog : IIkeFailureLog
+{
+    private readonly Lock _lock = new();
+
+    public List<(IkeFailure Failure, long Suppressed)> Lines { get; } = [];
+
+    public void Log(IkeFailure failure, long suppressed)
+    {
+        lock (_lock)
+        {
+            Lines.Add((failure, suppressed));
+        }
+    }
+}

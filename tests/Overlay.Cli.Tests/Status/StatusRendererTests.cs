@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Overlay.Cli.Control;
+
+namespace Overlay.Cli.Tests.Status;
+
+/// <summary>The <c>ike</c> section as <c>tvdctl status</c> prints it: words and tables, no inline JSON, no record dumps.</summary>
+public sealed class StatusRendererTests
+{
+    // The shape IkeStatusSection writes (docs/daemon.md, "The ike section").
+    private const string Ike = """
+        {"ike": {"enabled": true, "local_id": "h1", "ike_port": 500, "nat_t_port": 4500, "workers": 2,
+          "counters": {"received": 42, "sent": 40, "errors": 0, "unrouted": 0},
+          "failures": {"authentication_failed": 3, "no_proposal_chosen": 0, "retransmits_exhausted": 1},
+          "queue": {"capacity": 1024, "depth": 0, "high_water": 3},
+          "peers": [{"name": "h2", "id": "h2", "address": "10.200.0.2", "initiator": true, "auth": "psk", "mode": "etherip",
+                     "last_failure": {"reason": "authentication_failed", "by_peer": true, "detail": "peer answered AUTHENTICATION_FAILED",
+                                      "at": "2026-12-06T07:00:01Z"},
+                     "tvds": [{"tvd": "red", "label": "tvd:red", "requirement": null, "attested": false, "verdict": "allow",
+                               "reason": "both hosts may run red", "child_sa": true}]}],
+          "ike_sas": [{"peer": "h2", "remote": "10.200.0.2:500", "state": "established", "initiator": true, "spi_i": "860b3443fc2e1312",
+                       "spi_r": "26258b8ed07699bc", "rekeyed": false, "age_s": 12.5, "suite": "aes256gcm16-prfsha384-x25519", "children": 1,
+                       "nat": "none", "nat_keepalives_sent": 0, "attestation": {"negotiated": false, "peer_presented": false}}],
+          "child_sas": [{"peer": "h2", "label": "tvd:red", "in_spi": "38603b7f", "out_spi": "811c4256", "suite": "aes256gcm16",
+                         "installed_at": "2026-12-06T07:00:02Z", "rekeys": 0}]}}
+        """;
+
+    private static string Render(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var text = new StringWriter();
+        StatusRenderer.Write(doc.RootElement, text);
+        return text.ToString();
+    }
+
+    [Fact]
+    public void The_ike_section_prints_failures_by_reason_peers_tunnels_and_sas_as_words_and_tables()
+    {
+        string text = Render(Ike);
+
+        Assert.Contains("failures:    authentication_failed 3, retransmits_exhausted 1", text);
+        Assert.DoesNotContain("no_proposal_chosen", text); // only what happened
+        Assert.Matches(@"h2 +10\.200\.0\.2 +initiator +psk +etherip +authentication_failed \(refused by the peer, 2026-12-06 07:00:01Z\): peer answered AUTHENTICATION_FAILED", text);
+        Assert.Matches(@"h2 +red +tvd:red +- +allow +up +both hosts may run red", text);
+        Assert.Matches(@"h2 +10\.200\.0\.2:500 +established +initiator .* aes256gcm16-prfsha384-x25519 +1 +none", text);
+        Assert.Matches(@"h2 +tvd:red +38603b7f +811c4256 +aes256gcm16 +2026-12-06 07:00:02Z +0", text);
+        Assert.DoesNotContain("{", text);
+        Assert.DoesNotContain("IkeCipherSuite", text);
+    }
+
+    [Fact]
+    public void Ike_that_does_not_run_says_so_and_no_failures_say_none()
+    {
+        Assert.Contains("ike:         not running", Render("""{"ike": {"enabled": false}}"""));
+        string quiet = Render(Ike.Replace("\"authentication_failed\": 3", "\"authentication_failed\": 0").Replace("\"retransmits_exhausted\": 1", "\"retransmits_exhausted\": 0"));
+        Assert.Contains("failures:    none", quiet);
+    }
+}
