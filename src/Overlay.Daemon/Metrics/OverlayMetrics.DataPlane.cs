@@ -17,7 +17,9 @@ public sealed partial class OverlayMetrics
     private static readonly TimeSpan SnapshotReuse = TimeSpan.FromMilliseconds(200);
 
     private readonly Lock _snapshotLock = new();
-    private readonly MonotonicSeries _tunnelSeries = new();
+    private readonly MonotonicSeries<(string Tvd, string Peer, string Direction)> _tunnelPackets = new();
+    private readonly MonotonicSeries<(string Tvd, string Peer, string Direction)> _tunnelBytes = new();
+    private readonly MonotonicSeries<(string Tvd, string Peer, DropReason Reason)> _tunnelDrops = new();
     private (long Timestamp, PipelineStatus Status, IReadOnlyList<RetiredTraffic> Retired)? _snapshot;
 
     private void CreateDataPlaneInstruments()
@@ -83,8 +85,7 @@ public sealed partial class OverlayMetrics
             Add(sums, (TvdName(r.TvdLabel), PeerName(r.Peer), Direction(r.Direction)), bytes ? r.Bytes : r.Packets);
         }
 
-        string metric = bytes ? "bytes" : "packets";
-        return [.. sums.Select(kv => new Measurement<long>(_tunnelSeries.Floor($"{metric}|{kv.Key}", kv.Value),
+        return [.. (bytes ? _tunnelBytes : _tunnelPackets).Report(sums).Select(kv => new Measurement<long>(kv.Value,
             Tag("tvd", kv.Key.Tvd), Tag("peer", kv.Key.Peer), Tag("direction", kv.Key.Direction)))];
     }
 
@@ -112,7 +113,7 @@ public sealed partial class OverlayMetrics
             }
         }
 
-        return [.. sums.Select(kv => new Measurement<long>(_tunnelSeries.Floor($"drops|{kv.Key}", kv.Value),
+        return [.. _tunnelDrops.Report(sums).Select(kv => new Measurement<long>(kv.Value,
             Tag("tvd", kv.Key.Tvd), Tag("peer", kv.Key.Peer), Tag("reason", DataPlaneStatusSection.ReasonName(kv.Key.Reason))))];
     }
 
