@@ -57,6 +57,7 @@ public sealed partial class IkeStatusSection : IStatusSection
         writer.WriteNumber("cookies_sent", manager.Cookies?.CookiesSent ?? 0);
         writer.WriteEndObject();
         WriteQueue(writer, stats, transport.Options);
+        WriteHandshakes(writer);
         WritePeers(writer, manager);
         WriteIkeSas(writer, manager);
         WriteChildren(writer);

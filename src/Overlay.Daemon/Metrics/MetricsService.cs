@@ -51,7 +51,7 @@ public sealed class MetricsService : IHostedService, IDisposable
         }
         catch (Exception e) when (e is System.Net.HttpListenerException or InvalidOperationException or SocketException)
         {
-            throw new MetricsStartException($"cannot listen for metrics on {settings.Listen} ({settings.Location}): {e.Message}", e);
+            throw new MetricsStartException($"cannot listen for metrics on {settings.Listen} ({settings.Location}): {e.GetBaseException().Message}", e);
         }
 
         Endpoint = new Uri($"http://{host}:{settings.Listen.Port}/metrics");
