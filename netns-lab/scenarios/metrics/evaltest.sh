@@ -45,6 +45,9 @@ positive "foreign_tag drops on h2's blue SA from h3 rose during the cross-TVD at
 check "global drops by the same reason, as in tvdctl status" "$(ov_q h2 '.dataplane.drops.foreign_tag')" \
     "$(prom_wait 5 'tvd_drops_total{reason="foreign_tag"} >= '"$(ov_q h2 '.dataplane.drops.foreign_tag')")"
 
+# For the record: what a scrape of the endpoint costs, as Prometheus measured it, and how many series it holds.
+echo "scrape of h2: $(prom_value 'max_over_time(scrape_duration_seconds{job="tvd-overlayd"}[1m])' | awk '{ printf "%.1f ms (max over the last minute)", $1 * 1000 }'), $(prom_value 'scrape_samples_scraped{job="tvd-overlayd"}') samples"
+
 # Bounded labels: no series carries an SPI or an address.
 series=$(lab_exec h2 curl -fsS -m 3 http://127.0.0.1:9469/metrics | grep '^tvd_' || true)
 check "no label value is an address or an SPI" "" "$(grep -E '"(0x[0-9a-f]{8}|[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+(:[0-9]+)?)"' <<<"$series" | head -n 3)"
