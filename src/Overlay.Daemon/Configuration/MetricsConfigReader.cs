@@ -3,7 +3,7 @@ using Overlay.Common.Toml;
 
 namespace Overlay.Daemon.Configuration;
 
-/// <summary>Reads <c>[metrics]</c>: <c>listen = "127.0.0.1:9469"</c>, a loopback address with a port, or a located error.</summary>
+/// <summary>Reads <c>[metrics]</c>: <c>listen = "127.0.0.1:9469"</c>, an IPv4 loopback address with a port, or a located error.</summary>
 internal static class MetricsConfigReader
 {
     public const string Table = "metrics";
@@ -43,7 +43,7 @@ internal static class MetricsConfigReader
     public static IPEndPoint? Parse(string text, out string? problem)
     {
         problem = null;
-        string example = $"e.g. \"127.0.0.1:{SuggestedPort}\" or \"[::1]:{SuggestedPort}\"";
+        string example = $"e.g. \"127.0.0.1:{SuggestedPort}\"";
         int colon = text.LastIndexOf(':');
         bool hasPort = colon > 0 && (text[0] != '[' || text[colon - 1] == ']');
         if (!hasPort || !IPEndPoint.TryParse(text, out IPEndPoint? endpoint))
@@ -62,6 +62,13 @@ internal static class MetricsConfigReader
         {
             problem = $"'listen' must be a loopback address: {endpoint.Address} is not (the metrics endpoint has no authentication; " +
                 "scrape it from this host, or through a proxy that adds it)";
+            return null;
+        }
+
+        if (endpoint.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        {
+            // .NET's managed HttpListener, under the exporter, refuses an IPv6 literal in its prefix ("Invalid port").
+            problem = $"'listen' must be an IPv4 loopback address (127.0.0.0/8), not {endpoint.Address}: the exporter's HTTP listener takes no IPv6 address";
             return null;
         }
 

@@ -34,7 +34,7 @@ public sealed class MetricsService : IHostedService, IDisposable
             return Task.CompletedTask;
         }
 
-        string host = settings.Listen.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{settings.Listen.Address}]" : settings.Listen.Address.ToString();
+        string host = settings.Listen.Address.ToString(); // IPv4: the config refuses IPv6 (HttpListener's prefix)
         try
         {
             _provider = Sdk.CreateMeterProviderBuilder()

@@ -21,7 +21,6 @@ public sealed class MetricsConfigTests
     [Theory]
     [InlineData("127.0.0.1:9469", "127.0.0.1", 9469)]
     [InlineData("127.0.0.53:19469", "127.0.0.53", 19469)]
-    [InlineData("[::1]:9469", "::1", 9469)]
     public void A_loopback_address_and_port_are_taken(string listen, string address, int port)
     {
         ConfigLoadResult result = DaemonConfigLoader.Load($"{Daemon}\n[metrics]\nlisten = \"{listen}\"\n", ConfigPath);
@@ -35,6 +34,7 @@ public sealed class MetricsConfigTests
     [InlineData("listen = \"0.0.0.0:9469\"", "5:10: error: 'listen' must be a loopback address: 0.0.0.0 is not")]
     [InlineData("listen = \"10.200.0.2:9469\"", "5:10: error: 'listen' must be a loopback address: 10.200.0.2 is not")]
     [InlineData("listen = \"[::]:9469\"", "5:10: error: 'listen' must be a loopback address: :: is not")]
+    [InlineData("listen = \"[::1]:9469\"", "5:10: error: 'listen' must be an IPv4 loopback address (127.0.0.0/8), not ::1")]
     [InlineData("listen = \"127.0.0.1\"", "5:10: error: 'listen' must be an IP address and a port")]
     [InlineData("listen = \"[::1]\"", "5:10: error: 'listen' must be an IP address and a port")]
     [InlineData("listen = \"localhost:9469\"", "5:10: error: 'listen' must be an IP address and a port")]
