@@ -4,6 +4,8 @@
 #   make bench   benchmarks, each beside its peer measured in the same run
 #   make build   publish tvd-overlayd and tvdctl into bin/
 #   make fuzz    coverage-guided fuzzing of every parser, ~5 min (make fuzz-long FUZZ_SECONDS=N: N s per target)
+#   make deb     the Debian package out/tvd-overlay_VERSION_amd64.deb (docs/packaging.md)
+#   make install PREFIX=/usr/local [DESTDIR=...]   a tarball-style install of the same files
 
 DOTNET      ?= dotnet
 CONFIG      ?= Release
@@ -11,7 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all deps build test unit lab demo bench fuzz fuzz-long format format-fix clean
+.PHONY: all deps build test unit lab demo bench fuzz fuzz-long format format-fix clean deb install
 
 all: build
 
@@ -24,14 +26,43 @@ build: deps
 	@echo "build: bin/tvd-overlayd bin/tvdctl"
 
 # Unit and interop tests, then every lab scenario; ends with one 'test: N passed, M failed' line.
-test: build
+# The package is built first: lab scenario packaging installs it.
+test: build deb
 	@scripts/test.sh all
 
 unit: build
 	@scripts/test.sh unit
 
-lab: build
+lab: build deb
 	@scripts/test.sh lab
+
+# --- Packaging (docs/packaging.md) -----------------------------------------------------------------
+# One version for assemblies and package: VERSION. The package is a self-contained publish (the .NET runtime
+# inside /usr/lib/tvd-overlay): Debian 12 ships no .NET runtime package. The publish is redone only when a source,
+# project or VERSION changed (out/pkg/.published is its stamp).
+VERSION     := $(shell tr -d '[:space:]' < VERSION)
+PKG_PUBLISH := out/pkg/publish
+DEB         := out/tvd-overlay_$(VERSION)_amd64.deb
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+PKG_SOURCES := $(shell find src -path '*/obj' -prune -o -path '*/bin' -prune -o -type f \( -name '*.cs' -o -name '*.csproj' \) -print) \
+               Directory.Build.props Directory.Packages.props global.json VERSION
+
+$(PKG_PUBLISH)/.published: $(PKG_SOURCES) | deps
+	@rm -rf $(PKG_PUBLISH)
+	@$(DOTNET) publish src/Overlay.Daemon -c $(CONFIG) -r linux-x64 --self-contained -o $(PKG_PUBLISH) --nologo -v quiet -clp:NoSummary
+	@$(DOTNET) publish src/Overlay.Cli -c $(CONFIG) -r linux-x64 --self-contained -o $(PKG_PUBLISH) --nologo -v quiet -clp:NoSummary
+	@touch $@
+
+$(DEB): $(PKG_PUBLISH)/.published $(wildcard packaging/* packaging/debian/*) examples/policy.toml examples/reference.txt $(wildcard docs/*.md)
+	@DEB_MAINTAINER="$(DEB_MAINTAINER)" packaging/build-deb.sh $(PKG_PUBLISH) out >/dev/null
+	@echo "deb: $(DEB)"
+
+deb: $(DEB)
+
+install: $(PKG_PUBLISH)/.published
+	@DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" SYSCONFDIR="$(SYSCONFDIR)" UNITDIR="$(UNITDIR)" TMPFILESDIR="$(TMPFILESDIR)" \
+	    packaging/install.sh $(PKG_PUBLISH)
 
 demo: build
 	@scripts/demo.sh

@@ -17,13 +17,22 @@ check "h1 sees h2 attested for red" true "$(tvd_field h1 h2 red attested)"
 check "h2 sees h1 attested for red" true "$(tvd_field h2 h1 red attested)"
 check "red ping h1 -> h2" up "$(ping_ok h1red 192.168.101.21)"
 echo "tvdctl attest peers on h1:"; "$OV_BIN/tvdctl" attest peers --socket "$(ov_socket h1)" | sed 's/^/  /'
+peers=$("$OV_BIN/tvdctl" attest peers --json --socket "$(ov_socket h1)" 2>&1) || true
+check "tvdctl attest peers --json on h1: h2 for red (attested, CHILD_SA, verdict)" "true true allow" \
+    "$(jq -r '.peers[] | select(.name=="h2") | .tvds[] | select(.tvd=="red") | "\(.attested) \(.child_sa) \(.verdict)"' <<<"$peers" 2>&1)"
 at_least "quotes h1 made (one per batch of challenges, not per handshake)" 1 "$(ov_q h1 '.attest.handshakes.quotes_made')"
 # What h2 gave h1, with its full lists, judged offline by tvdctl against the same policy: admitted.
 saved=$("$OV_BIN/tvdctl" attest daemon-evidence --peer h1 --full --out "$LAB_DIR/h2-full.evidence" --socket "$(ov_socket h2)" 2>&1) \
     || bad "h2's evidence for h1: $saved"
+saved=$("$OV_BIN/tvdctl" attest daemon-evidence --peer h1 --full --out "$LAB_DIR/h2-full.json-evidence" --socket "$(ov_socket h2)" --json 2>&1) || true
+check "tvdctl attest daemon-evidence --json: peer, full, bytes written" "h1 true $(stat -c %s "$LAB_DIR/h2-full.json-evidence" 2>&1)" \
+    "$(jq -r '"\(.peer) \(.full) \(.bytes)"' <<<"$saved" 2>&1)"
 rc=0; explained=$("$OV_BIN/tvdctl" policy explain "$OV_POLICY" --join red --host h2 --evidence "$LAB_DIR/h2-full.evidence" 2>&1) || rc=$?
 [[ $rc -eq 0 && $explained == allow:* ]] && ok "tvdctl policy explain --evidence admits h2's evidence for red (exit 0)" \
     || bad "explain --evidence on h2's evidence: exit $rc: $(head -n 3 <<<"$explained")"
+rc=0; explained=$("$OV_BIN/tvdctl" policy explain "$OV_POLICY" --join red --host h2 --evidence "$LAB_DIR/h2-full.evidence" --json 2>&1) || rc=$?
+check "... with --json: exit, allowed, judged, met, error findings" "0 true true true 0" \
+    "$rc $(jq -r '"\(.allowed) \(.evidence.judged) \(.evidence.met) \([.evidence.findings[] | select(.severity=="error")] | length)"' <<<"$explained" 2>&1)"
 
 # 2. h3 measured a binary nobody knows: refused for red by h1 and h2 (ref.unknown in their audit), green stays.
 check "h1's CHILD_SAs with h3" "tvd:green" "$(at_children h1 h3)"

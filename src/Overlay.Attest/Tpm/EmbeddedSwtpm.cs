@@ -96,7 +96,9 @@ public sealed class EmbeddedSwtpm : IDisposable
                 throw new InvalidOperationException($"swtpm exited with {_process.ExitCode}: {_process.StandardError.ReadToEnd().Trim()}");
             }
 
-            if (File.Exists(SocketPath + ".ctrl") && CanConnect(SocketPath + ".ctrl"))
+            // swtpm binds the control socket before the data socket: a TCTI that finds only the first fails with an
+            // I/O error, which a loaded machine made happen.
+            if (CanConnect(SocketPath + ".ctrl") && CanConnect(SocketPath))
             {
                 return;
             }
@@ -104,7 +106,7 @@ public sealed class EmbeddedSwtpm : IDisposable
             Thread.Sleep(10);
         }
 
-        throw new TimeoutException($"swtpm did not open {SocketPath} within {timeout.TotalSeconds:0.#} s");
+        throw new TimeoutException($"swtpm did not open {SocketPath} and its .ctrl within {timeout.TotalSeconds:0.#} s");
     }
 
     private static bool CanConnect(string path)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Overlay.Cli.Control;
+using Overlay.Cli.Output;
 
 namespace Overlay.Cli.Attest;
 
@@ -8,7 +9,8 @@ namespace Overlay.Cli.Attest;
 /// <c>tvdctl attest daemon-evidence --peer ID --out FILE [--full] [--socket PATH]</c>: the evidence bundle the running
 /// tvd-overlayd last gave a peer in attested IKE (the control socket's <c>given-evidence</c> verb), written as
 /// bytes; with <c>--full</c>, the same quote with full measurement lists instead of a delta (what
-/// <c>tvdctl policy explain --evidence</c> can judge). Exit 0 written, 2 when there is none or the daemon cannot be asked.
+/// <c>tvdctl policy explain --evidence</c> can judge). <c>--json</c>: what was written, as one document. Exit 0 written,
+/// 2 when there is none or the daemon cannot be asked.
 /// </summary>
 internal static class DaemonEvidenceCommand
 {
@@ -18,8 +20,9 @@ internal static class DaemonEvidenceCommand
         var output = new Option<string>("--out") { Description = "File to write the evidence bundle to", Required = true };
         var full = new Option<bool>("--full") { Description = "Full measurement lists instead of the delta the peer got (for tvdctl policy explain --evidence)" };
         var socket = AttestOptions.Socket();
+        var json = JsonOutput.Option();
         var command = new Command("daemon-evidence", "Write the evidence the running tvd-overlayd last gave a peer in attested IKE");
-        foreach (var option in new Option[] { peer, output, full, socket })
+        foreach (var option in new Option[] { peer, output, full, socket, json })
         {
             command.Options.Add(option);
         }
@@ -37,6 +40,20 @@ internal static class DaemonEvidenceCommand
                 using JsonDocument reply = await ControlClient.RequestAsync(parse.GetValue(socket)!, "given-evidence", cancellationToken, arguments);
                 byte[] bytes = Convert.FromBase64String(reply.RootElement.GetProperty("evidence").GetString()!);
                 await File.WriteAllBytesAsync(parse.GetValue(output)!, bytes, cancellationToken);
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.Write(Console.Out, w =>
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("peer", parse.GetValue(peer));
+                        w.WriteString("out", parse.GetValue(output));
+                        w.WriteNumber("bytes", bytes.Length);
+                        w.WriteBoolean("full", parse.GetValue(full));
+                        w.WriteEndObject();
+                    });
+                    return ExitCodes.Ok;
+                }
+
                 Console.WriteLine($"{bytes.Length} bytes of evidence given to {parse.GetValue(peer)} written to {parse.GetValue(output)}");
                 return ExitCodes.Ok;
             }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Overlay.Attest.Quote;
 using Overlay.Attest.Verify;
 using Overlay.Cli.Control;
+using Overlay.Cli.Output;
 
 namespace Overlay.Cli.Attest;
 
@@ -12,7 +13,8 @@ namespace Overlay.Cli.Attest;
 /// tvd-overlayd for evidence over its measurement PCR (the control socket's <c>quote</c> verb) and writes it in
 /// the evidence encoding, ready for <c>tvdctl attest verify --evidence FILE --nonce HEX --pin PIN</c>. Prints the
 /// AK pin the daemon reports; a verifier should take the pin from a trusted record, not from this answer.
-/// Exit 0 written, 2 when the daemon cannot be asked or its answer is unusable.
+/// <c>--json</c>: what was written and the pin, as one document. Exit 0 written, 2 when the daemon cannot be asked or
+/// its answer is unusable.
 /// </summary>
 internal static class DaemonQuoteCommand
 {
@@ -26,8 +28,9 @@ internal static class DaemonQuoteCommand
             Description = "The daemon's control socket",
             DefaultValueFactory = _ => ControlClient.DefaultSocket,
         };
+        var json = JsonOutput.Option();
         var command = new Command("daemon-quote", "Get evidence (quote, AK, measurement list) from the running tvd-overlayd");
-        foreach (var option in new Option[] { nonce, output, akOut, socket })
+        foreach (var option in new Option[] { nonce, output, akOut, socket, json })
         {
             command.Options.Add(option);
         }
@@ -44,7 +47,7 @@ internal static class DaemonQuoteCommand
             {
                 var arguments = new Dictionary<string, string> { ["nonce"] = Convert.ToHexStringLower(nonceBytes) };
                 using JsonDocument reply = await ControlClient.RequestAsync(parse.GetValue(socket)!, "quote", cancellationToken, arguments);
-                return Write(reply.RootElement, parse.GetValue(output)!, parse.GetValue(akOut));
+                return Write(reply.RootElement, parse.GetValue(output)!, parse.GetValue(akOut), parse.GetValue(json));
             }
             catch (ControlClientException e)
             {
@@ -60,7 +63,7 @@ internal static class DaemonQuoteCommand
         return command;
     }
 
-    private static int Write(JsonElement reply, string path, string? akPath)
+    private static int Write(JsonElement reply, string path, string? akPath, bool json)
     {
         if (!reply.TryGetProperty("evidence", out JsonElement text) || text.ValueKind != JsonValueKind.String
             || !reply.TryGetProperty("ak_pin", out JsonElement pin) || pin.ValueKind != JsonValueKind.String)
@@ -105,9 +108,37 @@ internal static class DaemonQuoteCommand
         }
 
         string pcrs = reply.TryGetProperty("pcrs", out JsonElement p) && p.ValueKind == JsonValueKind.String ? p.GetString()! : "?";
+        bool? hardware = reply.TryGetProperty("hardware_root_of_trust", out JsonElement root) && root.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? root.GetBoolean()
+            : null;
+        if (json)
+        {
+            JsonOutput.Write(Console.Out, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("out", path);
+                w.WriteStringOrNull("ak_out", akPath);
+                w.WriteString("pcrs", pcrs);
+                w.WriteString("ak_pin", reported);
+                w.WriteNumber("lists", evidence.Logs.Count);
+                w.WriteString("sha256", Convert.ToHexStringLower(SHA256.HashData(bytes)));
+                if (hardware is { } h)
+                {
+                    w.WriteBoolean("hardware_root_of_trust", h);
+                }
+                else
+                {
+                    w.WriteNull("hardware_root_of_trust");
+                }
+
+                w.WriteEndObject();
+            });
+            return ExitCodes.Ok;
+        }
+
         Console.Out.WriteLine($"evidence over {pcrs} from tvd-overlayd written to {path} ({evidence.Logs.Count} measurement list(s), sha256:{Convert.ToHexStringLower(SHA256.HashData(bytes))[..16]}…)");
         Console.Out.WriteLine($"ak_pin {reported}");
-        if (reply.TryGetProperty("hardware_root_of_trust", out JsonElement hw) && hw.ValueKind == JsonValueKind.False)
+        if (hardware == false)
         {
             Console.Out.WriteLine("warning: software TPM: no hardware root of trust");
         }

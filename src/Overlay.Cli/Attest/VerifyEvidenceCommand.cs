@@ -1,12 +1,14 @@
 using System.CommandLine;
 using Overlay.Attest.Quote;
 using Overlay.Attest.Verify;
+using Overlay.Cli.Output;
 
 namespace Overlay.Cli.Attest;
 
 /// <summary>
 /// <c>tvdctl attest verify --evidence FILE --nonce HEX (--ak AKFILE | --pin SHA256HEX)… [--reference FILE]</c>:
-/// verifies our evidence encoding and prints every finding. Exit 0 trusted, 1 untrusted, 2 unreadable input.
+/// verifies our evidence encoding and prints every finding (<c>--json</c>: as one document). Exit 0 trusted, 1 untrusted,
+/// 2 unreadable input.
 /// </summary>
 internal static class VerifyEvidenceCommand
 {
@@ -20,8 +22,9 @@ internal static class VerifyEvidenceCommand
         var ak = new Option<string[]>("--ak") { Description = "Trusted AK public key file(s) (TPM2B_PUBLIC or PEM)" };
         var pin = new Option<string[]>("--pin") { Description = "Trusted AK fingerprint(s): SHA-256 hex of the SubjectPublicKeyInfo" };
         var reference = new Option<string?>("--reference") { Description = "Reference values ('<sha256> <path>' and 'tvd <name> <sha256>' lines)" };
+        var json = JsonOutput.Option();
         var command = new Command("verify", "Verify TVD evidence and list every reason");
-        foreach (var option in new Option[] { evidence, nonce, ak, pin, reference })
+        foreach (var option in new Option[] { evidence, nonce, ak, pin, reference, json })
         {
             command.Options.Add(option);
         }
@@ -47,6 +50,12 @@ internal static class VerifyEvidenceCommand
             }
 
             var result = new QuoteVerifier().Verify(decoded, nonceBytes, policy);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(Console.Out, w => WriteResult(w, result));
+                return result.IsTrusted ? ExitCodes.Ok : ExitCodes.Denied;
+            }
+
             Console.Out.WriteLine(result.ToString());
             foreach (var finding in result.Findings.Where(f => f.Severity != FindingSeverity.Error))
             {
@@ -57,6 +66,17 @@ internal static class VerifyEvidenceCommand
             return result.IsTrusted ? ExitCodes.Ok : ExitCodes.Denied;
         });
         return command;
+    }
+
+    /// <summary><c>{"valid", "verdict", "findings": [...], "verified_entries"}</c> (checkquote and verify).</summary>
+    internal static void WriteResult(System.Text.Json.Utf8JsonWriter w, VerificationResult result)
+    {
+        w.WriteStartObject();
+        w.WriteBoolean("valid", result.IsTrusted);
+        w.WriteString("verdict", result.ToString());
+        Policy.PolicyExplainCommand.WriteFindings(w, result.Findings);
+        w.WriteNumber("verified_entries", result.VerifiedEntries);
+        w.WriteEndObject();
     }
 
     private static VerifierPolicy? BuildPolicy(string[] akFiles, string[] pins, string? referencePath)

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
+using Overlay.Cli.Output;
 
 namespace Overlay.Cli.Guest;
 
 /// <summary>
-/// <c>tvdctl guest explain NAME</c>: the guest's types from the policy, the STE decision for each of its networks
+/// <c>tvdctl guest explain NAME [--json]</c>: the guest's types from the policy, the STE decision for each of its networks
 /// and what a start would decide here now (against the guests running on this host). Exit 0 when the start would
 /// be allowed, 1 when it would be refused.
 /// </summary>
@@ -14,8 +15,10 @@ internal static class GuestExplainCommand
     {
         var name = new Argument<string>("NAME") { Description = "The guest's name ([[guest]] name in overlayd.toml)" };
         var command = new Command("explain", "Show a guest's types and what the policy decides for it on this host now");
+        var json = JsonOutput.Option();
         command.Arguments.Add(name);
         command.Options.Add(socket);
+        command.Options.Add(json);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using JsonDocument? reply = await GuestRequest.SendAsync(parse.GetValue(socket)!, "explain", parse.GetValue(name), cancellationToken);
@@ -31,6 +34,13 @@ internal static class GuestExplainCommand
                 return ExitCodes.BadInput;
             }
 
+            bool allowed = GuestJson.IsTrue(start, "allowed");
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(Console.Out, w => GuestJson.WriteExplanation(w, root));
+                return allowed ? ExitCodes.Ok : ExitCodes.Denied;
+            }
+
             var output = Console.Out;
             output.WriteLine($"guest {GuestRequest.Text(guest, "name")} ({GuestRequest.Text(guest, "backend")}): {GuestRequest.Text(guest, "state")}");
             output.WriteLine($"  ste types: {Join(root, "ste_types")}");
@@ -41,7 +51,6 @@ internal static class GuestExplainCommand
                 output.WriteLine($"  network {GuestRequest.Text(network, "network")}: {GuestRequest.Text(network, "decision")}");
             }
 
-            bool allowed = start.TryGetProperty("allowed", out JsonElement a) && a.ValueKind == JsonValueKind.True;
             output.WriteLine($"  start: {GuestRequest.Text(start, "decision")}");
             return allowed ? ExitCodes.Ok : ExitCodes.Denied;
         });

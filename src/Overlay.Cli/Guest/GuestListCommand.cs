@@ -1,15 +1,18 @@
 using System.CommandLine;
 using System.Text.Json;
+using Overlay.Cli.Output;
 
 namespace Overlay.Cli.Guest;
 
-/// <summary><c>tvdctl guest list</c>: one line per vNIC of each configured guest, with its state and data plane port.</summary>
+/// <summary><c>tvdctl guest list [--json]</c>: one line per vNIC of each configured guest, with its state and data plane port.</summary>
 internal static class GuestListCommand
 {
     public static Command Create(Option<string> socket)
     {
+        var json = JsonOutput.Option();
         var command = new Command("list", "List the configured guests, their state and their ports");
         command.Options.Add(socket);
+        command.Options.Add(json);
         command.SetAction(async (parse, cancellationToken) =>
         {
             using JsonDocument? reply = await GuestRequest.SendAsync(parse.GetValue(socket)!, "list", null, cancellationToken);
@@ -22,6 +25,23 @@ internal static class GuestListCommand
             {
                 Console.Error.WriteLine("tvdctl: the daemon's reply has no \"guests\" array");
                 return ExitCodes.BadInput;
+            }
+
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(Console.Out, w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteStartArray("guests");
+                    foreach (JsonElement guest in guests.EnumerateArray())
+                    {
+                        GuestJson.WriteGuest(w, guest);
+                    }
+
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                });
+                return ExitCodes.Ok;
             }
 
             Write(guests, Console.Out);

@@ -36,7 +36,7 @@ internal static partial class PolicyExplainCommand
     };
 
     private static int ExplainEvidence(CompiledPolicy policy, string policyPath, string tvdName, string host, string path, string? atText,
-        TextWriter output, TextWriter error)
+        bool json, TextWriter output, TextWriter error)
     {
         if (ParseAt(atText, error) is not { } at || Known(policy, tvdName, host, error) is not { } tvd)
         {
@@ -73,6 +73,12 @@ internal static partial class PolicyExplainCommand
         }
 
         var d = new PolicyEngine(policy).Join(tvd.WireLabel, host, host, appraisal is null ? null : new OfflineStatus(appraisal), at);
+        if (json)
+        {
+            WriteJson(output, d, policy, path, appraisal);
+            return d.Allowed ? ExitCodes.Ok : ExitCodes.Denied;
+        }
+
         output.WriteLine(d.ToString());
         if (appraisal is null)
         {

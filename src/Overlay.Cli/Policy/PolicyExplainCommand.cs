@@ -24,6 +24,8 @@ internal static partial class PolicyExplainCommand
     };
     private static readonly Option<string> Carry = new("--carry") { Description = "TVD (name or wire label) to carry between two hosts (with --between)", HelpName = "TVD" };
 
+    private static readonly Option<bool> Json = Output.JsonOutput.Option();
+
     private static readonly Option<string[]> Between = new("--between")
     {
         Description = "The two hosts: this one, then the peer",
@@ -37,7 +39,7 @@ internal static partial class PolicyExplainCommand
         var command = new Command("explain",
             "Explain the decision for binding a guest to a resource, starting it next to running guests, carrying a TVD between two hosts, or a host joining a TVD's network (with the evidence it would show)");
         command.Arguments.Add(PolicyFile.Argument);
-        foreach (var option in new Option[] { Attach, Resource, Start, Running, Host, Carry, Between, Join, Evidence, At })
+        foreach (var option in new Option[] { Attach, Resource, Start, Running, Host, Carry, Between, Join, Evidence, At, Json })
         {
             command.Options.Add(option);
         }
@@ -64,7 +66,7 @@ internal static partial class PolicyExplainCommand
 
         if (join is not null && parse.GetValue(Evidence) is { } evidence)
         {
-            return ExplainEvidence(policy, policyPath, join, parse.GetValue(Host)!, evidence, parse.GetValue(At), output, error);
+            return ExplainEvidence(policy, policyPath, join, parse.GetValue(Host)!, evidence, parse.GetValue(At), parse.GetValue(Json), output, error);
         }
 
         var engine = new PolicyEngine(policy);
@@ -75,6 +77,12 @@ internal static partial class PolicyExplainCommand
         if (decision is not { } d)
         {
             return ExitCodes.BadInput;
+        }
+
+        if (parse.GetValue(Json))
+        {
+            WriteJson(output, d, policy, evidencePath: null, appraisal: null);
+            return d.Allowed ? ExitCodes.Ok : ExitCodes.Denied;
         }
 
         output.WriteLine(d.ToString());

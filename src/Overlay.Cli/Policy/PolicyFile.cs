@@ -10,9 +10,13 @@ internal static class PolicyFile
     public static readonly System.CommandLine.Argument<string> Argument = new("FILE") { Description = "Policy file (TOML)" };
 
     /// <summary>The compiled policy, or null after printing the errors (the verb then exits 2).</summary>
-    public static CompiledPolicy? Load(string path, TextWriter output, bool printWarnings)
+    public static CompiledPolicy? Load(string path, TextWriter output, bool printWarnings) => Load(path, output, printWarnings, out _);
+
+    /// <summary>The same, also giving the warnings (for a --json document that carries them).</summary>
+    public static CompiledPolicy? Load(string path, TextWriter output, bool printWarnings, out IReadOnlyList<PolicyDiagnostic> warnings)
     {
         var result = PolicyLoader.LoadFile(path);
+        warnings = result.Warnings.ToList();
         foreach (var diagnostic in result.Diagnostics)
         {
             if (diagnostic.Severity == DiagnosticSeverity.Error || printWarnings)

@@ -1,24 +1,43 @@
 using System.CommandLine;
+using Overlay.Cli.Output;
 using Overlay.Labels.Compiled;
 
 namespace Overlay.Cli.Policy;
 
-/// <summary><c>tvdctl policy show FILE</c>: what a policy enforces, as tables (attestation requirements included).</summary>
+/// <summary>
+/// <c>tvdctl policy show FILE [--json]</c>: what a policy enforces, as tables (attestation requirements included), or
+/// as one JSON document with an array per table and the warnings (errors go to stderr, exit 2, as without --json).
+/// </summary>
 internal static class PolicyShowCommand
 {
     public static Command Create()
     {
         var command = new Command("show", "Print the TVDs, attestation requirements, conflict sets, guests, resources and hosts of a policy");
+        var json = JsonOutput.Option();
         command.Arguments.Add(PolicyFile.Argument);
+        command.Options.Add(json);
         command.SetAction(parse =>
         {
-            var policy = PolicyFile.Load(parse.GetValue(PolicyFile.Argument)!, Console.Out, printWarnings: true);
-            if (policy is null)
+            var path = parse.GetValue(PolicyFile.Argument)!;
+            if (parse.GetValue(json))
+            {
+                var policy = PolicyFile.Load(path, Console.Error, printWarnings: false, out var warnings);
+                if (policy is null)
+                {
+                    return ExitCodes.BadInput;
+                }
+
+                JsonOutput.Write(Console.Out, w => PolicyJson.WritePolicy(w, policy, warnings));
+                return ExitCodes.Ok;
+            }
+
+            var compiled = PolicyFile.Load(path, Console.Out, printWarnings: true);
+            if (compiled is null)
             {
                 return ExitCodes.BadInput;
             }
 
-            Print(policy, Console.Out);
+            Print(compiled, Console.Out);
             return ExitCodes.Ok;
         });
         return command;

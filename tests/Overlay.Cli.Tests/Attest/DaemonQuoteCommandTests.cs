@@ -58,6 +58,36 @@ public sealed class DaemonQuoteCommandTests : IDisposable
     }
 
     [Fact]
+    public void Json_of_daemon_quote_and_daemon_measure_names_the_pin_the_files_and_the_new_measurement()
+    {
+        StartDaemon();
+        string evidence = Path.Combine(_dir, "daemon.ev");
+        string measured = Path.Combine(_dir, "runtime.bin");
+        File.WriteAllText(measured, "changed at run time");
+
+        var quote = CliRunner.Run("attest", "daemon-quote", "--socket", Socket, "--nonce", "5ca1ab1e", "--out", evidence, "--json");
+        var measure = CliRunner.Run("attest", "daemon-measure", measured, "--socket", Socket, "--json");
+
+        Assert.True(quote.ExitCode == 0, quote.All);
+        using var q = JsonDocument.Parse(quote.StdOut);
+        JsonElement d = q.RootElement;
+        Assert.Equal((evidence, "sha256:13", StatusPin(), 1), (d.GetProperty("out").GetString(), d.GetProperty("pcrs").GetString(),
+            d.GetProperty("ak_pin").GetString(), d.GetProperty("lists").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, d.GetProperty("ak_out").ValueKind);
+        Assert.False(d.GetProperty("hardware_root_of_trust").GetBoolean());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(evidence))), d.GetProperty("sha256").GetString());
+
+        Assert.True(measure.ExitCode == 0, measure.All);
+        using var m = JsonDocument.Parse(measure.StdOut);
+        JsonElement entry = m.RootElement.GetProperty("measurements").EnumerateArray().Single();
+        Assert.Equal((13, measured), (entry.GetProperty("pcr").GetInt32(), entry.GetProperty("path").GetString()));
+        Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(measured))), entry.GetProperty("digest").GetString());
+
+        var none = CliRunner.Run("attest", "daemon-measure", Path.Combine(_dir, "absent"), "--socket", Socket, "--json");
+        Assert.Equal((2, ""), (none.ExitCode, none.StdOut));
+    }
+
+    [Fact]
     public void Without_a_daemon_it_exits_2_and_says_so()
     {
         var r = CliRunner.Run("attest", "daemon-quote", "--socket", Socket, "--nonce", "00", "--out", Path.Combine(_dir, "x.ev"));

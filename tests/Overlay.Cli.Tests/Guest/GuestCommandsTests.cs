@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 
 namespace Overlay.Cli.Tests.Guest;
 
@@ -56,6 +57,54 @@ public sealed class GuestCommandsTests : IDisposable
         Assert.False(File.Exists($"/run/netns/{_prefix}-hertz-web"));
         Assert.Equal(0, CliRunner.Run("guest", "explain", "avis-web", "--socket", Socket).ExitCode);
         Assert.Equal(1, CliRunner.Run("guest", "stop", "hertz-web", "--socket", Socket).ExitCode);
+    }
+
+    [Fact]
+    public void Json_documents_carry_the_outcome_the_state_and_the_decisions_with_the_same_exit_codes()
+    {
+        StartDaemon();
+
+        var started = CliRunner.Run("guest", "start", "hertz-web", "--socket", Socket, "--json");
+        var refused = CliRunner.Run("guest", "start", "avis-web", "--socket", Socket, "--json");
+        var explained = CliRunner.Run("guest", "explain", "avis-web", "--socket", Socket, "--json");
+        var list = CliRunner.Run("guest", "list", "--socket", Socket, "--json");
+
+        Assert.True(started.ExitCode == 0, started.All);
+        var s = Parse(started);
+        Assert.Equal(("start", "hertz-web", "done"), (s.GetProperty("action").GetString(), s.GetProperty("guest").GetString(), s.GetProperty("outcome").GetString()));
+        Assert.StartsWith("allow: host-authorization and chinese-wall", s.GetProperty("message").GetString());
+        Assert.Equal(1, refused.ExitCode);
+        var r = Parse(refused);
+        Assert.Equal("refused", r.GetProperty("outcome").GetString());
+        Assert.StartsWith("deny: chinese-wall: type avis of guest avis-web conflicts with type hertz", r.GetProperty("message").GetString());
+
+        Assert.Equal(1, explained.ExitCode);
+        var e = Parse(explained);
+        Assert.Equal(("avis-web", "netns", "defined"), (e.GetProperty("guest").GetProperty("name").GetString(),
+            e.GetProperty("guest").GetProperty("backend").GetString(), e.GetProperty("guest").GetProperty("state").GetString()));
+        Assert.Equal(["avis"], e.GetProperty("cw_types").EnumerateArray().Select(t => t.GetString()!));
+        Assert.Equal(["hertz-web"], e.GetProperty("running_here").EnumerateArray().Select(t => t.GetString()!));
+        var network = e.GetProperty("networks").EnumerateArray().Single();
+        Assert.Equal(("green-net", true), (network.GetProperty("network").GetString(), network.GetProperty("allowed").GetBoolean()));
+        var start = e.GetProperty("start");
+        Assert.Equal((false, "chinese-wall"), (start.GetProperty("allowed").GetBoolean(), start.GetProperty("rule").GetString()));
+
+        Assert.True(list.ExitCode == 0, list.All);
+        var guests = Parse(list).GetProperty("guests").EnumerateArray().ToDictionary(g => g.GetProperty("name").GetString()!);
+        Assert.Equal(["avis-web", "hertz-web"], guests.Keys.Order());
+        Assert.Equal("running", guests["hertz-web"].GetProperty("state").GetString());
+        var port = guests["hertz-web"].GetProperty("ports").EnumerateArray().Single();
+        Assert.Equal(("green-net", "green", true), (port.GetProperty("network").GetString(), port.GetProperty("tvd").GetString(), port.GetProperty("attached").GetBoolean()));
+        Assert.Matches("^tvd[0-9a-f]{8}n0$", port.GetProperty("port").GetString());
+        Assert.Equal(JsonValueKind.Null, port.GetProperty("problem").ValueKind);
+        Assert.Equal(JsonValueKind.Null, guests["avis-web"].GetProperty("define_refusal").ValueKind);
+        Assert.False(guests["avis-web"].GetProperty("ports").EnumerateArray().Single().GetProperty("attached").GetBoolean());
+    }
+
+    private static JsonElement Parse(CliRunner.Result r)
+    {
+        using var document = JsonDocument.Parse(r.StdOut);
+        return document.RootElement.Clone();
     }
 
     [Fact]

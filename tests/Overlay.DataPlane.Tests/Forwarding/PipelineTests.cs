@@ -141,6 +141,9 @@ public sealed class PipelineTests : IAsyncLifetime
         _redA.Inject(Frame(Mac(0xb), Mac(0xa), 0x0800, 64));
         Assert.True(_redB.Delivered.TryTake(out _, Wait));
 
+        // The sender counts a batch after sendmmsg returns, and the in-memory underlay delivers inside that call: the
+        // frame can reach red-b before A has counted it.
+        WaitUntil(() => _a.Underlay.PacketsSent == 1);
         PipelineStatus status = _a.Snapshot();
         Assert.Equal(["red-a", "blue-a"], status.Ports.Select(p => p.Name));
         Assert.Equal(1, status.Ports[0].ReceivedPackets);
