@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: the main job on embedded defaults: the example policy validated, shown and explained; the daemon
-# enforcing it (embedded swtpm, status, a SIGHUP reload); then a two-host lab where red guests reach each other
+# enforcing it (embedded swtpm, status, a SIGHUP reload, its metrics endpoint); then a two-host lab where red guests reach each other
 # through the overlay's ESP and blue never sees red; then attested IKE between three hosts (a host with an unknown
 # binary refused for red, replayed evidence refused, a TPM that stops answering and a runtime change cutting red).
 set -euo pipefail
@@ -58,6 +58,9 @@ trap cleanup EXIT
 cp "$policy" "$work/policy.toml"
 cp examples/reference.txt "$work/reference.txt"   # the policy's known-good requirement names it
 printf '[daemon]\nhost = "host1"\npolicy = "policy.toml"\nstate_dir = "state"\nruntime_dir = "run"\n' > "$work/overlayd.toml"
+# Its Prometheus endpoint (docs/metrics.md) on a loopback port nothing else holds.
+metrics_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf '\n[metrics]\nlisten = "127.0.0.1:%s"\n' "$metrics_port" >> "$work/overlayd.toml"
 bin/tvd-overlayd --config "$work/overlayd.toml" > "$work/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do
@@ -72,6 +75,11 @@ echo
 echo "after SIGHUP (version 2 lets host2 run blue):"
 $tvdctl status --socket "$work/run/control.sock" --json | grep -E '"(version|committed|summary)"' | head -6
 $tvdctl status --socket "$work/run/control.sock" --json | grep -q '"version": 2' || failures=$((failures + 1))
+echo
+echo "the same, as Prometheus scrapes it (curl http://127.0.0.1:$metrics_port/metrics):"
+metrics=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics") || { echo "no metrics endpoint"; metrics=; }
+grep -E '^tvd_policy_(version|reloads_total)' <<<"$metrics" || true
+grep -qE '^tvd_policy_version\{.*\} 2$' <<<"$metrics" || failures=$((failures + 1))
 
 say "Two hosts, two TVDs: tvd-overlayd per host carries red and blue in ESP; red reaches red, never blue"
 if netns-lab/run tvd-isolation; then :; else failures=$((failures + 1)); fi

@@ -12,6 +12,7 @@ packages=(
   python3 jq                                # netns-lab: stand-in services, traffic crafting, reading tvdctl --json
   ethtool                                   # netns-lab: guest links' offloads off (AF_PACKET ports see real frames)
   tshark                                    # esp-wire: underlay capture and ESP decryption with exported keys
+  prometheus curl                           # metrics lab: a real Prometheus scrapes a daemon; curl asks its HTTP API
   nftables conntrack                        # nat-traversal: h2's NAT (masquerade to other ports), its rebinding
   ca-certificates                           # dotnet restore over TLS
   swtpm swtpm-tools                         # Overlay.Attest: the software TPM (embedded default, tests)

@@ -131,7 +131,8 @@ try
     await host.StartAsync();
 }
 catch (Exception e) when (e is ControlSocketException or NativeSocketException or AttestStartException or GuestStartException or System.Net.Sockets.SocketException
-    or Overlay.Daemon.IkeHost.IkeStartException)
+    or Overlay.Daemon.IkeHost.IkeStartException
+    or Overlay.Daemon.Metrics.MetricsStartException)
 {
     // The underlay socket could not be bound (address not on this host, port taken, no CAP_NET_RAW), or
     // the TPM could not be reached; whatever had started was stopped by its own StartAsync or by disposal.

@@ -29,6 +29,13 @@ public sealed class AttestRuntime
         internal set => _session = value;
     }
 
+    /// <summary>
+    /// A TPM quote attested IKE asked for took this long (raised on the quoting thread; handlers record and return).
+    /// </summary>
+    public event Action<TimeSpan>? QuoteTaken;
+
+    internal void OnQuoteTaken(TimeSpan elapsed) => QuoteTaken?.Invoke(elapsed);
+
     /// <summary>The running session, or the reason there is none.</summary>
     public AttestSession Require() =>
         _session ?? throw new InvalidOperationException("attestation is not running (the daemon is starting or stopping)");

@@ -68,7 +68,7 @@ public sealed class AttestService : BackgroundService
 
         _session = session;
         _runtime.Session = session;
-        _runtime.Handshake = new HandshakeAttestation(_config.Host, QuoteSource(session), _time,
+        _runtime.Handshake = new HandshakeAttestation(_config.Host, new TimedQuoteSource(QuoteSource(session), _time, _runtime.OnQuoteTaken), _time,
             HandshakeAttestation.PeriodFor(_policy.Current.Requirements.Values));
         _policy.Committed += OnPolicyCommitted;
         return base.StartAsync(cancellationToken);

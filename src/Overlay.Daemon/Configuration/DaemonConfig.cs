@@ -38,6 +38,9 @@ public sealed record DaemonConfig(
     /// <summary>How <c>control_group</c> was written (a name or a number), for messages.</summary>
     public string? ControlGroupName { get; init; }
 
+    /// <summary>The <c>[metrics]</c> table; null when the config has none (no scrape endpoint listens).</summary>
+    public MetricsConfig? Metrics { get; init; }
+
     /// <summary>The attestation settings, defaults filled in when no <c>[attest]</c> was read.</summary>
     public AttestConfig AttestSettings => Attest ?? AttestConfig.Defaults(StateDirectory);
 

@@ -49,6 +49,7 @@ public static class DaemonConfigLoader
 
         TomlSection? daemon = null;
         TomlSection? attest = null;
+        TomlSection? metrics = null;
         var dataPlaneTables = new List<TomlSection>();
         var ikeTables = new List<TomlSection>();
         var guestTables = new List<TomlSection>();
@@ -61,6 +62,10 @@ public static class DaemonConfigLoader
             else if (table.Form == SectionForm.Table && table.Name == AttestConfigReader.Table)
             {
                 attest = table;
+            }
+            else if (table.Form == SectionForm.Table && table.Name == MetricsConfigReader.Table)
+            {
+                metrics = table;
             }
             else if (DataPlaneConfigReader.IsDataPlaneTable(table))
             {
@@ -77,13 +82,14 @@ public static class DaemonConfigLoader
             else
             {
                 diagnostics.Error(table.NameLocation,
-                    $"unknown table '{table.Name}' (expected [daemon], [attest], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]], [ike], [[ike.peer]], [hypervisor], [[hypervisor.known_good]], [[guest]])");
+                    $"unknown table '{table.Name}' (expected [daemon], [attest], [metrics], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]], [ike], [[ike.peer]], [hypervisor], [[hypervisor.known_good]], [[guest]])");
             }
         }
 
         DataPlaneConfig? dataPlane = dataPlaneTables.Count > 0 ? DataPlaneConfigReader.Read(dataPlaneTables, configPath, errors) : null;
         IkeConfig? ike = ikeTables.Count > 0 ? IkeConfigReader.Read(ikeTables, configPath, errors) : null;
         IkeConfigChecks.Check(ike, dataPlane, errors);
+        MetricsConfig? metricsConfig = MetricsConfigReader.Read(metrics, errors);
 
         if (daemon is null)
         {
@@ -98,7 +104,7 @@ public static class DaemonConfigLoader
             : (null, []);
         return errors.Count > 0 || config is null
             ? ConfigLoadResult.Failed([.. errors])
-            : new ConfigLoadResult(config with { DataPlane = dataPlane, Attest = attestConfig, Ike = ike, Hypervisor = hypervisor, Guests = guests }, []);
+            : new ConfigLoadResult(config with { DataPlane = dataPlane, Attest = attestConfig, Ike = ike, Hypervisor = hypervisor, Guests = guests, Metrics = metricsConfig }, []);
     }
 
     private static DaemonConfig? ReadDaemonTable(TomlSection daemon, string configPath, ConfigDiagnostics diagnostics)

@@ -8,6 +8,7 @@ using Overlay.Daemon.Control;
 using Overlay.Daemon.DataPlaneHost;
 using Overlay.Daemon.GuestHost;
 using Overlay.Daemon.IkeHost;
+using Overlay.Daemon.Metrics;
 using Overlay.Daemon.Policy;
 using Overlay.Daemon.Status;
 
@@ -89,6 +90,8 @@ public static class DaemonHost
         builder.Services.AddHostedService<DataPlaneService>();
         builder.Services.AddHostedService<IkeService>(); // after the data plane: IKE shares its NAT-T socket
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GuestService>()); // after the data plane: guest ports join it
+        builder.Services.AddSingleton<OverlayMetrics>();
+        builder.Services.AddHostedService<MetricsService>(); // reads every subsystem's counters; stops after the control socket
         builder.Services.AddHostedService<ControlSocketService>();
         return builder.Build();
     }

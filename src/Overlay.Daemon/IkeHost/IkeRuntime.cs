@@ -18,6 +18,9 @@ public sealed class IkeRuntime
 
     public IkeSaManager? Manager { get; internal set; }
 
+    /// <summary>How handshakes ended (the manager counts into it); exists before IKE starts, so metrics can observe it.</summary>
+    public HandshakeStats Handshakes { get; } = new();
+
     public IkeTransport? Transport { get; internal set; }
 
     /// <summary>Attested IKE, when attestation runs.</summary>

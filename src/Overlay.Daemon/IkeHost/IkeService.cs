@@ -88,7 +88,7 @@ public sealed class IkeService : BackgroundService
             Failures = _runtime.Failures = failures,
         };
         CookieOptions? cookies = ike.CookieThreshold > 0 ? CookieOptions.Default with { HalfOpenThreshold = ike.CookieThreshold } : null;
-        var manager = new IkeSaManager(services, remote => ResponderConfig(peers, remote), cookies, ike.HalfOpen);
+        var manager = new IkeSaManager(services, remote => ResponderConfig(peers, remote), cookies, ike.HalfOpen) { Handshakes = _runtime.Handshakes };
         transport.Start(manager.Receive, static () => Hosting.WorkerThreads.LowerCurrent(Hosting.WorkerThreads.IkeWorkerNice));
         _bridge.AttachTransport(transport);
         (_runtime.Manager, _runtime.Transport, _runtime.Peers, _runtime.LocalId) = (manager, transport, peers, localId);

@@ -58,6 +58,7 @@ public sealed partial class IkeStatusSection : IStatusSection
         writer.WriteEndObject();
         WriteFailures(writer);
         WriteQueue(writer, stats, transport.Options);
+        WriteHandshakes(writer);
         WritePeers(writer, manager);
         WriteIkeSas(writer, manager);
         WriteChildren(writer);

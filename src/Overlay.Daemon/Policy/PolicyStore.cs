@@ -46,6 +46,15 @@ public sealed class PolicyStore
 
     public string HostName => _config.Host;
 
+    private long _reloadsCommitted;
+    private long _reloadsRefused;
+
+    /// <summary>Reloads that committed a new version since start (metrics: <c>tvd_policy_reloads_total{result="committed"}</c>).</summary>
+    public long ReloadsCommitted => Interlocked.Read(ref _reloadsCommitted);
+
+    /// <summary>Reloads refused since start; the running version stayed.</summary>
+    public long ReloadsRefused => Interlocked.Read(ref _reloadsRefused);
+
     /// <summary>
     /// Raised after a reload committed, with the new policy, inside the reload lock (so handlers see commits in
     /// order). Attestation measures the new policy file here. Handlers must not throw.
@@ -70,6 +79,7 @@ public sealed class PolicyStore
             }
 
             _state = new PolicyState(committed ?? _state.Current, report);
+            Interlocked.Increment(ref committed is not null ? ref _reloadsCommitted : ref _reloadsRefused);
             if (committed is not null)
             {
                 Committed?.Invoke(committed);

@@ -24,6 +24,9 @@ public sealed class SaTable : ISaInstaller, IDisposable
     // Inbound SAs of rekeyed CHILD_SAs that still open what the peer sealed before it switched, until their timer.
     private readonly ConcurrentDictionary<EspSa, ITimer> _retiring = new();
     private readonly Lock _switchGate = new();
+
+    // Traffic of removed SAs per (peer, TVD, direction), so totals over a tunnel's SAs only grow across rekeys.
+    private readonly Dictionary<(IPEndPoint Peer, string TvdLabel, SaDirection Direction), RetiredTraffic> _retired = [];
     private readonly TimeProvider _time;
     private long _installSerial;
 
@@ -113,6 +116,7 @@ public sealed class SaTable : ISaInstaller, IDisposable
         }
 
         sa.Dispose();
+        Retire(sa);
         if (direction == SaDirection.Inbound)
         {
             ForgetRetiring(sa);
@@ -212,6 +216,36 @@ public sealed class SaTable : ISaInstaller, IDisposable
     public bool TryGetOutbound(IPEndPoint peer, ushort vlanId, out EspSa sa) =>
         _outboundByTunnel.TryGetValue(new TunnelKey(peer, vlanId), out sa!);
 
+    /// <summary>
+    /// What removed SAs carried, per (peer, TVD, direction): added to the installed SAs' counters, a tunnel's traffic
+    /// never goes down when a rekey retires an SA (allocates; for metrics, not for the data path).
+    /// </summary>
+    public IReadOnlyList<RetiredTraffic> RetiredSnapshot()
+    {
+        lock (_retired)
+        {
+            return [.. _retired.Values];
+        }
+    }
+
+    private void Retire(EspSa sa)
+    {
+        var key = (sa.Descriptor.Peer, sa.Descriptor.TvdLabel, sa.Direction);
+        DropCounterSnapshot drops = sa.Drops.Snapshot();
+        lock (_retired)
+        {
+            RetiredTraffic before = _retired.GetValueOrDefault(key) ?? new RetiredTraffic(key.Peer, key.TvdLabel, key.Direction, 0, 0, new Dictionary<DropReason, long>());
+            var sum = new Dictionary<DropReason, long>(before.Drops);
+            foreach (KeyValuePair<DropReason, long> drop in drops.NonZero())
+            {
+                sum[drop.Key] = sum.GetValueOrDefault(drop.Key) + drop.Value;
+            }
+
+            _retired[key] = new RetiredTraffic(key.Peer, key.TvdLabel, key.Direction,
+                before.Packets + sa.Traffic.Packets, before.Bytes + sa.Traffic.Bytes, sum);
+        }
+    }
+
     /// <summary>Status of every SA, for "tvdctl status" (allocates; not for the data path).</summary>
     public IReadOnlyList<EspSaStatus> Snapshot() =>
         _inbound.Values.Concat(_outbound.Values).Select(EspSaStatus.From).OrderBy(s => s.Spi).ToList();
@@ -267,6 +301,7 @@ public sealed class SaTable : ISaInstaller, IDisposable
         if (_inbound.TryRemove(new KeyValuePair<uint, EspSa>(sa.Spi, sa)))
         {
             sa.Dispose();
+            Retire(sa);
         }
 
         ForgetRetiring(sa);
@@ -299,3 +334,7 @@ public sealed class SaTable : ISaInstaller, IDisposable
         public bool Matches(EspSa sa) => sa.TvdVlanId == VlanId && sa.Descriptor.Peer.Equals(Peer);
     }
 }
+
+/// <summary>The packets, bytes and drops of the removed SAs of one (peer, TVD, direction), over their lifetimes.</summary>
+public sealed record RetiredTraffic(IPEndPoint Peer, string TvdLabel, SaDirection Direction, long Packets, long Bytes,
+    IReadOnlyDictionary<DropReason, long> Drops);

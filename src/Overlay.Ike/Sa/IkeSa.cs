@@ -46,6 +46,7 @@ public sealed partial class IkeSa : IDisposable
         Services = services;
         Local = local;
         Remote = remote;
+        CreatedTimestamp = services.Time.GetTimestamp();
         if (allocateSpi)
         {
             InitiatorSpi = AllocateIkeSpi();
@@ -55,6 +56,9 @@ public sealed partial class IkeSa : IDisposable
     }
 
     public IkeSaConfig Config { get; }
+
+    /// <summary>When the SA was created (<see cref="TimeProvider.GetTimestamp"/>): where its handshake's duration starts.</summary>
+    internal long CreatedTimestamp { get; }
 
     public IkeSaServices Services { get; }
 

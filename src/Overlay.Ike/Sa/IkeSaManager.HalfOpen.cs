@@ -119,6 +119,7 @@ public sealed partial class IkeSaManager
     {
         var sa = new IkeSa(config, isOriginalInitiator: false, _services, local, remote);
         Track(sa);
+        CountHandshake(sa);
         _halfOpen[(remote, initiatorSpi)] = sa;
         _halfOpenKeys[sa] = (remote, initiatorSpi);
         var timer = _services.Time.CreateTimer(static state => ((Action)state!)(), (Action)(() => OnHalfOpenTimerExpired(sa)),

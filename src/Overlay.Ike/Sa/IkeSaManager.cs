@@ -67,6 +67,7 @@ public sealed partial class IkeSaManager : IDisposable
     {
         var sa = new IkeSa(config, isOriginalInitiator: true, _services, local, remote);
         Track(sa);
+        CountHandshake(sa);
         lock (_tables)
         {
             _bySpi[sa.InitiatorSpi] = sa;
@@ -121,6 +122,24 @@ public sealed partial class IkeSaManager : IDisposable
             newInit = true;
             return null;
         }
+    }
+
+    /// <summary>How the handshakes of new IKE SAs (not rekeys) ended, by result and reason (given by the owner to share it).</summary>
+    public HandshakeStats Handshakes { get; init; } = new();
+
+    /// <summary>Counts how a new SA's handshake ends: authenticated, or destroyed before that.</summary>
+    private void CountHandshake(IkeSa sa)
+    {
+        sa.Authenticated += s => Handshakes.Record(new HandshakeOutcome(
+            HandshakeReasons.Established, HandshakeReasons.Ok, s.IsOriginalInitiator, _services.Time.GetElapsedTime(s.CreatedTimestamp)));
+        sa.Destroyed += s =>
+        {
+            if (s.EstablishedAt is null)
+            {
+                Handshakes.Record(new HandshakeOutcome(HandshakeReasons.Failed, HandshakeReasons.Classify(s.FailureReason),
+                    s.IsOriginalInitiator, _services.Time.GetElapsedTime(s.CreatedTimestamp)));
+            }
+        };
     }
 
     private void Track(IkeSa sa)
