@@ -12,6 +12,12 @@ at_least "h1 authentication failures counted" 3 "$(if_failures h1 authentication
 at_least "h2 authentication failures counted" 3 "$(if_failures h2 authentication_failed)"
 check "h1 log lines for them (once per peer and reason a minute)" 1 "$(if_lines h1 'authentication failed with peer h2')"
 check "h2 log lines for them" 1 "$(if_lines h2 'authentication failed with peer h1')"
+# The same count as metrics (tvd_ike_failures_total), read right after the status: equal unless a retry fell between.
+for h in h1 h2; do
+    n=$(if_failures "$h" authentication_failed)
+    m=$(if_metric "$h" authentication_failed)
+    at_least "$h tvd_ike_failures_total{reason=\"authentication_failed\"} (status said $n)" "$n" "${m:-0}"
+done
 
 # 2. h2 goes away: h1's requests go unanswered.
 if_stop h2

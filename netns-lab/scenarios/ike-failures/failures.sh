@@ -5,11 +5,15 @@ IF_RETRY=2   # [ike] retry_interval: h1 tries again every 2 s, so the rate limit
 OV_POLICY=$LAB_DIR/policy.toml   # written by pretest (ov_policy)
 
 # if_config HOST PEER PSK [PROPOSALS] — HOST's overlayd.toml: data plane on its underlay address, one IKE peer
-# with PSK, fast retransmits (0.3 s, 2 tries: a dead peer is given up in about 1.5 s), IKE PROPOSALS (default ours).
+# with PSK, fast retransmits (0.3 s, 2 tries: a dead peer is given up in about 1.5 s), IKE PROPOSALS (default ours),
+# metrics on the namespace's own loopback (each host is a namespace: the same port on each).
 if_config() {
     ov_config "$1" no-key-export
     ov_peer "$1" "$2"
     cat >>"$(ov_config_file "$1")" <<TOML
+
+[metrics]
+listen = "127.0.0.1:9469"
 
 [ike]
 proposals = "${4:-aes256gcm16-prfsha384-x25519}"
@@ -36,6 +40,12 @@ if_stop() {
 
 # if_failures HOST REASON — HOST's count of IKE failures of REASON (tvdctl status --json .ike.failures).
 if_failures() { ov_q "$1" ".ike.failures.$2 // 0"; }
+
+# if_metric HOST REASON — HOST's tvd_ike_failures_total{reason=REASON} as its metrics endpoint serves it.
+if_metric() {
+    lab_exec "$1" curl -fsS -m 3 http://127.0.0.1:9469/metrics \
+        | awk -v r="reason=\"$2\"" '/^tvd_ike_failures_total\{/ && index($0, r) {print $NF}'
+}
 
 # if_lines HOST TEXT — how many lines of HOST's daemon log contain TEXT.
 if_lines() { grep -cF -- "$2" "$(lab_log_of "overlayd-$1")" || true; }

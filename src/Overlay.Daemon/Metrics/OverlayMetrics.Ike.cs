@@ -21,6 +21,8 @@ public sealed partial class OverlayMetrics
             description: "CHILD_SAs of live IKE SAs by state (installed; rekeyed: replaced, waiting for its delete)");
         Meter.CreateObservableCounter("tvd_ike_handshakes", Handshakes,
             description: "Handshakes of new IKE SAs by result (established, failed) and reason (ok, or the failure's class)");
+        Meter.CreateObservableCounter("tvd_ike_failures", Failures,
+            description: "IKE failures by reason (.ike.failures of tvdctl status), each counted; the log line is rate-limited");
         Meter.CreateObservableGauge("tvd_attestation_verdict", AttestationVerdicts,
             description: "1 for the join decision that stands now per configured peer and TVD (verdict allow or deny), with the peer's evidence");
         Meter.CreateObservableGauge("tvd_attestation_evidence_age", EvidenceAges, "s",
@@ -61,6 +63,11 @@ public sealed partial class OverlayMetrics
     /// <summary>Every (result, reason) the IKE subsystem has counted, whatever reasons it knows: new ones appear by themselves.</summary>
     private IEnumerable<Measurement<long>> Handshakes() =>
         [.. _ike.Handshakes.Snapshot().Select(c => new Measurement<long>(c.Count, Tag("result", c.Result), Tag("reason", c.Reason)))];
+
+    /// <summary>Every reason, zeros included (as the status lists them), so an alert on a rate never sees a missing series.</summary>
+    private IEnumerable<Measurement<long>> Failures() => _ike.Failures is not { } failures
+        ? []
+        : [.. IkeFailureReasons.All.Select(r => new Measurement<long>(failures.Count(r), Tag("reason", r.Name())))];
 
     private IEnumerable<Measurement<int>> AttestationVerdicts()
     {

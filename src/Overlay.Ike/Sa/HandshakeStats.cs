@@ -6,7 +6,7 @@ namespace Overlay.Ike.Sa;
 /// <summary>
 /// How new IKE SAs' handshakes (IKE_SA_INIT + IKE_AUTH, as initiator or responder; not rekeys) ended: a count per
 /// (result, reason), read by status and metrics, and an event per handshake with its duration for whoever records
-/// latency. Reasons are a bounded set (<see cref="HandshakeReasons.Classify"/>), never a peer's free text, so a
+/// latency. Reasons are a bounded set (<see cref="HandshakeReasons"/>), never a peer's free text, so a
 /// label made of one stays bounded. Thread-safe; recorded off the packet path, once per handshake.
 /// </summary>
 public sealed class HandshakeStats
@@ -34,7 +34,7 @@ public sealed class HandshakeStats
 }
 
 /// <param name="Result"><see cref="HandshakeReasons.Established"/> or <see cref="HandshakeReasons.Failed"/>.</param>
-/// <param name="Reason">For a failure, its class (<see cref="HandshakeReasons.Classify"/>); <c>ok</c> for a success.</param>
+/// <param name="Reason">For a failure, the name of its <see cref="IkeFailureReason"/> (or <c>other</c>); <c>ok</c> for a success.</param>
 /// <param name="Initiator">Whether we started it.</param>
 /// <param name="Elapsed">From the SA's creation (our first IKE_SA_INIT sent, or the peer's received) to its end.</param>
 public readonly record struct HandshakeOutcome(string Result, string Reason, bool Initiator, TimeSpan Elapsed);

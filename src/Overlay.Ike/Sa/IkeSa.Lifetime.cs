@@ -135,7 +135,7 @@ public sealed partial class IkeSa
     /// Destroys a half-open SA — IKE_SA_INIT done or under way, IKE_AUTH not authenticated — with
     /// <paramref name="reason"/>; false when the SA is no longer half-open (authenticated or already gone).
     /// </summary>
-    internal bool ExpireHalfOpen(string reason)
+    internal bool ExpireHalfOpen(IkeFailureReason kind, string reason)
     {
         lock (Sync)
         {
@@ -144,6 +144,7 @@ public sealed partial class IkeSa
                 return false;
             }
 
+            FailureKind ??= kind;
             Destroy(reason);
             return true;
         }

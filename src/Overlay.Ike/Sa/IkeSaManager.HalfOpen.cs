@@ -106,7 +106,7 @@ public sealed partial class IkeSaManager
             _services.Sender.Send(cookieAnswer, local, remote); // no state: the SA is created on the retry
         }
 
-        if (displaced?.ExpireHalfOpen($"displaced by a request from {remote.Address} that returned a valid COOKIE") == true)
+        if (displaced?.ExpireHalfOpen(IkeFailureReason.HalfOpenLimit, $"displaced by a request from {remote.Address} that returned a valid COOKIE") == true)
         {
             ReportHalfOpen(config, remote, IkeFailureReason.HalfOpenLimit,
                 $"a half-open SA of {remote.Address} was displaced by a newer request that returned a valid COOKIE (half_open_per_source {HalfOpen.MaxPerSource})");
@@ -152,7 +152,7 @@ public sealed partial class IkeSaManager
     private void OnHalfOpenTimerExpired(IkeSa sa)
     {
         string reason = $"not authenticated within {HalfOpen.Timeout.TotalSeconds:0.###} s of its IKE_SA_INIT (half-open timeout)";
-        if (sa.ExpireHalfOpen(reason))
+        if (sa.ExpireHalfOpen(IkeFailureReason.HalfOpenTimeout, reason))
         {
             Interlocked.Increment(ref _expired);
             ReportHalfOpen(sa.Config, sa.Remote, IkeFailureReason.HalfOpenTimeout, $"its half-open SA was {reason}");

@@ -136,7 +136,7 @@ public sealed partial class IkeSaManager : IDisposable
         {
             if (s.EstablishedAt is null)
             {
-                Handshakes.Record(new HandshakeOutcome(HandshakeReasons.Failed, HandshakeReasons.Classify(s.FailureReason),
+                Handshakes.Record(new HandshakeOutcome(HandshakeReasons.Failed, s.FailureKind?.Name() ?? HandshakeReasons.Other,
                     s.IsOriginalInitiator, _services.Time.GetElapsedTime(s.CreatedTimestamp)));
             }
         };

@@ -115,6 +115,7 @@ public sealed class OverlayMetricsTests : IDisposable
             ["tvd_child_sas"] = (typeof(ObservableGauge<int>), null),
             ["tvd_ike_handshakes"] = (typeof(ObservableCounter<long>), null),
             ["tvd_ike_handshake_duration"] = (typeof(Histogram<double>), "s"),
+            ["tvd_ike_failures"] = (typeof(ObservableCounter<long>), null),
             ["tvd_attestation_verdict"] = (typeof(ObservableGauge<int>), null),
             ["tvd_attestation_evidence_age"] = (typeof(ObservableGauge<double>), "s"),
             ["tvd_attest_quote_duration"] = (typeof(Histogram<double>), "s"),
@@ -201,6 +202,24 @@ public sealed class OverlayMetricsTests : IDisposable
         Assert.Equal(1, listener.Value("tvd_ike_handshakes", ("result", "failed"), ("reason", "reason_added_later")));
         Assert.Equal([0.012, 0.003, 2.0], listener.Recorded("tvd_ike_handshake_duration").Select(m => m.Value));
         Assert.Equal(["established", "failed", "failed"], listener.Recorded("tvd_ike_handshake_duration").Select(m => m.Tags["result"]));
+    }
+
+    [Fact]
+    public void Ike_failures_are_the_status_counts_by_reason_zeros_included()
+    {
+        using var listener = new Listener(_metrics.Meter);
+        listener.Collect();
+        Assert.Equal(0, listener.Measurements.Count(m => m.Name == "tvd_ike_failures")); // no IKE: no series
+        var failures = new IkeFailureRecorder(TimeProvider.System, log: null);
+        _ike.Failures = failures;
+        var address = System.Net.IPAddress.Parse("10.200.0.2");
+        failures.Record(new IkeFailure(address, "h2", IkeFailureReason.AuthenticationFailed, ByPeer: true, "peer answered AUTHENTICATION_FAILED"));
+        failures.Record(new IkeFailure(address, "h2", IkeFailureReason.AuthenticationFailed, ByPeer: true, "peer answered AUTHENTICATION_FAILED"));
+
+        Assert.Equal(2, listener.Value("tvd_ike_failures", ("reason", "authentication_failed")));
+        Assert.Equal(0, listener.Value("tvd_ike_failures", ("reason", "no_proposal_chosen")));
+        Assert.Equal(IkeFailureReasons.All.Select(r => r.Name()).Order(),
+            listener.Measurements.Where(m => m.Name == "tvd_ike_failures").Select(m => (string)m.Tags["reason"]!).Order());
     }
 
     [Fact]

@@ -59,6 +59,10 @@ public sealed class IkeFailureReportTests
         Assert.Equal([(IkeFailureReason.NoProposalChosen, false)], Logged(h.B));
         Assert.Equal([(IkeFailureReason.NoProposalChosen, true)], Logged(h.A));
         Assert.Contains("NO_PROPOSAL_CHOSEN", h.B.FailureLog.Lines[0].Failure.Detail);
+
+        // The handshake metric counts the same class, not the failure's text.
+        Assert.Equal([new HandshakeCount("failed", "no_proposal_chosen", 1)], h.B.Manager.Handshakes.Snapshot());
+        Assert.Equal([new HandshakeCount("failed", "no_proposal_chosen", 1)], h.A.Manager.Handshakes.Snapshot());
     }
 
     [Fact]
@@ -140,6 +144,7 @@ public sealed class IkeFailureReportTests
         h.Time.Advance(TimeSpan.FromSeconds(11));
         Assert.Equal(1, h.B.Failures.Count(IkeFailureReason.HalfOpenTimeout));
         Assert.Equal(IkeFailureReason.HalfOpenTimeout, h.B.FailureLog.Lines[^1].Failure.Reason);
+        Assert.Equal([new HandshakeCount("failed", "half_open_timeout", 1)], h.B.Manager.Handshakes.Snapshot());
     }
 
     [Fact]
