@@ -197,7 +197,7 @@ internal static class CaptureCommand
         writer.WriteNumber("targets", targets);
         writer.WriteNumber("length", length);
         writer.WriteNumber("captured", data.Length);
-        writer.WriteString("summary", FrameLine.Describe(data, length));
+        writer.WriteString("decoded", FrameLine.Describe(data, length));
         writer.WriteEndObject();
         writer.Flush();
         Console.Out.WriteLine();
