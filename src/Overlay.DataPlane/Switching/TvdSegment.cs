@@ -39,6 +39,9 @@ public sealed class TvdSegment
     /// <summary>The captures running on this TVD; null (the data path's one check) when none runs.</summary>
     internal CaptureTap[]? Taps => Volatile.Read(ref _taps);
 
+    /// <summary>How many captures run on this TVD now.</summary>
+    public int Captures => Volatile.Read(ref _taps)?.Length ?? 0;
+
     /// <summary>Most targets one decision can produce: every endpoint of the TVD.</summary>
     public int MaxTargets => LocalPorts.Length + RemotePeers.Length;
 
