@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Overlay.Cli.Capture;
@@ -10,8 +11,8 @@ namespace Overlay.Cli;
 /// <summary>
 /// <c>tvdctl capture --tvd red [--port P | --peer H] [--count N] [--seconds S] [--snaplen L] [-w file.pcap] [--quiet] [--json]</c>:
 /// the frames one TVD's switch forwards on the running daemon (its inner traffic, in the clear), printed one line a
-/// frame and/or written as pcap. Ends on --count, --seconds, Ctrl-C (the daemon's summary is still printed) or the
-/// daemon stopping. Exit 0 after a capture, 2 when the daemon is not reachable or refuses the request.
+/// frame and/or written as pcap. Ends on --count, --seconds, Ctrl-C or SIGTERM (the daemon's summary is still
+/// printed) or the daemon stopping. Runs at nice 10 (<see cref="CapturePriority"/>). Exit 0 after a capture, 2 when the daemon is not reachable or refuses the request.
 /// </summary>
 internal static class CaptureCommand
 {
@@ -89,10 +90,21 @@ internal static class CaptureCommand
                 return ExitCodes.BadInput;
             }
 
-            // Ctrl-C: half-close, so the daemon ends the capture and sends its summary, which is still read and printed.
-            using CancellationTokenRegistration stop = interrupted.Register(() => Shutdown(socket));
+            // Ctrl-C or SIGTERM: half-close, so the daemon ends the capture and sends its summary, which is still
+            // read and printed (within SummaryWait).
             using var summaryDeadline = new CancellationTokenSource();
-            using CancellationTokenRegistration bound = interrupted.Register(() => summaryDeadline.CancelAfter(SummaryWait));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupted);
+            using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+            {
+                signal.Cancel = true;
+                stop.Cancel();
+            });
+            using CancellationTokenRegistration ending = stop.Token.Register(() =>
+            {
+                Shutdown(socket);
+                summaryDeadline.CancelAfter(SummaryWait);
+            });
+            CapturePriority.LowerThisProcess();
             while (await reader.ReadLineAsync(summaryDeadline.Token) is { } line)
             {
                 using JsonDocument document = JsonDocument.Parse(line);

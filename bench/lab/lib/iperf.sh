@@ -29,7 +29,7 @@ tb_measure_capture() {
     sleep 1
     kill -0 "$cpid" 2>/dev/null || { tb_log "$variant: tvdctl capture did not start: $(cat "$TB_DIR/capture-summary.txt")"; return 1; }
     tb_measure "$variant-cap" "$pids"
-    kill -INT "$cpid" 2>/dev/null # Ctrl-C: tvdctl ends the capture and prints the daemon's summary
+    kill -TERM "$cpid" 2>/dev/null # as Ctrl-C (ignored by a background job): tvdctl ends the capture and prints the summary
     for _ in $(seq 100); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
     tb_stop "$cpid"
     tb_log "capture during $variant-cap: $(cat "$TB_DIR/capture-summary.txt")"

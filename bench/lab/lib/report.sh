@@ -17,7 +17,7 @@ tb_report() {
       print "== ratios (overlay / peer): TCP by Gbit/s, UDP by delivered packets/s"
       printf "| %-12s | %-10s | %12s | %12s | %12s |\n", "overlay", "test", "/strongswan", "/wireguard", "/plain"
       printf "|--------------|------------|--------------|--------------|--------------|\n"
-      for (i=1;i<=n;i++) { v=order[i]; if (v !~ /^overlay/) continue
+      for (i=1;i<=n;i++) { v=order[i]; if (v !~ /^overlay/ || v ~ /^overlay-capture/) continue
         for (t in tests) { if (!((v" "t) in g)) continue
           line=sprintf("| %-12s | %-10s |", v, t)
           split("strongswan wireguard plain", peers, " ")
@@ -37,7 +37,7 @@ tb_report() {
         printf "|------------|----------------|----------------|----------|\n"
         for (t in tests) { a="overlay-capture-nocap "t; b="overlay-capture-cap "t; if (!(a in g) || !(b in g)) continue
           base = (t=="tcp") ? g[a] : k[a]; mine = (t=="tcp") ? g[b] : k[b]; unit = (t=="tcp") ? "Gbit/s" : "kpps"
-          printf "| %-10s | %7.3f %-6s | %7.3f %-6s | %8s |\n", t, base, unit, mine, unit, base>0 ? sprintf("%.2fx", mine/base) : "n/a" }
+          printf "| %-10s | %7.3f %-6s | %7.3f %-6s | %8s |\n", t, base, unit, mine, unit, (base>0 ? sprintf("%.2fx", mine/base) : "n/a") }
         print "goal (GitHub issue 13): a running capture keeps throughput within 10% (ratio >= 0.90x)"
       }
     }' "$results"

@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
 using System.Numerics;
 using System.Net.Sockets;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Overlay.Daemon.Control;
+using Overlay.Daemon.Hosting;
 using Overlay.DataPlane.Capture;
 using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Switching;
@@ -15,8 +15,8 @@ namespace Overlay.Daemon.DataPlaneHost;
 
 /// <summary>
 /// One running <c>tvdctl capture</c>: a <see cref="CaptureTap"/> on the TVD's switch segment and the connection it
-/// streams to. The forwarding threads only ever write into the tap's ring (never wait, never allocate); this side
-/// wakes every <see cref="DrainInterval"/>, takes at most one ring's worth of frames and sends them as JSON lines.
+/// streams to. The forwarding threads only ever write into the tap's ring (never wait, never allocate); this side,
+/// a thread of its own at nice <see cref="CaptureNice"/>, wakes every <see cref="DrainInterval"/>, takes at most one ring's worth of frames and sends them as JSON lines.
 /// So a capture delivers at most <c>ring capacity / DrainInterval</c> frames a second, and whatever the ring cannot
 /// hold meanwhile is dropped and counted. It ends on its count, its seconds, the client closing (or sending
 /// anything), or the daemon stopping; the tap is removed on every path, so a killed tvdctl leaves nothing behind.
@@ -24,6 +24,12 @@ namespace Overlay.Daemon.DataPlaneHost;
 internal sealed class CaptureStream : IControlStream
 {
     public static readonly TimeSpan DrainInterval = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// Nice value of the thread that drains the ring and writes to the client (IKE's workers' value): under CPU
+    /// contention the forwarding threads win and the capture drops frames, counted, instead of the other way round.
+    /// </summary>
+    public const int CaptureNice = WorkerThreads.IkeWorkerNice;
 
     /// <summary>Bytes of one capture's ring; its slot count is the largest power of two that fits (64..1024 slots).</summary>
     public const int RingBytes = 2 * 1024 * 1024;
@@ -57,23 +63,48 @@ internal sealed class CaptureStream : IControlStream
 
     public static int SlotsFor(int snapLength) => Math.Clamp(1 << BitOperations.Log2((uint)(RingBytes / snapLength)), 64, 1024);
 
-    public async Task RunAsync(Socket client, CancellationToken stopping)
+    /// <summary>Runs the capture on a thread of its own at <see cref="CaptureNice"/>; the task completes when it ended.</summary>
+    public Task RunAsync(Socket client, CancellationToken stopping)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                WorkerThreads.LowerCurrent(CaptureNice);
+                Run(client, stopping);
+                done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"tvd capture {_label}",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(Socket client, CancellationToken stopping)
     {
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
         long delivered = 0;
         string ended = "client";
         long started = _time.GetTimestamp();
+        client.SendTimeout = (int)ControlConnection.Timeout.TotalMilliseconds; // a client that stops reading ends its capture
         try
         {
             WriteHeader(buffer);
-            await client.SendAsync(buffer.WrittenMemory, SocketFlags.None, stopping).ConfigureAwait(false);
+            client.Send(buffer.WrittenSpan);
             if (!_pipeline.Switch.AddTap(_vlan, _tap))
             {
                 throw new InvalidOperationException($"the switch has no segment for vlan {_vlan}");
             }
 
             DataPlaneLog.CaptureStarted(_logger, _label, _filter ?? "every frame", _limits.SnapLength, _tap.Ring.Capacity);
-            Task<int> closed = client.ReceiveAsync(new byte[1], SocketFlags.None, stopping).AsTask();
             byte[] scratch = new byte[_tap.Ring.SnapLength];
             while (true)
             {
@@ -81,19 +112,19 @@ internal sealed class CaptureStream : IControlStream
                 delivered += Drain(buffer, scratch, delivered);
                 if (buffer.WrittenCount > 0)
                 {
-                    await client.SendAsync(buffer.WrittenMemory, SocketFlags.None, stopping).ConfigureAwait(false);
+                    client.Send(buffer.WrittenSpan);
                 }
 
-                if (EndReason(delivered, started, closed, stopping) is { } reason)
+                if (EndReason(delivered, started, client, stopping) is { } reason)
                 {
                     ended = reason;
                     break;
                 }
 
-                await Task.WhenAny(closed, Task.Delay(DrainInterval, _time, stopping)).ConfigureAwait(false);
+                stopping.WaitHandle.WaitOne(DrainInterval);
             }
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             ended = stopping.IsCancellationRequested ? "daemon stopping" : "client";
         }
@@ -104,10 +135,10 @@ internal sealed class CaptureStream : IControlStream
         }
 
         DataPlaneLog.CaptureEnded(_logger, _label, ended, delivered, _tap.Ring.Dropped);
-        await SendSummaryAsync(client, buffer, delivered, ended, _time.GetElapsedTime(started)).ConfigureAwait(false);
+        SendSummary(client, buffer, delivered, ended, _time.GetElapsedTime(started));
     }
 
-    private string? EndReason(long delivered, long started, Task<int> closed, CancellationToken stopping)
+    private string? EndReason(long delivered, long started, Socket client, CancellationToken stopping)
     {
         if (_limits.Count is { } count && delivered >= count)
         {
@@ -119,7 +150,8 @@ internal sealed class CaptureStream : IControlStream
             return "seconds";
         }
 
-        return closed.IsCompleted ? "client" : stopping.IsCancellationRequested ? "daemon stopping" : null;
+        // Readable means the client closed its side or sent something: either way it wants the capture to end.
+        return stopping.IsCancellationRequested ? "daemon stopping" : client.Poll(0, SelectMode.SelectRead) ? "client" : null;
     }
 
     /// <summary>At most one ring's worth of frames (and no more than the count still wants) as JSON lines.</summary>
@@ -134,7 +166,7 @@ internal sealed class CaptureStream : IControlStream
             writer.Reset();
             writer.WriteStartObject();
             writer.WriteStartObject("frame");
-            writer.WriteString("time", new DateTimeOffset(frame.TimestampTicks, TimeSpan.Zero).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+            writer.WriteString("time", new DateTime(frame.TimestampTicks, DateTimeKind.Utc)); // ISO 8601, UTC ("…Z")
             WriteEndpoint(writer, "in", frame.Ingress);
             WriteEndpoint(writer, "out", frame.Egress);
             writer.WriteNumber("targets", frame.Targets);
@@ -199,7 +231,7 @@ internal sealed class CaptureStream : IControlStream
     }
 
     /// <summary>The last line: what was delivered, what the ring had to drop, and why it ended (best effort: the client may be gone).</summary>
-    private async Task SendSummaryAsync(Socket client, ArrayBufferWriter<byte> buffer, long delivered, string ended, TimeSpan elapsed)
+    private void SendSummary(Socket client, ArrayBufferWriter<byte> buffer, long delivered, string ended, TimeSpan elapsed)
     {
         buffer.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(buffer, WriteOptions))
@@ -217,13 +249,12 @@ internal sealed class CaptureStream : IControlStream
         }
 
         buffer.Write("\n"u8);
-        using var deadline = new CancellationTokenSource(ControlConnection.Timeout);
         try
         {
-            await client.SendAsync(buffer.WrittenMemory, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            client.Send(buffer.WrittenSpan);
             client.Shutdown(SocketShutdown.Send);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // The client left; the summary had nobody to go to.
         }
