@@ -16,14 +16,22 @@ tb_measure() {
     tb_stop "$spid"
 }
 
-# tb_measure_capture VARIANT "PID..." — the same tests twice on one set-up, in one run: rows VARIANT-nocap, then
-# VARIANT-cap with `tvdctl capture --tvd red` running on host A the whole time (every frame, whole frames, written
-# as pcap to /dev/null: the daemon's copy, JSON and socket, tvdctl's decode and libpcap write, but no disk).
-# The capture's summary (frames delivered, frames its ring dropped) is logged and kept in $TB_DIR/capture-summary.txt.
+# tb_measure_capture VARIANT "PID..." — the same tests on one set-up, in one run, without (rows VARIANT-nocap) and
+# with (rows VARIANT-cap) `tvdctl capture --tvd red` running on host A the whole time: every frame, whole frames,
+# written as pcap to /dev/null (the daemon's copy, JSON and socket, tvdctl's decode and libpcap write; no disk).
+# In ABBA order (without, with, with, without), so a drift of the shared machine's load over the run weighs on both
+# alike; the report averages each pair. Each capture's summary (frames delivered, frames its ring dropped) is logged.
 tb_measure_capture() {
+    local variant=$1 pids=$2 round
+    for round in nocap cap cap nocap; do
+        if [[ $round == nocap ]]; then tb_measure "$variant-nocap" "$pids"; else tb_capture_during "$variant" "$pids"; fi
+    done
+}
+
+tb_capture_during() {
     local variant=$1 pids=$2 cpid
-    tb_measure "$variant-nocap" "$pids"
-    "$OV_BIN/tvdctl" capture --tvd red -q -w /dev/null --socket "$TB_DIR/a/run/control.sock" \
+    # shellcheck disable=SC2086  # CAPTURE_ARGS: more tvdctl capture options, e.g. "--snaplen 64"
+    "$OV_BIN/tvdctl" capture --tvd red -q -w /dev/null --socket "$TB_DIR/a/run/control.sock" ${CAPTURE_ARGS:-} \
         >"$TB_DIR/capture.out" 2>"$TB_DIR/capture-summary.txt" &
     cpid=$!; TB_PIDS+=("$cpid")
     sleep 1

@@ -26,6 +26,12 @@ internal sealed class CaptureStream : IControlStream
     public static readonly TimeSpan DrainInterval = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
+    /// Frames sent to the client per <see cref="DrainInterval"/>: a capture delivers at most 12,800 frames a second, which
+    /// bounds the CPU its JSON and its client take under a full-rate flow; the ring drops (and counts) the rest.
+    /// </summary>
+    public const int MaxFramesPerDrain = 256;
+
+    /// <summary>
     /// Nice value of the thread that drains the ring and writes to the client (IKE's workers' value): under CPU
     /// contention the forwarding threads win and the capture drops frames, counted, instead of the other way round.
     /// </summary>
@@ -154,14 +160,14 @@ internal sealed class CaptureStream : IControlStream
         return stopping.IsCancellationRequested ? "daemon stopping" : client.Poll(0, SelectMode.SelectRead) ? "client" : null;
     }
 
-    /// <summary>At most one ring's worth of frames (and no more than the count still wants) as JSON lines.</summary>
+    /// <summary>At most <see cref="MaxFramesPerDrain"/> frames (and no more than the count still wants) as JSON lines.</summary>
     private int Drain(ArrayBufferWriter<byte> buffer, byte[] scratch, long delivered)
     {
         long wanted = _limits.Count is { } count ? count - delivered : long.MaxValue;
         int taken = 0;
         _names.Clear(); // port ids can be reused after a detach: names are looked up afresh each round
         using var writer = new Utf8JsonWriter(buffer, WriteOptions);
-        while (taken < _tap.Ring.Capacity && taken < wanted && _tap.Ring.TryRead(scratch, out CapturedFrame frame))
+        while (taken < MaxFramesPerDrain && taken < wanted && _tap.Ring.TryRead(scratch, out CapturedFrame frame))
         {
             writer.Reset();
             writer.WriteStartObject();
