@@ -1,7 +1,6 @@
 using System.Buffers;
-using System.Diagnostics;
-using System.Numerics;
 using System.Net.Sockets;
+using System.Numerics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
