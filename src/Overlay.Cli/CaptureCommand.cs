@@ -105,15 +105,17 @@ internal static class CaptureCommand
                 summaryDeadline.CancelAfter(SummaryWait);
             });
             CapturePriority.LowerThisProcess();
+            var frame = new FrameRecord(header.GetProperty("snaplen").GetInt32());
             while (await reader.ReadLineAsync(summaryDeadline.Token) is { } line)
             {
-                using JsonDocument document = JsonDocument.Parse(line);
-                JsonElement root = document.RootElement;
-                if (root.TryGetProperty("frame", out JsonElement frame))
+                if (frame.TryRead(line.Span, names: !output.Quiet))
                 {
                     OnFrame(tvd, frame, output, pcap);
+                    continue;
                 }
-                else if (root.TryGetProperty("summary", out JsonElement summary))
+
+                using JsonDocument document = JsonDocument.Parse(line);
+                if (document.RootElement.TryGetProperty("summary", out JsonElement summary))
                 {
                     PrintSummary(summary, output);
                     return ExitCodes.Ok;
@@ -178,45 +180,44 @@ internal static class CaptureCommand
         }
     }
 
-    private static void OnFrame(string tvd, JsonElement frame, CaptureOutput output, PcapFile? pcap)
+    private static void OnFrame(string tvd, FrameRecord frame, CaptureOutput output, PcapFile? pcap)
     {
-        DateTimeOffset time = DateTimeOffset.Parse(frame.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-        byte[] data = frame.GetProperty("data").GetBytesFromBase64();
-        int length = frame.GetProperty("length").GetInt32();
-        pcap?.Write(time, data, length);
+        ReadOnlySpan<byte> data = frame.Data.AsSpan(0, frame.Captured);
+        pcap?.Write(frame.Time, data, frame.Length);
         if (output.Quiet)
         {
             return;
         }
 
-        CaptureEndpoint from = Endpoint(frame.GetProperty("in"));
-        CaptureEndpoint to = Endpoint(frame.GetProperty("out"));
-        int targets = frame.GetProperty("targets").GetInt32();
+        byte[] octets = data.ToArray();
         if (!output.Json)
         {
-            Console.Out.WriteLine(FrameLine.Format(time.ToLocalTime(), tvd, from, to, targets, data, length));
+            Console.Out.WriteLine(FrameLine.Format(frame.Time.ToLocalTime(), tvd, frame.In, frame.Out, frame.Targets, octets, frame.Length));
             return;
         }
 
         using var writer = new Utf8JsonWriter(Console.OpenStandardOutput(), JsonOptions);
         writer.WriteStartObject();
-        writer.WriteString("time", frame.GetProperty("time").GetString());
+        writer.WriteString("time", frame.Time.UtcDateTime);
         writer.WriteString("tvd", FrameLine.ShortTvd(tvd));
-        writer.WritePropertyName("in");
-        frame.GetProperty("in").WriteTo(writer);
-        writer.WritePropertyName("out");
-        frame.GetProperty("out").WriteTo(writer);
-        writer.WriteNumber("targets", targets);
-        writer.WriteNumber("length", length);
-        writer.WriteNumber("captured", data.Length);
-        writer.WriteString("decoded", FrameLine.Describe(data, length));
+        WriteEndpoint(writer, "in", frame.In);
+        WriteEndpoint(writer, "out", frame.Out);
+        writer.WriteNumber("targets", frame.Targets);
+        writer.WriteNumber("length", frame.Length);
+        writer.WriteNumber("captured", frame.Captured);
+        writer.WriteString("decoded", FrameLine.Describe(octets, frame.Length));
         writer.WriteEndObject();
         writer.Flush();
         Console.Out.WriteLine();
     }
 
-    private static CaptureEndpoint Endpoint(JsonElement endpoint) =>
-        new(endpoint.GetProperty("kind").GetString()!, endpoint.GetProperty("name").GetString()!);
+    private static void WriteEndpoint(Utf8JsonWriter writer, string property, CaptureEndpoint endpoint)
+    {
+        writer.WriteStartObject(property);
+        writer.WriteString("kind", endpoint.Kind);
+        writer.WriteString("name", endpoint.Name);
+        writer.WriteEndObject();
+    }
 
     private static void PrintSummary(JsonElement summary, CaptureOutput output)
     {
