@@ -15,9 +15,10 @@ namespace Overlay.Daemon.DataPlaneHost;
 /// <summary>
 /// One running <c>tvdctl capture</c>: a <see cref="CaptureTap"/> on the TVD's switch segment and the connection it
 /// streams to. The forwarding threads only ever write into the tap's ring (never wait, never allocate); this side,
-/// a thread of its own at nice <see cref="CaptureNice"/>, wakes every <see cref="DrainInterval"/>, takes at most one ring's worth of frames and sends them as JSON lines.
-/// So a capture delivers at most <c>ring capacity / DrainInterval</c> frames a second, and whatever the ring cannot
-/// hold meanwhile is dropped and counted. It ends on its count, its seconds, the client closing (or sending
+/// a thread of its own at nice <see cref="CaptureNice"/>, wakes every <see cref="DrainInterval"/>, takes at most
+/// <see cref="MaxFramesPerDrain"/> frames and sends them as JSON lines. So a capture delivers at most
+/// <c>MaxFramesPerDrain / DrainInterval</c> frames a second, and whatever the ring cannot hold meanwhile is dropped
+/// and counted. It ends on its count, its seconds, the client closing (or sending
 /// anything), or the daemon stopping; the tap is removed on every path, so a killed tvdctl leaves nothing behind.
 /// </summary>
 internal sealed class CaptureStream : IControlStream
