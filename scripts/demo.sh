@@ -84,6 +84,9 @@ grep -qE '^tvd_policy_version\{.*\} 2$' <<<"$metrics" || failures=$((failures + 
 say "Two hosts, two TVDs: tvd-overlayd per host carries red and blue in ESP; red reaches red, never blue"
 if netns-lab/run tvd-isolation; then :; else failures=$((failures + 1)); fi
 
+say "tvdctl capture: red's inner traffic taken at h1's switch (after decryption), printed and written as pcap; tshark finds no blue frame in it"
+if netns-lab/run capture; then :; else failures=$((failures + 1)); fi
+
 say "Attested IKE: three hosts with their own TPM; red only for known-good hosts — a tampered host is refused, a runtime change cuts its SAs"
 if netns-lab/run attested-ike; then :; else failures=$((failures + 1)); fi
 

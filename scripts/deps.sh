@@ -11,7 +11,8 @@ packages=(
   iproute2 iputils-ping procps util-linux   # netns-lab: ip netns/veth/bridge, ping, pkill, nsenter
   python3 jq                                # netns-lab: stand-in services, traffic crafting, reading tvdctl --json
   ethtool                                   # netns-lab: guest links' offloads off (AF_PACKET ports see real frames)
-  tshark                                    # esp-wire: underlay capture and ESP decryption with exported keys
+  tshark                                    # esp-wire: underlay capture and ESP decryption with exported keys; capture: reads tvdctl's pcap
+  libpcap0.8                                # tvdctl capture -w: SharpPcap writes pcap through libpcap (P/Invoke)
   prometheus curl                           # metrics lab: a real Prometheus scrapes a daemon; curl asks its HTTP API
   nftables conntrack                        # nat-traversal: h2's NAT (masquerade to other ports), its rebinding
   ca-certificates                           # dotnet restore over TLS

@@ -4,6 +4,8 @@
 #   overlay-pkt  tvd-overlayd, AF_PACKET guest ports      overlay-xdp  tvd-overlayd, AF_XDP guest ports
 #   strongswan   strongSwan 5.9.8 kernel-libipsec         wireguard    wireguard-go
 #   plain        the hosts just route (no tunnel)      plain-nooff  the same, guest offloads off (as for AF_XDP)
+#   overlay-capture  overlay-pkt measured twice on one set-up: without, then with `tvdctl capture --tvd red`
+#                running on host A (rows overlay-capture-nocap / -cap and their ratio; not in the default list)
 # Each: iperf3 TCP (1 stream, $DUR s) and UDP -b 0 at -l 1372 (fits the 1400 guest MTU) and -l 1400
 # (fragments in the guest). Prints a table (Gbit/s, packets/s, CPU of the daemons) and the ratios
 # overlay/peer. Needs root, iperf3, jq, strongSwan, wireguard-go, wireguard-tools, and tvd-overlayd in
@@ -37,7 +39,7 @@ for v in $VARIANTS; do
     VARIANT_PIDS=""
     if [[ ${GUEST_OFFLOADS:-} == on || ( $v != overlay-xdp && $v != plain-nooff ) ]]; then tb_guest_offloads on; else tb_guest_offloads off; fi
     case $v in
-        overlay-pkt) variant_overlay af_packet ;;
+        overlay-pkt | overlay-capture) variant_overlay af_packet ;;
         overlay-xdp) variant_overlay af_xdp ;;
         strongswan) command -v swanctl >/dev/null && variant_strongswan || { tb_log "skip strongswan: not installed"; continue; } ;;
         wireguard) command -v wireguard-go >/dev/null && variant_wireguard || { tb_log "skip wireguard: not installed"; continue; } ;;
@@ -51,7 +53,7 @@ for v in $VARIANTS; do
     if [[ $v == overlay-* ]]; then
         grep -h -i -E 'af_xdp|af_packet|fall' "$TB_DIR"/overlayd-a-*.log 2>/dev/null | tail -n 2 >&2
     fi
-    tb_measure "$v" "$VARIANT_PIDS"
+    if [[ $v == overlay-capture ]]; then tb_measure_capture "$v" "$VARIANT_PIDS"; else tb_measure "$v" "$VARIANT_PIDS"; fi
     tb_variant_end "$VARIANT_PIDS"
 done
 

@@ -8,6 +8,7 @@ root.Subcommands.Add(PolicyCommands.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(AttestCommands.Create());
 root.Subcommands.Add(GuestCommands.Create());
+root.Subcommands.Add(CaptureCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

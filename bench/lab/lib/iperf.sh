@@ -16,6 +16,33 @@ tb_measure() {
     tb_stop "$spid"
 }
 
+# tb_measure_capture VARIANT "PID..." — the same tests on one set-up, in one run, without (rows VARIANT-nocap) and
+# with (rows VARIANT-cap) `tvdctl capture --tvd red` running on host A the whole time: every frame, whole frames,
+# written as pcap to /dev/null (the daemon's copy, JSON and socket, tvdctl's decode and libpcap write; no disk).
+# In ABBA order (without, with, with, without), so a drift of the shared machine's load over the run weighs on both
+# alike; the report averages each pair. Each capture's summary (frames delivered, frames its ring dropped) is logged.
+tb_measure_capture() {
+    local variant=$1 pids=$2 round
+    for round in nocap cap cap nocap; do
+        if [[ $round == nocap ]]; then tb_measure "$variant-nocap" "$pids"; else tb_capture_during "$variant" "$pids"; fi
+    done
+}
+
+tb_capture_during() {
+    local variant=$1 pids=$2 cpid
+    # shellcheck disable=SC2086  # CAPTURE_ARGS: more tvdctl capture options, e.g. "--snaplen 64"
+    "$OV_BIN/tvdctl" capture --tvd red -q -w /dev/null --socket "$TB_DIR/a/run/control.sock" ${CAPTURE_ARGS:-} \
+        >"$TB_DIR/capture.out" 2>"$TB_DIR/capture-summary.txt" &
+    cpid=$!; TB_PIDS+=("$cpid")
+    sleep 1
+    kill -0 "$cpid" 2>/dev/null || { tb_log "$variant: tvdctl capture did not start: $(cat "$TB_DIR/capture-summary.txt")"; return 1; }
+    tb_measure "$variant-cap" "$pids"
+    kill -TERM "$cpid" 2>/dev/null # as Ctrl-C (ignored by a background job): tvdctl ends the capture and prints the summary
+    for _ in $(seq 100); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+    tb_stop "$cpid"
+    tb_log "capture during $variant-cap: $(cat "$TB_DIR/capture-summary.txt")"
+}
+
 # tb_iperf VARIANT TEST "EXTRA-ARGS"
 tb_iperf() {
     local variant=$1 test=$2 extra=$3 json=$TB_DIR/$1-$2.json p c0 c1 t0 t1 rx0 rx1

@@ -43,6 +43,39 @@ internal static class ControlClient
         }
     }
 
+    /// <summary>
+    /// Connects and sends a streaming verb's request (capture), keeping the connection: the caller reads its lines,
+    /// the first of which is the usual <c>{"ok":...}</c> reply (<see cref="ParseReply"/>).
+    /// </summary>
+    public static async Task<Socket> OpenStreamAsync(string socketPath, string verb, IReadOnlyDictionary<string, string> arguments,
+        CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(Timeout);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), deadline.Token);
+            await socket.SendAsync(RequestLine(verb, arguments), SocketFlags.None, deadline.Token);
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new ControlClientException(Explain(e, socketPath));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new ControlClientException($"tvd-overlayd did not answer on {socketPath} within {Timeout.TotalSeconds:0} s");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     private static byte[] RequestLine(string verb, IReadOnlyDictionary<string, string>? arguments)
     {
         using var buffer = new MemoryStream();
@@ -83,7 +116,7 @@ internal static class ControlClient
         }
     }
 
-    private static JsonDocument ParseReply(byte[] reply, string socketPath)
+    public static JsonDocument ParseReply(byte[] reply, string socketPath)
     {
         if (reply.Length == 0)
         {

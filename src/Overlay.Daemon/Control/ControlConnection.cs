@@ -5,7 +5,8 @@ namespace Overlay.Daemon.Control;
 /// <summary>
 /// Serves one client: read one request line (at most <see cref="MaxRequestBytes"/>), write one reply, close.
 /// The whole exchange has one deadline, so a client that connects and says nothing costs a slot for at
-/// most <see cref="Timeout"/>.
+/// most <see cref="Timeout"/>. A streaming verb (<see cref="IStreamingControlVerb"/>) takes the connection over
+/// once its request is read and validated within that deadline.
 /// </summary>
 public static class ControlConnection
 {
@@ -38,10 +39,16 @@ public static class ControlConnection
                 reply = ControlRequestHandler.Error(problem);
                 result = ConnectionResult.Refused;
             }
+            else if (handler.OpenStream(request.Value, out byte[]? refusal) is { } stream)
+            {
+                // The stream owns the connection from here on, with its own end conditions instead of the deadline.
+                await stream.RunAsync(client, stopping).ConfigureAwait(false);
+                return ConnectionResult.Streamed;
+            }
             else
             {
-                reply = handler.Handle(request.Value);
-                result = ConnectionResult.Answered;
+                reply = refusal ?? handler.Handle(request.Value);
+                result = refusal is null ? ConnectionResult.Answered : ConnectionResult.Refused;
             }
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
@@ -129,4 +136,7 @@ public enum ConnectionResult
     Refused,
     TimedOut,
     Empty,
+
+    /// <summary>A streaming verb (capture) ran on the connection until its end.</summary>
+    Streamed,
 }

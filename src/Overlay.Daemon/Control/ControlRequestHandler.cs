@@ -17,13 +17,55 @@ public sealed class ControlRequestHandler
     private static readonly JsonWriterOptions WriteOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Dictionary<string, IControlVerb> _verbs;
+    private readonly Dictionary<string, IStreamingControlVerb> _streams;
 
-    public ControlRequestHandler(IEnumerable<IControlVerb> verbs)
+    public ControlRequestHandler(IEnumerable<IControlVerb> verbs, IEnumerable<IStreamingControlVerb>? streams = null)
     {
         _verbs = verbs.ToDictionary(v => v.Name, StringComparer.Ordinal);
+        _streams = (streams ?? []).ToDictionary(v => v.Name, StringComparer.Ordinal);
     }
 
-    public IReadOnlyCollection<string> Verbs => _verbs.Keys;
+    public IReadOnlyCollection<string> Verbs => [.. _verbs.Keys, .. _streams.Keys];
+
+    /// <summary>
+    /// When the request names a streaming verb: the validated stream, or (null and) the error reply in
+    /// <paramref name="refusal"/>. Null with no refusal: not a streaming request, <see cref="Handle"/> answers it.
+    /// </summary>
+    public IControlStream? OpenStream(ReadOnlyMemory<byte> requestLine, out byte[]? refusal)
+    {
+        refusal = null;
+        if (_streams.Count == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using JsonDocument request = JsonDocument.Parse(requestLine, ParseOptions);
+            JsonElement root = request.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("verb", out JsonElement verb) ||
+                verb.ValueKind != JsonValueKind.String || !_streams.TryGetValue(verb.GetString()!, out IStreamingControlVerb? stream))
+            {
+                return null;
+            }
+
+            return stream.Open(root);
+        }
+        catch (JsonException)
+        {
+            return null; // Handle says what is wrong with it
+        }
+        catch (ControlRequestException e)
+        {
+            refusal = Error(e.Message);
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            refusal = Error($"internal error: {e.Message}");
+            return null;
+        }
+    }
 
     /// <summary>Returns the UTF-8 reply, newline-terminated.</summary>
     public byte[] Handle(ReadOnlyMemory<byte> requestLine)
@@ -87,6 +129,6 @@ public sealed class ControlRequestHandler
         string name = verb.GetString()!;
         return _verbs.TryGetValue(name, out IControlVerb? found)
             ? found
-            : throw new ControlRequestException($"unknown verb '{name}' (known: {string.Join(", ", _verbs.Keys.Order())})");
+            : throw new ControlRequestException($"unknown verb '{name}' (known: {string.Join(", ", Verbs.Order())})");
     }
 }

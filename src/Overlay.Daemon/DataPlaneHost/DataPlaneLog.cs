@@ -46,4 +46,10 @@ internal static partial class DataPlaneLog
 
     [LoggerMessage(430, LogLevel.Warning, "data plane: test knob: static SAs reserve {Block} sequence numbers per write instead of 2^20")]
     public static partial void TestSequenceBlock(ILogger logger, ulong block);
+
+    [LoggerMessage(440, LogLevel.Information, "data plane: capture of {Tvd} started ({Filter}, snaplen {SnapLength}, {Slots} ring slots)")]
+    public static partial void CaptureStarted(ILogger logger, string tvd, string filter, int snapLength, int slots);
+
+    [LoggerMessage(441, LogLevel.Information, "data plane: capture of {Tvd} ended ({Ended}): {Frames} frames delivered, {Dropped} dropped by its ring")]
+    public static partial void CaptureEnded(ILogger logger, string tvd, string ended, long frames, long dropped);
 }

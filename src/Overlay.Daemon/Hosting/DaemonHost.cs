@@ -78,6 +78,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<RuntimePorts>();
         builder.Services.AddSingleton<GuestService>();
         builder.Services.AddSingleton<IControlVerb, GuestVerb>();
+        builder.Services.AddSingleton<IStreamingControlVerb, CaptureVerb>();
         builder.Services.AddSingleton<ControlRequestHandler>();
 
         // Start order = registration order; the host stops them in reverse, so the control socket (an

@@ -1,3 +1,4 @@
+using Overlay.DataPlane.Capture;
 using Overlay.DataPlane.Counters;
 
 namespace Overlay.DataPlane.Switching;
@@ -12,6 +13,7 @@ public sealed class TvdSegment
     private readonly Lock _membership = new();
     private SwitchEndpoint[] _localPorts = [];
     private SwitchEndpoint[] _remotePeers = [];
+    private CaptureTap[]? _taps;
 
     internal TvdSegment(ushort vlanId, string label, MacTable macs, DropCounters drops)
     {
@@ -34,6 +36,12 @@ public sealed class TvdSegment
 
     public ReadOnlySpan<SwitchEndpoint> RemotePeers => Volatile.Read(ref _remotePeers);
 
+    /// <summary>The captures running on this TVD; null (the data path's one check) when none runs.</summary>
+    internal CaptureTap[]? Taps => Volatile.Read(ref _taps);
+
+    /// <summary>How many captures run on this TVD now.</summary>
+    public int Captures => Volatile.Read(ref _taps)?.Length ?? 0;
+
     /// <summary>Most targets one decision can produce: every endpoint of the TVD.</summary>
     public int MaxTargets => LocalPorts.Length + RemotePeers.Length;
 
@@ -43,6 +51,29 @@ public sealed class TvdSegment
         {
             ref SwitchEndpoint[] list = ref endpoint.IsLocal ? ref _localPorts : ref _remotePeers;
             Volatile.Write(ref list, [.. list, endpoint]);
+        }
+    }
+
+    internal void AddTap(CaptureTap tap)
+    {
+        lock (_membership)
+        {
+            Volatile.Write(ref _taps, [.. _taps ?? [], tap]);
+        }
+    }
+
+    internal bool RemoveTap(CaptureTap tap)
+    {
+        lock (_membership)
+        {
+            if (_taps is not { } taps || !taps.Contains(tap))
+            {
+                return false;
+            }
+
+            CaptureTap[] rest = Array.FindAll(taps, t => t != tap);
+            Volatile.Write(ref _taps, rest.Length == 0 ? null : rest);
+            return true;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Overlay.DataPlane.Capture;
 using Overlay.DataPlane.Counters;
 using Overlay.DataPlane.Frames;
 
@@ -117,8 +118,29 @@ public sealed class TvdSwitch
     public bool TryGetSegment(ushort vlanId, out TvdSegment segment) => _segments.TryGetValue(vlanId, out segment!);
 
     /// <summary>
+    /// Starts offering every frame TVD <paramref name="vlanId"/>'s segment forwards to <paramref name="tap"/>. False
+    /// when no port or tunnel of that TVD was ever attached here (there is no segment to tap).
+    /// </summary>
+    public bool AddTap(ushort vlanId, CaptureTap tap)
+    {
+        ArgumentNullException.ThrowIfNull(tap);
+        if (!_segments.TryGetValue(vlanId, out TvdSegment? segment))
+        {
+            return false;
+        }
+
+        segment.AddTap(tap);
+        return true;
+    }
+
+    /// <summary>Stops offering frames to <paramref name="tap"/>; a frame being offered right now may still land in its ring.</summary>
+    public bool RemoveTap(ushort vlanId, CaptureTap tap) =>
+        _segments.TryGetValue(vlanId, out TvdSegment? segment) && segment.RemoveTap(tap);
+
+    /// <summary>
     /// Decides where a frame entering at <paramref name="ingress"/> goes, learning its source MAC.
     /// Targets are written to <paramref name="targets"/> (size it with <see cref="TvdSegment.MaxTargets"/>).
+    /// A frame forwarded to at least one target is offered to the TVD's captures, if any run (else one null check).
     /// </summary>
     public ForwardingDecision Decide(SwitchEndpoint ingress, ReadOnlySpan<byte> frame, Span<SwitchEndpoint> targets)
     {
@@ -127,6 +149,21 @@ public sealed class TvdSwitch
             return Drop(GlobalDrops, DropReason.UnknownPort);
         }
 
+        ForwardingDecision decision = Forward(segment, ingress, frame, targets);
+        if (segment.Taps is { } taps && decision.Count > 0)
+        {
+            long now = _time.GetUtcNow().UtcTicks;
+            foreach (CaptureTap tap in taps)
+            {
+                tap.Offer(now, ingress, targets[..decision.Count], frame);
+            }
+        }
+
+        return decision;
+    }
+
+    private ForwardingDecision Forward(TvdSegment segment, SwitchEndpoint ingress, ReadOnlySpan<byte> frame, Span<SwitchEndpoint> targets)
+    {
         DropReason check = EthernetFrame.Check(frame, Options.Mtu);
         if (check != DropReason.None)
         {

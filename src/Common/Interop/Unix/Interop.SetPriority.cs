@@ -19,9 +19,12 @@ internal static partial class Interop
         /// id), so one thread can yield to the others of its process. .NET's Thread.Priority does nothing on Linux.
         /// Raising needs CAP_SYS_NICE; lowering never does.
         /// </summary>
-        public static void SetCurrentThreadNice(int nice)
+        public static void SetCurrentThreadNice(int nice) => SetThreadNice(GetTid(), nice);
+
+        /// <summary>setpriority(2) of one thread of this process, by its id (a name under /proc/self/task).</summary>
+        public static void SetThreadNice(int tid, int nice)
         {
-            if (SetPriorityRaw(PRIO_PROCESS, GetTid(), nice) != 0)
+            if (SetPriorityRaw(PRIO_PROCESS, tid, nice) != 0)
             {
                 throw ErrnoException.FromLastError("setpriority");
             }
