@@ -9,27 +9,15 @@ namespace Overlay.Cli.Tests.Attest;
 public sealed class AttestCommandsTests : IDisposable
 {
     private const string Nonce = "7e5a1b2c3d4e5f60718293a4b5c6d7e8f9001122";
-    private readonly string _dir = Directory.CreateTempSubdirectory("tvdctl-attest-").FullName;
-    private readonly EmbeddedSwtpm _tpm;
-    private readonly Dictionary<string, string> _env;
+    private readonly SwtpmWorkspace _workspace = new("tvdctl-attest-");
 
-    public AttestCommandsTests()
-    {
-        _tpm = EmbeddedSwtpm.Start(Path.Combine(_dir, "tpm"));
-        _env = new() { ["TPM2TOOLS_TCTI"] = _tpm.Tcti };
-    }
+    public void Dispose() => _workspace.Dispose();
 
-    public void Dispose()
-    {
-        _tpm.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private string F(string name) => Path.Combine(_dir, name);
+    private string F(string name) => _workspace.File(name);
 
     private void Tool(string program, params string[] args)
     {
-        var r = CliRunner.Exec(_env, program, args);
+        var r = CliRunner.Exec(_workspace.Environment, program, args);
         Assert.True(r.ExitCode == 0, $"{program} {string.Join(' ', args)}: {r.All}");
     }
 
@@ -82,7 +70,7 @@ public sealed class AttestCommandsTests : IDisposable
 
         foreach (var (ours, theirs) in cases)
         {
-            var reference = CliRunner.Exec(_env, "tpm2_checkquote", ["-u", F("ak.pub"), "-s", F("q.sig"), "-g", "sha256", .. theirs]);
+            var reference = CliRunner.Exec(_workspace.Environment, "tpm2_checkquote", ["-u", F("ak.pub"), "-s", F("q.sig"), "-g", "sha256", .. theirs]);
             Assert.NotEqual(0, reference.ExitCode);
             Assert.Equal(1, ours.ExitCode);
             Assert.StartsWith("invalid: ", ours.StdOut.Trim());
@@ -102,12 +90,12 @@ public sealed class AttestCommandsTests : IDisposable
     [Fact]
     public void Our_quote_passes_tpm2_checkquote()
     {
-        var r = CliRunner.RunWith(_env, "attest", "quote", "--tcti", _tpm.Tcti, "--nonce", Nonce, "--out", F("ours"));
+        var r = CliRunner.RunWith(_workspace.Environment, "attest", "quote", "--tcti", _workspace.Tpm.Tcti, "--nonce", Nonce, "--out", F("ours"));
         Assert.True(r.ExitCode == 0, r.All);
 
-        var check = CliRunner.Exec(_env, "tpm2_checkquote", "-u", F("ours/ak.pub"), "-m", F("ours/quote.msg"), "-s", F("ours/quote.sig"),
+        var check = CliRunner.Exec(_workspace.Environment, "tpm2_checkquote", "-u", F("ours/ak.pub"), "-m", F("ours/quote.msg"), "-s", F("ours/quote.sig"),
             "-f", F("ours/quote.pcrs"), "-g", "sha256", "-q", Nonce);
-        var wrongNonce = CliRunner.Exec(_env, "tpm2_checkquote", "-u", F("ours/ak.pub"), "-m", F("ours/quote.msg"), "-s", F("ours/quote.sig"),
+        var wrongNonce = CliRunner.Exec(_workspace.Environment, "tpm2_checkquote", "-u", F("ours/ak.pub"), "-m", F("ours/quote.msg"), "-s", F("ours/quote.sig"),
             "-f", F("ours/quote.pcrs"), "-g", "sha256", "-q", "00" + Nonce[2..]);
         var ours = CliRunner.Run("attest", "checkquote", "--public", F("ours/ak.pub"), "--message", F("ours/quote.msg"),
             "--signature", F("ours/quote.sig"), "--pcrs", F("ours/quote.pcrs"), "--qualification", Nonce);

@@ -12,23 +12,11 @@ namespace Overlay.Cli.Tests.Attest;
 public sealed class AttestJsonTests : IDisposable
 {
     private const string Nonce = "0badc0ffee0ddf00d5eed5a1c0ffee00";
-    private readonly string _dir = Directory.CreateTempSubdirectory("tvdctl-attest-json-").FullName;
-    private readonly EmbeddedSwtpm _tpm;
-    private readonly Dictionary<string, string> _env;
+    private readonly SwtpmWorkspace _workspace = new("tvdctl-attest-json-");
 
-    public AttestJsonTests()
-    {
-        _tpm = EmbeddedSwtpm.Start(Path.Combine(_dir, "tpm"));
-        _env = new() { ["TPM2TOOLS_TCTI"] = _tpm.Tcti };
-    }
+    public void Dispose() => _workspace.Dispose();
 
-    public void Dispose()
-    {
-        _tpm.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private string F(string name) => Path.Combine(_dir, name);
+    private string F(string name) => _workspace.File(name);
 
     private static JsonElement Parse(CliRunner.Result r)
     {
@@ -43,7 +31,7 @@ public sealed class AttestJsonTests : IDisposable
     [Fact]
     public void Quote_names_what_it_wrote_and_checkquote_judges_it_with_every_finding()
     {
-        var quote = CliRunner.RunWith(_env, "attest", "quote", "--tcti", _tpm.Tcti, "--nonce", Nonce, "--out", F("q"), "--json");
+        var quote = CliRunner.RunWith(_workspace.Environment, "attest", "quote", "--tcti", _workspace.Tpm.Tcti, "--nonce", Nonce, "--out", F("q"), "--json");
 
         Assert.True(quote.ExitCode == 0, quote.All);
         var q = Parse(quote);
@@ -75,7 +63,7 @@ public sealed class AttestJsonTests : IDisposable
     public void Measure_evidence_and_verify_agree_on_the_measured_file()
     {
         File.WriteAllText(F("app.bin"), "a measured application");
-        var measure = CliRunner.RunWith(_env, "attest", "measure", "--tcti", _tpm.Tcti, "--log", F("list"), F("app.bin"), "--json");
+        var measure = CliRunner.RunWith(_workspace.Environment, "attest", "measure", "--tcti", _workspace.Tpm.Tcti, "--log", F("list"), F("app.bin"), "--json");
 
         Assert.True(measure.ExitCode == 0, measure.All);
         var m = Parse(measure).GetProperty("measurements").EnumerateArray().Single();
@@ -83,7 +71,7 @@ public sealed class AttestJsonTests : IDisposable
         Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(F("app.bin")))), m.GetProperty("digest").GetString());
         Assert.Equal(F("app.bin"), m.GetProperty("path").GetString());
 
-        var evidence = CliRunner.RunWith(_env, "attest", "evidence", "--tcti", _tpm.Tcti, "--nonce", Nonce, "--log", F("list"), "--out", F("ev"), "--json");
+        var evidence = CliRunner.RunWith(_workspace.Environment, "attest", "evidence", "--tcti", _workspace.Tpm.Tcti, "--nonce", Nonce, "--log", F("list"), "--out", F("ev"), "--json");
         Assert.True(evidence.ExitCode == 0, evidence.All);
         var e = Parse(evidence);
         Assert.Equal((F("ev"), "sha256:13", 1), (e.GetProperty("out").GetString(), e.GetProperty("pcrs").GetString(), e.GetProperty("lists").GetInt32()));
