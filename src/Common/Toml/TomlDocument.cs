@@ -41,6 +41,17 @@ internal sealed class TomlDocument
                 : $"a string escape that cannot be read ({e.Message})"));
             return null;
         }
+        catch (Tomlyn.TomlException e)
+        {
+            // Tomlyn refuses arrays and inline tables nested deeper than 64 by throwing, not by a diagnostic: found by
+            // fuzzing (docs/fuzzing.md). No configuration or policy nests that deep; it is a syntax error like any other.
+            var first = e.Diagnostics?.FirstOrDefault(m => m.Kind == DiagnosticMessageKind.Error && m.Span.Start.Line >= 0);
+            var at = first is not null ? TomlLocation.Of(first.Span, file) : FirstDeepNesting(text, file);
+            diagnostics.Error(at, dialect.SyntaxError(e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+                ? "arrays or inline tables nested deeper than 64"
+                : e.Message));
+            return null;
+        }
 
         if (ReportSyntaxDiagnostics(document, file, dialect, diagnostics))
         {
@@ -73,7 +84,25 @@ internal sealed class TomlDocument
         return new TomlDocument(sections);
     }
 
-    /// <returns>True when the document has syntax errors.</returns>
+    /// <summary>Where the 65th unclosed <c>[</c> or <c>{</c> stands (strings and comments not told apart): near enough to find.</summary>
+    private static TomlLocation FirstDeepNesting(string text, string file)
+    {
+        int depth = 0, line = 1, column = 1;
+        foreach (char c in text)
+        {
+            depth += c is '[' or '{' ? 1 : c is ']' or '}' && depth > 0 ? -1 : 0;
+            if (depth > 64)
+            {
+                return new TomlLocation(file, line, column);
+            }
+
+            (line, column) = c == '\n' ? (line + 1, 1) : (line, column + 1);
+        }
+
+        return EndOf(text, file);
+    }
+
+    /// <summary>The position just past the text's last character.</summary>
     private static TomlLocation EndOf(string text, string file)
     {
         var lastLine = text.LastIndexOf('\n');

@@ -120,4 +120,29 @@ public sealed class TomlDocumentTests
 
         Assert.StartsWith($"test.toml:{line}:{column}: error: invalid TOML: ", error.ToString(), StringComparison.Ordinal);
     }
+
+    /// <summary>Found by fuzzing (FuzzCases/daemon-config): Tomlyn throws on nesting deeper than 64, and the loader threw with it.</summary>
+    [Theory]
+    [InlineData("0=", "[", "]", 1)]
+    [InlineData("[policy]\nx = ", "{a=", "}", 2)]
+    public void Nesting_deeper_than_64_is_a_located_syntax_error(string prefix, string open, string close, int line)
+    {
+        var toml = prefix + string.Concat(Enumerable.Repeat(open, 70)) + string.Concat(Enumerable.Repeat(close, 70));
+
+        var result = LoadAssert.Load(toml);
+
+        Assert.Null(result.Policy);
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith($"test.toml:{line}:", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("invalid TOML: arrays or inline tables nested deeper than 64", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deep_nesting_within_the_limit_is_read()
+    {
+        var toml = LoadAssert.Base + "note = " + string.Concat(Enumerable.Repeat("[", 40)) + string.Concat(Enumerable.Repeat("]", 40)) + "\n";
+
+        // Read as TOML: the only error is the schema's (no such key), at the key.
+        LoadAssert.SingleError(toml, 12, 1, "unknown key `note`");
+    }
 }
