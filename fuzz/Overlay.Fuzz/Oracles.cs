@@ -33,7 +33,8 @@ public static class Oracles
         if (allocated > bound)
         {
             throw new FuzzOracleException(
-                $"{what} allocated {allocated} bytes for {inputLength} input bytes (bound {perInputByte} × input + {fixedBytes} = {bound})");
+                $"{what} allocated {allocated} bytes for {inputLength} input bytes (bound {perInputByte} × input + {fixedBytes} = {bound})",
+                allocation: true);
         }
     }
 
