@@ -82,8 +82,11 @@ for _ in $(seq 50); do
 done
 check "captures ended on the daemon after tvdctl was killed" 4 "$ended"
 rc=0
-lab_exec h1red ping -q -c3 -i0.2 -W1 192.168.101.21 >/dev/null 2>&1 &
+# Pings for as long as the capture may take to start (tvdctl's start-up takes seconds on a loaded machine).
+lab_exec h1red timeout 20 ping -q -c100 -i0.2 -W1 192.168.101.21 >/dev/null 2>&1 &
+pinger=$!
 timeout 20 "$tvdctl" capture --tvd red -q --count 2 --socket "$(ov_socket h1)" 2>"$tmp/after.txt" || rc=$?
 check "a capture after the killed ones (slot free again)" 0 "$rc"
+pkill -TERM -P "$pinger" 2>/dev/null || true   # this ping only (timeout passes the signal on)
 wait || true
 exit "$fail"
