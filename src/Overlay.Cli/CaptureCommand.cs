@@ -5,6 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Overlay.Cli.Capture;
 using Overlay.Cli.Control;
+using Overlay.Common.Capture;
 
 namespace Overlay.Cli;
 
@@ -18,6 +19,9 @@ internal static class CaptureCommand
 {
     /// <summary>After Ctrl-C, how long to wait for the daemon's summary.</summary>
     private static readonly TimeSpan SummaryWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>The records this tvdctl reads after the header line (the daemon's <c>CaptureStream.RecordFormat</c>).</summary>
+    private const string RecordFormat = "tvd-capture-1";
 
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -106,19 +110,25 @@ internal static class CaptureCommand
             });
             CapturePriority.LowerThisProcess();
             var frame = new FrameRecord(header.GetProperty("snaplen").GetInt32());
-            while (await reader.ReadLineAsync(summaryDeadline.Token) is { } line)
+            var names = new EndpointNames();
+            while (await reader.ReadRecordAsync(summaryDeadline.Token) is { } record)
             {
-                if (frame.TryRead(line.Span, names: !output.Quiet))
+                switch (record.Type)
                 {
-                    OnFrame(tvd, frame, output, pcap);
-                    continue;
-                }
+                    case CaptureRecordType.Frame:
+                        frame.Read(record.Body.Span);
+                        OnFrame(tvd, frame, names, output, pcap);
+                        break;
+                    case CaptureRecordType.EndpointName:
+                        names.Learn(record.Body.Span);
+                        break;
+                    case CaptureRecordType.Summary:
+                        using (JsonDocument document = JsonDocument.Parse(record.Body))
+                        {
+                            PrintSummary(document.RootElement.GetProperty("summary"), output);
+                        }
 
-                using JsonDocument document = JsonDocument.Parse(line);
-                if (document.RootElement.TryGetProperty("summary", out JsonElement summary))
-                {
-                    PrintSummary(summary, output);
-                    return ExitCodes.Ok;
+                        return ExitCodes.Ok;
                 }
             }
 
@@ -161,9 +171,16 @@ internal static class CaptureCommand
         }
 
         using JsonDocument reply = ControlClient.ParseReply(line?.ToArray() ?? [], socketPath);
-        return reply.RootElement.TryGetProperty("capture", out JsonElement capture) && capture.ValueKind == JsonValueKind.Object
+        if (!reply.RootElement.TryGetProperty("capture", out JsonElement capture) || capture.ValueKind != JsonValueKind.Object)
+        {
+            throw new ControlClientException("the daemon's reply has no \"capture\" object");
+        }
+
+        string? records = capture.TryGetProperty("records", out JsonElement format) && format.ValueKind == JsonValueKind.String ? format.GetString() : null;
+        return records == RecordFormat
             ? capture.Clone()
-            : throw new ControlClientException("the daemon's reply has no \"capture\" object");
+            : throw new ControlClientException(
+                $"the daemon streams capture records as {records ?? "JSON lines"}; this tvdctl reads {RecordFormat} (are tvdctl and tvd-overlayd from one release?)");
     }
 
     private static PcapFile? OpenPcap(string path, int snapLength)
@@ -180,7 +197,7 @@ internal static class CaptureCommand
         }
     }
 
-    private static void OnFrame(string tvd, FrameRecord frame, CaptureOutput output, PcapFile? pcap)
+    private static void OnFrame(string tvd, FrameRecord frame, EndpointNames names, CaptureOutput output, PcapFile? pcap)
     {
         ReadOnlySpan<byte> data = frame.Data.AsSpan(0, frame.Captured);
         pcap?.Write(frame.Time, data, frame.Length);
@@ -192,7 +209,7 @@ internal static class CaptureCommand
         byte[] octets = data.ToArray();
         if (!output.Json)
         {
-            Console.Out.WriteLine(FrameLine.Format(frame.Time.ToLocalTime(), tvd, frame.In, frame.Out, frame.Targets, octets, frame.Length));
+            Console.Out.WriteLine(FrameLine.Format(frame.Time.ToLocalTime(), tvd, names[frame.In], names[frame.Out], frame.Targets, octets, frame.Length));
             return;
         }
 
@@ -200,8 +217,8 @@ internal static class CaptureCommand
         writer.WriteStartObject();
         writer.WriteString("time", frame.Time.UtcDateTime);
         writer.WriteString("tvd", FrameLine.ShortTvd(tvd));
-        WriteEndpoint(writer, "in", frame.In);
-        WriteEndpoint(writer, "out", frame.Out);
+        WriteEndpoint(writer, "in", names[frame.In]);
+        WriteEndpoint(writer, "out", names[frame.Out]);
         writer.WriteNumber("targets", frame.Targets);
         writer.WriteNumber("length", frame.Length);
         writer.WriteNumber("captured", frame.Captured);

@@ -1,17 +1,21 @@
 using System.Net.Sockets;
+using Overlay.Common.Capture;
 
 namespace Overlay.Cli.Capture;
 
 /// <summary>
-/// Reads the newline-separated JSON lines of a streaming control reply (docs/cli.md), each at most
-/// <see cref="MaxLineBytes"/>: a line the daemon never ends cannot grow tvdctl's memory without bound.
+/// Reads a capture stream (docs/cli.md): the JSON header line, at most <see cref="MaxLineBytes"/>, then binary
+/// records, each at most a <see cref="CaptureRecordHeader"/> and <see cref="CaptureRecordHeader.MaxBodyLength"/>
+/// octets. Whatever the daemon sends, tvdctl's buffer stays this one array.
 /// </summary>
 internal sealed class CaptureStreamReader(Socket socket)
 {
-    /// <summary>A frame line is its base64 octets (at most 14 + 9000 of them) and a few hundred octets around them.</summary>
+    /// <summary>The header line (or an error line) is a few hundred octets; this bounds a line that never ends.</summary>
     public const int MaxLineBytes = 64 * 1024;
 
-    private readonly byte[] _buffer = new byte[2 * MaxLineBytes];
+    private const int MaxRecordBytes = CaptureRecordHeader.Length + CaptureRecordHeader.MaxBodyLength;
+
+    private readonly byte[] _buffer = new byte[2 * Math.Max(MaxLineBytes, MaxRecordBytes)];
     private int _start;
     private int _end;
 
@@ -34,15 +38,7 @@ internal sealed class CaptureStreamReader(Socket socket)
                 throw new InvalidDataException($"a line from tvd-overlayd is longer than {MaxLineBytes} octets");
             }
 
-            if (_start > 0)
-            {
-                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-                _end -= _start;
-                _start = 0;
-            }
-
-            int read = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
-            if (read == 0)
+            if (!await FillAsync(cancellationToken))
             {
                 if (_end == _start)
                 {
@@ -53,8 +49,63 @@ internal sealed class CaptureStreamReader(Socket socket)
                 _start = _end;
                 return last;
             }
-
-            _end += read;
         }
     }
+
+    /// <summary>The next record; null when the stream ended between records.</summary>
+    /// <exception cref="InvalidDataException">A record header not as documented, or the stream ended inside a record.</exception>
+    public async Task<CaptureRecord?> ReadRecordAsync(CancellationToken cancellationToken)
+    {
+        if (!await EnsureAsync(CaptureRecordHeader.Length, cancellationToken))
+        {
+            return _end == _start ? null : throw new InvalidDataException("the capture stream ended inside a record header");
+        }
+
+        if (!CaptureRecordHeader.TryParse(_buffer.AsSpan(_start, _end - _start), out CaptureRecordHeader header))
+        {
+            throw new InvalidDataException($"a capture record header is not as documented (octets {Convert.ToHexString(_buffer, _start, CaptureRecordHeader.Length)})");
+        }
+
+        int length = CaptureRecordHeader.Length + header.BodyLength;
+        if (!await EnsureAsync(length, cancellationToken))
+        {
+            throw new InvalidDataException($"the capture stream ended inside a {header.Type} record ({_end - _start} of {length} octets)");
+        }
+
+        var body = _buffer.AsMemory(_start + CaptureRecordHeader.Length, header.BodyLength);
+        _start += length;
+        return new CaptureRecord(header.Type, body);
+    }
+
+    /// <summary>True once <paramref name="count"/> unread octets are buffered; false when the stream ended first.</summary>
+    private async Task<bool> EnsureAsync(int count, CancellationToken cancellationToken)
+    {
+        while (_end - _start < count)
+        {
+            if (!await FillAsync(cancellationToken))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Moves the unread octets to the front and receives more; false at the end of the stream.</summary>
+    private async Task<bool> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_start > 0)
+        {
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+        }
+
+        int read = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
+        _end += read;
+        return read > 0;
+    }
 }
+
+/// <summary>One record of the capture stream; <see cref="Body"/> is valid until the next read.</summary>
+internal readonly record struct CaptureRecord(CaptureRecordType Type, ReadOnlyMemory<byte> Body);

@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Overlay.Common.Capture;
 using Overlay.Daemon.Control;
 using Overlay.Daemon.Hosting;
 using Overlay.DataPlane.Capture;
@@ -16,7 +17,7 @@ namespace Overlay.Daemon.DataPlaneHost;
 /// One running <c>tvdctl capture</c>: a <see cref="CaptureTap"/> on the TVD's switch segment and the connection it
 /// streams to. The forwarding threads only ever write into the tap's ring (never wait, never allocate); this side,
 /// a thread of its own at nice <see cref="CaptureNice"/>, wakes every <see cref="DrainInterval"/>, takes at most
-/// <see cref="MaxFramesPerDrain"/> frames and sends them as JSON lines. So a capture delivers at most
+/// <see cref="MaxFramesPerDrain"/> frames and sends them as binary records (docs/cli.md). So a capture delivers at most
 /// <c>MaxFramesPerDrain / DrainInterval</c> frames a second, and whatever the ring cannot hold meanwhile is dropped
 /// and counted. It ends on its count, its seconds, the client closing (or sending
 /// anything), or the daemon stopping; the tap is removed on every path, so a killed tvdctl leaves nothing behind.
@@ -40,6 +41,12 @@ internal sealed class CaptureStream : IControlStream
     /// <summary>Bytes of one capture's ring; its slot count is the largest power of two that fits (64..1024 slots).</summary>
     public const int RingBytes = 2 * 1024 * 1024;
 
+    /// <summary>The header line's <c>records</c>: binary records (Overlay.Common.Capture, docs/cli.md) follow it.</summary>
+    public const string RecordFormat = "tvd-capture-1";
+
+    /// <summary>Names remembered as told to the client; a stream whose endpoints churn past this starts telling afresh.</summary>
+    private const int MaxToldNames = 4096;
+
     private static readonly JsonWriterOptions WriteOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Pipeline _pipeline;
@@ -51,7 +58,8 @@ internal sealed class CaptureStream : IControlStream
     private readonly Action _ended;
     private readonly ILogger _logger;
     private readonly CaptureTap _tap;
-    private readonly Dictionary<SwitchEndpoint, (string Kind, string Name)> _names = [];
+    private readonly HashSet<SwitchEndpoint> _looked = [];
+    private readonly Dictionary<SwitchEndpoint, string> _told = [];
 
     public CaptureStream(Pipeline pipeline, ushort vlan, string label, string? filter, SwitchEndpoint? only, CaptureLimits limits,
         TimeProvider time, ILogger logger, Action ended)
@@ -160,48 +168,61 @@ internal sealed class CaptureStream : IControlStream
         return stopping.IsCancellationRequested ? "daemon stopping" : client.Poll(0, SelectMode.SelectRead) ? "client" : null;
     }
 
-    /// <summary>At most <see cref="MaxFramesPerDrain"/> frames (and no more than the count still wants) as JSON lines.</summary>
+    /// <summary>At most <see cref="MaxFramesPerDrain"/> frames (and no more than the count still wants) as records.</summary>
     private int Drain(ArrayBufferWriter<byte> buffer, byte[] scratch, long delivered)
     {
         long wanted = _limits.Count is { } count ? count - delivered : long.MaxValue;
         int taken = 0;
-        _names.Clear(); // port ids can be reused after a detach: names are looked up afresh each round
-        using var writer = new Utf8JsonWriter(buffer, WriteOptions);
+        _looked.Clear(); // port ids can be reused after a detach: names are looked up afresh each round
         while (taken < MaxFramesPerDrain && taken < wanted && _tap.Ring.TryRead(scratch, out CapturedFrame frame))
         {
-            writer.Reset();
-            writer.WriteStartObject();
-            writer.WriteStartObject("frame");
-            writer.WriteString("time", new DateTime(frame.TimestampTicks, DateTimeKind.Utc)); // ISO 8601, UTC ("…Z")
-            WriteEndpoint(writer, "in", frame.Ingress);
-            WriteEndpoint(writer, "out", frame.Egress);
-            writer.WriteNumber("targets", frame.Targets);
-            writer.WriteNumber("length", frame.OriginalLength);
-            writer.WriteBase64String("data", scratch.AsSpan(0, frame.CapturedLength));
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-            writer.Flush();
-            buffer.Write("\n"u8);
+            CaptureEndpointRef ingress = NameFirst(buffer, frame.Ingress);
+            CaptureEndpointRef egress = NameFirst(buffer, frame.Egress);
+            int body = CaptureFrameHeader.Length + frame.CapturedLength;
+            Span<byte> record = buffer.GetSpan(CaptureRecordHeader.Length + body);
+            new CaptureRecordHeader(CaptureRecordType.Frame, body).Write(record);
+            new CaptureFrameHeader(CaptureFrameHeader.UnixNanosecondsOf(frame.TimestampTicks), ingress, egress, frame.Targets, frame.OriginalLength)
+                .Write(record[CaptureRecordHeader.Length..]);
+            scratch.AsSpan(0, frame.CapturedLength).CopyTo(record[(CaptureRecordHeader.Length + CaptureFrameHeader.Length)..]);
+            buffer.Advance(CaptureRecordHeader.Length + body);
             taken++;
         }
 
         return taken;
     }
 
-    private void WriteEndpoint(Utf8JsonWriter writer, string property, SwitchEndpoint endpoint)
+    /// <summary>
+    /// The endpoint as frame records refer to it; when the client has not been told its current name, an
+    /// endpoint-name record goes into the stream first.
+    /// </summary>
+    private CaptureEndpointRef NameFirst(ArrayBufferWriter<byte> buffer, SwitchEndpoint endpoint)
     {
-        if (!_names.TryGetValue(endpoint, out (string Kind, string Name) name))
+        var reference = new CaptureEndpointRef(endpoint.IsLocal ? CaptureEndpointKind.Port : CaptureEndpointKind.Peer, (uint)endpoint.Id);
+        if (!_looked.Add(endpoint))
         {
-            name = endpoint.IsLocal
-                ? ("port", _pipeline.Ports.FirstOrDefault(p => p.Id == endpoint.Id && p.VlanId == _vlan)?.Name ?? $"#{endpoint.Id}")
-                : ("peer", _pipeline.Tunnels.FirstOrDefault(t => t.Id == endpoint.Id)?.PeerName ?? $"#{endpoint.Id}");
-            _names[endpoint] = name;
+            return reference;
         }
 
-        writer.WriteStartObject(property);
-        writer.WriteString("kind", name.Kind);
-        writer.WriteString("name", name.Name);
-        writer.WriteEndObject();
+        string name = endpoint.IsLocal
+            ? _pipeline.Ports.FirstOrDefault(p => p.Id == endpoint.Id && p.VlanId == _vlan)?.Name ?? $"#{endpoint.Id}"
+            : _pipeline.Tunnels.FirstOrDefault(t => t.Id == endpoint.Id)?.PeerName ?? $"#{endpoint.Id}";
+        if (_told.TryGetValue(endpoint, out string? told) && told == name)
+        {
+            return reference;
+        }
+
+        if (_told.Count >= MaxToldNames)
+        {
+            _told.Clear(); // ids churned past any configured size: telling names again costs a record each, nothing more
+        }
+
+        _told[endpoint] = name;
+        var record = new CaptureEndpointName(reference, name);
+        Span<byte> span = buffer.GetSpan(CaptureRecordHeader.Length + record.BodyLength);
+        int body = record.Write(span[CaptureRecordHeader.Length..]);
+        new CaptureRecordHeader(CaptureRecordType.EndpointName, body).Write(span);
+        buffer.Advance(CaptureRecordHeader.Length + body);
+        return reference;
     }
 
     private void WriteHeader(ArrayBufferWriter<byte> buffer)
@@ -216,6 +237,7 @@ internal sealed class CaptureStream : IControlStream
             WriteFilter(writer);
             writer.WriteNumber("snaplen", _limits.SnapLength);
             writer.WriteString("linktype", "ethernet");
+            writer.WriteString("records", RecordFormat);
             writer.WriteNumber("ring_slots", _tap.Ring.Capacity);
             writer.WriteEndObject();
             writer.WriteEndObject();
@@ -236,11 +258,14 @@ internal sealed class CaptureStream : IControlStream
         }
     }
 
-    /// <summary>The last line: what was delivered, what the ring had to drop, and why it ended (best effort: the client may be gone).</summary>
+    /// <summary>
+    /// The last record: what was delivered, what the ring had to drop, and why it ended, as JSON text (best effort:
+    /// the client may be gone).
+    /// </summary>
     private void SendSummary(Socket client, ArrayBufferWriter<byte> buffer, long delivered, string ended, TimeSpan elapsed)
     {
-        buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(buffer, WriteOptions))
+        var json = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(json, WriteOptions))
         {
             writer.WriteStartObject();
             writer.WriteStartObject("summary");
@@ -254,7 +279,10 @@ internal sealed class CaptureStream : IControlStream
             writer.WriteEndObject();
         }
 
-        buffer.Write("\n"u8);
+        buffer.ResetWrittenCount();
+        new CaptureRecordHeader(CaptureRecordType.Summary, json.WrittenCount).Write(buffer.GetSpan(CaptureRecordHeader.Length));
+        buffer.Advance(CaptureRecordHeader.Length);
+        buffer.Write(json.WrittenSpan);
         try
         {
             client.Send(buffer.WrittenSpan);

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using Overlay.Common.Capture;
 using Overlay.Daemon.Control;
 using Overlay.Daemon.DataPlaneHost;
 using Overlay.DataPlane.Forwarding;
@@ -127,6 +128,7 @@ public sealed class CaptureVerbTests : IAsyncLifetime
                 JsonElement capture = header.RootElement.GetProperty("capture");
                 Assert.Equal(("tvd:red", 101, "port h1red", 1514), (capture.GetProperty("tvd").GetString(), capture.GetProperty("vlan").GetInt32(),
                     capture.GetProperty("filter").GetString(), capture.GetProperty("snaplen").GetInt32()));
+                Assert.Equal(CaptureStream.RecordFormat, capture.GetProperty("records").GetString());
             }
 
             await WaitForTapAsync(101);
@@ -137,17 +139,31 @@ public sealed class CaptureVerbTests : IAsyncLifetime
                 _pipeline.Switch.Decide(SwitchEndpoint.Local(_red.Id), Frame(0xa1, i), targets);
             }
 
+            // Records (docs/cli.md): each endpoint's name before the first frame that refers to it, then the frames.
+            var names = new Dictionary<CaptureEndpointRef, string>();
             for (int i = 0; i < 3; i++)
             {
-                using JsonDocument line = JsonDocument.Parse(await lines.NextAsync());
-                JsonElement frame = line.RootElement.GetProperty("frame");
-                Assert.Equal(("port", "h1red"), (frame.GetProperty("in").GetProperty("kind").GetString(), frame.GetProperty("in").GetProperty("name").GetString()));
-                Assert.Equal(("peer", "h2"), (frame.GetProperty("out").GetProperty("kind").GetString(), frame.GetProperty("out").GetProperty("name").GetString()));
-                Assert.Equal(Frame(0xa1, i), frame.GetProperty("data").GetBytesFromBase64());
-                Assert.Equal(60, frame.GetProperty("length").GetInt32());
+                (CaptureRecordType type, byte[] body) = await lines.NextRecordAsync();
+                while (type == CaptureRecordType.EndpointName)
+                {
+                    Assert.True(CaptureEndpointName.TryParse(body, out CaptureEndpointName name));
+                    names[name.Endpoint] = name.Name;
+                    (type, body) = await lines.NextRecordAsync();
+                }
+
+                Assert.Equal(CaptureRecordType.Frame, type);
+                Assert.True(CaptureFrameHeader.TryParse(body, out CaptureFrameHeader frame));
+                Assert.Equal((CaptureEndpointKind.Port, "h1red"), (frame.Ingress.Kind, names[frame.Ingress]));
+                Assert.Equal((CaptureEndpointKind.Peer, "h2"), (frame.Egress.Kind, names[frame.Egress]));
+                Assert.Equal(Frame(0xa1, i), body[CaptureFrameHeader.Length..]);
+                Assert.Equal((60, 1), (frame.OriginalLength, frame.Targets));
+                Assert.InRange(frame.Time, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
             }
 
-            using JsonDocument summary = JsonDocument.Parse(await lines.NextAsync());
+            Assert.Equal(2, names.Count); // each name told once
+            (CaptureRecordType last, byte[] json) = await lines.NextRecordAsync();
+            Assert.Equal(CaptureRecordType.Summary, last);
+            using JsonDocument summary = JsonDocument.Parse(json);
             JsonElement s = summary.RootElement.GetProperty("summary");
             Assert.Equal((3L, 0L, "count"), (s.GetProperty("frames").GetInt64(), s.GetProperty("dropped").GetInt64(), s.GetProperty("ended").GetString()));
             await run.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
@@ -209,28 +225,50 @@ public sealed class CaptureVerbTests : IAsyncLifetime
         return (server, client);
     }
 
+    /// <summary>The capture stream as a test reads it: the header line, then records.</summary>
     private sealed class LineReader(Socket socket)
     {
         private readonly List<byte> _pending = [];
 
         public async Task<byte[]> NextAsync()
         {
+            int newline;
+            while ((newline = _pending.IndexOf((byte)'\n')) < 0)
+            {
+                await ReceiveAsync();
+            }
+
+            byte[] line = [.. _pending.Take(newline)];
+            _pending.RemoveRange(0, newline + 1);
+            return line;
+        }
+
+        public async Task<(CaptureRecordType Type, byte[] Body)> NextRecordAsync()
+        {
+            CaptureRecordHeader header;
+            while (!CaptureRecordHeader.TryParse([.. _pending], out header))
+            {
+                Assert.True(_pending.Count < CaptureRecordHeader.Length, "a record header not as documented");
+                await ReceiveAsync();
+            }
+
+            while (_pending.Count < CaptureRecordHeader.Length + header.BodyLength)
+            {
+                await ReceiveAsync();
+            }
+
+            byte[] body = [.. _pending.Skip(CaptureRecordHeader.Length).Take(header.BodyLength)];
+            _pending.RemoveRange(0, CaptureRecordHeader.Length + header.BodyLength);
+            return (header.Type, body);
+        }
+
+        private async Task ReceiveAsync()
+        {
             byte[] chunk = new byte[4096];
             using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            while (true)
-            {
-                int newline = _pending.IndexOf((byte)'\n');
-                if (newline >= 0)
-                {
-                    byte[] line = [.. _pending.Take(newline)];
-                    _pending.RemoveRange(0, newline + 1);
-                    return line;
-                }
-
-                int read = await socket.ReceiveAsync(chunk, SocketFlags.None, deadline.Token);
-                Assert.True(read > 0, "the stream ended before the line");
-                _pending.AddRange(chunk.AsSpan(0, read).ToArray());
-            }
+            int read = await socket.ReceiveAsync(chunk, SocketFlags.None, deadline.Token);
+            Assert.True(read > 0, "the stream ended before the line or record");
+            _pending.AddRange(chunk.AsSpan(0, read).ToArray());
         }
     }
 
