@@ -36,7 +36,13 @@ tb_capture_during() {
     cpid=$!; TB_PIDS+=("$cpid")
     sleep 1
     kill -0 "$cpid" 2>/dev/null || { tb_log "$variant: tvdctl capture did not start: $(cat "$TB_DIR/capture-summary.txt")"; return 1; }
+    # What the capture's consumers cost: tvdctl, and the daemon's thread draining the ring ("tvd capture …").
+    local c0 t0 c1 t1 d0 d1 drain
+    drain=$(grep -l '^tvd capture' /proc/"${pids%% *}"/task/*/comm 2>/dev/null | head -n1); drain=${drain%/comm}
+    c0=$(tb_cpu_s "$cpid"); d0=$(tb_cpu_s "${drain#/proc/}"); t0=$EPOCHREALTIME
     tb_measure "$variant-cap" "$pids"
+    c1=$(tb_cpu_s "$cpid"); d1=$(tb_cpu_s "${drain#/proc/}"); t1=$EPOCHREALTIME
+    tb_log "capture consumers' CPU during $variant-cap: tvdctl $(awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.1f %%", 100*(c1-c0)/(t1-t0)}'), the daemon's drain thread $(awk -v c0="$d0" -v c1="$d1" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.1f %%", 100*(c1-c0)/(t1-t0)}')"
     kill -TERM "$cpid" 2>/dev/null # as Ctrl-C (ignored by a background job): tvdctl ends the capture and prints the summary
     for _ in $(seq 100); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
     tb_stop "$cpid"

@@ -207,6 +207,9 @@ internal static class IkeConfigReader
         return null;
     }
 
+    /// <summary>How the example configs (examples/ike-pair) mark the PSK the operator must replace.</summary>
+    private const string PlaceholderPsk = "REPLACE with";
+
     private static byte[]? Psk(ConfigTableReader r)
     {
         string? text = r.String("psk", required: false);
@@ -218,6 +221,11 @@ internal static class IkeConfigReader
         if (text.Length < 8)
         {
             r.Error(r.LocationOf("psk"), "'psk' must be at least 8 characters");
+        }
+        else if (text.StartsWith(PlaceholderPsk, StringComparison.OrdinalIgnoreCase))
+        {
+            // The example configs' placeholder is long enough to pass as a key, and public: everyone has it.
+            r.Error(r.LocationOf("psk"), "'psk' is the example's placeholder: put in a secret of your own, e.g. the output of `openssl rand -base64 32`, the same on both peers");
         }
 
         return Encoding.UTF8.GetBytes(text);

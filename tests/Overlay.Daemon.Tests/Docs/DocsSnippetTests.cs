@@ -74,7 +74,10 @@ public sealed partial class DocsSnippetTests
         Assert.True(policy.Succeeded, string.Join("\n", policy.Errors));
         CompiledPolicy compiled = CompiledPolicy.Compile(policy.Policy!);
 
-        ConfigLoadResult config = DaemonConfigLoader.LoadFile(Path.Combine(dir, $"{host}.overlayd.toml"));
+        // As shipped, the placeholder key is refused (everyone has it); with a key put in, as the file says, it loads.
+        ConfigLoadResult shipped = DaemonConfigLoader.LoadFile(Path.Combine(dir, $"{host}.overlayd.toml"));
+        Assert.Contains("'psk' is the example's placeholder", Assert.Single(shipped.Errors).Message, StringComparison.Ordinal);
+        ConfigLoadResult config = LoadWithKey(dir, host);
         Assert.True(config.Succeeded, string.Join("\n", config.Errors));
         DaemonConfig c = config.Config!;
         Assert.Equal(host, c.Host);
@@ -86,9 +89,17 @@ public sealed partial class DocsSnippetTests
 
         // The pair: each names the other as its peer, with the same key, and the other's underlay address.
         string other = host == "h1" ? "h2" : "h1";
-        DaemonConfig peer = DaemonConfigLoader.LoadFile(Path.Combine(dir, $"{other}.overlayd.toml")).Config!;
+        DaemonConfig peer = LoadWithKey(dir, other).Config!;
         Assert.Equal(peer.DataPlane!.Underlay, Assert.Single(c.DataPlane!.Peers, p => p.Name == other).Address);
         Assert.Equal(c.Ike!.PeerSettings(other).Psk, peer.Ike!.PeerSettings(host).Psk);
+    }
+
+    /// <summary>The example's config with its placeholder PSK replaced by one key (the same for both hosts).</summary>
+    private static ConfigLoadResult LoadWithKey(string dir, string host)
+    {
+        string path = Path.Combine(dir, $"{host}.overlayd.toml");
+        string text = File.ReadAllText(path).Replace("REPLACE with: openssl rand -base64 32", "dGVzdCBrZXkgb2YgdGhlIGV4YW1wbGUgcGFpciAxMjM=", StringComparison.Ordinal);
+        return DaemonConfigLoader.Load(text, path);
     }
 
     private static string[] DaemonErrors(Snippet snippet)

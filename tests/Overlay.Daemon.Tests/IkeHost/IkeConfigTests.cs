@@ -81,6 +81,7 @@ public sealed class IkeConfigTests
     [InlineData("[ike]\nhalf_open_timeout = 0\n" + MoonsKey, "12:21", "half_open_timeout")]
     [InlineData("[ike]\nhalf_open_per_source = 0\n" + MoonsKey, "12:24", "half_open_per_source")]
     [InlineData("[ike]\n\n[[ike.peer]]\nname = \"moon\"\npsk = \"short\"\n", "15:7", "at least 8 characters")]
+    [InlineData("[ike]\n\n[[ike.peer]]\nname = \"moon\"\npsk = \"REPLACE with: openssl rand -base64 32\"\n", "15:7", "'psk' is the example's placeholder")]
     [InlineData("[ike]\n" + MoonsKey + "\n[[ike.peer]]\nname = \"sun\"\n", "17:3", "'sun' names no [[dataplane.peer]]")]
     [InlineData("[ike]\n" + MoonsKey + "mode = \"ip\"\n", "13:3", "mode \"ip\" needs local_ts and remote_ts")]
     [InlineData("[ike]\npsk = \"a-long-enough-psk\"\n", "12:7", "[ike] psk is one key for every peer: any host holding it can claim to be any other")]
