@@ -13,7 +13,8 @@ public sealed partial class GuestManager
     /// <summary>
     /// Compares what the backend runs with what the manager believes runs, and handles each difference as the
     /// lifecycle event that was missed (events are lost while a libvirt connection is down). Returns the number
-    /// of differences.
+    /// of differences handled: guests adopted, destroyed or released. A domain the policy does not know (another
+    /// tenant of the same libvirtd) is left alone, audited once, and not counted.
     /// </summary>
     public int Reconcile()
     {
@@ -25,7 +26,7 @@ public sealed partial class GuestManager
             foreach (var name in actual.Where(n => !_running.Contains(n) && !_foreign.Contains(n)).ToList())
             {
                 OnStartedOutside(name);
-                changes++;
+                changes += _foreign.Contains(name) ? 0 : 1;
             }
 
             foreach (var name in _running.Where(n => !actual.Contains(n)).ToList())

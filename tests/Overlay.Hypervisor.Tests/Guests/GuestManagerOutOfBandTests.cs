@@ -85,6 +85,13 @@ public sealed class GuestManagerOutOfBandTests : IDisposable
             Assert.Contains("someone-elses-vm", _backend.Running);
             Assert.Equal(GuestAuditKind.ForeignIgnored, Assert.Single(_audit).Kind);
             Assert.Equal(0, m.Reconcile());
+
+            // Found by a reconcile (its event lost): left alone, audited once, and no difference handled.
+            _backend.StartOutside("another-tenants-vm", raiseEvent: false);
+            Assert.Equal(0, m.Reconcile());
+            Assert.Equal(0, m.Reconcile());
+            Assert.Equal(GuestAuditKind.ForeignIgnored, Assert.Single(_audit, a => a.Guest == "another-tenants-vm").Kind);
+            Assert.Contains("another-tenants-vm", _backend.Running);
         }
 
         using var strict = Manager(destroyForeign: true);
