@@ -24,7 +24,7 @@ public sealed class AttestServiceTests
         Assert.Equal("software TPM: no hardware root of trust", tpm.GetProperty("warning").GetString());
         Assert.StartsWith($"swtpm:path={daemon.Directory.Path}/state/swtpm/", tpm.GetProperty("tcti").GetString());
         Assert.True(IsSwtpmRunning(tpm.GetProperty("swtpm_pid").GetInt32()));
-        Assert.Contains("software TPM: no hardware root of trust", daemon.Output);
+        await daemon.ExpectOutputAsync("software TPM: no hardware root of trust");
 
         JsonElement ak = attest.GetProperty("ak");
         Assert.Equal("ecc-p256", ak.GetProperty("algorithm").GetString());
@@ -136,7 +136,7 @@ public sealed class AttestServiceTests
         Assert.Equal(0, await daemon.WaitForExitAsync());
         Assert.False(IsSwtpmRunning(swtpm), "the daemon's swtpm outlived it");
         Assert.Empty(SwtpmsUnder(daemon.Directory.Path));
-        Assert.Contains("attest: stopped; 4 measurements", daemon.Output);
+        await daemon.ExpectOutputAsync("attest: stopped; 4 measurements");
     }
 
     [Theory]

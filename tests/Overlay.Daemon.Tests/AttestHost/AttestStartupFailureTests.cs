@@ -19,7 +19,7 @@ public sealed class AttestStartupFailureTests
         daemon.Start();
 
         Assert.Equal(1, await daemon.WaitForExitAsync());
-        Assert.Contains("tvd-overlayd: cannot use the configured TPM 'swtpm:path=/nonexistent/tvdd-test/tpm.sock'", daemon.Output);
+        await daemon.ExpectOutputAsync("tvd-overlayd: cannot use the configured TPM 'swtpm:path=/nonexistent/tvdd-test/tpm.sock'");
         Assert.False(File.Exists(daemon.SocketPath), "the control socket must not be left behind");
         Assert.Empty(SwtpmsUnder(daemon.Directory.Path));
     }
@@ -33,7 +33,7 @@ public sealed class AttestStartupFailureTests
 
         JsonElement status = await daemon.StartAndWaitReadyAsync();
 
-        Assert.Contains($"killing swtpm {leftover.ProcessId} left behind", daemon.Output);
+        await daemon.ExpectOutputAsync($"killing swtpm {leftover.ProcessId} left behind");
         Assert.False(IsSwtpmRunning(leftover.ProcessId));
         int swtpm = status.GetProperty("attest").GetProperty("tpm").GetProperty("swtpm_pid").GetInt32();
         Assert.NotEqual(leftover.ProcessId, swtpm);
@@ -48,7 +48,7 @@ public sealed class AttestStartupFailureTests
         daemon.Start();
 
         Assert.Equal(2, await daemon.WaitForExitAsync());
-        Assert.Contains($"{daemon.ConfigFile}:7:1: error: unknown key 'algorithm' in [attest]", daemon.Output);
+        await daemon.ExpectOutputAsync($"{daemon.ConfigFile}:7:1: error: unknown key 'algorithm' in [attest]");
         Assert.False(Directory.Exists(daemon.Directory.File("state")), "nothing may be created for a bad config");
     }
 }

@@ -42,7 +42,7 @@ public sealed class ControlSocketCredentialTests
 
         Assert.StartsWith("permission denied: uid 65534 (gid 65534, pid ", Error(reply), StringComparison.Ordinal);
         Assert.EndsWith("is not root, and no control_group is configured to admit others", Error(reply), StringComparison.Ordinal);
-        Assert.Matches(@"control connection #\d+ from pid \d+ uid 65534 gid 65534 refused: permission denied", daemon.Output);
+        await daemon.ExpectOutputMatchAsync(@"control connection #\d+ from pid \d+ uid 65534 gid 65534 refused: permission denied");
         Assert.Equal(daemon.Pid, (await ControlSocketClient.StatusAsync(daemon.SocketPath)).GetProperty("daemon").GetProperty("pid").GetInt32()); // root still is
     }
 

@@ -23,7 +23,7 @@ public sealed class StaticIpSaDaemonTests
         JsonElement sas = status.GetProperty("dataplane").GetProperty("sas");
         Assert.Equal(["0x00001201 out tvd:green", "0x00002201 in tvd:green"],
             sas.EnumerateArray().Select(sa => $"{sa.GetProperty("spi").GetString()} {sa.GetProperty("direction").GetString()} {sa.GetProperty("tvd").GetString()}").Order());
-        Assert.Contains("SA 0x00001201 inner mode ip: tvd green routes 10.13.2.0/24, 10.13.3.7/32 to peer host2 (local_ts 10.13.1.0/24)", daemon.Output);
+        await daemon.ExpectOutputAsync("SA 0x00001201 inner mode ip: tvd green routes 10.13.2.0/24, 10.13.3.7/32 to peer host2 (local_ts 10.13.1.0/24)");
         daemon.Signal(Signals.SIGTERM);
         Assert.Equal(0, await daemon.WaitForExitAsync());
     }
@@ -37,7 +37,7 @@ public sealed class StaticIpSaDaemonTests
         daemon.Start();
 
         Assert.Equal(2, await daemon.WaitForExitAsync());
-        Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(daemon.ConfigFile)}:\d+:\d+: error: SA 00002201: mode ""ip"" but SA 00001201 \(line \d+\) .* is ""etherip""", daemon.Output);
+        await daemon.ExpectOutputMatchAsync($@"{System.Text.RegularExpressions.Regex.Escape(daemon.ConfigFile)}:\d+:\d+: error: SA 00002201: mode ""ip"" but SA 00001201 \(line \d+\) .* is ""etherip""");
     }
 
     /// <summary>Both SAs of (host2, green); the first one's mode is <paramref name="firstMode"/>.</summary>

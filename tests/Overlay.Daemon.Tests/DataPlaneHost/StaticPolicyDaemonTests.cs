@@ -20,8 +20,8 @@ public sealed class StaticPolicyDaemonTests
         JsonElement status = await daemon.StartAndWaitReadyAsync();
 
         Assert.Equal(["0x00001301 out tvd:green", "0x00002301 in tvd:green"], Sas(status));
-        Assert.Contains("static SA 0x00001101 out peer host2 tvd red not installed: the policy refuses it: deny: attestation: host host2 presented no evidence", daemon.Output);
-        Assert.Contains("audit join deny rule=attestation", daemon.Output);
+        await daemon.ExpectOutputAsync("static SA 0x00001101 out peer host2 tvd red not installed: the policy refuses it: deny: attestation: host host2 presented no evidence");
+        await daemon.ExpectOutputAsync("audit join deny rule=attestation");
 
         // Version 2: host2 may run red only, so green may no longer travel between host1 and host2.
         string text = File.ReadAllText(daemon.PolicyFile);
@@ -31,9 +31,9 @@ public sealed class StaticPolicyDaemonTests
 
         status = await daemon.WaitForStatusAsync(s => s.GetProperty("policy").GetProperty("version").GetInt64() == 2 && Sas(s).Length == 0);
         Assert.Empty(Sas(status));
-        Assert.Contains("static SA 0x00001301 out peer host2 tvd green revoked by policy version 2: removed (deny: carriage:", daemon.Output);
-        Assert.Contains("static SA 0x00002301 in peer host2 tvd green revoked by policy version 2", daemon.Output);
-        Assert.Matches("audit join deny rule=carriage .*peer=host2 tvd=green policy_version=2", daemon.Output);
+        await daemon.ExpectOutputAsync("static SA 0x00001301 out peer host2 tvd green revoked by policy version 2: removed (deny: carriage:");
+        await daemon.ExpectOutputAsync("static SA 0x00002301 in peer host2 tvd green revoked by policy version 2");
+        await daemon.ExpectOutputMatchAsync("audit join deny rule=carriage .*peer=host2 tvd=green policy_version=2");
         daemon.Signal(Signals.SIGTERM);
         Assert.Equal(0, await daemon.WaitForExitAsync());
     }

@@ -61,7 +61,7 @@ public sealed class StaticSequenceStateDaemonTests
         daemon.Start();
 
         Assert.Equal(1, await daemon.WaitForExitAsync());
-        Assert.Matches($@"{Regex.Escape(daemon.ConfigFile)}:{SaLine()}:\d+: error: SA 00001101: cannot keep its sequence numbers .*{Regex.Escape(file)} is corrupt", daemon.Output);
+        await daemon.ExpectOutputMatchAsync($@"{Regex.Escape(daemon.ConfigFile)}:{SaLine()}:\d+: error: SA 00001101: cannot keep its sequence numbers .*{Regex.Escape(file)} is corrupt");
         Assert.Contains("not started", daemon.Output, StringComparison.Ordinal);
         Assert.Equal("tvd-overlay esp-sequence 1\nreserved 5\n", File.ReadAllText(file));
     }
@@ -81,7 +81,7 @@ public sealed class StaticSequenceStateDaemonTests
         {
             daemon.Start();
             Assert.Equal(1, await daemon.WaitForExitAsync());
-            Assert.Matches($@"{Regex.Escape(daemon.ConfigFile)}:{SaLine()}:\d+: error: SA 00001101: cannot keep its sequence numbers .*cannot write", daemon.Output);
+            await daemon.ExpectOutputMatchAsync($@"{Regex.Escape(daemon.ConfigFile)}:{SaLine()}:\d+: error: SA 00001101: cannot keep its sequence numbers .*cannot write");
         }
         finally
         {
@@ -98,7 +98,7 @@ public sealed class StaticSequenceStateDaemonTests
         daemon.Start();
 
         Assert.Equal(2, await daemon.WaitForExitAsync());
-        Assert.Matches($@"error: SA 00001101: .*every sequence number of SA 0x00001101 up to 4294967295 is used under this key \(32-bit\)", daemon.Output);
+        await daemon.ExpectOutputMatchAsync($@"error: SA 00001101: .*every sequence number of SA 0x00001101 up to 4294967295 is used under this key \(32-bit\)");
     }
 
     private static string StateFile(DaemonProcess daemon) =>

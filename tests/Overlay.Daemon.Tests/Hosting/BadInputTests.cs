@@ -13,7 +13,7 @@ public sealed class BadInputTests
         daemon.Start();
 
         Assert.Equal(2, await daemon.WaitForExitAsync());
-        Assert.Contains($"{daemon.ConfigFile}:6:1: error: unknown key 'polcy' in [daemon]", daemon.Output);
+        await daemon.ExpectOutputAsync($"{daemon.ConfigFile}:6:1: error: unknown key 'polcy' in [daemon]");
         Assert.False(Directory.Exists(daemon.RuntimeDirectory), "nothing may be created for a bad config");
     }
 
@@ -25,8 +25,8 @@ public sealed class BadInputTests
         daemon.Start();
 
         Assert.Equal(2, await daemon.WaitForExitAsync());
-        Assert.Contains($"{daemon.ConfigFile}:2:8: error: host 'host9' is not a [[host]] in policy 'acme-dc'", daemon.Output);
-        Assert.Contains("its hosts: host1, host2", daemon.Output);
+        await daemon.ExpectOutputAsync($"{daemon.ConfigFile}:2:8: error: host 'host9' is not a [[host]] in policy 'acme-dc'");
+        await daemon.ExpectOutputAsync("its hosts: host1, host2");
         Assert.False(Directory.Exists(daemon.RuntimeDirectory));
     }
 
@@ -39,8 +39,8 @@ public sealed class BadInputTests
         daemon.Start();
 
         Assert.Equal(2, await daemon.WaitForExitAsync());
-        Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(daemon.PolicyFile)}:\d+:\d+: error: ", daemon.Output);
-        Assert.Contains("error(s) in policy; not started", daemon.Output);
+        await daemon.ExpectOutputMatchAsync($@"{System.Text.RegularExpressions.Regex.Escape(daemon.PolicyFile)}:\d+:\d+: error: ");
+        await daemon.ExpectOutputAsync("error(s) in policy; not started");
         Assert.False(Directory.Exists(daemon.RuntimeDirectory));
     }
 
@@ -52,6 +52,6 @@ public sealed class BadInputTests
         daemon.Start(configFile: daemon.Directory.File("absent.toml"));
 
         Assert.Equal(2, await daemon.WaitForExitAsync());
-        Assert.Contains("absent.toml:1:1: error: cannot read config", daemon.Output);
+        await daemon.ExpectOutputAsync("absent.toml:1:1: error: cannot read config");
     }
 }

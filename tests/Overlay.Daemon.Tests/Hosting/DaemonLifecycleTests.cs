@@ -34,9 +34,9 @@ public sealed class DaemonLifecycleTests
         JsonElement engine = status.GetProperty("engine");
         Assert.Equal(0, engine.GetProperty("running").GetArrayLength());
         Assert.Equal(0, engine.GetProperty("bindings").GetArrayLength());
-        Assert.Contains("enforcing policy 'acme-dc' version 1", daemon.Output);
-        Assert.Contains("tvd red vlan 101 label 'tvd:red'", daemon.Output);
-        Assert.Contains("this host is 'host1' and may run every type", daemon.Output);
+        await daemon.ExpectOutputAsync("enforcing policy 'acme-dc' version 1");
+        await daemon.ExpectOutputAsync("tvd red vlan 101 label 'tvd:red'");
+        await daemon.ExpectOutputAsync("this host is 'host1' and may run every type");
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class DaemonLifecycleTests
 
         Assert.Equal(0, await daemon.WaitForExitAsync());
         Assert.False(File.Exists(daemon.SocketPath), daemon.Output);
-        Assert.Contains("closed and removed", daemon.Output);
+        await daemon.ExpectOutputAsync("closed and removed");
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class DaemonLifecycleTests
         daemon.Start();
 
         Assert.Equal(1, await daemon.WaitForExitAsync());
-        Assert.Contains("has mode 0755; it must be 0700", daemon.Output);
+        await daemon.ExpectOutputAsync("has mode 0755; it must be 0700");
         Assert.False(File.Exists(daemon.SocketPath));
         // Checked before any subsystem starts (docs/daemon.md's start-up order): no embedded swtpm was started for it.
         Assert.False(System.IO.Directory.Exists(daemon.Directory.File("state/swtpm")), daemon.Output);

@@ -21,7 +21,7 @@ public sealed class ReloadTests
         Assert.Equal(1, reload.GetProperty("from_version").GetInt64());
         Assert.Equal(2, reload.GetProperty("to_version").GetInt64());
         Assert.Equal(1, Policy(status).GetProperty("replaces").GetInt64());
-        Assert.Contains("reload committed: policy 'acme-dc' version 1 -> 2", daemon.Output);
+        await daemon.ExpectOutputAsync("reload committed: policy 'acme-dc' version 1 -> 2");
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class ReloadTests
         Assert.All(problems, p => Assert.Matches($@"^{System.Text.RegularExpressions.Regex.Escape(daemon.PolicyFile)}:\d+:\d+: error: ", p));
         Assert.Contains(problems, p => p.Contains("101"));
         Assert.Equal(1, Policy(await ControlSocketClient.StatusAsync(daemon.SocketPath)).GetProperty("version").GetInt64());
-        Assert.Contains("reload refused: " + daemon.PolicyFile, daemon.Output);
+        await daemon.ExpectOutputAsync("reload refused: " + daemon.PolicyFile);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class ReloadTests
         Assert.False(reload.GetProperty("committed").GetBoolean());
         Assert.Equal(1, reload.GetProperty("to_version").GetInt64());
         Assert.Contains(reload.GetProperty("problems").EnumerateArray(), p => p.GetString()!.Contains("does not supersede running version 1"));
-        Assert.Contains("still enforcing policy 'acme-dc' version 1", daemon.Output);
+        await daemon.ExpectOutputAsync("still enforcing policy 'acme-dc' version 1");
     }
 
     [Fact]

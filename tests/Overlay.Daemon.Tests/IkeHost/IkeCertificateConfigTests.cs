@@ -150,7 +150,7 @@ public sealed class IkeCertificateConfigTests : IDisposable
         daemon.Start();
 
         Assert.Equal(2, await daemon.WaitForExitAsync());
-        Assert.Matches($@"{System.Text.RegularExpressions.Regex.Escape(daemon.ConfigFile)}:\d+:\d+: error: 'private_key': .* is not the unencrypted private key of ""CN=h1""", daemon.Output);
+        await daemon.ExpectOutputMatchAsync($@"{System.Text.RegularExpressions.Regex.Escape(daemon.ConfigFile)}:\d+:\d+: error: 'private_key': .* is not the unencrypted private key of ""CN=h1""");
     }
 
     private ConfigLoadResult Load(string text) => DaemonConfigLoader.Load(text, ConfigPath);

@@ -145,7 +145,7 @@ public sealed class IkeConfigTests
 
         await daemon.StartAndWaitReadyAsync();
 
-        Assert.Contains("ike: shared_psk = true: one [ike] psk authenticates every peer without its own (host2); any host holding it can claim to be any other", daemon.Output);
+        await daemon.ExpectOutputAsync("ike: shared_psk = true: one [ike] psk authenticates every peer without its own (host2); any host holding it can claim to be any other");
         daemon.Signal(Signals.SIGTERM);
         Assert.Equal(0, await daemon.WaitForExitAsync());
     }

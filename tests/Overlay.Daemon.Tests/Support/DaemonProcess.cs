@@ -15,6 +15,9 @@ public sealed class DaemonProcess : IDisposable
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>How long an expected log line may trail the state it reports.</summary>
+    public static readonly TimeSpan OutputTimeout = TimeSpan.FromSeconds(10);
+
     private readonly StringBuilder _output = new();
     private Process? _process;
 
@@ -144,6 +147,30 @@ public sealed class DaemonProcess : IDisposable
         }
 
         throw new TimeoutException($"status never reached the expected state; last: {status}\n{Output}");
+    }
+
+    /// <summary>
+    /// Asserts that the output holds <paramref name="text"/>, waiting for it (bounded): the console logger writes
+    /// from a queue, so a line can trail the state that status already shows.
+    /// </summary>
+    public async Task ExpectOutputAsync(string text) =>
+        Assert.Contains(text, await OutputWhenAsync(o => o.Contains(text, StringComparison.Ordinal)), StringComparison.Ordinal);
+
+    /// <summary>As <see cref="ExpectOutputAsync"/> for a regular expression.</summary>
+    public async Task ExpectOutputMatchAsync(string pattern) =>
+        Assert.Matches(pattern, await OutputWhenAsync(o => System.Text.RegularExpressions.Regex.IsMatch(o, pattern)));
+
+    private async Task<string> OutputWhenAsync(Func<string, bool> done)
+    {
+        var clock = Stopwatch.StartNew();
+        string output = Output;
+        while (!done(output) && clock.Elapsed < OutputTimeout)
+        {
+            await Task.Delay(50);
+            output = Output;
+        }
+
+        return output;
     }
 
     public void Signal(int signal) => Signals.Send(Pid, signal);
