@@ -20,6 +20,7 @@ public sealed class DaemonProcess : IDisposable
 
     private readonly StringBuilder _output = new();
     private Process? _process;
+    private bool _ready;
 
     public DaemonProcess(string host = "host1", string extraConfig = "")
     {
@@ -116,7 +117,9 @@ public sealed class DaemonProcess : IDisposable
             {
                 try
                 {
-                    return await ControlSocketClient.StatusAsync(SocketPath);
+                    JsonElement status = await ControlSocketClient.StatusAsync(SocketPath);
+                    _ready = true;
+                    return status;
                 }
                 catch (SocketException)
                 {
@@ -175,16 +178,21 @@ public sealed class DaemonProcess : IDisposable
 
     public void Signal(int signal) => Signals.Send(Pid, signal);
 
+    /// <summary>
+    /// Waits for the exit: <see cref="ExitTimeout"/> for a daemon that was ready, and its start-up on top for one
+    /// expected to stop before it is (a config or bind error found during start-up).
+    /// </summary>
     public async Task<int> WaitForExitAsync()
     {
-        using var deadline = new CancellationTokenSource(ExitTimeout);
+        TimeSpan limit = _ready ? ExitTimeout : StartTimeout + ExitTimeout;
+        using var deadline = new CancellationTokenSource(limit);
         try
         {
             await _process!.WaitForExitAsync(deadline.Token);
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"tvd-overlayd still running after {ExitTimeout}:\n{Output}");
+            throw new TimeoutException($"tvd-overlayd still running after {limit}:\n{Output}");
         }
 
         return _process.ExitCode;
