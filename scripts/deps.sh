@@ -21,6 +21,7 @@ packages=(
   libtss2-esys-3.0.2-0 libtss2-tctildr0 libtss2-tcti-swtpm0 libtss2-tcti-device0 libtss2-rc0 libtss2-mu0   # tpm2-tss, by P/Invoke
   libvirt0 libvirt-clients                  # Overlay.Hypervisor: libvirt.so.0 by P/Invoke (test:///default in tests)
   libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86   # real libvirtd (scripts/libvirtd.sh) and TCG guests
+  binutils                                  # scripts/guest-image.sh --boinc: readelf walks the ELF NEEDED entries of the BOINC client
   strongswan-charon strongswan-swanctl      # Overlay.Ike interop: a real charon peer in a namespace
   libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins   # its openssl/gcm/kdf, curve25519, kernel-libipsec
   systemd libcap2-bin                       # packaging lab: systemd-analyze verify of the unit; capsh --decode of the daemon's caps

@@ -266,15 +266,24 @@ start_boinc() {
   # The client's escape_project_url: scheme dropped, every other character than [A-Za-z0-9._-] made "_", one
   # trailing "_" dropped (http://10.0.0.1:8080/ is projects/10.0.0.1_8080).
   project=$(echo "$boinc_url" | sed -e 's|^http://||' -e 's|[^A-Za-z0-9._-]|_|g' -e 's|_$||')
-  mkdir -p "$dir/projects/$project"
+  mkdir -p "$dir/projects/$project" "$dir/slots" /dev/pts
+  mount -t devpts devpts /dev/pts # the client looks at the terminals' idle times
+  # The client looks its host name up (and reports the address to the project).
+  echo "${ip:-127.0.1.1/8} $(hostname)" | sed 's|/[0-9]* | |' >>/etc/hosts
   cp -a /usr/share/tvd-boinc/app/. "$dir/projects/$project/"
-  # Compute whatever the load (the client suspends on a busy machine by default, and TCG is busy).
+  # Compute whatever the load (the client suspends on a busy machine by default, and TCG is busy), and let tasks use
+  # most of the RAM disk and memory (the defaults keep 100 MB free and half the RAM, little of a small VM).
   cat >"$dir/global_prefs_override.xml" <<PREFS
 <global_preferences>
   <run_if_user_active>1</run_if_user_active>
   <suspend_cpu_usage>0</suspend_cpu_usage>
   <max_ncpus_pct>100</max_ncpus_pct>
   <cpu_usage_limit>100</cpu_usage_limit>
+  <disk_max_used_gb>1</disk_max_used_gb>
+  <disk_max_used_pct>90</disk_max_used_pct>
+  <disk_min_free_gb>0.01</disk_min_free_gb>
+  <ram_max_used_busy_pct>90</ram_max_used_busy_pct>
+  <ram_max_used_idle_pct>90</ram_max_used_idle_pct>
 </global_preferences>
 PREFS
   cd "$dir"
@@ -283,7 +292,7 @@ PREFS
   log "boinc started pid=$! url=$boinc_url project_dir=$dir/projects/$project mem_available_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)"
   # The GUI RPC (port 31416, also from other hosts) wants the password the client wrote; shown for the demo's boinccmd.
   i=0
-  until [ -s gui_rpc_auth.cfg ] && boinccmd --host 127.0.0.1 --passwd "$(cat gui_rpc_auth.cfg)" --client_version >/dev/null 2>&1; do
+  until [ -s gui_rpc_auth.cfg ] && /usr/bin/boinccmd --host 127.0.0.1 --passwd "$(cat gui_rpc_auth.cfg)" --client_version >/dev/null 2>&1; do
     i=$((i + 1))
     [ $i -lt 120 ] || { log "boinc: no GUI RPC answer within 120 s"; return; }
     sleep 1

@@ -15,8 +15,9 @@ namespace Overlay.Hypervisor.Tests.Integration;
 /// <summary>
 /// One test's world on qemu:///system: a policy with two green guests in Chinese Wall conflict (hertz, avis), a
 /// LibvirtSession, the libvirt backend and a GuestManager over them, and a peer namespace. Everything it makes
-/// is named thvi-&lt;pid&gt;… (domains, namespace) or thvi&lt;pid&gt;… (TAPs, 15-byte limit), and Dispose removes
-/// it all, whatever state a failed test left: domains destroyed and undefined, TAPs deleted, namespace deleted.
+/// is named &lt;prefix&gt;-&lt;pid&gt;… (domains, namespace) or &lt;prefix&gt;&lt;pid&gt;… (TAPs, 15-byte limit; the
+/// prefix is thvi unless a test class chooses its own), and Dispose removes it all, whatever state a failed test
+/// left: domains destroyed and undefined, TAPs deleted, namespace deleted.
 /// </summary>
 internal sealed class QemuGuestLab : IDisposable
 {
@@ -26,18 +27,20 @@ internal sealed class QemuGuestLab : IDisposable
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(15);
 
     private readonly QemuHostFixture _host;
+    private readonly string _tapPrefix;
     private readonly string _consoleDir;
     private readonly BlockingCollection<GuestAuditEvent> _audit = [];
     private readonly List<GuestAuditEvent> _auditSeen = [];
 
-    public QemuGuestLab(QemuHostFixture host, Backoff? backoff = null)
+    public QemuGuestLab(QemuHostFixture host, Backoff? backoff = null, string prefix = "thvi")
     {
         _host = host;
         var pid = Environment.ProcessId;
-        Hertz = $"thvi-{pid}-hertz";
-        Avis = $"thvi-{pid}-avis";
-        Namespace = $"thvi-{pid}";
-        _consoleDir = Path.Combine(Path.GetTempPath(), $"thvi-{pid}-console");
+        _tapPrefix = $"{prefix}{pid}";
+        Hertz = $"{prefix}-{pid}-hertz";
+        Avis = $"{prefix}-{pid}-avis";
+        Namespace = $"{prefix}-{pid}";
+        _consoleDir = Path.Combine(Path.GetTempPath(), $"{prefix}-{pid}-console");
 
         // Clear what an earlier run of this pid may have left (a crash in the middle of a test).
         Dispose(disposeManaged: false);
@@ -72,7 +75,7 @@ internal sealed class QemuGuestLab : IDisposable
 
     public GuestManager Manager { get; }
 
-    public static string TapOf(string guest) => $"thvi{Environment.ProcessId}{(IsHertz(guest) ? 'h' : 'a')}";
+    public string TapOf(string guest) => $"{_tapPrefix}{(IsHertz(guest) ? 'h' : 'a')}";
 
     public static string AddressOf(string guest) => IsHertz(guest) ? "192.168.101.10" : "192.168.101.11";
 

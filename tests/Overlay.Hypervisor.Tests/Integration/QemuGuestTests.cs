@@ -117,7 +117,7 @@ public sealed class QemuGuestTests : IClassFixture<QemuHostFixture>, IDisposable
         Assert.True(lab.Manager.Start(lab.Hertz).Succeeded);
 
         // An operator makes the TAP the definition names (managed='no' needs it) and starts the domain by hand.
-        Hypervisor.Tap.TapDevice.CreatePersistent(QemuGuestLab.TapOf(lab.Avis));
+        Hypervisor.Tap.TapDevice.CreatePersistent(lab.TapOf(lab.Avis));
         var clock = Stopwatch.StartNew();
         QemuGuestLab.Virsh("start", lab.Avis);
 
