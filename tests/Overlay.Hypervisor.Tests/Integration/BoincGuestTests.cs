@@ -14,7 +14,7 @@ namespace Overlay.Hypervisor.Tests.Integration;
 /// even when the test fails.
 /// </summary>
 [Collection(LibvirtCollection.Name)]
-public sealed class BoincGuestTests : IClassFixture<QemuHostFixture>, IDisposable
+public sealed class BoincGuestTests(QemuHostFixture host, ITestOutputHelper output) : IClassFixture<QemuHostFixture>, IDisposable
 {
     private const string Authenticator = "7f3c0a5e9b1d4c2e8a6f0b3d5c7e9a1b";
 
@@ -24,24 +24,16 @@ public sealed class BoincGuestTests : IClassFixture<QemuHostFixture>, IDisposabl
     /// <summary>Start() to the first scheduler POST is ~20 s on an idle machine (TCG); the bound leaves room for a busy one.</summary>
     private static readonly TimeSpan SchedulerTimeout = TimeSpan.FromSeconds(75);
 
-    private readonly QemuHostFixture _host;
-    private readonly ITestOutputHelper _output;
     private QemuGuestLab? _lab;
-
-    public BoincGuestTests(QemuHostFixture host, ITestOutputHelper output)
-    {
-        _host = host;
-        _output = output;
-    }
 
     public void Dispose() => _lab?.Dispose();
 
     [QemuSystemFact]
     public void The_BOINC_client_in_the_VM_fetches_the_master_page_and_posts_a_scheduler_request_to_the_project()
     {
-        var image = _host.Boinc;
-        _output.WriteLine(image.Report);
-        _lab = new QemuGuestLab(_host, prefix: "thvb");
+        var image = host.Boinc;
+        output.WriteLine(image.Report);
+        _lab = new QemuGuestLab(host, prefix: "thvb");
         var lab = _lab;
         var url = $"http://{QemuGuestLab.PeerAddress}/";
         var plain = lab.Spec(lab.Hertz);
@@ -68,7 +60,7 @@ public sealed class BoincGuestTests : IClassFixture<QemuHostFixture>, IDisposabl
         var post = project.WaitFor(r => r.Method == "POST", SchedulerTimeout - clock.Elapsed);
         var postAt = clock.Elapsed;
         Assert.True(post is not null, $"no scheduler POST within {SchedulerTimeout.TotalSeconds:0} s of Start(); {project.Seen}\nconsole:\n{lab.ConsoleLog(lab.Hertz)}");
-        _output.WriteLine($"Start() → GET / after {masterAt.TotalSeconds:0.0} s, first scheduler POST after {postAt.TotalSeconds:0.0} s ({post.Body.Length} bytes)");
+        output.WriteLine($"Start() → GET / after {masterAt.TotalSeconds:0.0} s, first scheduler POST after {postAt.TotalSeconds:0.0} s ({post.Body.Length} bytes)");
 
         // The scheduler URL is the one the master page named, and the request is the client's own.
         Assert.Equal(ProjectStandIn.SchedulerPath, post.Path);
@@ -95,7 +87,7 @@ public sealed class BoincGuestTests : IClassFixture<QemuHostFixture>, IDisposabl
         Assert.Contains($"[{url}] Master file download succeeded", console);
         Assert.Contains($"[{url}] Sending scheduler request: Project initialization.", console);
         Assert.DoesNotContain("Suspending computation", console);
-        _output.WriteLine($"console:\n{console}\nscheduler request:\n{post.Body}");
+        output.WriteLine($"console:\n{console}\nscheduler request:\n{post.Body}");
 
         Assert.True(lab.Manager.Stop(lab.Hertz).Succeeded);
         Assert.Equal("shut off", QemuGuestLab.DomainState(lab.Hertz));

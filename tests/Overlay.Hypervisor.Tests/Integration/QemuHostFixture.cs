@@ -68,7 +68,7 @@ public sealed class QemuHostFixture : IDisposable
         var outDir = Path.Combine(TestPolicies.RepoRoot(), "out", dir);
         var script = Path.Combine(TestPolicies.RepoRoot(), "scripts", "guest-image.sh");
         var output = Command.Check(script, ImageTimeout, [.. options, outDir]);
-        var report = $"{output.Trim()}\n(guest-image.sh {string.Join(' ', options)}: {clock.Elapsed.TotalSeconds:0.0} s)";
+        var report = $"{output.Trim()}\n({string.Join(' ', ["guest-image.sh", .. options])}: {clock.Elapsed.TotalSeconds:0.0} s)";
         return new GuestImage(Path.Combine(outDir, "vmlinuz"), Path.Combine(outDir, "initrd.img"), report);
     }
 
