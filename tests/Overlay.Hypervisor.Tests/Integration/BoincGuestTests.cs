@@ -28,7 +28,7 @@ public sealed class BoincGuestTests(QemuHostFixture host, ITestOutputHelper outp
 
     public void Dispose() => _lab?.Dispose();
 
-    [QemuSystemFact]
+    [BoincGuestFact]
     public void The_BOINC_client_in_the_VM_fetches_the_master_page_and_posts_a_scheduler_request_to_the_project()
     {
         var image = host.Boinc;

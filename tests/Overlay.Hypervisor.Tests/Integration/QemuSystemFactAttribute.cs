@@ -54,3 +54,18 @@ public sealed class OwnLibvirtdFactAttribute : QemuSystemFactAttribute
         }
     }
 }
+
+/// <summary>
+/// A fact that boots the BOINC client guest: a real libvirtd as for <see cref="QemuSystemFactAttribute"/>, and readelf,
+/// with which scripts/guest-image.sh --boinc walks the client's libraries.
+/// </summary>
+public sealed class BoincGuestFactAttribute : QemuSystemFactAttribute
+{
+    public BoincGuestFactAttribute()
+    {
+        if (Skip is null && !File.Exists("/usr/bin/readelf"))
+        {
+            Skip = "needs the Debian package binutils (readelf; scripts/deps.sh installs it)";
+        }
+    }
+}
