@@ -256,9 +256,7 @@ start_boinc() {
     *) log "boinc: tvd.boinc_url=$boinc_url is not http://ADDR[:PORT]/; client not started"; return ;;
   esac
   auth=${boinc_auth:-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')}
-  case $auth in
-    *[!0-9a-f]*) log "boinc: tvd.boinc_auth is not 32 lower-case hex digits; client not started"; return ;;
-  esac
+  case $auth in *[!0-9a-f]*) auth= ;; esac
   if [ ${#auth} -ne 32 ]; then
     log "boinc: tvd.boinc_auth is not 32 lower-case hex digits; client not started"
     return
