@@ -79,7 +79,7 @@ internal static partial class SvgGraph
         y += 12;
         long total = state.Blocked.Sum(b => b.Count);
         var blocked = new XElement(Svg + "g", new XAttribute("class", "blocked-flows"),
-            Text(Margin, y, $"Blocked flows ({total} frames dropped, {state.Blocked.Count(b => b.Reason == "refused_port")} ports refused)", 13, "bold",
+            Text(Margin, y, $"Blocked flows ({Plural(total, "frame")} dropped, {Plural(state.Blocked.Count(b => b.Reason == "refused_port"), "port")} refused)", 13, "bold",
                 state.Blocked.Count > 0 ? TvdPalette.Alarm : "#222222"));
         y += 18;
         foreach (GraphBlocked b in state.Blocked)
@@ -102,6 +102,8 @@ internal static partial class SvgGraph
         body.Add(blocked);
         return y;
     }
+
+    private static string Plural(long n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
     private static XElement Rect(int x, int y, int width, int height, string fill, string stroke, int strokeWidth = 1, int radius = 0)
     {

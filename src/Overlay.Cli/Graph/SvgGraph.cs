@@ -31,7 +31,7 @@ internal static partial class SvgGraph
     private const int LegendWidth = 290;
     private const int Width = LegendX + LegendWidth + Margin;
     private const int Top = 64;
-    private const int RowHeight = 36;
+    private const int RowHeight = 40;
     private const int PortHeight = 18;
 
     /// <summary>The picture's size for a state (what a screenshot's window must be).</summary>
@@ -178,15 +178,22 @@ internal static partial class SvgGraph
             Rect(x1 - 5, y - 7, 10, 14, palette.Of(link.Tvd), "none"),
             Text(x1 + 14, y - 6, Cut(label, 56), 11, link.State == LinkState.Up ? "bold" : null,
                 link.State == LinkState.Refused ? TvdPalette.Alarm : "#222222", full: label));
+        var below = new List<string>();
         if (link.State == LinkState.Refused)
         {
-            g.Add(Text((x1 + x2) / 2, y + 6, "✗", 18, "bold", TvdPalette.Alarm, anchor: "middle"));
+            g.Add(Text(x2 - 22, y + 6, "✗", 18, "bold", TvdPalette.Alarm, anchor: "middle"));
+            below.Add(Finding(link.Reason ?? "denied"));
         }
 
         if (blocked.Count > 0)
         {
-            string drops = "⊘ blocked: " + string.Join(", ", blocked.Select(b => $"{b.Count} {b.Reason}"));
-            g.Add(Text(x1 + 14, y + 16, Cut(drops, 56), 11, "bold", TvdPalette.Alarm, full: drops));
+            below.Add("⊘ blocked: " + string.Join(", ", blocked.Select(b => $"{b.Count} {b.Reason}")));
+        }
+
+        if (below.Count > 0)
+        {
+            string text = string.Join(" · ", below);
+            g.Add(Text(x1 + 14, y + 16, Cut(text, 56), 11, "bold", TvdPalette.Alarm, full: text));
         }
 
         return g;
@@ -204,9 +211,16 @@ internal static partial class SvgGraph
                 LinkAttestation.Static => $"{link.Tvd}: static SAs · not attested",
                 _ => $"{link.Tvd}: CHILD_SA up · attestation not required",
             },
-            LinkState.Refused => $"{link.Tvd}: refused — {link.Reason ?? "denied"}",
+            LinkState.Refused => $"{link.Tvd}: join refused — {link.Reason ?? "denied"}",
             _ => $"{link.Tvd}: allowed, no SA up",
         };
+    }
+
+    /// <summary>What a refusal's reason ends with — the verifier's finding (<c>ref.unknown /usr/bin/x</c>) — or the whole reason.</summary>
+    private static string Finding(string reason)
+    {
+        int last = reason.LastIndexOf(": ", StringComparison.Ordinal);
+        return last >= 0 && reason.Length - last - 2 >= 8 ? reason[(last + 2)..] : reason;
     }
 
     public static string AttestationName(LinkAttestation attestation) => attestation switch
