@@ -14,17 +14,19 @@ public sealed class RecentRefusalsTests
     private readonly InMemoryDecisionAudit _log = new();
     private readonly RecentRefusals _refusals;
     private readonly PolicyEngine _engine;
+    private readonly ManualTime _time = new() { Now = Now };
 
     public RecentRefusalsTests()
     {
         _refusals = new RecentRefusals(_log);
-        _engine = new PolicyEngine(CompiledPolicy.Compile(PolicyLoader.LoadFile(RepoFiles.ExamplePolicy).Policy!), _refusals);
+        _engine = new PolicyEngine(CompiledPolicy.Compile(PolicyLoader.LoadFile(RepoFiles.ExamplePolicy).Policy!), _refusals, _time);
     }
 
     [Fact]
     public void A_denied_join_is_kept_once_with_its_count_and_latest_reason_and_allowed_ones_are_not()
     {
         _engine.Join("tvd:red", "host1", "host2", null, Now);
+        _time.Now = Now.AddSeconds(30);
         _engine.Join("tvd:red", "host1", "host2", null, Now.AddSeconds(30));
         _engine.Join("tvd:green", "host1", "host2", null, Now);
 
@@ -52,12 +54,21 @@ public sealed class RecentRefusalsTests
     {
         for (int i = 0; i < 100; i++)
         {
+            _time.Now = Now.AddSeconds(i);
             _engine.RecordRefusalByPeer(new RefusalByPeer("host1", $"peer{i:000}", "red", new string('x', 10_000), Withdrawn: false));
         }
 
         var kept = _refusals.Snapshot();
         Assert.Equal(RecentRefusals.Capacity, kept.Count);
         Assert.All(kept, r => Assert.Equal(RecentRefusals.MaxReasonLength, r.Reason.Length));
-        Assert.Equal(RecentRefusals.Capacity, kept.Select(r => r.Peer).Distinct().Count());
+        Assert.Equal(Enumerable.Range(100 - RecentRefusals.Capacity, RecentRefusals.Capacity).Select(i => $"peer{i:000}"), kept.Select(r => r.Peer)); // the latest
+    }
+
+    /// <summary>The audit's clock (the engine stamps each record with it).</summary>
+    private sealed class ManualTime : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
