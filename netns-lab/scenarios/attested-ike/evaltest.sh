@@ -73,9 +73,11 @@ check "h3's engine.refused_joins: red refused by" "h1 h2" \
     "$(ov_q h3 '[.engine.refused_joins[] | select(.by=="peer" and .tvd=="red") | .peer] | sort | join(" ")')"
 png=()
 command -v chromium >/dev/null && png=(--png "$LAB_DIR/h1-topology.png") || echo "skip: no chromium on PATH: the PNG is not rendered (scripts/deps.sh installs it)"
+start_ns=$(date +%s%N)
 rc=0; drawn=$("$OV_BIN/tvdctl" graph -o "$LAB_DIR/h1-topology.svg" "${png[@]}" --socket "$(ov_socket h1)" 2>&1) || rc=$?
 check "tvdctl graph -o on h1: exit" 0 "$rc"
-echo "  $drawn"
+sed 's/^/  /' <<<"$drawn"
+echo "  tvdctl graph took $(( ($(date +%s%N) - start_ns) / 1000000 )) ms"
 svg_q() { python3 "$PWD/svg-labels.py" "$LAB_DIR/h1-topology.svg" "$1" 2>&1; }
 check "graph: title" "TVD overlay — host h1" "$(svg_q title)"
 check "graph: peer hosts" "h2 h3 moon" "$(svg_q peers)"
