@@ -193,7 +193,7 @@ internal static partial class SvgGraph
         if (below.Count > 0)
         {
             string text = string.Join(" · ", below);
-            g.Add(Text(x1 + 14, y + 16, Cut(text, 56), 11, "bold", TvdPalette.Alarm, full: text));
+            g.Add(Text(x1 + 14, y + 16, Cut(text, 52), 11, "bold", TvdPalette.Alarm, full: text));
         }
 
         return g;
