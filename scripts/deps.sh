@@ -25,6 +25,7 @@ packages=(
   strongswan-charon strongswan-swanctl      # Overlay.Ike interop: a real charon peer in a namespace
   libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins   # its openssl/gcm/kdf, curve25519, kernel-libipsec
   systemd libcap2-bin                       # packaging lab: systemd-analyze verify of the unit; capsh --decode of the daemon's caps
+  chromium fonts-dejavu-core                # tvdctl graph --png: headless Chromium renders the SVG (Cli tests check its screenshot; attested-ike lab)
 )
 if [[ $profile == bench ]]; then
   # Peers for bench/lab/throughput.sh (wireguard-go instead of a kernel module; no recommends: wireguard-tools

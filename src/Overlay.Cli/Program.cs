@@ -9,6 +9,7 @@ root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(AttestCommands.Create());
 root.Subcommands.Add(GuestCommands.Create());
 root.Subcommands.Add(CaptureCommand.Create());
+root.Subcommands.Add(GraphCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -65,6 +65,33 @@ red_try=$(sw_swanctl --initiate --child red 2>&1 || true)
 at_audit h1 "join deny .*peer=moon tvd=red.*presented no evidence" | grep -q . && ok "h1 audits: moon presented no evidence for red" \
     || bad "h1: no audit of moon's red refusal ($(at_audit h1 'peer=moon' | tail -n 1))"
 
+# The picture of h1 (tvdctl graph, docs/cli.md) from the live daemon: its hosts, TVDs and guests, red up and attested
+# with h2, red refused to h3 with the finding; and the refusals as status keeps them (engine.refused_joins).
+check "h1's engine.refused_joins: h3 for red, by h1, rule" "attestation" \
+    "$(ov_q h1 '.engine.refused_joins[] | select(.peer=="h3" and .tvd=="red" and .by=="us") | .rule')"
+check "h3's engine.refused_joins: red refused by" "h1 h2" \
+    "$(ov_q h3 '[.engine.refused_joins[] | select(.by=="peer" and .tvd=="red") | .peer] | sort | join(" ")')"
+png=()
+command -v chromium >/dev/null && png=(--png "$LAB_DIR/h1-topology.png") || echo "skip: no chromium on PATH: the PNG is not rendered (scripts/deps.sh installs it)"
+start_ns=$(date +%s%N)
+rc=0; drawn=$("$OV_BIN/tvdctl" graph -o "$LAB_DIR/h1-topology.svg" "${png[@]}" --socket "$(ov_socket h1)" 2>&1) || rc=$?
+check "tvdctl graph -o on h1: exit" 0 "$rc"
+sed 's/^/  /' <<<"$drawn"
+echo "  tvdctl graph took $(( ($(date +%s%N) - start_ns) / 1000000 )) ms"
+svg_q() { python3 "$PWD/svg-labels.py" "$LAB_DIR/h1-topology.svg" "$1" 2>&1; }
+check "graph: title" "TVD overlay — host h1" "$(svg_q title)"
+check "graph: peer hosts" "h2 h3 moon" "$(svg_q peers)"
+check "graph: TVDs in the legend" "green red" "$(svg_q tvds)"
+check "graph: h1's guests" "green1 red1" "$(svg_q guests)"
+check "graph: h1-h2 lines (TVD state attestation)" "green up not_required,red up attested" "$(svg_q 'links h2')"
+check "graph: h1-h3 lines (TVD state attestation)" "green up not_required,red refused refused" "$(svg_q 'links h3')"
+[[ $(svg_q refusals) == *"h1 refused h3 for red"*"ref.unknown"*"$AT_UNKNOWN"* ]] && ok "graph: h3's refusal for red listed with ref.unknown $AT_UNKNOWN" \
+    || bad "graph: no refusal of h3 for red with the finding in the SVG (got: $(svg_q refusals))"
+if (( ${#png[@]} )); then
+    [[ $(head -c 8 "$LAB_DIR/h1-topology.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] && ok "graph: PNG rendered by headless Chromium ($(stat -c %s "$LAB_DIR/h1-topology.png") bytes)" \
+        || bad "graph: no PNG at $LAB_DIR/h1-topology.png"
+fi
+
 # 4. h3 replays evidence h2 gave h1: refused (not h3's, not bound to h3's SA).
 "$OV_BIN/tvdctl" attest daemon-evidence --peer h1 --out "$LAB_DIR/h2-to-h1.evidence" --socket "$(ov_socket h2)" >/dev/null \
     && ok "h2's evidence for h1 captured ($(stat -c %s "$LAB_DIR/h2-to-h1.evidence") bytes)" || bad "no evidence from h2 for h1"

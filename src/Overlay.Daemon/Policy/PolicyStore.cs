@@ -32,10 +32,14 @@ public sealed class PolicyStore
         _time = time;
         _logger = logger;
         _state = new PolicyState(initial, null);
-        Engine = new PolicyEngine(initial.Policy, new LoggerDecisionAudit(loggers.CreateLogger("Overlay.Labels.Audit")));
+        Refusals = new RecentRefusals(new LoggerDecisionAudit(loggers.CreateLogger("Overlay.Labels.Audit")));
+        Engine = new PolicyEngine(initial.Policy, Refusals);
     }
 
     public PolicyEngine Engine { get; }
+
+    /// <summary>The latest join refusals of the audit trail, bounded (status: <c>engine.refused_joins</c>).</summary>
+    public RecentRefusals Refusals { get; }
 
     public LoadedPolicy Current => _state.Current;
 

@@ -4,7 +4,10 @@ using Overlay.Labels.Engine;
 
 namespace Overlay.Daemon.Status;
 
-/// <summary>The <c>engine</c> section: guests the policy engine records as running, and their bindings.</summary>
+/// <summary>
+/// The <c>engine</c> section: guests the policy engine records as running, their bindings, and the latest join
+/// refusals of the audit trail (<see cref="RecentRefusals"/>).
+/// </summary>
 public sealed class EngineStatusSection : IStatusSection
 {
     private readonly PolicyStore _store;
@@ -37,6 +40,28 @@ public sealed class EngineStatusSection : IStatusSection
         }
 
         writer.WriteEndArray();
+        WriteRefusedJoins(writer, _store.Refusals.Snapshot());
         writer.WriteEndObject();
+    }
+
+    private static void WriteRefusedJoins(Utf8JsonWriter writer, IReadOnlyList<RefusedJoin> refusals)
+    {
+        writer.WriteStartArray("refused_joins");
+        foreach (RefusedJoin r in refusals)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("peer", r.Peer);
+            writer.WriteString("tvd", r.Tvd);
+            writer.WriteString("by", r.ByPeer ? "peer" : "us");
+            writer.WriteBoolean("withdrawn", r.Withdrawn);
+            writer.WriteString("rule", r.Rule);
+            writer.WriteString("reason", r.Reason);
+            writer.WriteString("first_at", r.FirstAt.UtcDateTime);
+            writer.WriteString("last_at", r.LastAt.UtcDateTime);
+            writer.WriteNumber("count", r.Count);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 }
