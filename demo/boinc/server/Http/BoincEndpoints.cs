@@ -90,7 +90,7 @@ internal sealed class BoincEndpoints(ProjectState project, ServerLog log)
             case "scheduler":
                 var request = SchedulerRequest.Parse(await BoundedBody.ReadAsync(context.Request, MaxSchedulerBody, cancel));
                 var decision = project.Schedule(request, client);
-                await Send(context, "text/xml", SchedulerReply.Write(project.Options, decision, request.Platform), cancel);
+                await Send(context, "text/xml", SchedulerReply.Write(project.Options, decision), cancel);
                 break;
             case "upload":
                 var upload = UploadRequest.Parse(await BoundedBody.ReadAsync(context.Request, MaxUploadBody, cancel));

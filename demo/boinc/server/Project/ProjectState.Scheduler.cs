@@ -32,6 +32,22 @@ internal sealed partial class ProjectState
             }
 
             var send = new List<WorkUnit>();
+            // A result sent to this client that it neither reports nor lists in progress was lost (the client
+            // discarded it, or was reset): sent again, as BOINC's "resend lost results" does.
+            if (request.HasOtherResults)
+            {
+                foreach (var unit in _units.Where(u => u.SentTo == client && u.ReportedAt is null))
+                {
+                    if (!request.OtherResults.Contains(unit.ResultName) && !acks.Contains(unit.ResultName))
+                    {
+                        unit.SentAt = now;
+                        unit.Resent++;
+                        send.Add(unit);
+                        lines.Add($"result {unit.ResultName} lost by {client} (not in its tasks in progress): sent again");
+                    }
+                }
+            }
+
             if (request.WantsWork)
             {
                 foreach (var unit in _units.Where(u => u.SentAt is null))

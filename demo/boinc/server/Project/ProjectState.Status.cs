@@ -38,7 +38,7 @@ internal sealed partial class ProjectState
             json.WriteString("project", ServerOptions.ProjectName);
             json.WriteString("masterUrl", _options.MasterUrl);
             json.WriteString("clientProjectDir", "projects/" + ServerOptions.ClientProjectDir(_options.MasterUrl));
-            json.WriteString("updated", _time.GetUtcNow());
+            json.WriteString("updated", Stamp(_time.GetUtcNow()));
             json.WriteNumber("rounds", _options.Rounds);
             json.WriteNumber("workUnits", _units.Count);
             json.WriteBoolean("allValid", _units.All(u => u.Outcome == "valid"));
@@ -92,8 +92,8 @@ internal sealed partial class ProjectState
         {
             json.WriteStartObject();
             json.WriteString("address", address);
-            json.WriteString("firstSeen", seen.First);
-            json.WriteString("lastSeen", seen.Last);
+            json.WriteString("firstSeen", Stamp(seen.First));
+            json.WriteString("lastSeen", Stamp(seen.Last));
             json.WriteNumber("requests", seen.Requests);
             json.WriteEndObject();
         }
@@ -121,6 +121,7 @@ internal sealed partial class ProjectState
 
         WriteOptional(json, "sentTo", unit.SentTo);
         WriteOptional(json, "sentAt", unit.SentAt);
+        json.WriteNumber("resent", unit.Resent);
         WriteOptional(json, "downloadedAt", unit.DownloadedAt);
         WriteOptional(json, "uploadedAt", unit.UploadedAt);
         if (unit.UploadedBytes is { } bytes)
@@ -150,7 +151,11 @@ internal sealed partial class ProjectState
     {
         if (value is { } time)
         {
-            json.WriteString(name, time);
+            json.WriteString(name, Stamp(time));
         }
     }
+
+    /// <summary>UTC to the millisecond, as the log lines: 2026-12-06T10:00:00.123Z.</summary>
+    private static string Stamp(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

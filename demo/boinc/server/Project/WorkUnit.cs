@@ -43,6 +43,9 @@ internal sealed class WorkUnit
 
     public DateTimeOffset? SentAt { get; set; }
 
+    /// <summary>How often the result was sent again after its client lost it.</summary>
+    public int Resent { get; set; }
+
     public DateTimeOffset? DownloadedAt { get; set; }
 
     public long? UploadedBytes { get; set; }

@@ -9,7 +9,9 @@ namespace Overlay.Demo.BoincServer.Protocol;
 /// The <c>&lt;scheduler_reply&gt;</c> this server answers (parsed by client/scheduler_op.cpp,
 /// SCHEDULER_REPLY::parse). For each work unit sent: the app, the input file (download URL, size, MD5), the
 /// output file (upload URL, max_nbytes), the workunit (input opened as in.txt by copy) and its one result
-/// (output written as out.txt, copied back by the client, reported at once).
+/// (output written as out.txt, copied back by the client, reported at once). The result names no platform:
+/// an anonymous-platform client sends platform "anonymous" and takes, for a result without one, its primary
+/// platform and the app's latest version from its app_info.xml (client/cs_scheduler.cpp).
 /// </summary>
 /// <example>
 /// <code>
@@ -21,7 +23,7 @@ namespace Overlay.Demo.BoincServer.Protocol;
 ///   &lt;file_info&gt;&lt;name&gt;wu_1_0_out&lt;/name&gt;&lt;generated_locally/&gt;&lt;upload_when_present/&gt;&lt;max_nbytes&gt;4096&lt;/max_nbytes&gt;&lt;url&gt;.../cgi-bin/file_upload_handler&lt;/url&gt;&lt;/file_info&gt;
 ///   &lt;workunit&gt;&lt;name&gt;wu_1&lt;/name&gt;&lt;app_name&gt;..&lt;/app_name&gt;&lt;version_num&gt;100&lt;/version_num&gt;&lt;rsc_*&gt;
 ///     &lt;file_ref&gt;&lt;file_name&gt;wu_1_in&lt;/file_name&gt;&lt;open_name&gt;in.txt&lt;/open_name&gt;&lt;copy_file/&gt;&lt;/file_ref&gt;&lt;/workunit&gt;
-///   &lt;result&gt;&lt;name&gt;wu_1_0&lt;/name&gt;&lt;wu_name&gt;wu_1&lt;/wu_name&gt;&lt;platform&gt;..&lt;/platform&gt;&lt;version_num&gt;100&lt;/version_num&gt;
+///   &lt;result&gt;&lt;name&gt;wu_1_0&lt;/name&gt;&lt;wu_name&gt;wu_1&lt;/wu_name&gt;&lt;version_num&gt;100&lt;/version_num&gt;
 ///     &lt;report_deadline&gt;UNIX TIME&lt;/report_deadline&gt;&lt;report_immediately/&gt;
 ///     &lt;file_ref&gt;&lt;file_name&gt;wu_1_0_out&lt;/file_name&gt;&lt;open_name&gt;out.txt&lt;/open_name&gt;&lt;copy_file/&gt;&lt;/file_ref&gt;&lt;/result&gt;
 ///   &lt;result_ack&gt;&lt;name&gt;wu_0_0&lt;/name&gt;&lt;/result_ack&gt;
@@ -39,7 +41,7 @@ internal static class SchedulerReply
     /// <summary>Floating-point operations a task is estimated at and bounded by (the chain is tiny).</summary>
     public const double FpopsEstimate = 1e9, FpopsBound = 1e13, MemoryBound = 1e8, DiskBound = 1e8;
 
-    public static byte[] Write(ServerOptions options, SchedulerDecision decision, string platform)
+    public static byte[] Write(ServerOptions options, SchedulerDecision decision)
     {
         var text = new StringBuilder();
         using (var xml = XmlWriter.Create(text, new XmlWriterSettings { OmitXmlDeclaration = true, Indent = true }))
@@ -66,7 +68,7 @@ internal static class SchedulerReply
             long deadline = (decision.Now + TimeSpan.FromSeconds(options.DeadlineSeconds)).ToUnixTimeSeconds();
             foreach (var unit in decision.Send)
             {
-                WriteUnit(xml, options, unit, platform, deadline);
+                WriteUnit(xml, options, unit, deadline);
             }
 
             foreach (string name in decision.Acks)
@@ -83,7 +85,7 @@ internal static class SchedulerReply
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 
-    private static void WriteUnit(XmlWriter xml, ServerOptions options, WorkUnit unit, string platform, long deadline)
+    private static void WriteUnit(XmlWriter xml, ServerOptions options, WorkUnit unit, long deadline)
     {
         xml.WriteStartElement("file_info");
         xml.WriteElementString("name", unit.InputName);
@@ -114,11 +116,6 @@ internal static class SchedulerReply
         xml.WriteStartElement("result");
         xml.WriteElementString("name", unit.ResultName);
         xml.WriteElementString("wu_name", unit.Name);
-        if (platform.Length > 0)
-        {
-            xml.WriteElementString("platform", platform);
-        }
-
         xml.WriteElementString("version_num", Number(ServerOptions.AppVersion));
         xml.WriteElementString("report_deadline", Number(deadline));
         xml.WriteElementString("report_immediately", "");

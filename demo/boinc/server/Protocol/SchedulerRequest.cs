@@ -47,6 +47,12 @@ internal sealed class SchedulerRequest
 
     public List<ReportedResult> Results { get; } = [];
 
+    /// <summary>True when the request lists the client's tasks in progress (&lt;other_results&gt;; 7.x always does).</summary>
+    public bool HasOtherResults { get; private set; }
+
+    /// <summary>The results the client still holds, not yet reported (&lt;other_results&gt;&lt;other_result&gt;&lt;name&gt;).</summary>
+    public HashSet<string> OtherResults { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Parses a request body; throws <see cref="ProtocolException"/> for anything malformed.</summary>
     public static SchedulerRequest Parse(ReadOnlyMemory<byte> body)
     {
@@ -55,7 +61,7 @@ internal sealed class SchedulerRequest
         using XmlReader reader = BoincXml.Create(stream, maxCharacters: body.Length + 64L);
         BoincXml.ReadRoot(reader, "scheduler_request");
         int major = -1, minor = -1, release = -1;
-        bool inResult = false;
+        bool inResult = false, inOtherResults = false;
         string? resultName = null;
         long exitStatus = 0, state = 0;
         bool advance = true; // false when a value read already moved the reader to the next node
@@ -88,10 +94,26 @@ internal sealed class SchedulerRequest
                 continue;
             }
 
+            if (reader is { Depth: 3, LocalName: "name" } && inOtherResults)
+            {
+                string name = BoincXml.ReadValue(reader);
+                advance = false;
+                if (request.OtherResults.Count >= MaxResults)
+                {
+                    throw new ProtocolException(RejectReason.TooLarge, $"more than {MaxResults} results in progress listed");
+                }
+
+                request.OtherResults.Add(name);
+                continue;
+            }
+
             if (reader.Depth != 1)
             {
                 continue;
             }
+
+            inOtherResults = reader.LocalName == "other_results" && !reader.IsEmptyElement;
+            request.HasOtherResults |= reader.LocalName == "other_results";
 
             if (reader.LocalName == "result")
             {
