@@ -24,6 +24,7 @@ packages=(
   strongswan-charon strongswan-swanctl      # Overlay.Ike interop: a real charon peer in a namespace
   libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins   # its openssl/gcm/kdf, curve25519, kernel-libipsec
   systemd libcap2-bin                       # packaging lab: systemd-analyze verify of the unit; capsh --decode of the daemon's caps
+  boinc-client                              # demo/boinc: the real BOINC 7.20 client against tvd-boinc-server (integration test, boinc lab)
 )
 if [[ $profile == bench ]]; then
   # Peers for bench/lab/throughput.sh (wireguard-go instead of a kernel module; no recommends: wireguard-tools

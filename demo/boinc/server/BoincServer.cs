@@ -23,7 +23,7 @@ internal sealed class BoincServer : IAsyncDisposable
 
     public ProjectState Project { get; }
 
-    /// <summary>Creates the work units, binds the address and starts serving; throws IOException when the bind fails.</summary>
+    /// <summary>Creates the work units, binds the address and starts serving; throws SocketException or IOException when the bind fails.</summary>
     public static async Task<BoincServer> StartAsync(ServerOptions options, TextWriter logOutput, TimeProvider time, CancellationToken cancel)
     {
         var log = new ServerLog(logOutput, time);
@@ -32,6 +32,8 @@ internal sealed class BoincServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // a failed bind is reported by Program, once
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -24,9 +24,9 @@ if (parse.Errors.Count > 0)
     return 2;
 }
 
-if (parse.Action is not null && parse.GetValue(listen) is null)
+if (parse.Action is not null)
 {
-    return await parse.InvokeAsync(); // --help, --version
+    return await parse.InvokeAsync(); // --help, --version: the root command has no action of its own
 }
 
 string? problem = null;
@@ -77,7 +77,7 @@ try
 {
     server = await BoincServer.StartAsync(options, Console.Out, TimeProvider.System, CancellationToken.None);
 }
-catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
 {
     Console.Error.WriteLine($"tvd-boinc-server: cannot serve on {options.Listen} with data in {options.DataDir}: {e.Message}");
     return 2;
