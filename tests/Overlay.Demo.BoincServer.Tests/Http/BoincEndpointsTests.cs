@@ -113,6 +113,15 @@ public sealed class BoincEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_url_cannot_forge_a_log_line()
+    {
+        var response = await _http.GetAsync("/x%0a2026-12-06T10:00:00.000Z%20all%20work%20units%20valid");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.DoesNotContain("\n2026-12-06T10:00:00.000Z all work units valid", _log.ToString());
+        Assert.True(_log.ToString().Contains("reject GET /x?2026-12-06T10:00:00.000Z all work uni... from 127.0.0.1: not_found", StringComparison.Ordinal), _log.ToString());
+    }
+
+    [Fact]
     public async Task An_input_file_is_served_by_its_name()
     {
         byte[] input = await _http.GetByteArrayAsync("/download/wu_1_in");

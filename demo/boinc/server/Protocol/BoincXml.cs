@@ -85,7 +85,18 @@ internal static class BoincXml
             : throw new ProtocolException(RejectReason.MalformedXml, $"<{name}> is not a number: '{Shorten(text)}'");
     }
 
-    public static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "...";
+    /// <summary>Client-supplied text made safe for one log line: at most 40 characters, control characters as '?'.</summary>
+    public static string Shorten(string text)
+    {
+        string head = text.Length <= 40 ? text : text[..40] + "...";
+        return string.Create(head.Length, head, (span, source) =>
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? '?' : source[i];
+            }
+        });
+    }
 
     private static T Guard<T>(Func<T> read)
     {

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Xml;
 
 namespace Overlay.Demo.BoincServer.Protocol;
@@ -146,6 +145,4 @@ internal sealed class UploadRequest
     /// <summary>The MD5 of <paramref name="content"/> as the client writes it (lower-case hex).</summary>
     public static string Md5Hex(ReadOnlySpan<byte> content) =>
         Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(content));
-
-    internal static string Describe(ReadOnlySpan<byte> bytes) => Encoding.ASCII.GetString(bytes[..Math.Min(bytes.Length, 40)]);
 }
