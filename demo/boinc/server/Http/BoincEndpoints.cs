@@ -50,10 +50,15 @@ internal sealed class BoincEndpoints(ProjectState project, ServerLog log)
                 await context.Response.Body.WriteAsync(body, context.RequestAborted);
             }
         }
-        catch (Exception e) when (e is BadHttpRequestException or IOException or OperationCanceledException)
+        catch (BadHttpRequestException e)
         {
-            // Kestrel's own limit or a client gone mid-body: nothing left to answer.
-            project.Reject(client, $"{method} {BoincXml.Shorten(path)}", new ProtocolException(RejectReason.TooLarge, $"request body not read: {e.Message}"));
+            // Kestrel's own bounds (a body over MaxBody, a body cut short): it answers the status itself.
+            var reason = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? RejectReason.TooLarge : RejectReason.MalformedXml;
+            project.Reject(client, $"{method} {BoincXml.Shorten(path)}", new ProtocolException(reason, $"request body not read: {e.Message}"));
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            log.Line($"{method} {BoincXml.Shorten(path)} from {client}: the connection closed mid-request");
         }
     }
 
