@@ -2,7 +2,7 @@
 #   make demo    the main job, on embedded defaults
 #   make test    unit + interop tests and every netns-lab scenario (what CI runs)
 #   make bench   benchmarks, each beside its peer measured in the same run
-#   make build   publish tvd-overlayd and tvdctl into bin/
+#   make build   publish tvd-overlayd, tvdctl and the demo's tvd-boinc-server into bin/
 #   make fuzz    coverage-guided fuzzing of every parser, ~5 min (make fuzz-long FUZZ_SECONDS=N: N s per target)
 #   make deb     the Debian package out/tvd-overlay_VERSION_amd64.deb (docs/packaging.md)
 #   make install PREFIX=/usr/local [DESTDIR=...]   a tarball-style install of the same files
@@ -23,7 +23,8 @@ deps:
 build: deps
 	@$(DOTNET) publish src/Overlay.Daemon -c $(CONFIG) -o bin --nologo -v quiet -clp:NoSummary
 	@$(DOTNET) publish src/Overlay.Cli -c $(CONFIG) -o bin --nologo -v quiet -clp:NoSummary
-	@echo "build: bin/tvd-overlayd bin/tvdctl"
+	@$(DOTNET) publish demo/boinc/server -c $(CONFIG) -o bin --nologo -v quiet -clp:NoSummary
+	@echo "build: bin/tvd-overlayd bin/tvdctl bin/tvd-boinc-server"
 
 # Unit and interop tests, then every lab scenario; ends with one 'test: N passed, M failed' line.
 # The package is built first: lab scenario packaging installs it.

@@ -7,7 +7,7 @@ bad=0
 check() { # description, grep args...
   local what=$1; shift
   local hits
-  hits=$(grep -rnE "$@" src --include='*.cs' | grep -v '/obj/' || true)
+  hits=$(grep -rnE "$@" src demo --include='*.cs' | grep -v '/obj/' || true)
   if [[ -n $hits ]]; then
     echo "conventions: $what:"
     echo "$hits"

@@ -33,7 +33,7 @@ harness="$out/pub/Overlay.Fuzz.dll"
 plain="$out/plain/Overlay.Fuzz.dll"
 mapfile -t all < <(dotnet "$plain" list | awk '{print $1 " " $2}')
 # Instrument the code under test (ours, the daemon's included, and the TOML reader), never the harness: its own branches are not the target's.
-for dll in "$out"/pub/Overlay.*.dll "$out/pub/tvd-overlayd.dll" "$out/pub/Tomlyn.dll"; do
+for dll in "$out"/pub/Overlay.*.dll "$out/pub/tvd-overlayd.dll" "$out/pub/tvd-boinc-server.dll" "$out/pub/Tomlyn.dll"; do
   [[ $(basename "$dll") == Overlay.Fuzz.dll ]] && continue
   sharpfuzz "$dll" >/dev/null
 done

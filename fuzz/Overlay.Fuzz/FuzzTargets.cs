@@ -21,6 +21,7 @@ public static class FuzzTargets
         ("policy-toml", () => new PolicyTomlTarget()),
         ("daemon-config", () => new DaemonConfigTarget()),
         ("control-request", () => new ControlRequestTarget()),
+        ("boinc-request", () => new BoincRequestTarget()),
     ];
 
     private static readonly Lazy<IReadOnlyList<FuzzTarget>> Instances = new(() => [.. Factories.Select(f => f.Create())]);
