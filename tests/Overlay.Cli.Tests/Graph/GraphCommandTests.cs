@@ -5,34 +5,15 @@ using Overlay.Cli.Graph;
 namespace Overlay.Cli.Tests.Graph;
 
 /// <summary><c>tvdctl graph</c> against a real tvd-overlayd started on examples/policy.toml (no data plane, no IKE: a host alone).</summary>
-public sealed class GraphCommandTests : IDisposable
+public sealed class GraphCommandTests() : ExampleDaemonTests("tvdctl-graph-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("tvdctl-graph-").FullName;
-    private DaemonProcess? _daemon;
-
-    private string Socket => Path.Combine(_dir, "run", "control.sock");
-
-    public void Dispose()
-    {
-        _daemon?.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private void StartDaemon()
-    {
-        CliRunner.CopyExamplePolicy(_dir);
-        var config = Path.Combine(_dir, "overlayd.toml");
-        File.WriteAllText(config, "[daemon]\nhost = \"host2\"\npolicy = \"policy.toml\"\nstate_dir = \"state\"\nruntime_dir = \"run\"\n");
-        _daemon = DaemonProcess.Start(config, Socket);
-    }
-
     [Fact]
     public void Writes_the_svg_with_the_host_and_the_policys_tvds_and_says_when_no_converter_is_found()
     {
         StartDaemon();
-        string svg = Path.Combine(_dir, "out.svg"), png = Path.Combine(_dir, "out.png");
+        string svg = Path.Combine(Dir, "out.svg"), png = Path.Combine(Dir, "out.png");
 
-        var r = CliRunner.RunWith(new Dictionary<string, string> { ["TVDCTL_CHROMIUM"] = Path.Combine(_dir, "no-such-chromium") },
+        var r = CliRunner.RunWith(new Dictionary<string, string> { ["TVDCTL_CHROMIUM"] = Path.Combine(Dir, "no-such-chromium") },
             "graph", "-o", svg, "--png", png, "--socket", Socket);
 
         Assert.Equal(0, r.ExitCode);
@@ -73,7 +54,7 @@ public sealed class GraphCommandTests : IDisposable
     public void Png_is_rendered_by_headless_chromium_at_the_pictures_size()
     {
         StartDaemon();
-        string svg = Path.Combine(_dir, "out.svg"), png = Path.Combine(_dir, "out.png");
+        string svg = Path.Combine(Dir, "out.svg"), png = Path.Combine(Dir, "out.png");
 
         var r = CliRunner.Run("graph", "-o", svg, "--png", png, "--socket", Socket, "--json");
 
@@ -88,9 +69,9 @@ public sealed class GraphCommandTests : IDisposable
     [Fact]
     public void No_daemon_is_exit_2_with_one_line_and_no_file()
     {
-        string svg = Path.Combine(_dir, "out.svg");
+        string svg = Path.Combine(Dir, "out.svg");
 
-        var r = CliRunner.Run("graph", "-o", svg, "--socket", Path.Combine(_dir, "none.sock"));
+        var r = CliRunner.Run("graph", "-o", svg, "--socket", Path.Combine(Dir, "none.sock"));
 
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("tvd-overlayd is not running", r.StdErr, StringComparison.Ordinal);

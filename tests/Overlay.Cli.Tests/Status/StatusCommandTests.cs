@@ -4,27 +4,8 @@ using System.Text.Json;
 namespace Overlay.Cli.Tests.Status;
 
 /// <summary><c>tvdctl status</c> against a real tvd-overlayd started on examples/policy.toml.</summary>
-public sealed class StatusCommandTests : IDisposable
+public sealed class StatusCommandTests() : ExampleDaemonTests("tvdctl-status-")
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("tvdctl-status-").FullName;
-    private DaemonProcess? _daemon;
-
-    private string Socket => Path.Combine(_dir, "run", "control.sock");
-
-    public void Dispose()
-    {
-        _daemon?.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private void StartDaemon()
-    {
-        CliRunner.CopyExamplePolicy(_dir);
-        var config = Path.Combine(_dir, "overlayd.toml");
-        File.WriteAllText(config, "[daemon]\nhost = \"host2\"\npolicy = \"policy.toml\"\nstate_dir = \"state\"\nruntime_dir = \"run\"\n");
-        _daemon = DaemonProcess.Start(config, Socket);
-    }
-
     [Fact]
     public void Status_shows_the_host_the_policy_and_its_tvds()
     {
