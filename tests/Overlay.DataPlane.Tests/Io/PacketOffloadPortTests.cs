@@ -16,14 +16,9 @@ public sealed class PacketOffloadPortTests
     private static readonly byte[] Martian = [0, 0, 0, 0];
     private static readonly byte[] Nowhere = [127, 255, 255, 254];
 
-    [Fact]
+    [RootFact]
     public void Coalesced_segments_cross_the_kernel_as_one_gso_frame_and_come_back_as_the_same_segments()
     {
-        if (Environment.UserName != "root")
-        {
-            return; // AF_PACKET needs CAP_NET_RAW; not a failure
-        }
-
         using var sender = PacketSocketPort.Open("lo", Timeout, offloads: true);
         using var receiver = PacketSocketPort.Open("lo", Timeout, offloads: true);
         uint start = (uint)Environment.ProcessId * 100_000;
@@ -49,14 +44,9 @@ public sealed class PacketOffloadPortTests
         Assert.True(receiver.Offloads!.Value.SuperFramesReceived >= 1);
     }
 
-    [Fact]
+    [RootFact]
     public void Coalesced_udp_datagrams_cross_the_kernel_as_one_udp_l4_frame_and_come_back_whole()
     {
-        if (Environment.UserName != "root")
-        {
-            return;
-        }
-
         using var sender = PacketSocketPort.Open("lo", Timeout, offloads: true);
         using var receiver = PacketSocketPort.Open("lo", Timeout, offloads: true);
         ushort port = (ushort)(20002 + (Environment.ProcessId % 20000));
@@ -78,14 +68,9 @@ public sealed class PacketOffloadPortTests
         }
     }
 
-    [Fact]
+    [RootFact]
     public void A_plain_frame_sent_through_an_offload_port_arrives_unchanged()
     {
-        if (Environment.UserName != "root")
-        {
-            return;
-        }
-
         using var sender = PacketSocketPort.Open("lo", Timeout, offloads: true);
         using var receiver = PacketSocketPort.Open("lo", Timeout, offloads: true);
         byte[] frame = OffloadFrames.Tcp(OffloadFrames.Payload(700), (uint)Environment.ProcessId, partial: false,

@@ -65,14 +65,9 @@ public sealed class UdpSegmentationTests
         Assert.True(slow.KernelDrops > 400, $"kernel drops {slow.KernelDrops}");
     }
 
-    [Fact]
+    [RootFact]
     public void Runs_larger_than_the_path_mtu_go_alone_and_fragmented_while_smaller_runs_stay_segmented()
     {
-        if (Environment.UserName != "root")
-        {
-            return; // namespaces need root; not a failure
-        }
-
         // A namespace of our own whose loopback MTU is 1280: GSO cannot fragment, so the kernel refuses
         // runs of 1400-byte datagrams; they must still arrive (IP fragments), one by one.
         using var ns = new TestNetworkNamespace("tbgso-");

@@ -14,15 +14,9 @@ public sealed class XdpGuestPortTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(50);
 
-    [Fact]
+    [RootFact]
     public void Frames_cross_the_rings_both_ways_and_dispose_detaches_the_program()
     {
-        if (Environment.UserName != "root")
-        {
-            output.WriteLine("skipped: AF_XDP and namespaces need root");
-            return;
-        }
-
         using var ns = new TestNetworkNamespace("tbxdp-");
         ns.Ip("link add xa numtxqueues 1 numrxqueues 1 type veth peer name xb numtxqueues 1 numrxqueues 1");
         ns.Ip("link set xa up");
@@ -71,15 +65,9 @@ public sealed class XdpGuestPortTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
+    [RootFact]
     public void Jumbo_frames_span_several_chunks_both_ways()
     {
-        if (Environment.UserName != "root")
-        {
-            output.WriteLine("skipped: AF_XDP and namespaces need root");
-            return;
-        }
-
         using var ns = new TestNetworkNamespace("tbxdj-");
         ns.Ip("link add xa numtxqueues 1 numrxqueues 1 mtu 9000 type veth peer name xb numtxqueues 1 numrxqueues 1 mtu 9000");
         ns.Ip("link set xa up");

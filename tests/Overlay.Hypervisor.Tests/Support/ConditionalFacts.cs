@@ -1,17 +1,5 @@
 namespace Overlay.Hypervisor.Tests.Support;
 
-/// <summary>A fact that needs root (namespaces, TAP devices); skipped, never failed, without it.</summary>
-public sealed class RootFactAttribute : FactAttribute
-{
-    public RootFactAttribute()
-    {
-        if (!Environment.IsPrivilegedProcess)
-        {
-            Skip = "needs root (CAP_NET_ADMIN)";
-        }
-    }
-}
-
 /// <summary>A fact about the project's PVM-only machine (kvm_pvm loaded, no kvm_intel/kvm_amd).</summary>
 public sealed class PvmHostFactAttribute : FactAttribute
 {
