@@ -23,6 +23,7 @@ packages=(
   libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86   # real libvirtd (scripts/libvirtd.sh) and TCG guests
   strongswan-charon strongswan-swanctl      # Overlay.Ike interop: a real charon peer in a namespace
   libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins   # its openssl/gcm/kdf, curve25519, kernel-libipsec
+  openssl                                   # make demo: the demo CA and the hosts' IKE certificates
   systemd libcap2-bin                       # packaging lab: systemd-analyze verify of the unit; capsh --decode of the daemon's caps
 )
 if [[ $profile == bench ]]; then
