@@ -146,25 +146,26 @@ guest_section() {
 # The AK of each host's embedded swtpm, read off a daemon started from a minimal config with the same state
 # directory (the swtpm keeps its AK across restarts): the policy pins it.
 read_ak_pins() {
-    local h pin
+    local h pin pids=()
     for h in "${HOSTS[@]}"; do
         printf '[daemon]\nhost = "%s"\npolicy = "%s"\nstate_dir = "%s"\nruntime_dir = "%s"\n' \
             "$h" "$OV_POLICY" "$LAB_DIR/$h/state" "$LAB_DIR/$h/run" >"$LAB_DIR/$h-ak.toml"
-        ov_start "$h" "$LAB_DIR/$h-ak.toml" &
+        ov_start "$h" "$LAB_DIR/$h-ak.toml" & pids+=($!)
     done
-    wait_all || return 1
+    wait_pids "${pids[@]}" || return 1
+    pids=()
     for h in "${HOSTS[@]}"; do
         pin=$(at_pin "$h")
         [[ $pin =~ ^[0-9a-f]{64}$ ]] || { echo "no AK fingerprint from $h"; return 1; }
         sed -i "s/\b$h = \"0\{64\}\"/$h = \"$pin\"/" "$OV_POLICY"
         note "$h: AK sha256:${pin:0:16}…"
-        at_stop "$h" &
+        at_stop "$h" & pids+=($!)
     done
-    wait_all
+    wait_pids "${pids[@]}"
 }
 
-# wait_all — waits for every background job of this shell; fails if one failed.
-wait_all() { local j rc=0; for j in $(jobs -p); do wait "$j" || rc=1; done; return "$rc"; }
+# wait_pids PID... — waits for these background jobs (not the daemons lab_bg left as jobs); fails if one failed.
+wait_pids() { local p rc=0; for p in "$@"; do wait "$p" || rc=1; done; return "$rc"; }
 
 start_libvirt() {
     if [[ ${TVD_DEMO_BACKEND:-} == netns ]]; then
@@ -206,8 +207,9 @@ step_hosts() {
     head -c 4096 /dev/urandom >"$AT_UNKNOWN"
     ov_start h3 || return 1
     show "$TVDCTL" attest daemon-measure "$AT_UNKNOWN" --socket "$(sock h3)" || bad "h3 did not measure the unknown binary"
-    ov_start h1 & ov_start h2 &
-    wait_all || { bad "a daemon did not start"; return 1; }
+    ov_start h1 & local p1=$!
+    ov_start h2 & local p2=$!
+    wait_pids "$p1" "$p2" || { bad "a daemon did not start"; return 1; }
     show "$TVDCTL" status --socket "$(sock h1)" | sed -n '1,/^last reload/p'
     for h in "${HOSTS[@]}"; do
         check "$h: daemon up, embedded swtpm" "embedded_swtpm" "$(ov_q "$h" '.attest.tpm.kind')"
@@ -225,11 +227,42 @@ step_guests() {
     start_web_stand_in || bad "the stand-in web server in boinc-server did not start"
     for h in h1 h2; do show "$TVDCTL" guest list --socket "$(sock "$h")" || true; done
     check "rival-client (autostart = false) is not running" "" "$(g_state h2 rival-client | grep -w running || true)"
+    (( fail == 0 )) && approve_guest_images
     if [[ $VM_BACKEND == libvirt ]]; then
         show lv_virsh list --all | grep -E 'boinc-client|rival-client' || true
         lv_port_of boinc-client h2 >"$LAB_DIR/taps"; lv_port_of rival-client h2 >>"$LAB_DIR/taps"
     fi
     return "$fail"
+}
+
+# The demo's guest images are the known-good images of their TVDs (an entry tvd:<TVD>/<guest>/… in a host's
+# measurement list must have one of the digests of `tvd <TVD> <sha256>` lines): the digests the daemons measured at
+# launch go into reference.txt, and a reload to policy version 2 makes each daemon read it again (docs/attestation.md).
+# The reload measures the new policy file, so its digest is a reference value too.
+approve_guest_images() {
+    local h pid
+    sed -i 's/^version = 1$/version = 2\nreplaces = 1/' "$OV_POLICY"
+    {
+        echo "# policy version 2 (the demo's reload)"
+        sha256sum "$OV_POLICY"
+        echo "# the demo's guest images (kernel, initrd, definition), as measured at launch: known-good for their TVD"
+        for h in "${HOSTS[@]}"; do
+            awk '$5 ~ /^tvd:/ { split($5, p, "/"); sub(/^sha256:/, "", $4); print "tvd", substr(p[1], 5), $4 }' \
+                "$(ov_q "$h" '.attest.ascii_measurement_log')"
+        done | sort -u
+    } >>"$AT_REFERENCE"
+    note "known-good guest images: $(grep -c '^tvd ' "$AT_REFERENCE") digests added to reference.txt; policy version 2; SIGHUP h1 h2 h3"
+    for h in "${HOSTS[@]}"; do
+        pid=$(lab_pid "overlayd-$h") && kill -HUP "$pid"
+    done
+    for h in "${HOSTS[@]}"; do
+        for _ in $(seq 100); do
+            [[ $(ov_q "$h" '.policy.last_reload.committed // empty') == true ]] && break
+            sleep 0.1
+        done
+        check "$h reloaded (reference values read again)" true "$(ov_q "$h" '.policy.last_reload.committed // empty')"
+    done
+    show jq -r '.policy.last_reload.summary' <(ov_status h1) || true
 }
 
 # ---- step 3: attestation, CHILD_SAs, grid traffic ------------------------------------------------------------------
@@ -322,7 +355,11 @@ step_h3() {
     done
     show "$TVDCTL" attest peers --socket "$(sock h1)" || true
     check "h1's decision on h3 for grid" deny "$(tvd_field h1 h3 grid verdict)"
-    line=$(at_audit h1 "join deny .*peer=h3 tvd=grid" | grep -m1 "ref.unknown" || true)
+    for _ in $(seq 40); do   # h3 asks again every retry_interval (3 s)
+        line=$(at_audit h1 "join deny .*peer=h3 tvd=grid" | grep -m1 "ref.unknown" || true)
+        [[ -n $line ]] && break
+        sleep 0.5
+    done
     if [[ $line == *"$AT_UNKNOWN"* ]]; then
         ok "h1 audits the refusal with the finding:"; note "${line:0:400}"
     else
@@ -406,9 +443,9 @@ skip_step() {
 summary() {
     local i failed=0
     say "Summary"
-    printf '   %-3s %-66s %-6s %8s\n' "#" "step" "result" "seconds"
+    printf '   %-3s %-60s %-6s %8s\n' "#" "step" "result" "seconds"
     for i in "${!STEP_NAMES[@]}"; do
-        printf '   %-3s %-66s %-6s %8s\n' "$(( i + 1 ))" "${STEP_NAMES[$i]}" "${STEP_RESULTS[$i]}" "${STEP_TIMES[$i]}"
+        printf '   %-3s %-60s %-6s %8s\n' "$(( i + 1 ))" "${STEP_NAMES[$i]}" "${STEP_RESULTS[$i]}" "${STEP_TIMES[$i]}"
         [[ ${STEP_RESULTS[$i]} == PASS ]] || failed=$(( failed + 1 ))
     done
     printf '   total %d s\n' "$(( SECONDS - DEMO_START ))"
@@ -475,21 +512,21 @@ main() {
     trap 'echo; echo "demo: interrupted; tearing down"; demo_teardown; trap - EXIT; exit 130' INT
     trap 'demo_teardown; trap - EXIT; exit 143' TERM
 
-    if run_step step_hosts "hosts h1 h2 h3: demo CA, embedded swtpm, attested IKE, policy"; then
-        if run_step step_guests "guests started by the daemons ([[guest]]; boinc-client: $VM_BACKEND)"; then
-            run_step step_grid "h1 and h2 attest each other; grid and office CHILD_SAs; grid traffic crosses" || true
-            run_step step_boinc "BOINC: client attaches, runs a work unit, uploads, reports; server validates" || true
-            run_step step_office "office-h2 tries the BOINC server: nothing arrives; policy explain says why" || true
+    if run_step step_hosts "hosts h1 h2 h3: demo CA, swtpm, IKE certificates, policy"; then
+        if run_step step_guests "guests started by the daemons (boinc-client: $VM_BACKEND)"; then
+            run_step step_grid "h1 <-> h2 attested; grid + office CHILD_SAs; grid traffic" || true
+            run_step step_boinc "BOINC: attach, work unit, upload, report, validation" || true
+            run_step step_office "office-h2 -> BOINC server: nothing arrives; explain says why" || true
         else
             for t in "grid CHILD_SAs and traffic" "BOINC" "office isolation"; do skip_step "$t" "the guests did not start"; done
         fi
-        run_step step_h3 "h3 with an unknown binary: refused for grid (finding shown), still in office" || true
-        run_step step_wall "Chinese Wall: guest start refused; a rogue start destroyed and audited" || true
+        run_step step_h3 "h3 with an unknown binary: refused for grid, joins office" || true
+        run_step step_wall "Chinese Wall: start refused; rogue start destroyed, audited" || true
     else
         note "the hosts did not come up; the daemons' logs:"
         for h in "${HOSTS[@]}"; do tail -n 15 "$(lab_log_of "overlayd-$h")" 2>/dev/null | sed "s/^/   $h| /"; done
     fi
-    run_step step_picture "picture: $OUT/topology.svg" || true
+    run_step step_picture "picture: out/demo/topology.svg" || true
 
     local rc=0
     summary || rc=1
