@@ -217,7 +217,8 @@ step_hosts() {
     ov_start h1 & local p1=$!
     ov_start h2 & local p2=$!
     wait_pids "$p1" "$p2" || { bad "a daemon did not start"; return 1; }
-    show "$TVDCTL" status --socket "$(sock h1)" | sed -n '1,/^last reload/p'
+    show "$TVDCTL" status --socket "$(sock h1)" | sed -n '1,/^ *last reload/p'
+    note "h1's TPM: $(ov_q h1 '"\(.attest.tpm.kind) (pid \(.attest.tpm.swtpm_pid)): \(.attest.tpm.warning)"'); $(ov_q h1 '.attest.measurements') measurements in PCR $(ov_q h1 '.attest.pcr')"
     for h in "${HOSTS[@]}"; do
         check "$h: daemon up, embedded swtpm" "embedded_swtpm" "$(ov_q "$h" '.attest.tpm.kind')"
     done
@@ -374,6 +375,7 @@ step_wall() {
         local tap
         tap=$(lv_port_of rival-client h2)
         ip tuntap add dev "$tap" mode tap && ip link set "$tap" up
+        # The daemon sees the start (a libvirt event) and destroys the domain, often before virsh's start returns.
         show lv_virsh start rival-client || true
         for _ in $(seq 150); do
             state=$(lv_virsh domstate rival-client | head -n1)
