@@ -250,7 +250,9 @@ step_grid() {
     show "$TVDCTL" attest peers --socket "$(sock h1)" || bad "tvdctl attest peers on h1"
     check "h1 sees h2 attested for grid" true "$(tvd_field h1 h2 grid attested)"
     check "h2 sees h1 attested for grid" true "$(tvd_field h2 h1 grid attested)"
-    show jq -r '.ike.child_sas[] | "\(.peer)  \(.label)  in \(.in_spi) out \(.out_spi)  \(.suite)"' <(ov_status h1) || true
+    local q='.ike.child_sas[] | "\(.peer)  \(.label)  in \(.in_spi) out \(.out_spi)  \(.suite)"'
+    printf '\033[36m$ tvdctl status --json --socket %s | jq -r %q\033[0m\n' "$(sock h1)" "$q"
+    ov_status h1 | jq -r "$q" | sed 's/^/    /'
     check "h2 authenticated with its certificate" "CN=h2" "$(ov_q h1 '.ike.ike_sas[] | select(.peer=="h2") | .peer_certificate' | head -n1)"
     # The VM boots under TCG; wait for its first answer through the overlay.
     local start=$SECONDS
@@ -280,9 +282,12 @@ start_web_stand_in() {
 }
 
 # ---- step 4: BOINC -------------------------------------------------------------------------------------------------
-# Integration point: the BOINC project server (demo/boinc/server, tvd-boinc-server, in boinc-server) and the BOINC
-# client VM image (scripts/guest-image.sh BOINC variant, in boinc-client): attach, scheduler RPC, work unit,
-# upload, report, validation — all through the overlay.
+# Integration point: the BOINC project server (demo/boinc/server, tvd-boinc-server) in the namespace guest
+# boinc-server ($SERVER, h1; a lab node: `lab_bg boinc-server NAME CMD...` runs a process there and teardown stops
+# it; the stand-in web server `web` holds port 80 until `lab_stop web`), and the BOINC client in boinc-client
+# ($CLIENT, h2: the VM of guest_section when $VM_BACKEND is libvirt, else a namespace guest reached with gexec):
+# attach, scheduler RPC, work unit, upload, report, validation — all through the overlay. Checks with ok/bad/check
+# (netns-lab/lib/checks.sh); return "$fail".
 step_boinc() {
     bad "not yet built: the BOINC exchange (tvd-boinc-server in demo/boinc/server, the boinc-client VM image)"
     return 1
@@ -402,7 +407,9 @@ step_wall() {
 }
 
 # ---- step 8: the picture -------------------------------------------------------------------------------------------
-# Integration point: `tvdctl graph -o out/demo/topology.svg --png out/demo/topology.png` from the daemons' state.
+# Integration point: `tvdctl graph -o out/demo/topology.svg --png out/demo/topology.png` from the daemons' state
+# (their control sockets: $(sock h1) $(sock h2) $(sock h3)), after every other step so that the refused joins
+# (h3 for grid) and the blocked flow (office-h2 -> boinc-server) are there to be drawn.
 step_picture() {
     mkdir -p "$OUT"
     bad "not yet built: tvdctl graph (would write $OUT/topology.svg and topology.png)"
