@@ -10,7 +10,8 @@
 #   5 office    office-h2 tries the BOINC server: nothing arrives (captures, counters), policy explain says why
 #   6 h3        h3 measured an unknown binary: refused for grid with the finding, still in office
 #   7 wall      Chinese Wall: tvdctl guest start refused; a rogue virsh start destroyed and audited
-#   8 picture   tvdctl graph: out/demo/topology.svg                                (step_picture)
+#   8 example   examples/policy.toml offline: a decision of each kind explained, a broken copy refused
+#   9 picture   tvdctl graph: out/demo/topology.svg                                (step_picture)
 # Then a table of the steps with pass/fail and timings. Exit 0 only if every step held.
 #
 #   scripts/demo.sh            run it, tear everything down (also on Ctrl-C / SIGTERM)
@@ -251,7 +252,7 @@ step_grid() {
     check "h1 sees h2 attested for grid" true "$(tvd_field h1 h2 grid attested)"
     check "h2 sees h1 attested for grid" true "$(tvd_field h2 h1 grid attested)"
     local q='.ike.child_sas[] | "\(.peer)  \(.label)  in \(.in_spi) out \(.out_spi)  \(.suite)"'
-    printf '\033[36m$ tvdctl status --json --socket %s | jq -r %q\033[0m\n' "$(sock h1)" "$q"
+    printf '\033[36m$ tvdctl status --json --socket %s | jq -r '"'"'%s'"'"'\033[0m\n' "$(sock h1)" "$q"
     ov_status h1 | jq -r "$q" | sed 's/^/    /'
     check "h2 authenticated with its certificate" "CN=h2" "$(ov_q h1 '.ike.ike_sas[] | select(.peer=="h2") | .peer_certificate' | head -n1)"
     # The VM boots under TCG; wait for its first answer through the overlay.
@@ -406,7 +407,35 @@ step_wall() {
     return "$fail"
 }
 
-# ---- step 8: the picture -------------------------------------------------------------------------------------------
+# ---- step 8: the example policy, offline -------------------------------------------------------------------------
+# examples/policy.toml (the seed data center of IBM's TVD papers): a decision of each kind, taken by the policy engine
+# and explained, and a broken copy refused with every error at once. tvdctl alone, no daemon.
+explain_expect() {
+    local expect=$1 rc=0 got; shift
+    show "$TVDCTL" policy explain examples/policy.toml "$@" || rc=$?
+    got=allow; ((rc == 1)) && got=deny; ((rc > 1)) && got="error (exit $rc)"
+    check "explain $*" "$expect" "$got" >/dev/null || true
+    [[ $got == "$expect" ]] || echo "    ^ expected $expect, got $got"
+}
+
+step_example_policy() {
+    explain_expect allow --attach hr-db --resource red-net
+    explain_expect deny --attach hr-db --resource blue-net
+    explain_expect allow --attach bridge-gw --resource blue-net
+    explain_expect deny --start avis-web --running hertz-web
+    explain_expect deny --start acct-app --host host2
+    explain_expect allow --join green --host host2
+    explain_expect deny --join red --host host2
+    local broken=$LAB_DIR/broken-policy.toml rc=0
+    sed -e 's/vlan = 102/vlan = 101/' -e 's/networks = \["blue-net"\]/networks = ["blu-net"]/' \
+        -e 's/^label = "tvd:green"/lable = "tvd:green"/' examples/policy.toml >"$broken"
+    show "$TVDCTL" policy check "$broken" || rc=$?
+    check "a broken copy (a VLAN twice, a misspelt network, a misspelt key): policy check exit" 2 "$rc"
+    check "errors reported, each with file:line:column" 3 "$(grep -cE '^ *[^ ]+\.toml:[0-9]+:[0-9]+: error' "$LAB_DIR/tmp/shown" || true)"
+    return "$fail"
+}
+
+# ---- step 9: the picture -------------------------------------------------------------------------------------------
 # Integration point: `tvdctl graph -o out/demo/topology.svg --png out/demo/topology.png` from the daemons' state
 # (their control sockets: $(sock h1) $(sock h2) $(sock h3)), after every other step so that the refused joins
 # (h3 for grid) and the blocked flow (office-h2 -> boinc-server) are there to be drawn.
@@ -521,6 +550,7 @@ main() {
         note "the hosts did not come up; the daemons' logs:"
         for h in "${HOSTS[@]}"; do tail -n 15 "$(lab_log_of "overlayd-$h")" 2>/dev/null | sed "s/^/   $h| /"; done
     fi
+    run_step step_example_policy "examples/policy.toml: decisions explained, broken copy refused" || true
     run_step step_picture "picture: out/demo/topology.svg" || true
 
     local rc=0
