@@ -550,7 +550,7 @@ main() {
         note "the hosts did not come up; the daemons' logs:"
         for h in "${HOSTS[@]}"; do tail -n 15 "$(lab_log_of "overlayd-$h")" 2>/dev/null | sed "s/^/   $h| /"; done
     fi
-    run_step step_example_policy "examples/policy.toml: decisions explained, broken copy refused" || true
+    run_step step_example_policy "example policy: decisions explained, broken copy refused" || true
     run_step step_picture "picture: out/demo/topology.svg" || true
 
     local rc=0
