@@ -205,6 +205,7 @@ step_hosts() {
     ike_section h2 h1:no h3:no
     ike_section h3 h1:yes h2:yes
     for h in "${HOSTS[@]}"; do guest_section "$h"; done
+    note "configs: $(ov_config_file h1) $(ov_config_file h2) $(ov_config_file h3) ([dataplane], [ike] with certificates, [hypervisor], [[guest]])"
     first_start || { bad "the first start of the daemons failed"; return 1; }
     at_reference
     cat "$LAB_DIR/guest-images.txt" >>"$AT_REFERENCE"
