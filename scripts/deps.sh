@@ -24,6 +24,7 @@ packages=(
   binutils                                  # scripts/guest-image.sh --boinc: readelf walks the ELF NEEDED entries of the BOINC client
   strongswan-charon strongswan-swanctl      # Overlay.Ike interop: a real charon peer in a namespace
   libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins   # its openssl/gcm/kdf, curve25519, kernel-libipsec
+  openssl                                   # make demo: the demo CA and the hosts' IKE certificates
   systemd libcap2-bin                       # packaging lab: systemd-analyze verify of the unit; capsh --decode of the daemon's caps
   chromium fonts-dejavu-core                # tvdctl graph --png: headless Chromium renders the SVG (Cli tests check its screenshot; attested-ike lab)
   boinc-client                              # demo/boinc: the real BOINC 7.20 client against tvd-boinc-server (integration test, boinc lab)

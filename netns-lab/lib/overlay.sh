@@ -153,10 +153,11 @@ ov_tunnel() {
     ov_sa "$b" "$a" "$tvd" out "$5" "$k2"; ov_sa "$a" "$b" "$tvd" in "$5" "$k2"
 }
 
-# ov_start HOST — runs tvd-overlayd in HOST; returns when its control socket answers.
+# ov_start HOST [CONFIG] — runs tvd-overlayd in HOST (from CONFIG, default its overlayd.toml); returns when its
+# control socket answers.
 ov_start() {
     local h=$1
-    lab_bg "$h" "overlayd-$h" "$OV_BIN/tvd-overlayd" --config "$(ov_config_file "$h")"
+    lab_bg "$h" "overlayd-$h" "$OV_BIN/tvd-overlayd" --config "${2:-$(ov_config_file "$h")}"
     lab_wait_for "$h" 30 "$OV_BIN/tvdctl" status --socket "$(ov_socket "$h")" \
         || { tail -n 20 "$(lab_log_of "overlayd-$h")" >&2; return 1; }
 }
