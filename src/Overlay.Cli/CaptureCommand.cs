@@ -13,7 +13,7 @@ namespace Overlay.Cli;
 /// <c>tvdctl capture --tvd red [--port P | --peer H] [--count N] [--seconds S] [--snaplen L] [-w file.pcap] [--quiet] [--json]</c>:
 /// the frames one TVD's switch forwards on the running daemon (its inner traffic, in the clear), printed one line a
 /// frame and/or written as pcap. Ends on --count, --seconds, Ctrl-C or SIGTERM (the daemon's summary is still
-/// printed) or the daemon stopping. Runs at nice 10 (<see cref="CapturePriority"/>). Exit 0 after a capture, 2 when the daemon is not reachable or refuses the request.
+/// printed) or the daemon stopping. Runs at nice 19 (<see cref="CapturePriority"/>). Exit 0 after a capture, 2 when the daemon is not reachable or refuses the request.
 /// </summary>
 internal static class CaptureCommand
 {

@@ -12,8 +12,8 @@ namespace Overlay.Cli.Capture;
 /// </summary>
 internal static class CapturePriority
 {
-    /// <summary>The IKE workers' value: CFS gives such a thread about a tenth of a nice-0 one's share under contention.</summary>
-    public const int Nice = 10;
+    /// <summary>The daemon's capture thread's value (the lowest): about 1.5 % of a nice-0 thread's share under contention.</summary>
+    public const int Nice = 19;
 
     public static void LowerThisProcess()
     {
