@@ -124,6 +124,11 @@ check "red ping h1 -> h2 again" up "$(ping_ok h1red 192.168.101.21)"
 # file's, which every host measures at the reload, and one more). Each verifier judges its peers under the new values
 # from scratch, so a peer's next delta gets log.delta and the full list is asked for once (docs/attestation.md
 # "Per-host state"): within max_age + 5 s h1 and h2 judge each other again, met under the new values, with red up.
+# First the steady state the bug needs: h2's evidence arrives as deltas, i.e. h1 has sent it a challenge with its
+# checkpoint of h2's current boot and h2 answered (two refreshes since the IKE SA came up after h2's restart).
+rc=0; lab_wait_for h1 20 sh -c "$OV_BIN/tvdctl status --json --socket $(ov_socket h1) \
+    | jq -e '[.ike.ike_sas[] | select(.peer==\"h2\") | .attestation.refreshes_received] | max >= 2' >/dev/null" || rc=$?
+check "h2's evidence refreshed at least twice on its IKE SA with h1 (deltas from h1's checkpoint)" 0 "$rc"
 sed -i -e 's/^version = 1$/version = 2\nreplaces = 1/' "$OV_POLICY"
 { sha256sum "$OV_POLICY"; echo "$(sha256sum <<<"attested-ike: one more known-good file" | cut -d' ' -f1)  /usr/lib/tvd-overlay/more"; } >>"$AT_REFERENCE"
 denied_before=$(at_audit h1 "join deny .*peer=h2 tvd=red" | wc -l)
