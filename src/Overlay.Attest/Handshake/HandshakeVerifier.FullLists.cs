@@ -41,7 +41,6 @@ public sealed partial class HandshakeVerifier
     /// </summary>
     private PeerAppraisal WithStanding(string host, PeerAppraisal appraisal, IReadOnlyList<AttestationRequirement> requirements, DateTimeOffset now)
     {
-        var errors = appraisal.Findings.Concat(appraisal.Verdicts.Values.SelectMany(v => v.Findings)).Where(f => f.Severity == FindingSeverity.Error);
         if (!appraisal.NeedsFullLists)
         {
             if (appraisal.Verdicts.Values.Any(v => v.Met))
@@ -56,6 +55,7 @@ public sealed partial class HandshakeVerifier
             return appraisal;
         }
 
+        var errors = appraisal.Findings.Concat(appraisal.Verdicts.Values.SelectMany(v => v.Findings)).Where(f => f.Severity == FindingSeverity.Error);
         if (errors.All(f => f.Id == LogDelta)
             && _lastWithoutDelta.TryGetValue(host, out var previous)
             && requirements.Any(r => previous.IsMet(r.Name) && previous.ExpiresAt(r) >= now))
