@@ -120,6 +120,54 @@ ov_start h2
 at_wait_children h1 h2 "tvd:green tvd:red" 30 && ok "red between h1 and h2 is back after h2's restart" || bad "red did not come back"
 check "red ping h1 -> h2 again" up "$(ping_ok h1red 192.168.101.21)"
 
+# 6b. A reload with new reference values (version 2, replaces = 1; reference.txt with more digests: the new policy
+# file's, which every host measures at the reload, and one more). Each verifier judges its peers under the new values
+# from scratch, so a peer's next delta gets log.delta and the full list is asked for once (docs/attestation.md
+# "Per-host state"): within max_age + 5 s h1 and h2 judge each other again, met under the new values, with red up.
+# First the steady state the bug needs: h2's evidence arrives as deltas, i.e. h1 has sent it a challenge with its
+# checkpoint of h2's current boot and h2 answered (two refreshes since the IKE SA came up after h2's restart).
+rc=0; lab_wait_for h1 20 sh -c "$OV_BIN/tvdctl status --json --socket $(ov_socket h1) \
+    | jq -e '[.ike.ike_sas[] | select(.peer==\"h2\") | .attestation.refreshes_received] | max >= 2' >/dev/null" || rc=$?
+check "h2's evidence refreshed at least twice on its IKE SA with h1 (deltas from h1's checkpoint)" 0 "$rc"
+sed -i -e 's/^version = 1$/version = 2\nreplaces = 1/' "$OV_POLICY"
+{ sha256sum "$OV_POLICY"; echo "$(sha256sum <<<"attested-ike: one more known-good file" | cut -d' ' -f1)  /usr/lib/tvd-overlay/more"; } >>"$AT_REFERENCE"
+denied_before=$(at_audit h1 "join deny .*peer=h2 tvd=red" | wc -l)
+reload_ns=$(date +%s%N)
+for h in h1 h2 h3; do kill -HUP "$(lab_pid "overlayd-$h")"; done
+for h in h1 h2 h3; do
+    rc=0; lab_wait_for "$h" 10 sh -c "$OV_BIN/tvdctl status --json --socket $(ov_socket "$h") | jq -e '.policy.version == 2' >/dev/null" || rc=$?
+    check "$h reloaded policy version 2 (new reference values)" 0 "$rc"
+done
+at_audit h1 "reload committed from_version=1 to_version=2" | grep -q . && ok "h1 audits the reload to version 2" \
+    || bad "h1: no 'audit reload committed from_version=1 to_version=2'"
+# verdict_since HOST PEER NS — "met" once HOST's latest appraisal of PEER was made after NS (epoch ns) and meets
+# known-good, "stale" while it is older, else the appraisal's findings.
+verdict_since() {
+    local line at
+    line=$(ov_q "$1" "[.ike.ike_sas[] | select(.peer==\"$2\") | .attestation | select(.verified_at != null)
+        | \"\(.verified_at) \(.requirements[] | select(.name==\"known-good\") | if .met then \"met\" else (.findings | join(\",\")) end)\"] | sort | last // \"\"")
+    [[ -n $line ]] || { echo none; return; }
+    at=$(date -d "${line%% *}" +%s%N 2>/dev/null) || { echo "unparsable ${line%% *}"; return; }
+    (( at > $3 )) && echo "${line#* }" || echo stale
+}
+red_gone=0 h1_ms="" h2_ms=""
+deadline=$(( SECONDS + BOUND ))
+while (( SECONDS < deadline )) && [[ -z $h1_ms || -z $h2_ms ]]; do
+    [[ $(at_children h1 h2) == "tvd:green tvd:red" ]] || red_gone=$(( red_gone + 1 ))
+    [[ -z $h1_ms && $(verdict_since h1 h2 "$reload_ns") == met ]] && h1_ms=$(( ($(date +%s%N) - reload_ns) / 1000000 ))
+    [[ -z $h2_ms && $(verdict_since h2 h1 "$reload_ns") == met ]] && h2_ms=$(( ($(date +%s%N) - reload_ns) / 1000000 ))
+    sleep 0.2
+done
+[[ -n $h1_ms ]] && ok "h1 judged h2 again under the new reference values: met ${h1_ms} ms after the reload (bound ${BOUND} s)" \
+    || bad "h1 has no appraisal of h2 meeting known-good since the reload after ${BOUND} s: $(verdict_since h1 h2 "$reload_ns")"
+[[ -n $h2_ms ]] && ok "h2 judged h1 again under the new reference values: met ${h2_ms} ms after the reload (bound ${BOUND} s)" \
+    || bad "h2 has no appraisal of h1 meeting known-good since the reload after ${BOUND} s: $(verdict_since h2 h1 "$reload_ns")"
+at_wait_children h1 h2 "tvd:green tvd:red" 10 && ok "red between h1 and h2 after the reload (samples without it meanwhile: $red_gone)" \
+    || bad "red between h1 and h2 not up after the reload"
+check "red ping h1 -> h2 after the reload" up "$(ping_ok h1red 192.168.101.21)"
+check "h1's red revocations of h2 since the reload (the last verdict stood while the full list came)" 0 \
+    "$(( $(at_audit h1 "join deny .*peer=h2 tvd=red" | wc -l) - denied_before ))"
+
 # 7. Runtime compromise: h2 measures an unknown file while running. h1 drops red within max_age + 5 s.
 cp "$AT_UNKNOWN" "$LAB_DIR/tools/dropped-in-later"
 start=$SECONDS

@@ -37,17 +37,33 @@ public sealed partial class HandshakeVerifier
         var fingerprint = Convert.ToHexStringLower(ak.Fingerprint);
         var context = new EvidenceContext(bundle, challenge, quote, pcrs, lists, now);
         Dictionary<string, RequirementVerdict> verdicts;
+        bool askNow;
         lock (_hosts.GateFor(host))
         {
-            var record = _hosts.Get(host) is { } kept && kept.AkFingerprint == fingerprint ? kept : null;
+            var kept = _hosts.Get(host);
+            var record = kept is not null && kept.AkFingerprint == fingerprint ? kept : null;
             var state = Replay(context, record, common);
             var trusted = requirements.Any(r => akFindings[r.Name] is null);
             var judgements = record is not null && record.SameBoot(quote.Attest.ResetCount, quote.Attest.RestartCount) ? record.Judgements : NoJudgements;
             verdicts = Appraise(context, requirements, akFindings, state, common, ref judgements);
+            var wantsFull = trusted && AsksForFullLists(common, verdicts.Values);
             if (!HasError(common) && trusted)
             {
-                _hosts.Set(host, new HostRecord(fingerprint, state, SHA256.HashData(evidence.Attest), judgements));
+                _hosts.Set(host, new HostRecord(fingerprint, state, SHA256.HashData(evidence.Attest), judgements) { FullListsWanted = wantsFull });
             }
+            else if (wantsFull && kept is not null && common.All(f => f.Severity != FindingSeverity.Error || f.Id == LogDelta))
+            {
+                // Only the lists are missing (a delta from a base we do not hold, e.g. after the AK changed): nothing
+                // of the record changes but the checkpoint, which now asks for full lists.
+                _hosts.Set(host, kept with { FullListsWanted = true });
+            }
+
+            askNow = wantsFull && kept?.FullListsWanted != true;
+        }
+
+        if (askNow)
+        {
+            AskForFullLists(now);
         }
 
         return new PeerAppraisal

@@ -65,30 +65,31 @@ public sealed partial class HandshakeVerifier
         var digest = SHA256.HashData(bundle);
         if (TryCached(expectedHostId, digest, binding, bindingOctets, requirements, now, out var cached))
         {
-            return cached;
+            return WithStanding(expectedHostId, cached, requirements, now);
         }
 
         var common = new List<VerificationFinding>();
         if (!EvidenceBundleCodec.TryDecode(bundle, out var decoded, out var error))
         {
             common.Add(new("evidence.bundle", FindingSeverity.Error, error));
-            return Refused(expectedHostId, now, null, common, requirements);
+            return WithStanding(expectedHostId, Refused(expectedHostId, now, null, common, requirements), requirements, now);
         }
 
         var challenge = CheckBinding(expectedHostId, decoded, binding, bindingOctets, common);
         if (challenge is null || HasError(common))
         {
-            return Refused(expectedHostId, now, challenge, common, requirements, decoded.SoftwareTpm);
+            return WithStanding(expectedHostId, Refused(expectedHostId, now, challenge, common, requirements, decoded.SoftwareTpm), requirements, now);
         }
 
         var appraisal = VerifyEvidence(expectedHostId, decoded, challenge, now, common, requirements);
         Remember(expectedHostId, digest, decoded, challenge, requirements, appraisal);
-        return appraisal;
+        return WithStanding(expectedHostId, appraisal, requirements, now);
     }
 
     /// <summary>
     /// What this verifier holds of <paramref name="host"/>'s lists (send it with the challenge so the attester can
-    /// answer with deltas); null when it holds nothing.
+    /// answer with deltas); null when it holds nothing. After a <c>log.delta</c> it names no list (the boot only), so
+    /// the attester sends every list in full, until evidence without <c>log.delta</c> is accepted.
     /// </summary>
     public ListCheckpoint? Checkpoint(string host) => _hosts.Get(host)?.ToCheckpoint();
 
@@ -98,6 +99,7 @@ public sealed partial class HandshakeVerifier
         lock (_hosts.GateFor(host))
         {
             _hosts.Remove(host);
+            _lastWithoutDelta.TryRemove(host, out _);
         }
     }
 

@@ -12,9 +12,17 @@ namespace Overlay.Attest.Handshake;
 /// </summary>
 internal sealed record HostRecord(string AkFingerprint, AttesterState State, byte[] AttestDigest, ImmutableDictionary<string, Judgement> Judgements)
 {
+    /// <summary>
+    /// The host's last evidence got <c>log.delta</c>: the verifier cannot judge from deltas what it holds, so the
+    /// checkpoint it hands out names no list (the attester then sends every list in full) until evidence without
+    /// <c>log.delta</c> is accepted.
+    /// </summary>
+    public bool FullListsWanted { get; init; }
+
     public bool SameBoot(uint resetCount, uint restartCount) => State.ResetCount == resetCount && State.RestartCount == restartCount;
 
-    public ListCheckpoint ToCheckpoint() => new(State.ResetCount, State.RestartCount, State.Checkpoints.ToDictionary(c => c.Key, c => c.Value.Offset));
+    public ListCheckpoint ToCheckpoint() => new(State.ResetCount, State.RestartCount,
+        FullListsWanted ? new Dictionary<MeasurementSource, int>() : State.Checkpoints.ToDictionary(c => c.Key, c => c.Value.Offset));
 }
 
 /// <summary>

@@ -37,8 +37,32 @@ public sealed class PeerAppraisal
     /// <summary>What the bundle declared (see <see cref="EvidenceBundle.SoftwareTpm"/>).</summary>
     public bool SoftwareTpm { get; init; }
 
-    /// <summary>Whether any verdict or the bundle asks for the full lists (a <c>log.delta</c> finding).</summary>
+    /// <summary>
+    /// Whether any verdict or the bundle asks for the full lists (a <c>log.delta</c> finding). The verifier has
+    /// already acted on it: its <see cref="HandshakeVerifier.Checkpoint"/> for the host names no list now.
+    /// </summary>
     public bool NeedsFullLists => Findings.Concat(Verdicts.Values.SelectMany(v => v.Findings)).Any(f => f.Id == "log.delta");
+
+    /// <summary>
+    /// When the only errors are <c>log.delta</c> (the full lists are on their way): the host's last appraisal without
+    /// them that still meets a requirement within its max_age, which stands in for this one until then. Null otherwise.
+    /// </summary>
+    public PeerAppraisal? Standing { get; private init; }
+
+    /// <summary>What the caller acts on: <see cref="Standing"/> if set, else this appraisal.</summary>
+    public PeerAppraisal Effective => Standing ?? this;
+
+    internal PeerAppraisal WithStanding(PeerAppraisal previous) => new()
+    {
+        HostId = HostId,
+        ChallengeIssuedAt = ChallengeIssuedAt,
+        VerifiedAt = VerifiedAt,
+        Findings = Findings,
+        Verdicts = Verdicts,
+        AkFingerprint = AkFingerprint,
+        SoftwareTpm = SoftwareTpm,
+        Standing = previous,
+    };
 
     public bool IsMet(string requirement) => Verdicts.TryGetValue(requirement, out var verdict) && verdict.Met;
 

@@ -25,7 +25,6 @@ public sealed class IkeAttestationAdapter : IIkeAttestation
     private readonly byte[]? _replay;
     private readonly ConcurrentDictionary<string, byte[]> _lastGiven = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte[]> _lastChallenge = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, PeerAttestation> _lastMet = new(StringComparer.Ordinal);
 
     /// <param name="requirements">The live policy's requirements by name (read at each appraisal: a reload applies at once).</param>
     public IkeAttestationAdapter(HandshakeAttestation handshake, Func<IReadOnlyDictionary<string, AttestationRequirement>> requirements,
@@ -61,22 +60,10 @@ public sealed class IkeAttestationAdapter : IIkeAttestation
     {
         IReadOnlyDictionary<string, AttestationRequirement> requirements = _requirements();
         string host = peer.ToString();
+        // Attest decides: after a log.delta its checkpoint asks for full lists, and its Standing appraisal (if any)
+        // is the one that holds until they arrive.
         PeerAppraisal appraisal = _handshake.Verifier.Verify(host, bundle, binding, bindingOctets, [.. requirements.Values]);
-        var result = new PeerAttestation(appraisal, requirements);
-        if (appraisal.NeedsFullLists && _lastMet.TryGetValue(host, out PeerAttestation? previous))
-        {
-            // Our checkpoint of this host no longer fits (new reference values after a reload, or lost state):
-            // a new challenge makes it send its full lists, and meanwhile its previous appraisal stands until it expires.
-            _handshake.Challenges.Renew();
-            return previous;
-        }
-
-        if (appraisal.Verdicts.Values.Any(v => v.Met))
-        {
-            _lastMet[host] = result;
-        }
-
-        return result;
+        return new PeerAttestation(appraisal.Effective, requirements);
     }
 
     public byte[]? CheckpointFor(IkeIdentity peer) => _handshake.Verifier.Checkpoint(peer.ToString())?.Encode();

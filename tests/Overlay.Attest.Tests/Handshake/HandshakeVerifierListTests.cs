@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using Overlay.Attest.Handshake;
 using Overlay.Attest.Ima;
 using Overlay.Attest.Quote;
+using Overlay.Attest.Structures;
 using Overlay.Attest.Tests.Handshake.Helpers;
 using Overlay.Attest.Verify;
 using static Overlay.Attest.Tests.Handshake.Helpers.Handshakes;
@@ -187,8 +188,7 @@ public sealed class HandshakeVerifierListTests : IDisposable
         Assert.Equal("log.delta", Ids(appraisal, "newcomer"));
         Assert.True(appraisal.NeedsFullLists);
 
-        _v.Verifier.Forget("h1");
-        var (full, _) = Next(_knownGood, newcomer);
+        var (full, _) = Next(_knownGood, newcomer); // the checkpoint asked for the full lists
         Assert.True(full.IsMet("newcomer") && full.IsMet("known-good"));
     }
 
@@ -221,6 +221,177 @@ public sealed class HandshakeVerifierListTests : IDisposable
         var octets = BindingOctets();
         Assert.Equal("log.replay", Ids(_v.Verifier.Verify("h1", forged, evidence.Sign(octets), octets, [_knownGood]), "known-good"));
         Assert.Equal(6, Checkpoint);
+    }
+
+    [Fact]
+    public void NewReferenceValuesFromAReloadGetTheFullListOnceThenDeltasAgain()
+    {
+        Measure(8);
+        Assert.True(Next().Appraisal.IsMet("known-good"));
+        Measure(2);
+
+        // The reload: the same requirement, a new reference-values instance (more digests).
+        var reloadedReferences = Allow(_h1.Tpm.Entries);
+        reloadedReferences.AllowFile("/usr/lib/tvd/not-yet-measured", new byte[32]);
+        var reloaded = Requirement(references: reloadedReferences, pins: _h1.Pin);
+        var (delta, deltaBundle) = Next(reloaded);
+        Assert.Equal(8, deltaBundle.Lists.Single().Base);
+        Assert.Equal("log.delta", Ids(delta, "known-good"));
+        Assert.True(delta.NeedsFullLists);
+
+        // The verifier's checkpoint asks for full lists now (same boot, no list named), so the attester sends them.
+        var asked = _v.Verifier.Checkpoint("h1")!;
+        Assert.Empty(asked.Counts);
+        Assert.Equal(_h1.Tpm.ResetCount, asked.ResetCount);
+        var (full, fullBundle) = Next(reloaded);
+        Assert.Equal(0, fullBundle.Lists.Single().Base);
+        Assert.True(full.IsMet("known-good"), full.Verdicts["known-good"].ToString());
+        Assert.Null(full.Standing);
+        Assert.Equal(10, Checkpoint);
+
+        // Once judged under the new values, deltas again.
+        var entry = _h1.Tpm.Measure("/usr/lib/tvd/after-reload");
+        reloadedReferences.AllowFile(entry.Path, entry.FileDigest);
+        _h1.Attester.Invalidate();
+        var (after, afterBundle) = Next(reloaded);
+        Assert.Equal(10, afterBundle.Lists.Single().Base);
+        Assert.True(after.IsMet("known-good"), after.Verdicts["known-good"].ToString());
+        Assert.Equal(11, Checkpoint);
+    }
+
+    [Fact]
+    public void NewReferenceValuesThatRefuseAnEntryRefuseItFromTheFullList()
+    {
+        Measure(4);
+        Assert.True(Next().Appraisal.IsMet("known-good"));
+        Measure(1);
+
+        // The reload revokes the first entry's digest: the full list shows it is still there.
+        var stricter = Allow(_h1.Tpm.Entries.Skip(1));
+        var reloaded = Requirement(references: stricter, pins: _h1.Pin);
+        Assert.Equal("log.delta", Ids(Next(reloaded).Appraisal, "known-good"));
+        var (full, _) = Next(reloaded);
+        Assert.Equal("ref.unknown", Ids(full, "known-good"));
+        Assert.Null(full.Standing);
+    }
+
+    [Fact]
+    public void APcrSetChangedByAReloadGetsTheFullListOnce()
+    {
+        using var h2 = new TestHost("h2", _time, selection: PcrSelection.Sha256(13, 14));
+        var references = new ReferenceValues();
+        var before = Requirement(references: references, pins: h2.Pin);
+        var after = Requirement(references: references, pins: h2.Pin, pcrs: PcrSelection.Sha256(13, 14)); // same values, more PCRs
+        for (var round = 0; round < 4; round++)
+        {
+            var entry = h2.Tpm.Measure($"/usr/lib/tvd/h2-{round}");
+            references.AllowFile(entry.Path, entry.FileDigest);
+            h2.Attester.Invalidate();
+            var appraisal = NextOf(h2, round < 2 ? before : after);
+            switch (round)
+            {
+                case 0 or 1:
+                    Assert.True(appraisal.IsMet("known-good"), appraisal.Verdicts["known-good"].ToString());
+                    break;
+                case 2:
+                    Assert.Equal("log.delta", Ids(appraisal, "known-good"));
+                    Assert.Empty(_v.Verifier.Checkpoint("h2")!.Counts);
+                    break;
+                default:
+                    Assert.True(appraisal.IsMet("known-good"), appraisal.Verdicts["known-good"].ToString());
+                    Assert.Equal(4, _v.Verifier.Checkpoint("h2")!.Counts[MeasurementSource.Overlay]);
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public void AnAttesterWithANewAkInTheSameBootIsAskedForItsFullLists()
+    {
+        Measure(5);
+        Assert.True(Next().Appraisal.IsMet("known-good"));
+        Measure(1);
+
+        // The attester's daemon restarted with another AK (the TPM did not reset: same boot, same list); the
+        // reload pins the new AK. Its answer to the old checkpoint is a delta the verifier cannot continue.
+        _h1.Tpm.ReplaceAk();
+        var repinned = Requirement(references: _references, pins: _h1.Pin);
+        var (delta, bundle) = Next(repinned);
+        Assert.Equal(5, bundle.Lists.Single().Base);
+        Assert.True(delta.NeedsFullLists);
+        Assert.Empty(_v.Verifier.Checkpoint("h1")!.Counts);
+
+        var (full, fullBundle) = Next(repinned);
+        Assert.Equal(0, fullBundle.Lists.Single().Base);
+        Assert.True(full.IsMet("known-good"), full.Verdicts["known-good"].ToString());
+        Assert.Equal(6, Checkpoint);
+    }
+
+    [Fact]
+    public void ARestartedAttesterInTheSameBootGoesOnWithDeltas()
+    {
+        Measure(5);
+        Assert.True(Next().Appraisal.IsMet("known-good"));
+        Measure(2);
+        using var restarted = new HandshakeAttester("h1", _h1.Tpm, _time, AttesterOptions.Default);
+        _time.Advance(TimeSpan.FromSeconds(20));
+        var evidence = Get(restarted, _v.Issuer.Current.Value, new EvidenceRequest(_v.Verifier.Checkpoint("h1")));
+        Assert.True(EvidenceBundleCodec.TryDecode(evidence.Bundle, out var bundle, out _));
+        Assert.Equal(5, bundle.Lists.Single().Base);
+        var octets = BindingOctets();
+        var appraisal = _v.Verifier.Verify("h1", evidence.Bundle, evidence.Sign(octets), octets, [_knownGood]);
+        Assert.True(appraisal.IsMet("known-good"), appraisal.Verdicts["known-good"].ToString());
+        Assert.Equal(7, Checkpoint);
+    }
+
+    [Fact]
+    public void WhileTheFullListsComeTheLastAppraisalStandsAndTheChallengeIsRenewed()
+    {
+        Measure(3);
+        var (met, _) = Next();
+        Assert.True(met.IsMet("known-good"));
+        Measure(1);
+        var reloaded = Requirement(references: Allow(_h1.Tpm.Entries), pins: _h1.Pin);
+
+        _time.Advance(TimeSpan.FromSeconds(20));
+        var answered = _v.Issuer.Current.Value;
+        var evidence = Get(_h1.Attester, answered, new EvidenceRequest(_v.Verifier.Checkpoint("h1")));
+        _time.Advance(TimeSpan.FromSeconds(2)); // the delta arrives a moment after the challenge went out
+        var octets = BindingOctets();
+        var delta = _v.Verifier.Verify("h1", evidence.Bundle, evidence.Sign(octets), octets, [reloaded]);
+        Assert.Equal("log.delta", Ids(delta, "known-good"));
+        Assert.Same(met, delta.Standing);
+        Assert.True(delta.Effective.IsMet("known-good"));
+        Assert.False(_v.Issuer.Current.Value.AsSpan().SequenceEqual(answered)); // the checkpoint asking for full lists goes out now
+
+        // The same delta again (another handshake): still standing, no second renewal.
+        var renewed = _v.Issuer.Current.Value;
+        var again = _v.Verifier.Verify("h1", evidence.Bundle, evidence.Sign(octets), octets, [reloaded]);
+        Assert.Same(met, again.Standing);
+        Assert.Equal(renewed, _v.Issuer.Current.Value);
+    }
+
+    [Fact]
+    public void ARefusalInBetweenLeavesNothingStanding()
+    {
+        Measure(3);
+        Assert.True(Next().Appraisal.IsMet("known-good"));
+        Measure(0, evil: true);
+        Assert.Equal("ref.unknown", Ids(Next().Appraisal, "known-good"));
+        Measure(1);
+        var reloaded = Requirement(references: Allow(_h1.Tpm.Entries), pins: _h1.Pin);
+        var (delta, _) = Next(reloaded);
+        Assert.Equal("log.delta", Ids(delta, "known-good"));
+        Assert.Null(delta.Standing);
+        Assert.False(delta.Effective.IsMet("known-good"));
+    }
+
+    private PeerAppraisal NextOf(TestHost host, AttestationRequirement requirement)
+    {
+        _time.Advance(TimeSpan.FromSeconds(20));
+        var evidence = Get(host.Attester, _v.Issuer.Current.Value, new EvidenceRequest(_v.Verifier.Checkpoint(host.Id)));
+        var octets = BindingOctets();
+        return _v.Verifier.Verify(host.Id, evidence.Bundle, evidence.Sign(octets), octets, [requirement]);
     }
 
     public void Dispose() => _h1.Dispose();

@@ -61,10 +61,11 @@ internal static class Handshakes
 /// <summary>An attesting host on a software TPM.</summary>
 internal sealed class TestHost : IDisposable
 {
-    public TestHost(string id, TimeProvider time, AttesterOptions? options = null, bool softwareTpm = true, IQuoteSource? source = null)
+    public TestHost(string id, TimeProvider time, AttesterOptions? options = null, bool softwareTpm = true, IQuoteSource? source = null,
+        PcrSelection? selection = null)
     {
         Id = id;
-        Tpm = new SoftwareTpm { IsSoftwareTpm = softwareTpm };
+        Tpm = new SoftwareTpm { IsSoftwareTpm = softwareTpm, Selection = selection ?? PcrSelection.Sha256(13) };
         Attester = new HandshakeAttester(id, source ?? Tpm, time, options ?? AttesterOptions.Default);
     }
 

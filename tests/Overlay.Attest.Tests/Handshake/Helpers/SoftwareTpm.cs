@@ -15,7 +15,7 @@ namespace Overlay.Attest.Tests.Handshake.Helpers;
 /// </summary>
 internal sealed class SoftwareTpm : IQuoteSource, IDisposable
 {
-    private readonly SoftwareSigner _ak = new();
+    private SoftwareSigner _ak = new();
     private readonly byte[][] _pcrs = Enumerable.Range(0, TpmConstants.PcrCount).Select(_ => new byte[32]).ToArray();
     private readonly List<ImaNgEntry> _log = [];
     private readonly Lock _gate = new();
@@ -153,6 +153,16 @@ internal sealed class SoftwareTpm : IQuoteSource, IDisposable
         values.Selection.Write(w);
         w.Write2B(values.ComputeDigest(TpmConstants.AlgSha256));
         return w.ToArray();
+    }
+
+    /// <summary>A new AK in the same boot (the attester's daemon restarted with another key type): PCRs and list stay.</summary>
+    public void ReplaceAk()
+    {
+        lock (_gate)
+        {
+            _ak.Dispose();
+            _ak = new SoftwareSigner();
+        }
     }
 
     public void Dispose() => _ak.Dispose();
