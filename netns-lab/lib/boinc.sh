@@ -54,6 +54,7 @@ bo_client_netns() {
         --attach_project "$url" "$auth"
     BO_CLIENT_LOG=$(lab_log_of boinc-client) BO_CLIENT_RPC="$node 127.0.0.1"
 }
+# (evaltest.sh and the like, in another shell than the one that started it: BO_CLIENT_LOG=$(lab_log_of boinc-client).)
 
 # bo_client_vm CONSOLE_LOG RPC_NODE CLIENT_ADDR — the client is the BOINC VM whose console is CONSOLE_LOG, its GUI RPC
 # reached from RPC_NODE (a node of the same TVD) at CLIENT_ADDR.
@@ -104,10 +105,19 @@ bo_server_lines() {
         "$(lab_log_of boinc-server)" | cut -c1-200
 }
 
-# bo_client_lines [URL] — the client's lines about the project (and the VM's own tvd-guest: boinc lines).
+# bo_client_lines URL — the client's lines about the project (named by its URL until the first scheduler reply names
+# it, then by its name), and the VM's own "tvd-guest: boinc" lines; up to the reply to the report of the results.
 bo_client_lines() {
-    grep -aE "tvd-guest: boinc|\[${1:-http}[^]]*\] (Master|Sending|Scheduler|Requesting|Started|Starting task|Computation|Finished|Reporting|Project|Fetching|Started upload|Finished upload|Finished download|Started download)" \
-        "$BO_CLIENT_LOG" 2>/dev/null | tr -d '\r' | cut -c1-200
+    local name
+    name=$(bo_status .project)
+    tr -d '\r' <"$BO_CLIENT_LOG" 2>/dev/null | awk -v url="[$1]" -v name="[$name]" '
+        /tvd-guest: boinc/ { print; next }
+        index($0, url) || index($0, name) {
+            if ($0 ~ /Computer ID|cross-project ID|update requested/) next
+            print
+            if ($0 ~ /Reporting [0-9]+ completed tasks/) reported = 1
+            else if (reported && $0 ~ /Scheduler request completed/) exit
+        }' | cut -c1-200
 }
 
 # bo_grid_esp HOST TVD — "in out": the packets HOST's data plane decrypted and encrypted on TVD's SAs.
