@@ -11,7 +11,7 @@ if [[ $kind == vm ]]; then
         "$(lab_exec h2 "$OV_BIN/tvdctl" guest list --socket "$(ov_socket h2)" | awk -v g="$BO_CLIENT" '$1 == g { print $2, $3, $NF }')"
     check "virsh domstate $BO_CLIENT" running "$(lv_virsh domstate "$BO_CLIENT" | head -n1)"
 else
-    echo "client: the real boinc client in h2's netns guest $BO_CLIENT — NOT the VM (libvirtd cannot run here)"
+    echo "client: the real boinc client in h2's netns guest $BO_CLIENT — NOT the VM ($(cut -d' ' -f2- "$BO_KIND_FILE"))"
 fi
 start=$SECONDS
 if bo_wait_valid "$BO_URL" 90; then ok "the server says all work units valid ($(( SECONDS - start )) s in evaltest)"; else bad "not all work units valid within 90 s"; fi
