@@ -340,6 +340,9 @@ step_boinc() {
     else
         bad "the server did not say all work units valid within 180 s"
     fi
+    # The client logs the server's answer to its report a moment after the server logged it (at most 10 s here).
+    local seen=$(( SECONDS + 10 ))
+    until bo_client_lines "$MASTER_URL" | tail -n 1 | grep -q "Scheduler request completed" || (( SECONDS >= seen )); do sleep 0.5; done
     shown "cat $(lab_log_of boinc-server)   # tvd-boinc-server in boinc-server (h1)"
     bo_server_lines | sed 's/^/    /'
     shown "grep $MASTER_URL $BO_CLIENT_LOG   # the client in boinc-client (h2)"
