@@ -359,8 +359,8 @@ step_boinc() {
     local e1 e2
     e1=$(bo_grid_esp h1 grid) e2=$(bo_grid_esp h2 grid)
     note "grid ESP packets in/out: h1 $esp1 -> $e1, h2 $esp2 -> $e2"
-    at_least "h1 grid ESP packets decrypted meanwhile" 20 "$(( ${e1% *} - ${esp1% *} ))"
-    at_least "h2 grid ESP packets decrypted meanwhile" 20 "$(( ${e2% *} - ${esp2% *} ))"
+    at_least "h1 grid ESP packets decrypted meanwhile" 10 "$(( ${e1% *} - ${esp1% *} ))"
+    at_least "h2 grid ESP packets decrypted meanwhile" 10 "$(( ${e2% *} - ${esp2% *} ))"
     return "$fail"
 }
 

@@ -31,7 +31,7 @@ done
 # them is the exchange or its ARP).
 for h in h1 h2; do
     read -r in out <<<"$(bo_grid_esp "$h" grid)"
-    at_least "$h: grid ESP packets decrypted" 20 "$in"
-    at_least "$h: grid ESP packets encrypted" 20 "$out"
+    at_least "$h: grid ESP packets decrypted" 10 "$in"
+    at_least "$h: grid ESP packets encrypted" 10 "$out"
 done
 exit "${fail:-0}"
