@@ -589,6 +589,7 @@ demo_teardown() {
     local j
     for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
     [[ -d $LAB_DIR ]] || { lv_cleanup; return 0; }
+    bo_stop   # the BOINC server and a namespace client, while their namespaces still have names
     # The daemons first, together: each stops its guests (h2 its VMs, through libvirtd) and its swtpm.
     for j in "${HOSTS[@]}"; do lab_stop "overlayd-$j" 2>/dev/null & done
     wait

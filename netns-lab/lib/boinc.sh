@@ -124,3 +124,13 @@ bo_client_lines() {
 bo_grid_esp() {
     ov_q "$1" "[.dataplane.sas[] | select(.tvd==\"tvd:$2\")] | \"\([.[] | select(.direction==\"in\") | .packets] | add // 0) \([.[] | select(.direction==\"out\") | .packets] | add // 0)\""
 }
+
+# bo_stop — stops the server and a namespace client by their pid files. Call it before stopping the daemons: a
+# daemon that stops removes its netns guests' namespaces, and a process left in a namespace without a name is
+# one the lab's teardown no longer finds.
+bo_stop() {
+    local n
+    for n in boinc-client boinc-server; do
+        [[ ! -e $LAB_DIR/pids/$n.pid ]] || lab_stop "$n" 2>/dev/null || true
+    done
+}
