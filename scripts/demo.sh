@@ -589,7 +589,10 @@ demo_teardown() {
     local j
     for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
     [[ -d $LAB_DIR ]] || { lv_cleanup; return 0; }
-    bo_stop   # the BOINC server and a namespace client, while their namespaces still have names
+    # The processes in the daemons' guest namespaces (the stand-in web server, the BOINC server, a namespace client)
+    # while those namespaces still have names: a daemon that stops removes them, and teardown finds no process then.
+    [[ ! -e $LAB_DIR/pids/web.pid ]] || lab_stop web 2>/dev/null || true
+    bo_stop
     # The daemons first, together: each stops its guests (h2 its VMs, through libvirtd) and its swtpm.
     for j in "${HOSTS[@]}"; do lab_stop "overlayd-$j" 2>/dev/null & done
     wait
