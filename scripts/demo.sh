@@ -3,15 +3,16 @@
 # namespaces on an underlay bridge), each running tvd-overlayd from its own overlayd.toml with an embedded swtpm
 # and IKEv2 with certificates of a demo CA; the policy demo/policy.toml: TVD grid (attested) and TVD office.
 #   1 hosts     h1 h2 h3 up: CA, certificates, AK pins, reference values, daemons
-#   2 guests    started by the daemons through [[guest]]: h1 boinc-server (netns) + office-h1; h2 boinc-client (libvirt
-#               VM under TCG; a netns guest when libvirtd cannot run) + office-h2; h3 office-h3
+#   2 guests    started by the daemons through [[guest]]: h1 boinc-server (netns) + office-h1; h2 boinc-client (the
+#               BOINC client VM under TCG; a netns guest when libvirtd cannot run) + office-h2; h3 office-h3
 #   3 grid      h1 and h2 attest each other, grid and office CHILD_SAs up, grid traffic crosses
-#   4 boinc     the BOINC exchange between client and server                       (step_boinc)
+#   4 boinc     tvd-boinc-server in boinc-server; the VM's boinc 7.20 (or Debian's boinc in the namespace guest)
+#               attaches, runs both work units, uploads, reports; the server says all valid; grid ESP carried it
 #   5 office    office-h2 tries the BOINC server: nothing arrives (captures, counters), policy explain says why
 #   6 h3        h3 measured an unknown binary: refused for grid with the finding, still in office
 #   7 wall      Chinese Wall: tvdctl guest start refused; a rogue virsh start destroyed and audited
 #   8 example   examples/policy.toml offline: a decision of each kind explained, a broken copy refused
-#   9 picture   tvdctl graph: out/demo/topology.svg                                (step_picture)
+#   9 picture   tvdctl graph: out/demo/topology.svg and .png (h1), topology-h2.svg; labels and pixels checked
 # Then a table of the steps with pass/fail and timings. Exit 0 only if every step held.
 #
 #   scripts/demo.sh            run it, tear everything down (also on Ctrl-C / SIGTERM)
