@@ -3,15 +3,16 @@
 # namespaces on an underlay bridge), each running tvd-overlayd from its own overlayd.toml with an embedded swtpm
 # and IKEv2 with certificates of a demo CA; the policy demo/policy.toml: TVD grid (attested) and TVD office.
 #   1 hosts     h1 h2 h3 up: CA, certificates, AK pins, reference values, daemons
-#   2 guests    started by the daemons through [[guest]]: h1 boinc-server (netns) + office-h1; h2 boinc-client (libvirt
-#               VM under TCG; a netns guest when libvirtd cannot run) + office-h2; h3 office-h3
+#   2 guests    started by the daemons through [[guest]]: h1 boinc-server (netns) + office-h1; h2 boinc-client (the
+#               BOINC client VM under TCG; a netns guest when libvirtd cannot run) + office-h2; h3 office-h3
 #   3 grid      h1 and h2 attest each other, grid and office CHILD_SAs up, grid traffic crosses
-#   4 boinc     the BOINC exchange between client and server                       (step_boinc)
+#   4 boinc     tvd-boinc-server in boinc-server; the VM's boinc 7.20 (or Debian's boinc in the namespace guest)
+#               attaches, runs both work units, uploads, reports; the server says all valid; grid ESP carried it
 #   5 office    office-h2 tries the BOINC server: nothing arrives (captures, counters), policy explain says why
 #   6 h3        h3 measured an unknown binary: refused for grid with the finding, still in office
 #   7 wall      Chinese Wall: tvdctl guest start refused; a rogue virsh start destroyed and audited
 #   8 example   examples/policy.toml offline: a decision of each kind explained, a broken copy refused
-#   9 picture   tvdctl graph: out/demo/topology.svg                                (step_picture)
+#   9 picture   tvdctl graph: out/demo/topology.svg and .png (h1), topology-h2.svg; labels and pixels checked
 # Then a table of the steps with pass/fail and timings. Exit 0 only if every step held.
 #
 #   scripts/demo.sh            run it, tear everything down (also on Ctrl-C / SIGTERM)
@@ -41,6 +42,9 @@ source netns-lab/scenarios/libvirt-guest/libvirt.sh
 LV_DOMAINS='^(boinc-client|rival-client)$'
 # shellcheck source=../netns-lab/lib/checks.sh
 source netns-lab/lib/checks.sh
+# bo_server_start, bo_client_netns, bo_client_vm, bo_wait_valid, bo_status, bo_*_lines, bo_grid_esp, bo_node
+# shellcheck source=../netns-lab/lib/boinc.sh
+source netns-lab/lib/boinc.sh
 
 TVDCTL=$OV_BIN/tvdctl
 POLICY_SRC=$REPO_ROOT/demo/policy.toml
@@ -55,9 +59,16 @@ declare -A G_ADDR=([boinc-server]=10.10.0.1 [boinc-client]=10.10.0.2 [rival-clie
                    [office-h1]=10.10.0.11 [office-h2]=10.10.0.12 [office-h3]=10.10.0.13)
 GUESTS=(boinc-server office-h1 boinc-client rival-client office-h2 office-h3)
 SERVER=${G_ADDR[boinc-server]} CLIENT=${G_ADDR[boinc-client]}
+MASTER_URL=http://$SERVER/      # the BOINC project's master URL (tvd-boinc-server in boinc-server)
 VM_BACKEND=netns      # libvirt once libvirtd answers (step 1)
+# The BOINC client VM's image (scripts/guest-image.sh --boinc; kept in out/, rebuilt only when something changed)
+# and its serial console, written by h2's daemon (console_log_dir).
+VM_IMAGE=$REPO_ROOT/out/guest-image-boinc
+VM_CONSOLE=$LAB_DIR/h2/console/boinc-client.console.log
+BOINC_AUTH=""         # the client's account authenticator, made in step 1 (on the VM's kernel command line)
 
 # ---- output --------------------------------------------------------------------------------------------------------
+shown() { printf '\033[36m$ %s\033[0m\n' "$*"; }   # a command as a person would type it (run separately)
 bold() { printf '\033[1m%s\033[0m\n' "$*"; }
 say() { printf '\n'; bold "== $*"; }
 note() { printf '   %s\n' "$*"; }
@@ -127,17 +138,24 @@ guest_section() {
     f=$(ov_config_file "$h")
     printf '\n[hypervisor]\nnetns_prefix = "%sg%s-"\naudit_log = "%s"\n' "$LAB_PREFIX" "${h#h}" "$LAB_DIR/$h/guest-audit.log" >>"$f"
     if [[ $h == h2 && $VM_BACKEND == libvirt ]]; then
-        printf 'uri = "%s"\nacceleration = "auto"\ntap_netns = "/proc/%s/ns/net"\n' "$LV_URI" "$(pgrep -xo libvirtd)" >>"$f"
+        printf 'uri = "%s"\nacceleration = "auto"\ntap_netns = "/proc/%s/ns/net"\nconsole_log_dir = "%s"\n' \
+            "$LV_URI" "$(pgrep -xo libvirtd)" "$(dirname "$VM_CONSOLE")" >>"$f"
     fi
     for g in "${GUESTS[@]}"; do
         [[ ${G_HOST[$g]} == "$h" ]] || continue
         printf '\n[[guest]]\nname = "%s"\nbackend = "%s"\nnetworks = ["%s"]\nautostart = %s\n' "$g" "$(g_backend "$g")" \
             "${G_NET[$g]}" "$([[ $g == rival-client ]] && echo false || echo true)" >>"$f"
         if [[ $(g_backend "$g") == libvirt ]]; then
-            # The tiny guest of scripts/guest-image.sh (ping, HTTP on :80). The BOINC client image goes here:
-            # kernel/initrd of the scripts/guest-image.sh BOINC variant, with boinc-client inside.
-            printf 'kernel = "%s"\ninitrd = "%s"\ncmdline = "console=ttyS0 quiet panic=-1 tvd.ip=%s/24 tvd.name=%s"\nmemory_mib = 256\n' \
-                "$LAB_DIR/guest/vmlinuz" "$LAB_DIR/guest/initrd.img" "${G_ADDR[$g]}" "$g" >>"$f"
+            # The BOINC client VM (scripts/guest-image.sh --boinc: the test guest's ping and HTTP on :80, plus
+            # boinc-client 7.20 attached at boot to the project, its log on the console). rival-client boots the
+            # same image without a project: it only has to exist and be refused.
+            printf 'kernel = "%s"\ninitrd = "%s"\n' "$VM_IMAGE/vmlinuz" "$VM_IMAGE/initrd.img" >>"$f"
+            if [[ $g == boinc-client ]]; then
+                printf 'cmdline = "%s"\nmemory_mib = 384\n' \
+                    "$(bo_vm_cmdline "${G_ADDR[$g]}/24" "$g" "$MASTER_URL" "$BOINC_AUTH")" >>"$f"
+            else
+                printf 'cmdline = "console=ttyS0 quiet panic=-1 tvd.ip=%s/24 tvd.name=%s"\nmemory_mib = 256\n' "${G_ADDR[$g]}" "$g" >>"$f"
+            fi
         else
             printf 'addresses = ["%s/24"]\n' "${G_ADDR[$g]}" >>"$f"
         fi
@@ -183,7 +201,13 @@ start_libvirt() {
         if scripts/libvirtd.sh start | sed 's/^/   /'; then touch "$LV_MARK"; fi
     fi
     if scripts/libvirtd.sh status >/dev/null 2>&1; then
-        scripts/guest-image.sh "$LAB_DIR/guest" | tail -n 1 | sed 's/^/   /'
+        if scripts/guest-image.sh --boinc "$VM_IMAGE" >"$LAB_DIR/tmp/guest-image.log" 2>&1; then
+            tail -n 1 "$LAB_DIR/tmp/guest-image.log" | sed 's/^/   /'
+        else
+            tail -n 5 "$LAB_DIR/tmp/guest-image.log" | sed 's/^/   /'
+            bad "scripts/guest-image.sh --boinc failed: no BOINC client VM"
+            return 1
+        fi
         VM_BACKEND=libvirt
     else
         bold "   libvirtd cannot run here: boinc-client and rival-client become NAMESPACE guests (no VM in this run)"
@@ -194,8 +218,9 @@ step_hosts() {
     local h
     for h in "${HOSTS[@]}"; do lab_add_host "$h"; done
     note "hosts h1 h2 h3: namespaces ${LAB_PREFIX}h1..h3 on the underlay bridge ${LAB_PREFIX}br, 10.200.0.1-3"
-    start_libvirt
+    start_libvirt || return 1
     make_pki
+    BOINC_AUTH=$(bo_auth)
     note "demo CA $PKI/ca.pem; certificates h1.pem h2.pem h3.pem (CN and DNS subjectAltName = host name)"
     cp "$POLICY_SRC" "$OV_POLICY"
     echo "# filled in below" >"$AT_REFERENCE"
@@ -284,15 +309,60 @@ start_web_stand_in() {
 }
 
 # ---- step 4: BOINC -------------------------------------------------------------------------------------------------
-# Integration point: the BOINC project server (demo/boinc/server, tvd-boinc-server) in the namespace guest
-# boinc-server ($SERVER, h1; a lab node: `lab_bg boinc-server NAME CMD...` runs a process there and teardown stops
-# it; the stand-in web server `web` holds port 80 until `lab_stop web`), and the BOINC client in boinc-client
-# ($CLIENT, h2: the VM of guest_section when $VM_BACKEND is libvirt, else a namespace guest reached with gexec):
-# attach, scheduler RPC, work unit, upload, report, validation — all through the overlay. Checks with ok/bad/check
-# (netns-lab/lib/checks.sh); return "$fail".
+# The BOINC project server (tvd-boinc-server, docs/demo.md) in the namespace guest boinc-server ($SERVER, h1) takes
+# port 80 from the stand-in; the client in boinc-client ($CLIENT, h2) is the VM of guest_section (boinc 7.20 attached
+# at boot to $MASTER_URL), or with no libvirt the real boinc client in the namespace guest. Attach, scheduler RPC,
+# work unit, upload, report, validation — all through the overlay.
 step_boinc() {
-    bad "not yet built: the BOINC exchange (tvd-boinc-server in demo/boinc/server, the boinc-client VM image)"
-    return 1
+    local esp1 esp2 t0=$SECONDS
+    esp1=$(bo_grid_esp h1 grid) esp2=$(bo_grid_esp h2 grid)
+    lab_stop web 2>/dev/null || true
+    shown "nsenter --net=/run/netns/$(g_ns boinc-server) tvd-boinc-server --listen $SERVER:80 --data $BO_DIR/data --units 2 --rounds 50 --next-rpc-delay 2 --status $BO_DIR/status.json &"
+    bo_server_start boinc-server "$SERVER" --units 2 --rounds 50 --next-rpc-delay 2 \
+        || { bad "tvd-boinc-server did not start in boinc-server"; return 1; }
+    ok "tvd-boinc-server in boinc-server (h1) on $SERVER:80: 2 work units of a 50-round hash chain"
+    if [[ $VM_BACKEND == libvirt ]]; then
+        bo_client_vm "$VM_CONSOLE" boinc-server "$CLIENT"
+        bold "   the client: boinc 7.20 in the libvirt VM boinc-client (h2), attached at boot to $MASTER_URL"
+        # It booted before this server listened (the stand-in answered, or nothing did): its master fetch failed and
+        # it backs off a minute or more. Its GUI RPC, reached from the server's side of grid, asks for an RPC now.
+        local pw_wait=$(( SECONDS + 60 ))
+        while [[ -z $(bo_password) ]] && (( SECONDS < pw_wait )); do sleep 0.5; done
+        shown "nsenter --net=/run/netns/$(g_ns boinc-server) boinccmd --host $CLIENT --passwd $(bo_password) --project $MASTER_URL update"
+        bo_nudge "$MASTER_URL" || note "(boinccmd could not reach the client yet; waiting for its own retry)"
+    else
+        bo_node boinc-client "$(g_ns boinc-client)"
+        shown "nsenter --net=/run/netns/$(g_ns boinc-client) boinc --dir $LAB_DIR/boinc-client --attach_project $MASTER_URL $BOINC_AUTH &"
+        bo_client_netns boinc-client "$MASTER_URL" "$BOINC_AUTH" || { bad "the BOINC client did not start"; return 1; }
+        bold "   the client: boinc 7.20 (Debian boinc-client) in the NAMESPACE guest boinc-client (h2): no VM in this run"
+    fi
+    if bo_wait_valid "$MASTER_URL" 180; then
+        ok "the server says all work units valid, $(( SECONDS - t0 )) s after it started"
+    else
+        bad "the server did not say all work units valid within 180 s"
+    fi
+    # The client logs the server's answer to its report a moment after the server logged it (at most 10 s here).
+    local seen=$(( SECONDS + 10 ))
+    until bo_client_lines "$MASTER_URL" | tail -n 1 | grep -q "Scheduler request completed" || (( SECONDS >= seen )); do sleep 0.5; done
+    shown "cat $(lab_log_of boinc-server)   # tvd-boinc-server in boinc-server (h1)"
+    bo_server_lines | sed 's/^/    /'
+    shown "grep $MASTER_URL $BO_CLIENT_LOG   # the client in boinc-client (h2)"
+    bo_client_lines "$MASTER_URL" | sed 's/^/    /'
+    check "work units valid (status.json counts.valid)" 2 "$(bo_status .counts.valid)"
+    check "addresses the server heard from (status.json clients)" "$CLIENT" "$(bo_status '[.clients[].address] | join(" ")')"
+    for step in "master page to $CLIENT" "scheduler RPC from $CLIENT .*sent wu_1, wu_2" "upload wu_1_0 .*hash chain checks out" \
+                "upload wu_2_0 .*hash chain checks out" "result wu_1_0 reported: valid" "result wu_2_0 reported: valid"; do
+        grep -qE "$step" "$(lab_log_of boinc-server)" && ok "server: $step" || bad "server log has no '$step'"
+    done
+    bo_client_lines "$MASTER_URL" | grep -q "Reporting 2 completed tasks" && ok "client: reported 2 completed tasks" \
+        || bad "the client's log has no 'Reporting 2 completed tasks'"
+    # All of it crossed h1 <-> h2 inside grid's ESP: both data planes' grid SA counters moved.
+    local e1 e2
+    e1=$(bo_grid_esp h1 grid) e2=$(bo_grid_esp h2 grid)
+    note "grid ESP packets in/out: h1 $esp1 -> $e1, h2 $esp2 -> $e2"
+    at_least "h1 grid ESP packets decrypted meanwhile" 10 "$(( ${e1% *} - ${esp1% *} ))"
+    at_least "h2 grid ESP packets decrypted meanwhile" 10 "$(( ${e2% *} - ${esp2% *} ))"
+    return "$fail"
 }
 
 # ---- step 5: office cannot reach the BOINC server ------------------------------------------------------------------
@@ -313,6 +383,12 @@ step_office() {
     showed '4 packets transmitted, 0 received' && ok "office-h2 -> $SERVER: 4 sent, 0 received" || bad "office-h2's ping of the BOINC server was not 4 sent, 0 received"
     show gexec office-h2 curl -sS --max-time 2 "http://$SERVER/" && bad "office-h2 got an HTTP answer from the BOINC server" \
         || ok "office-h2's HTTP request to the BOINC server got no answer"
+    show jq -c '{clients: [.clients[].address], otherClientRequests, requests}' "$BO_DIR/status.json"
+    if [[ -n $(bo_status '.clients[].address') ]] && ! bo_status '.clients[].address' | grep -qx '10\.10\.0\.12'; then
+        ok "the BOINC server's clients (status.json): $(bo_status '[.clients[].address] | join(" ")'), not office-h2's 10.10.0.12"
+    else
+        bad "the BOINC server's clients (status.json): '$(bo_status '[.clients[].address] | join(" ")')' (office-h2 among them, or no status)"
+    fi
     tx_after=$(port_of h1 boinc-server tx_packets)
     wait "$grid_cap" "$office_cap" || true
     printf '\033[36m$ tvdctl capture --tvd office --peer h2 --seconds 8 --socket %s\033[0m\n' "$(sock h1)"
@@ -437,13 +513,43 @@ step_example_policy() {
 }
 
 # ---- step 9: the picture -------------------------------------------------------------------------------------------
-# Integration point: `tvdctl graph -o out/demo/topology.svg --png out/demo/topology.png` from the daemons' state
-# (their control sockets: $(sock h1) $(sock h2) $(sock h3)), after every other step so that the refused joins
-# (h3 for grid) and the blocked flow (office-h2 -> boinc-server) are there to be drawn.
+# tvdctl graph from h1's daemon (docs/cli.md), after every other step so that h3's refused join is there to be drawn;
+# the labels read back from the SVG as a browser shows them (attested-ike's svg-labels.py), the PNG's pixels counted.
+SVG_LABELS=$REPO_ROOT/netns-lab/scenarios/attested-ike/svg-labels.py
 step_picture() {
     mkdir -p "$OUT"
-    bad "not yet built: tvdctl graph (would write $OUT/topology.svg and topology.png)"
-    return 1
+    rm -f "$OUT/topology.svg" "$OUT/topology.png" "$OUT/topology-h2.svg"
+    if [[ ! -S $(sock h1) ]]; then bad "h1's daemon is not running: nothing to draw"; return 1; fi
+    show "$TVDCTL" graph -o "$OUT/topology.svg" --png "$OUT/topology.png" --socket "$(sock h1)" \
+        || { bad "tvdctl graph on h1 failed"; return 1; }
+    svg_q() { python3 "$SVG_LABELS" "$OUT/topology.svg" "$1" 2>&1; }
+    check "picture: title" "TVD overlay — host h1" "$(svg_q title)"
+    check "picture: peer hosts" "h2 h3" "$(svg_q peers)"
+    check "picture: TVDs in the legend" "grid office" "$(svg_q tvds)"
+    check "picture: h1's guests" "boinc-server office-h1" "$(svg_q guests)"
+    check "picture: h1-h2 lines (TVD state attestation)" "grid up attested,office up not_required" "$(svg_q 'links h2')"
+    [[ $(svg_q 'links h3') == "grid refused refused,office up not_required" ]] && ok "picture: h1-h3: grid refused, office up" \
+        || bad "picture: h1-h3 lines: '$(svg_q 'links h3')'"
+    [[ $(svg_q refusals) == *"refused h3 for grid"*"ref.unknown"* ]] && ok "picture: h3's refusal for grid with its finding" \
+        || bad "picture: no refusal of h3 for grid with ref.unknown (got: $(svg_q refusals))"
+    if command -v "${TVDCTL_CHROMIUM:-chromium}" >/dev/null 2>&1; then
+        local look size colours inked
+        look=$(python3 demo/png-look.py "$OUT/topology.png" 2>&1) || true
+        read -r size colours inked <<<"$look"
+        if [[ $colours =~ ^[0-9]+$ && $inked =~ ^[0-9]+\.[0-9]$ ]] && (( colours >= 4 && ${inked%.*} >= 1 )); then
+            ok "picture: $OUT/topology.png rendered by headless Chromium: $size pixels, $colours colours, $inked % drawn on the background"
+        else
+            bad "picture: $OUT/topology.png is missing or blank (png-look: $look)"
+        fi
+    else
+        bold "   no Chromium here: no PNG rendering (the SVG is the picture; scripts/deps.sh installs chromium)"
+    fi
+    # h2's own picture: the BOINC client VM (a daemon draws its own guests only).
+    show "$TVDCTL" graph -o "$OUT/topology-h2.svg" --socket "$(sock h2)" || bad "tvdctl graph on h2 failed"
+    check "picture of h2: its guests" "boinc-client office-h2 rival-client" \
+        "$(python3 "$SVG_LABELS" "$OUT/topology-h2.svg" guests 2>&1)"
+    note "open $OUT/topology.svg (h1) and $OUT/topology-h2.svg (h2) in a browser"
+    return "$fail"
 }
 
 # ---- running, summary, teardown ------------------------------------------------------------------------------------
@@ -484,6 +590,10 @@ demo_teardown() {
     local j
     for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
     [[ -d $LAB_DIR ]] || { lv_cleanup; return 0; }
+    # The processes in the daemons' guest namespaces (the stand-in web server, the BOINC server, a namespace client)
+    # while those namespaces still have names: a daemon that stops removes them, and teardown finds no process then.
+    [[ ! -e $LAB_DIR/pids/web.pid ]] || lab_stop web 2>/dev/null || true
+    bo_stop
     # The daemons first, together: each stops its guests (h2 its VMs, through libvirtd) and its swtpm.
     for j in "${HOSTS[@]}"; do lab_stop "overlayd-$j" 2>/dev/null & done
     wait

@@ -42,6 +42,11 @@ public sealed record GuestConfig(
 /// <param name="NetnsPrefix">Namespace name prefix of netns guests (<c>&lt;prefix&gt;&lt;guest&gt;</c>).</param>
 /// <param name="RevokeOnReload">A policy reload that conflicts with running guests commits and stops them (default), instead of being refused.</param>
 /// <param name="AuditLog">Where guest audit events are appended, one line each (default <c>state_dir/guest-audit.log</c>).</param>
+/// <param name="KnownGood">Known-good guest image digests per TVD.</param>
+/// <param name="ConsoleLogDirectory">
+/// Where each libvirt guest's serial console is written, as <c>&lt;dir&gt;/&lt;guest&gt;.console.log</c> (made at start);
+/// null: the console is a pty (<c>virsh console</c>).
+/// </param>
 public sealed record HypervisorConfig(
     string Uri,
     AccelerationMode Acceleration,
@@ -49,7 +54,8 @@ public sealed record HypervisorConfig(
     string NetnsPrefix,
     bool RevokeOnReload,
     string AuditLog,
-    IReadOnlyDictionary<string, IReadOnlyList<string>> KnownGood)
+    IReadOnlyDictionary<string, IReadOnlyList<string>> KnownGood,
+    string? ConsoleLogDirectory = null)
 {
     public const string DefaultUri = "qemu:///system";
     public const string DefaultNetnsPrefix = "tvdg-";

@@ -14,7 +14,7 @@ internal static class GuestConfigReader
     public const string KnownGoodTable = "hypervisor.known_good";
     public const string GuestTable = "guest";
 
-    private static readonly string[] HypervisorKeys = ["uri", "acceleration", "tap_netns", "netns_prefix", "revoke_on_reload", "audit_log"];
+    private static readonly string[] HypervisorKeys = ["uri", "acceleration", "tap_netns", "netns_prefix", "revoke_on_reload", "audit_log", "console_log_dir"];
     private static readonly string[] KnownGoodKeys = ["tvd", "digests"];
     private static readonly string[] GuestKeys =
         ["name", "backend", "networks", "addresses", "image", "kernel", "initrd", "cmdline", "vcpus", "memory_mib", "autostart"];
@@ -86,9 +86,11 @@ internal static class GuestConfigReader
 
         bool revoke = reader.Boolean("revoke_on_reload", defaults.RevokeOnReload) ?? defaults.RevokeOnReload;
         string? audit = reader.String("audit_log", required: false);
+        string? consoleDir = reader.String("console_log_dir", required: false);
         return new HypervisorConfig(
             uri, mode ?? AccelerationMode.Auto, tapNetns is null ? null : Path.GetFullPath(tapNetns, baseDirectory), prefix, revoke,
-            audit is null ? defaults.AuditLog : Path.GetFullPath(audit, baseDirectory), defaults.KnownGood);
+            audit is null ? defaults.AuditLog : Path.GetFullPath(audit, baseDirectory), defaults.KnownGood,
+            consoleDir is null ? null : Path.GetFullPath(consoleDir, baseDirectory));
     }
 
     private static void ReadKnownGood(TomlSection table, Dictionary<string, IReadOnlyList<string>> knownGood, List<ConfigError> errors)

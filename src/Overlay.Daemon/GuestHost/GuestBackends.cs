@@ -51,7 +51,20 @@ public sealed class GuestBackends : IDisposable
             }
 
             backends._session = session;
-            var xml = new DomainXmlBuilder(AccelerationProbe.Choose(settings.Acceleration));
+            if (settings.ConsoleLogDirectory is { } consoles)
+            {
+                try
+                {
+                    Directory.CreateDirectory(consoles);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    session.Dispose();
+                    throw new GuestStartException($"console_log_dir {consoles} cannot be made: {e.Message}", e);
+                }
+            }
+
+            var xml = new DomainXmlBuilder(AccelerationProbe.Choose(settings.Acceleration), settings.ConsoleLogDirectory);
             backends._libvirt = new LibvirtGuestBackend(session, xml, manageTaps: settings.TapNamespace is null);
             if (settings.TapNamespace is { } ns)
             {

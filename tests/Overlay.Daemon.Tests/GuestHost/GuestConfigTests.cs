@@ -20,6 +20,7 @@ public sealed class GuestConfigTests
             [hypervisor]
             tap_netns = "/proc/1/ns/net"
             acceleration = "tcg"
+            console_log_dir = "consoles"
 
             [[hypervisor.known_good]]
             tvd = "red"
@@ -49,6 +50,7 @@ public sealed class GuestConfigTests
         Assert.Equal("/proc/1/ns/net", hypervisor.TapNamespace);
         Assert.True(hypervisor.RevokeOnReload);
         Assert.Equal("/var/lib/tvd-overlay/guest-audit.log", hypervisor.AuditLog);
+        Assert.Equal("/etc/tvd-overlay/consoles", hypervisor.ConsoleLogDirectory);
         Assert.Single(hypervisor.KnownGood["red"]);
 
         GuestConfig vm = result.Config.Guests![0];
@@ -79,6 +81,7 @@ public sealed class GuestConfigTests
     [InlineData("[[guest]]\nname = \"g\"\nbackend = \"netns\"\nnetworks = [\"n\"]\ncolour = \"red\"\n", "7:1: error: unknown key 'colour' in [[guest]] (known: name, backend, networks, addresses, image, kernel, initrd, cmdline, vcpus, memory_mib, autostart)")]
     [InlineData("[[guest]]\nname = \"g\"\nkernel = \"k\"\nnetworks = [\"n\"]\naddresses = [\"10.0.0.1/24\"]\n", "7:13: error: 'addresses' is for netns guests; a VM configures its own addresses")]
     [InlineData("[hypervisor]\nacceleration = \"fast\"\n", "4:16: error: 'acceleration' must be \"auto\", \"kvm\" or \"tcg\", not \"fast\"")]
+    [InlineData("[hypervisor]\nconsole_log_dir = \"\"\n", "4:19: error: 'console_log_dir' must be a non-empty string")]
     [InlineData("[[hypervisor.known_good]]\ntvd = \"red\"\ndigests = [\"abc\"]\n", "5:11: error: known-good digest 'abc' for TVD red is not sha256:<64 hex digits>")]
     public void Bad_guest_config_points_at_the_value(string table, string expected)
     {
