@@ -12,7 +12,8 @@
 #   6 h3        h3 measured an unknown binary: refused for grid with the finding, still in office
 #   7 wall      Chinese Wall: tvdctl guest start refused; a rogue virsh start destroyed and audited
 #   8 example   examples/policy.toml offline: a decision of each kind explained, a broken copy refused
-#   9 picture   tvdctl graph: out/demo/topology.svg and .png (h1), topology-h2.svg; labels and pixels checked
+#   9 metrics   h1's [metrics] endpoint: grid/office ESP packets per peer, the join verdicts, the evidence's age
+#  10 picture   tvdctl graph: out/demo/topology.svg and .png (h1), topology-h2.svg; labels and pixels checked
 # Then a table of the steps with pass/fail and timings. Exit 0 only if every step held.
 #
 #   scripts/demo.sh            run it, tear everything down (also on Ctrl-C / SIGTERM)
@@ -49,6 +50,7 @@ source netns-lab/lib/boinc.sh
 TVDCTL=$OV_BIN/tvdctl
 POLICY_SRC=$REPO_ROOT/demo/policy.toml
 OUT=$REPO_ROOT/out/demo
+METRICS_PORT=9469                       # h1's [metrics] listener, on its loopback
 PKI=$LAB_DIR/pki
 HOSTS=(h1 h2 h3)
 # Guests: host, backend (netns; libvirt for the VMs when libvirtd runs), network, address, autostart.
@@ -230,6 +232,7 @@ step_hosts() {
     ike_section h2 h1:no h3:no
     ike_section h3 h1:yes h2:yes
     for h in "${HOSTS[@]}"; do guest_section "$h"; done
+    printf '\n[metrics]\nlisten = "127.0.0.1:%s"   # Prometheus text format, on h1'"'"'s loopback only\n' "$METRICS_PORT" >>"$(ov_config_file h1)"
     note "configs: $(ov_config_file h1) $(ov_config_file h2) $(ov_config_file h3) ([dataplane], [ike] with certificates, [hypervisor], [[guest]])"
     first_start || { bad "the first start of the daemons failed"; return 1; }
     at_reference
@@ -512,10 +515,33 @@ step_example_policy() {
     return "$fail"
 }
 
-# ---- step 9: the picture -------------------------------------------------------------------------------------------
+# ---- step 10: the picture (step 9, the metrics, is just above) -------------------------------------------------------------------------------------------
 # tvdctl graph from h1's daemon (docs/cli.md), after every other step so that h3's refused join is there to be drawn;
 # the labels read back from the SVG as a browser shows them (attested-ike's svg-labels.py), the PNG's pixels counted.
 SVG_LABELS=$REPO_ROOT/netns-lab/scenarios/attested-ike/svg-labels.py
+# step_metrics — what Prometheus would scrape from h1 (docs/metrics.md): grid's and office's ESP packets per peer and
+# direction, the join verdicts the attestation gave each peer, and the evidence's age.
+step_metrics() {
+    local url="http://127.0.0.1:$METRICS_PORT/metrics" series
+    bold "   \$ ip netns exec ${LAB_PREFIX}h1 curl -s $url | grep -E '^tvd_(packets_total|attestation_verdict|attestation_evidence_age_seconds)'"
+    series=$(lab_exec h1 curl -fsS -m 5 "$url" 2>&1) || { bad "h1's metrics endpoint did not answer: $series"; return 1; }
+    grep -E '^tvd_(packets_total|attestation_verdict|attestation_evidence_age_seconds)\{' <<<"$series" | sed 's/^/   /'
+    # metric NAME LABEL=\"VALUE\"... — the value of the series with those labels, in whatever order the exporter wrote them
+    metric() {
+        local name=$1; shift
+        awk -v name="$name{" -v want="$*" 'index($0, name) == 1 {
+            n = split(want, w, " "); for (i = 1; i <= n; i++) if (!index($0, w[i])) next
+            sub(/^[^}]*} /, ""); split($0, v, " "); print v[1]; exit }' <<<"$series"
+    }
+    local grid_out
+    grid_out=$(metric tvd_packets_total 'direction="out"' 'peer="h2"' 'tvd="grid"')
+    [[ ${grid_out:-0} =~ ^[0-9]+$ ]] && ((grid_out > 0)) && ok "metrics: grid ESP packets sealed for h2: $grid_out" \
+        || bad "metrics: no grid packets sealed for h2 (${grid_out:-absent})"
+    check "metrics: grid verdict for h2" 1 "$(metric tvd_attestation_verdict 'peer="h2"' 'tvd="grid"' 'verdict="allow"')"
+    check "metrics: grid verdict for h3" 1 "$(metric tvd_attestation_verdict 'peer="h3"' 'tvd="grid"' 'verdict="deny"')"
+    check "metrics: office verdict for h3" 1 "$(metric tvd_attestation_verdict 'peer="h3"' 'tvd="office"' 'verdict="allow"')"
+}
+
 step_picture() {
     mkdir -p "$OUT"
     rm -f "$OUT/topology.svg" "$OUT/topology.png" "$OUT/topology-h2.svg"
@@ -662,6 +688,7 @@ main() {
         for h in "${HOSTS[@]}"; do tail -n 15 "$(lab_log_of "overlayd-$h")" 2>/dev/null | sed "s/^/   $h| /"; done
     fi
     run_step step_example_policy "example policy: decisions explained, broken copy refused" || true
+    run_step step_metrics "metrics: h1's Prometheus endpoint (packets, verdicts)" || true
     run_step step_picture "picture: out/demo/topology.svg" || true
 
     local rc=0
