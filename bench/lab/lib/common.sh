@@ -115,7 +115,9 @@ tb_wait_ping() {
 }
 
 # CPU seconds (user+sys, all threads) a pid has used so far.
-tb_cpu_s() { awk -v t="$(getconf CLK_TCK)" '{print ($14+$15)/t}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# tb_cpu_s PID[/task/TID] — user + system CPU seconds; the fields are counted after the ")" that ends the command
+# name, which may hold spaces (a thread named "tvd capture tvd:red").
+tb_cpu_s() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk -v t="$(getconf CLK_TCK)" '{print ($12+$13)/t} END {if (!NR) print 0}'; }
 
 # Packets guest B's eth0 has received so far.
 tb_rx_packets() { tb_x $NS_GB cat /proc/net/dev | awk '$1=="eth0:"{print $3}'; }
