@@ -61,6 +61,8 @@ public sealed class HandshakeAttesterTests : IDisposable
         var e1 = Get(attester, Challenge(1));
         Assert.Equal((1L, 2L, 2L), (e1.QuoteSerial, e2.QuoteSerial, e3.QuoteSerial));
         Assert.Equal(2, attester.QuotesMade);
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref calls[1]) + Volatile.Read(ref calls[2]) + Volatile.Read(ref calls[3]) >= 4, Wait),
+            "not every onReady was called"); // they run after the evidence is stored, outside the attester's lock
         Assert.Equal([0, 2, 1, 1], calls);
         Assert.Equal((0u, 1u), (Decode(e1).Proof.LeafIndex, Decode(e1).Proof.TreeSize));
         Assert.Equal(2u, Decode(e3).Proof.TreeSize);
@@ -123,6 +125,10 @@ public sealed class HandshakeAttesterTests : IDisposable
         var evidence = Get(attester, Challenge(1));
         Assert.Equal(2, evidence.QuoteSerial);
         Assert.Equal(2, attester.QuotesMade);
+
+        // The callbacks run after the quote's evidence is stored, outside the attester's lock: wait for it, then
+        // check it ran once (the discarded quote did not call it).
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref called) > 0, Wait), "onReady was not called");
         Assert.Equal(1, Volatile.Read(ref called));
     }
 
