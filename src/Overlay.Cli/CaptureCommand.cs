@@ -20,9 +20,6 @@ internal static class CaptureCommand
     /// <summary>After Ctrl-C, how long to wait for the daemon's summary.</summary>
     private static readonly TimeSpan SummaryWait = TimeSpan.FromSeconds(5);
 
-    /// <summary>The records this tvdctl reads after the header line (the daemon's <c>CaptureStream.RecordFormat</c>).</summary>
-    private const string RecordFormat = "tvd-capture-1";
-
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create()
@@ -177,10 +174,10 @@ internal static class CaptureCommand
         }
 
         string? records = capture.TryGetProperty("records", out JsonElement format) && format.ValueKind == JsonValueKind.String ? format.GetString() : null;
-        return records == RecordFormat
+        return records == CaptureRecordHeader.Format
             ? capture.Clone()
             : throw new ControlClientException(
-                $"the daemon streams capture records as {records ?? "JSON lines"}; this tvdctl reads {RecordFormat} (are tvdctl and tvd-overlayd from one release?)");
+                $"the daemon streams capture records as {records ?? "JSON lines"}; this tvdctl reads {CaptureRecordHeader.Format} (are tvdctl and tvd-overlayd from one release?)");
     }
 
     private static PcapFile? OpenPcap(string path, int snapLength)

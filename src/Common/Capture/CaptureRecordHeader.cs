@@ -25,6 +25,9 @@ internal readonly record struct CaptureRecordHeader(CaptureRecordType Type, int 
 {
     public const int Length = 4;
 
+    /// <summary>The capture header line's <c>records</c>: the name of this format, written by the daemon, checked by tvdctl.</summary>
+    public const string Format = "tvd-capture-1";
+
     /// <summary>The largest body the 2-octet length can say; a reader needs no more buffer than this.</summary>
     public const int MaxBodyLength = ushort.MaxValue;
 

@@ -43,9 +43,6 @@ internal sealed class CaptureStream : IControlStream
     /// <summary>Bytes of one capture's ring; its slot count is the largest power of two that fits (64..1024 slots).</summary>
     public const int RingBytes = 2 * 1024 * 1024;
 
-    /// <summary>The header line's <c>records</c>: binary records (Overlay.Common.Capture, docs/cli.md) follow it.</summary>
-    public const string RecordFormat = "tvd-capture-1";
-
     /// <summary>Names remembered as told to the client; a stream whose endpoints churn past this starts telling afresh.</summary>
     private const int MaxToldNames = 4096;
 
@@ -239,7 +236,7 @@ internal sealed class CaptureStream : IControlStream
             WriteFilter(writer);
             writer.WriteNumber("snaplen", _limits.SnapLength);
             writer.WriteString("linktype", "ethernet");
-            writer.WriteString("records", RecordFormat);
+            writer.WriteString("records", CaptureRecordHeader.Format);
             writer.WriteNumber("ring_slots", _tap.Ring.Capacity);
             writer.WriteEndObject();
             writer.WriteEndObject();

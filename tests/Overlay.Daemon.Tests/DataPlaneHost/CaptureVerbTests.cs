@@ -128,7 +128,7 @@ public sealed class CaptureVerbTests : IAsyncLifetime
                 JsonElement capture = header.RootElement.GetProperty("capture");
                 Assert.Equal(("tvd:red", 101, "port h1red", 1514), (capture.GetProperty("tvd").GetString(), capture.GetProperty("vlan").GetInt32(),
                     capture.GetProperty("filter").GetString(), capture.GetProperty("snaplen").GetInt32()));
-                Assert.Equal(CaptureStream.RecordFormat, capture.GetProperty("records").GetString());
+                Assert.Equal(CaptureRecordHeader.Format, capture.GetProperty("records").GetString());
             }
 
             await WaitForTapAsync(101);
