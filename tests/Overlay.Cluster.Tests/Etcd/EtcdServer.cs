@@ -127,12 +127,17 @@ public sealed class EtcdServer : IDisposable
             UseShellExecute = false,
         };
         psi.Environment["ETCDCTL_API"] = "3";
-        psi.ArgumentList.Add("--endpoints=" + Endpoint.ToString().TrimEnd('/'));
         if (_tls is { } pki)
         {
+            // By name: the test PKI's server certificate may name only localhost.
+            psi.ArgumentList.Add($"--endpoints=https://localhost:{ClientPort}");
             psi.ArgumentList.Add("--cacert=" + pki.CaCert);
             psi.ArgumentList.Add("--cert=" + pki.ClientCert);
             psi.ArgumentList.Add("--key=" + pki.ClientKey);
+        }
+        else
+        {
+            psi.ArgumentList.Add("--endpoints=" + Endpoint.ToString().TrimEnd('/'));
         }
 
         foreach (string a in args)

@@ -9,9 +9,12 @@ namespace Overlay.Cluster.Tests.Etcd;
 public sealed class TestPki : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tvd-cluster-pki-").FullName;
+    private readonly bool _serverIpSan;
 
-    public TestPki()
+    /// <param name="serverIpSan">whether the server certificate names 127.0.0.1 (it always names localhost).</param>
+    public TestPki(bool serverIpSan = true)
     {
+        _serverIpSan = serverIpSan;
         var now = DateTimeOffset.Now;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=tvd test ca", caKey, HashAlgorithmName.SHA256);
@@ -49,7 +52,11 @@ public sealed class TestPki : IDisposable
         if (server)
         {
             var san = new SubjectAlternativeNameBuilder();
-            san.AddIpAddress(IPAddress.Loopback);
+            if (_serverIpSan)
+            {
+                san.AddIpAddress(IPAddress.Loopback);
+            }
+
             san.AddDnsName("localhost");
             request.CertificateExtensions.Add(san.Build());
         }

@@ -52,4 +52,27 @@ public class EtcdTlsTests
         // the HTTP/2 connection set-up) only a connection that closed. Either way an error, never data.
         Assert.True(refused.Kind is ClusterStoreErrorKind.Unauthenticated or ClusterStoreErrorKind.Unavailable, $"{refused.Kind}: {refused.Message}");
     }
+
+    [EtcdFact]
+    public async Task The_server_certificate_must_name_the_endpoint_host()
+    {
+        using var pki = new TestPki(serverIpSan: false);
+        using var etcd = new EtcdServer(tls: pki);
+        var ct = TestContext.Current;
+        EtcdClusterStore Open(string host) => new(new ClusterStoreOptions
+        {
+            Endpoints = [new Uri($"https://{host}:{etcd.ClientPort}")],
+            CaFile = pki.CaCert,
+            CertFile = pki.ClientCert,
+            KeyFile = pki.ClientKey,
+            RequestTimeout = TimeSpan.FromSeconds(2),
+        });
+        await using var byName = Open("localhost");
+        await byName.PutAsync("/tvd-overlay/x", "1"u8.ToArray(), 0, ct);
+
+        await using var byIp = Open("127.0.0.1");
+        var error = await Assert.ThrowsAsync<ClusterStoreException>(() => byIp.GetAsync("/tvd-overlay/x", ct));
+        Assert.Equal(ClusterStoreErrorKind.Unauthenticated, error.Kind);
+        Assert.Contains("RemoteCertificateNameMismatch", error.Message);
+    }
 }
