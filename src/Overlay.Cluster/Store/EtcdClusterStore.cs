@@ -207,7 +207,7 @@ public sealed partial class EtcdClusterStore : IClusterStore
             }
             catch (RpcException e)
             {
-                throw EtcdErrors.Map(e);
+                throw EtcdErrors.Map(e, _requestTimeout);
             }
         }
     }
@@ -329,7 +329,7 @@ public sealed partial class EtcdClusterStore : IClusterStore
             }
             catch (RpcException e)
             {
-                throw EtcdErrors.Map(e);
+                throw EtcdErrors.Map(e, _requestTimeout);
             }
         }
     }
@@ -376,7 +376,7 @@ public sealed partial class EtcdClusterStore : IClusterStore
             }
             catch (RpcException e)
             {
-                throw EtcdErrors.Map(e);
+                throw EtcdErrors.Map(e, _requestTimeout);
             }
         }
         finally
