@@ -137,6 +137,16 @@ public sealed class EtcdServer : IDisposable
         _process = null;
     }
 
+    /// <summary>Kill etcd, throw its data away and start a new, empty one on the same ports (a store replaced or
+    /// restored from an old backup: its revision starts again from 1).</summary>
+    public void Wipe()
+    {
+        Kill();
+        Directory.Delete(_dataDir, recursive: true);
+        Directory.CreateDirectory(_dataDir);
+        Start();
+    }
+
     /// <summary>Run etcdctl against this member; returns its exit code and output.</summary>
     public (int Code, string Output) Ctl(params string[] args)
     {

@@ -42,6 +42,7 @@ public class ClusterQuorumEtcdTests(ITestOutputHelper output)
                 output.WriteLine($"during the election: {e.Message}");
             }
         }
+
         output.WriteLine($"first write after one member was killed: {gap.ElapsedMilliseconds} ms");
         // From then on every request succeeds (the balancer skips the dead member; a retry goes elsewhere).
         for (int i = 0; i < 10; i++)
