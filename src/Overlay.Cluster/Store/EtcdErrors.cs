@@ -9,11 +9,12 @@ internal static class EtcdErrors
 {
     public static ClusterStoreException Map(RpcException e, TimeSpan? deadline = null)
     {
-        string message = e.StatusCode == StatusCode.DeadlineExceeded && deadline is { } d
-            ? string.Create(CultureInfo.InvariantCulture, $"no answer from the store within {d.TotalSeconds:0.###} s (no quorum, or no member reachable)")
-            : MessageOf(e);
+        string message = e.StatusCode == StatusCode.DeadlineExceeded && deadline is { } d ? TimeoutMessage(d) : MessageOf(e);
         return new ClusterStoreException(KindOf(e.StatusCode, message), message, e);
     }
+
+    public static string TimeoutMessage(TimeSpan timeout) =>
+        string.Create(CultureInfo.InvariantCulture, $"no answer from the store within {timeout.TotalSeconds:0.###} s (no quorum, or no member reachable)");
 
     public static ClusterStoreErrorKind KindOf(StatusCode code, string message)
     {
