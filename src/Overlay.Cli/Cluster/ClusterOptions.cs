@@ -35,7 +35,11 @@ internal sealed class ClusterOptions
         DefaultValueFactory = _ => DefaultPrefix,
     };
 
-    public Option<string> Ca { get; } = new("--ca") { Description = "CA bundle (PEM) that signed etcd's server certificate (https only)", HelpName = "FILE" };
+    public Option<string> Ca { get; } = new("--ca")
+    {
+        Description = "CA bundle (PEM) etcd's server certificates chain to (https only; default: the system's roots)",
+        HelpName = "FILE",
+    };
 
     public Option<string> Cert { get; } = new("--cert") { Description = "Client certificate (PEM) for etcd (https only; with --key)", HelpName = "FILE" };
 
@@ -99,12 +103,6 @@ internal sealed class ClusterOptions
             return null;
         }
 
-        if (tls && ca is null)
-        {
-            error = "https:// endpoints need --ca FILE (the CA that signed etcd's server certificate)";
-            return null;
-        }
-
         if ((cert is null) != (key is null))
         {
             error = cert is null ? "--key needs --cert (the client certificate it belongs to)" : "--cert needs --key (its private key)";
@@ -141,7 +139,7 @@ internal sealed class ClusterOptions
         }
 
         error = string.Empty;
-        return new ClusterConnection(endpoints, prefix, caPem, certPem, keyPem, user, password);
+        return new ClusterConnection(endpoints, prefix, ca, cert, key, user, password);
     }
 
     /// <summary>Comma-separated http(s)://host:port URLs, all of one scheme, each with an explicit port and no path.</summary>
@@ -265,13 +263,13 @@ internal sealed class ClusterOptions
     }
 }
 
-/// <summary>What the connection options say: endpoints, prefix, TLS material (PEM text) and etcd credentials.</summary>
+/// <summary>What the connection options say: endpoints, prefix, TLS files (checked readable PEM) and etcd credentials.</summary>
 internal sealed record ClusterConnection(
     IReadOnlyList<Uri> Endpoints,
     string Prefix,
-    string? CaPem,
-    string? CertPem,
-    string? KeyPem,
+    string? CaFile,
+    string? CertFile,
+    string? KeyFile,
     string? User,
     string? Password)
 {
