@@ -17,6 +17,7 @@ internal static class PolicyCommands
         policy.Subcommands.Add(PolicyShowCommand.Create());
         policy.Subcommands.Add(PolicyExplainCommand.Create());
         policy.Subcommands.Add(PolicyPushCommand.Create());
+        policy.Subcommands.Add(PolicyRolloutCommand.Create());
         return policy;
     }
 }
