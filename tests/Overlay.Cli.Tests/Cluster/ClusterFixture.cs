@@ -59,11 +59,14 @@ public sealed class ClusterFixture : IDisposable
         return lease;
     }
 
-    public static Task WriteResultAsync(IClusterStore store, ClusterKeys keys, string host, long version, string result, params string[] conflicts) =>
+    /// <summary>A host's result as its daemon writes it; a refusal keeps <paramref name="running"/>.</summary>
+    public static Task WriteResultAsync(IClusterStore store, ClusterKeys keys, string host, long version, string result, long running,
+        params string[] conflicts) =>
         store.PutAsync(keys.Result(host), new PolicyResult
         {
             Host = host,
             Version = version,
+            Running = running,
             Result = result,
             Summary = $"policy acme-dc version {version}: {result}",
             Conflicts = conflicts,
