@@ -53,6 +53,14 @@ internal sealed class ClusterOptions
         HelpName = "FILE",
     };
 
+    public ClusterOptions()
+    {
+        // Shell completion (tvdctl answers it itself: packaging/tvdctl.bash-completion): the cluster in the environment,
+        // the default prefix. TLS and password files fall through to the shell's file names.
+        Cluster.CompletionSources.Add(_ => Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env ? [new(env)] : []);
+        Prefix.CompletionSources.Add(DefaultPrefix);
+    }
+
     public void AddTo(Command command)
     {
         command.Options.Add(Cluster);
