@@ -57,6 +57,12 @@ internal static class HostsCommand
             Console.Error.WriteLine($"tvdctl: {Verb}: warning: {policy.Warning}");
         }
 
+        if (hosts.More || enrollments.More)
+        {
+            Console.Error.WriteLine($"tvdctl: {Verb}: warning: more than {StoreLimits.MaxRangeKeys} keys under {keys.HostsPrefix} or {keys.EnrollPrefix}: " +
+                "only the first are shown");
+        }
+
         if (json)
         {
             Write(connection, keys, Math.Max(hosts.Revision, enrollments.Revision), policy.Version, rows, unregistered);
