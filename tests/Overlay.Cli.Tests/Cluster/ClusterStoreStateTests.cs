@@ -87,8 +87,8 @@ public sealed class ClusterStoreStateTests : IDisposable
         Assert.NotEqual(0, anonymous.ExitCode);
         Assert.Contains($"tvdctl: policy push: etcd at {etcd.Url}", anonymous.StdErr);
         Assert.Equal(2, bad.ExitCode);
-        Assert.StartsWith($"tvdctl: policy push: etcd at {etcd.Url} refused the credentials: ", bad.StdErr);
-        Assert.Contains("(check --user/--password-file or --cert/--key)", bad.StdErr);
+        Assert.StartsWith($"tvdctl: policy push: etcd at {etcd.Url}: authentication failed: ", bad.StdErr);
+        Assert.Contains("(check --ca, --cert/--key, --user/--password-file)", bad.StdErr);
         Assert.Equal(0, good.ExitCode);
         Assert.Equal(0, hosts.ExitCode);
         Assert.DoesNotContain("s3cret", good.All + bad.All + anonymous.All);
@@ -109,6 +109,8 @@ public sealed class ClusterStoreStateTests : IDisposable
         Assert.StartsWith($"pushed policy acme-dc version 1 (replaces none, sha256 ", good.StdOut);
         Assert.Contains($"to {etcd.Url} ", good.StdOut);
         Assert.Equal(0, hosts.ExitCode);
+        Assert.Equal(2, otherCa.ExitCode);
+        Assert.Contains(": authentication failed: ", otherCa.StdErr);
         Assert.Contains("certificate", otherCa.StdErr);
         foreach (var refused in new[] { otherCa, noClientCert })
         {
