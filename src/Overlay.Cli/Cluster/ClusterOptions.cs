@@ -34,6 +34,7 @@ internal sealed class ClusterOptions
     public Option<string> Prefix { get; } = new("--prefix")
     {
         Description = "Key prefix of this overlay in etcd (starts and ends with /)",
+        HelpName = "PREFIX",
         DefaultValueFactory = _ => DefaultPrefix,
     };
 
@@ -47,7 +48,7 @@ internal sealed class ClusterOptions
 
     public Option<string> Key { get; } = new("--key") { Description = "Client private key (PEM) for --cert", HelpName = "FILE" };
 
-    public Option<string> User { get; } = new("--user") { Description = "etcd user (with --password-file)" };
+    public Option<string> User { get; } = new("--user") { Description = "etcd user (with --password-file)", HelpName = "NAME" };
 
     public Option<string> PasswordFile { get; } = new("--password-file")
     {
