@@ -185,6 +185,12 @@ internal sealed class ClusterOptions
                 return null;
             }
 
+            if (uri.Port is < 1 or > 65535)
+            {
+                error = $"{source}: '{part}': port {uri.Port} is not 1-65535";
+                return null;
+            }
+
             if (uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
             {
                 error = $"{source}: '{part}' must be scheme://host:port only (no path, query or user; use --user for etcd auth)";

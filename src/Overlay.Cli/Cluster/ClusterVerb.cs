@@ -31,10 +31,22 @@ internal static class ClusterVerb
             return Fail(verb, $"--prefix: {error}", ExitCodes.BadInput);
         }
 
+        IClusterStore store;
         try
         {
-            await using var store = ClusterConnector.Open(connection);
-            return await body(connection, keys, store, ct);
+            store = ClusterConnector.Open(connection);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(verb, e.Message, ExitCodes.BadInput);
+        }
+
+        try
+        {
+            await using (store)
+            {
+                return await body(connection, keys, store, ct);
+            }
         }
         catch (ClusterStoreException e)
         {
