@@ -88,7 +88,7 @@ public sealed class EtcdServer : IDisposable
     {
         if (_process is { HasExited: false })
         {
-            Signal("-CONT");
+            CliRunner.Exec(null, "kill", "-CONT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)); // a paused one dies too
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit(10_000);
         }
