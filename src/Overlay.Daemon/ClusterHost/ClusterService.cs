@@ -50,7 +50,7 @@ public sealed partial class ClusterService : BackgroundService
             _keys = keys;
         }
 
-        _policyDirectory = Path.Combine(config.StateDirectory, "cluster");
+        _policyDirectory = PolicyBootstrap.ClusterDirectory(config);
         _runningSha = HashOfFile(policy.Current.SourceFile);
     }
 

@@ -97,7 +97,16 @@ public sealed class ClusterDaemonTests
         Assert.Equal(2, status.GetProperty("policy").GetProperty("version").GetInt64());
         await daemon.ExpectOutputAsync("cluster: disconnected since");
 
-        // Back: connected again, registered again, without a restart of the daemon.
+        // Restarted while the store is away, it starts from the version it last committed from the store, not its file's.
+        daemon.Signal(Signals.SIGTERM);
+        Assert.Equal(0, await daemon.WaitForExitAsync());
+        status = await daemon.StartAndWaitReadyAsync();
+        Assert.Equal(2, status.GetProperty("policy").GetProperty("version").GetInt64());
+        Assert.EndsWith("/state/cluster/policy-v2.toml", status.GetProperty("policy").GetProperty("source").GetString(), StringComparison.Ordinal);
+        Assert.False(status.GetProperty("cluster").GetProperty("connected").GetBoolean());
+        await daemon.ExpectOutputAsync("cluster mode: starting with version 2 last committed from the store");
+
+        // Back: connected again and registered again without another restart; version 2 stays (3 is still refused).
         etcd.Start();
         status = await daemon.WaitForStatusAsync(s => s.GetProperty("cluster").GetProperty("connected").GetBoolean()
             && s.GetProperty("cluster").GetProperty("registered").GetBoolean(), Bound);
