@@ -103,11 +103,11 @@ public sealed class EpochPublisher
                 ClusterLog.EpochLeadershipLost(_logger, _self, why);
                 backoff.Reset();
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception) when (ct.IsCancellationRequested)
             {
                 break;
             }
-            catch (ClusterStoreException e)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 if (_isLeader)
                 {
