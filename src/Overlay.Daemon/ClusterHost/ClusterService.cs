@@ -189,6 +189,11 @@ public sealed partial class ClusterService : BackgroundService
         }
 
         _state.SetRevision(mirror.Revision);
+        if (registrar.Registered && mirror.Get(_keys.Host(_config.Host)) is null)
+        {
+            registrar.Reassert(); // our key is gone under a live lease (deleted by hand, a restored store): put it back
+        }
+
         UpdateInventory(mirror, inventory);
         UpdateEpoch(mirror);
         if (Offer(mirror.Get(_keys.PolicyCurrent)) is { } result)

@@ -57,6 +57,10 @@ public sealed class ClusterDaemonTests(ITestOutputHelper output)
         Assert.Equal(JsonValueKind.Null, status.GetProperty("cluster").GetProperty("disconnected_since").ValueKind);
         await WaitForMetricAsync(metricsPort, @"(?m)^tvd_cluster_connected(\{[^}]*\})? 1\b");
 
+        // Its key deleted by hand under its live lease: the daemon puts it back.
+        await store.DeleteAsync(Keys.Host("host1"), CancellationToken.None);
+        await WaitForKeyAsync(store, Keys.Host("host1"), kv => kv is { Lease: not 0 });
+
         // A push the daemon takes: committed, in force, said so under results/host1.
         // A pushed policy names its files by absolute path (relative ones resolve in <state_dir>/cluster/: docs/cluster.md).
         string v1 = await File.ReadAllTextAsync(daemon.PolicyFile);
