@@ -2,7 +2,7 @@
 # scripts/etcd.sh — a real etcd cluster (Debian etcd-server 3.4) for the cluster lab, the cluster bench and tests.
 #
 #   scripts/etcd.sh start DIR [--members N] [--port BASE] [--member NAME=NETNS@ADDR ...]
-#                             [--retention R] [--quota BYTES]
+#                             [--retention R] [--quota BYTES] [--metrics basic|extensive]
 #   scripts/etcd.sh stop DIR            stop every member (SIGTERM, SIGKILL after 3 s) and remove DIR
 #   scripts/etcd.sh kill DIR NAME       SIGKILL one member (its data dir stays: `restart` brings it back)
 #   scripts/etcd.sh restart DIR NAME    start a killed member again from its data dir; waits until it is healthy
@@ -22,6 +22,9 @@
 # revisions older than R, so the store's history is bounded. A watcher that was away for longer than R resumes
 # with ErrCompacted and re-reads (Overlay.Cluster ClusterWatch). --quota BYTES sets --quota-backend-bytes (etcd's
 # default 2 GiB): past it etcd answers `mvcc: database space exceeded` until compacted, defragmented and disarmed.
+# --metrics extensive adds per-message gRPC counters (grpc_server_msg_received_total: every request, stream messages
+# such as lease keep-alives and watch creates included) to each member's /metrics (on its client URL); bench/cluster
+# counts etcd's requests with them.
 set -euo pipefail
 
 ETCD=${ETCD:-etcd}
@@ -87,7 +90,7 @@ wait_healthy() {
 members() { cat "$1/members"; }
 
 cmd_start() {
-    local dir=${1:-} n=3 base=23790 retention=1h quota="" specs=() layout=loopback
+    local dir=${1:-} n=3 base=23790 retention=1h quota="" metrics=basic specs=() layout=loopback
     [[ -n $dir ]] || usage
     shift
     while (( $# )); do
@@ -97,6 +100,7 @@ cmd_start() {
             --member) specs+=("$2"); layout=netns; shift 2 ;;
             --retention) retention=$2; shift 2 ;;
             --quota) quota=$2; shift 2 ;;
+            --metrics) metrics=$2; shift 2 ;;
             *) die "start: unknown option '$1'" ;;
         esac
     done
@@ -104,6 +108,7 @@ cmd_start() {
     [[ $base =~ ^[0-9]+$ ]] && (( base >= 1024 && base + 2 * n < 65536 )) || die "start: bad --port $base"
     [[ $retention =~ ^[0-9]+([smh]|ms)?$ ]] || die "start: bad --retention '$retention' (a duration: 30s, 5m, 1h)"
     [[ -z $quota || $quota =~ ^[0-9]+$ ]] || die "start: bad --quota '$quota' (bytes)"
+    [[ $metrics == basic || $metrics == extensive ]] || die "start: bad --metrics '$metrics' (basic or extensive)"
     command -v "$ETCD" >/dev/null && command -v "$ETCDCTL" >/dev/null \
         || die "etcd/etcdctl not on PATH (scripts/deps.sh installs etcd-server and etcd-client)"
     [[ ! -e $dir ]] || die "start: $dir exists (stop the cluster there first, or pick another dir)"
@@ -137,7 +142,7 @@ cmd_start() {
                 --listen-client-urls "$curl" --advertise-client-urls "$curl" \
                 --initial-cluster "$initial" --initial-cluster-state new --initial-cluster-token "$token" \
                 --auto-compaction-mode periodic --auto-compaction-retention "$retention" \
-                --logger zap --log-outputs stderr
+                --metrics "$metrics" --logger zap --log-outputs stderr
             [[ -z $quota ]] || printf '%s\n' --quota-backend-bytes "$quota"
         } >"$dir/$name.cmd"
         launch "$dir" "$name"
