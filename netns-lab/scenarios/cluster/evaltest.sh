@@ -1,0 +1,113 @@
+# cluster — evaltest.sh: policy rollout through the store (all committed, then a push one host must refuse), etcd losing
+# one member and then its quorum (fail-static) and coming back (convergence without a daemon restart), a host whose AK
+# is not the enrolled one, a host that stops (its SAs go within TTL + grace). Each timed step states its bound.
+source "$LAB_LIB_DIR/overlay.sh"
+source "$LAB_LIB_DIR/checks.sh"
+source "$PWD/cluster.sh"
+endpoints=$(cl_endpoints)
+ping_ok() { lab_exec "$1" ping -c2 -i0.2 -W1 "$2" >/dev/null 2>&1 && echo up || echo down; }
+declare -A pid_at_start
+for h in $CL_HOSTS; do pid_at_start[$h]=$(lab_pid "overlayd-$h"); done
+mesh_before=$(for h in $CL_HOSTS; do echo "$h: $(cl_ike_peers "$h")"; done)
+
+# rollout VERSION WAIT — `tvdctl policy rollout --json` (exit status in $rollout_rc).
+rollout() { rollout_rc=0; rollout_out=$(cl_tvdctl policy rollout --cluster "$endpoints" --version "$1" --wait "$2" --json 2>&1) || rollout_rc=$?; }
+# push VERSION [cw] — tvdctl policy push of policy-vVERSION.toml; "$push_rc" and "$push_out".
+push() { push_rc=0; push_out=$(cl_tvdctl policy push "$(cl_policy "$@")" --cluster "$endpoints" 2>&1) || push_rc=$?; }
+# pushed_to_all VERSION BOUND — push, then wait (rollout --wait) until every live host committed it; prints the time.
+pushed_to_all() {
+    local v=$1 bound=$2 t0 ms
+    t0=$(date +%s%N)
+    push "$v"
+    check "tvdctl policy push v$v: exit" 0 "$push_rc"
+    rollout "$v" "$bound"
+    ms=$(cl_ms_since "$t0")
+    check "rollout of v$v: exit, complete, committed, refused of live hosts" "0 true 4 0 4" \
+        "$rollout_rc $(jq -r '"\(.complete) \(.committed) \(.refused) \(.live_hosts)"' <<<"$rollout_out" 2>&1)"
+    (( rollout_rc == 0 )) && ok "v$v: push -> every host committed in ${ms} ms (bound ${bound} s)"
+    for h in $CL_HOSTS; do check "$h runs policy v$v" "$v" "$(cl_policy_version "$h")"; done
+}
+
+# 1. Policy push v2: every host's test-then-commit, results in the store, rollout complete.
+pushed_to_all 2 10
+
+# 2. One etcd member killed: nothing changes (connected, same peers, traffic, a push still goes through).
+"$REPO_ROOT/scripts/etcd.sh" kill "$CL_ETCD" e1
+sleep 1
+for h in $CL_HOSTS; do check "$h connected with e1 down" true "$(cl_connected "$h")"; done
+check "red ping h1 -> h2 with e1 down" up "$(ping_ok h1red 192.168.101.21)"
+pushed_to_all 3 10
+
+# 3. A second member killed: no quorum. The data plane carries on, a push fails with etcd's reason, status says
+# disconnected (since when), the IKE SAs stay.
+"$REPO_ROOT/scripts/etcd.sh" kill "$CL_ETCD" e2
+t0=$(date +%s%N)
+push 4
+[[ $push_rc == 1 && -n $push_out ]] && ok "push without quorum fails (exit 1): $(head -n 1 <<<"$push_out")" \
+    || bad "push without quorum: exit $push_rc: $push_out"
+for h in $CL_HOSTS; do
+    if cl_wait 15 test "$(cl_connected "$h")" == false; then
+        ok "$h reports disconnected $(cl_ms_since "$t0") ms after the quorum went (since $(ov_q "$h" '.cluster.disconnected_since'))"
+    else
+        bad "$h: still connected 15 s after the quorum went"
+    fi
+done
+lab_exec h1 "$OV_BIN/tvdctl" status --socket "$(ov_socket h1)" | grep -i 'cluster' | sed 's/^/  h1 status: /'
+check "red ping h1 -> h2 without quorum" up "$(ping_ok h1red 192.168.101.21)"
+check "blue ping h3 -> h1 without quorum" up "$(ping_ok h3blu 192.168.101.12)"
+check "IKE SAs without quorum (as before)" "$mesh_before" "$(for h in $CL_HOSTS; do echo "$h: $(cl_ike_peers "$h")"; done)"
+for h in $CL_HOSTS; do check "$h still runs v3" 3 "$(cl_policy_version "$h")"; done
+
+# 4. The members come back: every host reconnects by itself (no daemon restart) and takes the next push.
+t0=$(date +%s%N)
+"$REPO_ROOT/scripts/etcd.sh" restart "$CL_ETCD" e1 >/dev/null && "$REPO_ROOT/scripts/etcd.sh" restart "$CL_ETCD" e2 >/dev/null \
+    && ok "etcd e1 and e2 restarted from their data dirs"
+for h in $CL_HOSTS; do
+    cl_wait 20 test "$(cl_connected "$h")" == true && ok "$h connected again $(cl_ms_since "$t0") ms after the restart" \
+        || bad "$h: not connected 20 s after the members came back"
+done
+pushed_to_all 4 15
+for h in $CL_HOSTS; do check "$h's daemon is the one started in the pretest" "${pid_at_start[$h]}" "$(lab_pid "overlayd-$h")"; done
+
+# 5. A push h1 must refuse: a Chinese Wall between red and blue, and h1 runs red1 and blue1. h1 keeps v4 and says why;
+# the others commit v5 (each host decides for itself; docs/cluster.md).
+push 5 cw
+check "push v5 (conflict set red-blue): exit" 0 "$push_rc"
+rollout 5 10
+check "rollout of v5: exit 1 (not every host committed)" 1 "$rollout_rc"
+check "rollout of v5: h1 result" refused "$(jq -r '.hosts[] | select(.host=="h1") | .result' <<<"$rollout_out" 2>&1)"
+conflict=$(jq -r '.hosts[] | select(.host=="h1") | .conflicts | join("; ")' <<<"$rollout_out" 2>&1)
+[[ $conflict == *chinese-wall* ]] && ok "h1's conflict: $conflict" || bad "h1's conflicts name no chinese-wall: '$conflict'"
+check "rollout of v5: h2 h3 h4 committed" "committed committed committed" \
+    "$(jq -r '[.hosts[] | select(.host != "h1") | .result] | join(" ")' <<<"$rollout_out" 2>&1)"
+check "h1 still runs v4" 4 "$(cl_policy_version h1)"
+check "h2 runs v5" 5 "$(cl_policy_version h2)"
+check "blue ping h1 -> h3 after the refused push (h1's guests untouched)" up "$(ping_ok h1blu 192.168.101.32)"
+cl_tvdctl policy rollout --cluster "$endpoints" --version 5 | sed 's/^/  /'
+
+# 6. h5: a host the policy names, with a certificate from the lab CA, but its AK is not the enrolled one.
+cl_tvdctl host enroll h5 --ak "sha256:$(sha256sum <<<"not h5's AK" | cut -d' ' -f1)" --cluster "$endpoints" >/dev/null \
+    && ok "h5 enrolled with an AK it does not have"
+ov_start h5
+for h in $CL_HOSTS; do
+    cl_wait 10 test "$(cl_ignored "$h" h5)" == ak_mismatch && ok "$h ignores h5: ak_mismatch" \
+        || bad "$h: h5 not ignored as ak_mismatch (reason '$(cl_ignored "$h" h5)', admitted: $(cl_admitted "$h"))"
+done
+sleep 3
+for h in $CL_HOSTS; do check "$h's IKE SAs (no h5)" "$(cl_others "$h")" "$(cl_ike_peers "$h")"; done
+check "red ping h5 -> h1 (nobody peers with h5)" down "$(ping_ok h5red 192.168.101.11)"
+cl_tvdctl hosts --cluster "$endpoints" | sed 's/^/  /'
+
+# 7. h4 stops hard (SIGKILL: no goodbye, its lease must expire): h1-h3 delete their SAs with it within TTL + grace.
+bound=$(( CL_TTL + CL_GRACE + 3 ))
+kill -KILL "$(lab_pid overlayd-h4)"
+t0=$(date +%s%N)
+for h in h1 h2 h3; do
+    if cl_wait "$bound" test -z "$(cl_children "$h" h4)$(cl_ike_peers "$h" | grep -ow h4)"; then
+        ok "$h deleted its IKE SA and CHILD_SAs with h4 $(cl_ms_since "$t0") ms after h4 died (TTL ${CL_TTL} s + grace ${CL_GRACE} s; bound ${bound} s)"
+    else
+        bad "$h still has SAs with h4 after ${bound} s: IKE '$(cl_ike_peers "$h")', CHILD '$(cl_children "$h" h4)'"
+    fi
+done
+check "red ping h1 -> h2 after h4 left" up "$(ping_ok h1red 192.168.101.21)"
+exit "$fail"
