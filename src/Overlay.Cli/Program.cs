@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Overlay.Cli;
+using Overlay.Cli.Cluster;
 
 // tvdctl: offline policy and attestation verbs, plus the running daemon's control socket.
 // Exit codes across every verb: 0 success/allow/valid, 1 deny/invalid, 2 bad input or usage.
@@ -10,6 +11,7 @@ root.Subcommands.Add(AttestCommands.Create());
 root.Subcommands.Add(GuestCommands.Create());
 root.Subcommands.Add(CaptureCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
+root.Subcommands.Add(HostCommands.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

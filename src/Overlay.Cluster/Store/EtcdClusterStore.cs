@@ -266,7 +266,7 @@ public sealed partial class EtcdClusterStore : IClusterStore
                     Convert(e.Kv));
             }
 
-            yield return new StoreWatchBatch(events, response.Header?.Revision ?? 0, 0);
+            yield return new StoreWatchBatch(events, response.Header?.Revision ?? 0, 0, response.Created);
         }
     }
 

@@ -96,5 +96,6 @@ public enum StoreEventKind
 public sealed record StoreWatchEvent(StoreEventKind Kind, StoreKeyValue Kv);
 
 /// <summary>Events of one watch response. <see cref="Revision"/> is the store revision of the response (every event is
-/// at or before it); <see cref="CompactedAt"/> &gt; 0 means the requested revision was compacted (no events).</summary>
-public sealed record StoreWatchBatch(IReadOnlyList<StoreWatchEvent> Events, long Revision, long CompactedAt);
+/// at or before it); <see cref="CompactedAt"/> &gt; 0 means the requested revision was compacted (no events);
+/// <see cref="Created"/> marks the store's first answer (the watch is established; no events).</summary>
+public sealed record StoreWatchBatch(IReadOnlyList<StoreWatchEvent> Events, long Revision, long CompactedAt, bool Created = false);

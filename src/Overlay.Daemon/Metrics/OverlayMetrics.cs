@@ -85,7 +85,7 @@ public sealed partial class OverlayMetrics : IDisposable
     private void OnQuote(TimeSpan elapsed) => _quoteDuration.Record(elapsed.TotalSeconds);
 
     /// <summary>A peer's name for an SA's peer endpoint (bounded by config).</summary>
-    private string PeerName(IPEndPoint peer) => _peerNames.GetValueOrDefault(peer.Address, UnknownPeer);
+    private string PeerName(IPEndPoint peer) => _ike.Book.FindByAddress(peer.Address)?.Name ?? _peerNames.GetValueOrDefault(peer.Address, UnknownPeer);
 
     /// <summary>A TVD's policy name for its wire label (<c>tvd:red</c> → <c>red</c>); the label itself if the policy no longer has it.</summary>
     private string TvdName(string label)

@@ -1,0 +1,191 @@
+using System.CommandLine;
+using System.Text;
+using Overlay.Attest.Quote;
+using Overlay.Cli.Output;
+using Overlay.Cli.Policy;
+using Overlay.Cluster.Keys;
+using Overlay.Cluster.Records;
+using Overlay.Cluster.Store;
+using Overlay.Labels.Loading;
+using Overlay.Labels.Model;
+
+namespace Overlay.Cli.Cluster;
+
+/// <summary>
+/// <c>tvdctl policy push FILE --cluster … [--revoke] [--json]</c>: validates FILE with the loader <c>policy check</c>
+/// uses (exit 2, every error as file:line:column), refuses a version not above the store's (exit 2, naming both),
+/// then writes <c>policy/current</c> (and its history entry) by compare-and-swap on the revision it read. A push that
+/// lost to a concurrent one exits 1 naming the winner; a store that is down or full exits 1 (<see cref="ClusterVerb"/>).
+/// </summary>
+internal static class PolicyPushCommand
+{
+    private const string Verb = "policy push";
+
+    /// <summary>A policy record is at most 1 MiB in the store (docs/cluster.md); the text must fit in it.</summary>
+    public const int MaxPolicyFileBytes = 1024 * 1024;
+
+    public static Command Create()
+    {
+        var options = new ClusterOptions();
+        var revoke = new Option<bool>("--revoke")
+        {
+            Description = "Hosts commit this version even when running guests or bindings conflict with it, and revoke them",
+        };
+        var json = JsonOutput.Option();
+        var command = new Command("push", "Validate a policy file and publish it to the cluster as the next version (compare-and-swap)");
+        command.Arguments.Add(PolicyFile.Argument);
+        command.Options.Add(revoke);
+        options.AddTo(command);
+        command.Options.Add(json);
+        command.SetAction((parse, ct) => ClusterVerb.RunAsync(Verb, options, parse,
+            (connection, keys, store, token) => PushAsync(parse.GetValue(PolicyFile.Argument)!, parse.GetValue(revoke), parse.GetValue(json),
+                connection, keys, store, token), ct));
+        return command;
+    }
+
+    private static async Task<int> PushAsync(string path, bool revoke, bool asJson, ClusterConnection connection, ClusterKeys keys,
+        IClusterStore store, CancellationToken ct)
+    {
+        var policy = LoadChecked(path, Console.Error);
+        if (policy is null)
+        {
+            return ExitCodes.BadInput;
+        }
+
+        var (definition, text) = policy.Value;
+        var read = await store.GetAsync(keys.PolicyCurrent, ct);
+        PolicyRecord? running = null;
+        if (read.Kv is { } kv && !PolicyRecord.TryParse(kv.Value, out running, out var invalid))
+        {
+            return ClusterVerb.Fail(Verb, $"{keys.PolicyCurrent} in the store is not a valid policy record ({invalid}); " +
+                "nothing was written (a daemon ignores it too: etcdctl del it, then push)", ExitCodes.Denied);
+        }
+
+        if (running is not null && definition.Version <= running.Version)
+        {
+            return ClusterVerb.Fail(Verb, $"{path} has version {definition.Version}, not greater than the store's version {running.Version} " +
+                $"(pushed by {running.PushedBy} at {Time(running.PushedAt)}): raise [policy] version", ExitCodes.BadInput);
+        }
+
+        var replaces = running?.Version ?? 0;
+        if (running is not null && definition.Replaces != running.Version)
+        {
+            Console.Error.WriteLine($"tvdctl: {Verb}: warning: {path} has replaces = {Show(definition.Replaces)}, the store runs version " +
+                $"{running.Version}: a daemon refuses a policy that does not name the version it replaces (docs/policy.md)");
+        }
+
+        var record = PolicyRecord.Create(definition.Version, replaces, text, revoke, ClusterVerb.Actor(), ClusterVerb.Now());
+        var json = record.ToJson();
+        var outcome = await store.PutIfModRevisionAsync(keys.PolicyCurrent, read.Kv?.ModRevision ?? 0, json, 0,
+            [new StoreWrite(keys.PolicyHistory(record.Version), json)], ct);
+        if (!outcome.Succeeded)
+        {
+            PolicyRecord? winner = null;
+            if (outcome.Current is { } now && !PolicyRecord.TryParse(now.Value, out winner, out _))
+            {
+                winner = null;
+            }
+
+            if (asJson)
+            {
+                Write(record, null, winner, connection, keys);
+            }
+
+            return ClusterVerb.Fail(Verb, winner is null
+                ? $"lost: {keys.PolicyCurrent} changed while pushing (now {(outcome.Current is null ? "deleted" : "not a valid record")}); nothing was written, push again"
+                : $"lost to version {winner.Version} pushed by {winner.PushedBy} at {Time(winner.PushedAt)}", ExitCodes.Denied);
+        }
+
+        if (asJson)
+        {
+            Write(record, outcome.Revision, null, connection, keys);
+        }
+        else
+        {
+            Console.WriteLine($"pushed policy {definition.Name} version {record.Version} (replaces {Show(replaces)}, sha256 {record.Sha256[..16]}…" +
+                $"{(revoke ? ", revoke" : "")}) to {connection.EndpointList} {keys.PolicyCurrent} at revision {outcome.Revision}");
+            Console.WriteLine($"every host tests and commits it; see: tvdctl policy rollout --version {record.Version}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The policy and its text, or null after printing every diagnostic (file:line:column) to <paramref name="output"/>.</summary>
+    internal static (PolicyDefinition Definition, string Text)? LoadChecked(string path, TextWriter output)
+    {
+        if (!BoundedFile.TryReadAllBytes(path, MaxPolicyFileBytes, out var bytes, out var readError))
+        {
+            output.WriteLine($"{path}:0:0: error: cannot read the policy file: {readError}");
+            return null;
+        }
+
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            output.WriteLine($"{path}:0:0: error: the policy file is not valid UTF-8");
+            return null;
+        }
+
+        var result = PolicyLoader.Load(text, path);
+        foreach (var diagnostic in result.Diagnostics)
+        {
+            output.WriteLine(diagnostic.ToString());
+        }
+
+        if (!result.Succeeded)
+        {
+            var errors = result.Errors.Count();
+            output.WriteLine($"{path}: {errors} error{(errors == 1 ? "" : "s")}, nothing pushed");
+            return null;
+        }
+
+        return (result.Policy!, text);
+    }
+
+    private static void Write(PolicyRecord record, long? revision, PolicyRecord? winner, ClusterConnection connection, ClusterKeys keys) =>
+        JsonOutput.Write(Console.Out, w =>
+        {
+            w.WriteStartObject();
+            w.WriteBoolean("pushed", winner is null);
+            w.WriteString("key", keys.PolicyCurrent);
+            w.WriteString("endpoints", connection.EndpointList);
+            w.WriteNumber("version", record.Version);
+            w.WriteNumber("replaces", record.Replaces);
+            w.WriteString("sha256", record.Sha256);
+            w.WriteBoolean("revoke", record.Revoke);
+            w.WriteString("pushed_by", record.PushedBy);
+            w.WriteTime("pushed_at", record.PushedAt);
+            if (revision is { } r)
+            {
+                w.WriteNumber("revision", r);
+            }
+            else
+            {
+                w.WriteNull("revision");
+            }
+
+            if (winner is null)
+            {
+                w.WriteNull("lost_to");
+            }
+            else
+            {
+                w.WriteStartObject("lost_to");
+                w.WriteNumber("version", winner.Version);
+                w.WriteString("pushed_by", winner.PushedBy);
+                w.WriteTime("pushed_at", winner.PushedAt);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        });
+
+    private static string Show(long? version) => version is null or 0 ? "none" : version.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    internal static string Time(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}
