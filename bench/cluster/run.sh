@@ -30,6 +30,7 @@ for n in $hosts_list; do
     channels=$(( (n + per_channel - 1) / per_channel ))
     echo
     echo "== $n simulated hosts, $channels gRPC channels ($per_channel hosts each), 3 etcd members on loopback"
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores; the members and the load generator share them)"
     rc=0
     timeout 600 dotnet "$bench" --endpoints "$endpoints" --hosts "$n" --channels "$channels" --rounds "$rounds" \
         --lease-ttl 10 --steady-seconds 5 --timeout 60 | tee "out/bench/cluster-$n.txt" | grep -v '^#' || rc=$?
