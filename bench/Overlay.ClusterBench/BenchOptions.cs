@@ -15,10 +15,14 @@ public sealed class BenchOptions
     public int TimeoutSeconds { get; init; } = 60;
     public double GoalP99Ms { get; init; } = 2000;
 
+    /// <summary>How many hosts the pushed policy names: all of them (default, what a real cluster's policy does), or
+    /// fewer (to separate the cost of the record's size from that of the number of watchers).</summary>
+    public int PolicyHosts { get; init; } = -1;
+
     public static BenchOptions Parse(string[] args)
     {
         IReadOnlyList<Uri>? endpoints = null;
-        int hosts = 100, channels = 8, rounds = 5, ttl = 10, steady = 5, timeout = 60;
+        int hosts = 100, channels = 8, rounds = 5, ttl = 10, steady = 5, timeout = 60, policyHosts = -1;
         double goal = 2000;
         string prefix = "/tvd-bench/";
         for (int i = 0; i < args.Length; i++)
@@ -47,6 +51,7 @@ public sealed class BenchOptions
                 case "--timeout": timeout = Int(1, 3600); break;
                 case "--goal-p99-ms": goal = Int(1, 3_600_000); break;
                 case "--prefix": prefix = Value(); break;
+                case "--policy-hosts": policyHosts = Int(0, 20_000); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
@@ -65,6 +70,7 @@ public sealed class BenchOptions
             Prefix = prefix,
             TimeoutSeconds = timeout,
             GoalP99Ms = goal,
+            PolicyHosts = policyHosts < 0 ? hosts : policyHosts,
         };
     }
 }

@@ -9,7 +9,7 @@ using Overlay.ClusterBench;
 // tvd-clusterbench: N simulated hosts against a real etcd cluster (bench/cluster/run.sh starts it), through
 // Overlay.Cluster's EtcdClusterStore:
 //   tvd-clusterbench --endpoints URL[,URL...] [--hosts N] [--channels C] [--rounds R] [--lease-ttl S]
-//                    [--steady-seconds S] [--prefix P] [--timeout S] [--goal-p99-ms MS]
+//                    [--steady-seconds S] [--prefix P] [--timeout S] [--goal-p99-ms MS] [--policy-hosts K]
 // Phases: register (a lease and hosts/<h> each), watch (policy/current and hosts/ per host), steady state (keep-alives
 // only), R policy pushes (CAS on policy/current + history, as `tvdctl policy push`; every host writes results/<h>
 // committed), R new registrations (time until every hosts/ watcher saw it). The hosts share C gRPC channels (each a
@@ -60,7 +60,7 @@ string PolicyText(long version)
         sb.Append(inv, $"replaces = {version - 1}\n");
     }
     sb.Append("\n[[tvd]]\nname = \"red\"\nvlan = 101\nlabel = \"tvd:red\"\n\n[[tvd]]\nname = \"blue\"\nvlan = 102\nlabel = \"tvd:blue\"\n");
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < options.PolicyHosts; i++)
     {
         sb.Append(inv, $"\n[[host]]\nname = \"{HostName(i)}\"\ntypes = [\"*\"]\n");
     }
@@ -69,7 +69,7 @@ string PolicyText(long version)
 string HostName(int i) => string.Create(inv, $"b{i:D5}");
 var first = PolicyRecord.Create(1, 0, PolicyText(1), false, "tvd-clusterbench", TimeProvider.System.GetUtcNow());
 await admin.PutIfModRevisionAsync(keys.PolicyCurrent, 0, first.ToJson(), 0, [new StoreWrite(keys.PolicyHistory(1), first.ToJson())], ct);
-Console.WriteLine($"# policy text: {first.Toml.Length} bytes ({n} [[host]] entries); record {first.ToJson().Length} bytes");
+Console.WriteLine($"policy: {first.Toml.Length} bytes of TOML ({options.PolicyHosts} [[host]] entries), a record of {first.ToJson().Length} bytes");
 
 var stores = new EtcdClusterStore[options.Channels];
 for (int c = 0; c < stores.Length; c++)
@@ -139,9 +139,17 @@ try
     self.Refresh();
     double pushCpuBefore = self.TotalProcessorTime.TotalSeconds;
     var pushWatch = Stopwatch.StartNew();
-    for (int r = 0; r < options.Rounds && exit == 0; r++)
+    // Round 0 is a warm-up (the JIT's first pass over the watch, parse and result paths; a daemon runs warm): not counted.
+    for (int r = 0; r <= options.Rounds && exit == 0; r++)
     {
         long version = 2 + r;
+        if (r == 1)
+        {
+            pushBefore = await EtcdCounters.ScrapeAsync(http, options.Endpoints, ct);
+            self.Refresh();
+            pushCpuBefore = self.TotalProcessorTime.TotalSeconds;
+            pushWatch.Restart();
+        }
         string toml = PolicyText(version);
         var round = state.StartPush(version);
         var current = await admin.GetAsync(keys.PolicyCurrent, ct);
@@ -160,8 +168,11 @@ try
         bool rolled = all && await Task.WhenAny(rolloutDone, Task.Delay(timeout, ct)) == rolloutDone;
         var commits = round.MillisecondsTo(round.Done);
         var seen = round.MillisecondsTo(round.Seen);
-        perHostCommit.AddRange(commits);
-        perHostSeen.AddRange(seen);
+        if (r > 0)
+        {
+            perHostCommit.AddRange(commits);
+            perHostSeen.AddRange(seen);
+        }
         if (!all || !rolled)
         {
             Console.WriteLine($"push v{version}: {n - round.Remaining} of {n} hosts committed within {options.TimeoutSeconds} s" +
@@ -169,10 +180,13 @@ try
             exit = 1;
             break;
         }
-        lastCommit.Add(commits[^1]);
         double rolloutMs = Stopwatch.GetElapsedTime(round.StartTicks, rollout.CompletedTicks(version)).TotalMilliseconds;
-        rolloutAll.Add(rolloutMs);
-        Console.WriteLine($"push v{version}: all {n} committed; per host p50 {F(Percentiles.At(commits, 50))} ms, p99 {F(Percentiles.At(commits, 99))} ms, " +
+        if (r > 0)
+        {
+            lastCommit.Add(commits[^1]);
+            rolloutAll.Add(rolloutMs);
+        }
+        Console.WriteLine($"{(r == 0 ? "# warm-up " : "")}push v{version}: all {n} committed; per host p50 {F(Percentiles.At(commits, 50))} ms, p99 {F(Percentiles.At(commits, 99))} ms, " +
             $"last {F(commits[^1])} ms; rollout saw all {n} committed after {F(rolloutMs)} ms");
         await Task.Delay(500, ct);
     }
