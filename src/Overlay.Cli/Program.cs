@@ -12,6 +12,7 @@ root.Subcommands.Add(GuestCommands.Create());
 root.Subcommands.Add(CaptureCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
 root.Subcommands.Add(HostCommands.Create());
+root.Subcommands.Add(HostsCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

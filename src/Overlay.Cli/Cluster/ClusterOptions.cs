@@ -216,6 +216,12 @@ internal sealed class ClusterOptions
     private static bool TryReadText(string path, string option, int limit, out string? text, out string error)
     {
         text = null;
+        if (!File.Exists(path))
+        {
+            error = $"{option}: {path}: no such file";
+            return false;
+        }
+
         if (!BoundedFile.TryReadAllBytes(path, limit, out var bytes, out error))
         {
             error = $"{option}: {error}";

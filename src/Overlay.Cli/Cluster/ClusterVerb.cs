@@ -56,9 +56,11 @@ internal static class ClusterVerb
         };
     }
 
-    public static int Fail(string verb, string message, int exitCode)
+    public static int Fail(string verb, string message, int exitCode) => Fail(Console.Error, verb, message, exitCode);
+
+    public static int Fail(TextWriter stderr, string verb, string message, int exitCode)
     {
-        Console.Error.WriteLine($"tvdctl: {verb}: {OneLine(message)}");
+        stderr.WriteLine($"tvdctl: {verb}: {OneLine(message)}");
         return exitCode;
     }
 

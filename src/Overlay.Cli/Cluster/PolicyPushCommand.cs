@@ -39,14 +39,15 @@ internal static class PolicyPushCommand
         command.Options.Add(json);
         command.SetAction((parse, ct) => ClusterVerb.RunAsync(Verb, options, parse,
             (connection, keys, store, token) => PushAsync(parse.GetValue(PolicyFile.Argument)!, parse.GetValue(revoke), parse.GetValue(json),
-                connection, keys, store, token), ct));
+                connection, keys, store, Console.Out, Console.Error, token), ct));
         return command;
     }
 
-    private static async Task<int> PushAsync(string path, bool revoke, bool asJson, ClusterConnection connection, ClusterKeys keys,
-        IClusterStore store, CancellationToken ct)
+    /// <summary>The verb after its options were read (tests call it with a store that lets another push in).</summary>
+    internal static async Task<int> PushAsync(string path, bool revoke, bool asJson, ClusterConnection connection, ClusterKeys keys,
+        IClusterStore store, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        var policy = LoadChecked(path, Console.Error);
+        var policy = LoadChecked(path, stderr);
         if (policy is null)
         {
             return ExitCodes.BadInput;
@@ -57,20 +58,20 @@ internal static class PolicyPushCommand
         PolicyRecord? running = null;
         if (read.Kv is { } kv && !PolicyRecord.TryParse(kv.Value, out running, out var invalid))
         {
-            return ClusterVerb.Fail(Verb, $"{keys.PolicyCurrent} in the store is not a valid policy record ({invalid}); " +
+            return ClusterVerb.Fail(stderr, Verb, $"{keys.PolicyCurrent} in the store is not a valid policy record ({invalid}); " +
                 "nothing was written (a daemon ignores it too: etcdctl del it, then push)", ExitCodes.Denied);
         }
 
         if (running is not null && definition.Version <= running.Version)
         {
-            return ClusterVerb.Fail(Verb, $"{path} has version {definition.Version}, not greater than the store's version {running.Version} " +
+            return ClusterVerb.Fail(stderr, Verb, $"{path} has version {definition.Version}, not greater than the store's version {running.Version} " +
                 $"(pushed by {running.PushedBy} at {Time(running.PushedAt)}): raise [policy] version", ExitCodes.BadInput);
         }
 
         var replaces = running?.Version ?? 0;
         if (running is not null && definition.Replaces != running.Version)
         {
-            Console.Error.WriteLine($"tvdctl: {Verb}: warning: {path} has replaces = {Show(definition.Replaces)}, the store runs version " +
+            stderr.WriteLine($"tvdctl: {Verb}: warning: {path} has replaces = {Show(definition.Replaces)}, the store runs version " +
                 $"{running.Version}: a daemon refuses a policy that does not name the version it replaces (docs/policy.md)");
         }
 
@@ -88,23 +89,23 @@ internal static class PolicyPushCommand
 
             if (asJson)
             {
-                Write(record, null, winner, connection, keys);
+                Write(stdout, record, null, winner, connection, keys);
             }
 
-            return ClusterVerb.Fail(Verb, winner is null
+            return ClusterVerb.Fail(stderr, Verb, winner is null
                 ? $"lost: {keys.PolicyCurrent} changed while pushing (now {(outcome.Current is null ? "deleted" : "not a valid record")}); nothing was written, push again"
                 : $"lost to version {winner.Version} pushed by {winner.PushedBy} at {Time(winner.PushedAt)}", ExitCodes.Denied);
         }
 
         if (asJson)
         {
-            Write(record, outcome.Revision, null, connection, keys);
+            Write(stdout, record, outcome.Revision, null, connection, keys);
         }
         else
         {
-            Console.WriteLine($"pushed policy {definition.Name} version {record.Version} (replaces {Show(replaces)}, sha256 {record.Sha256[..16]}…" +
+            stdout.WriteLine($"pushed policy {definition.Name} version {record.Version} (replaces {Show(replaces)}, sha256 {record.Sha256[..16]}…" +
                 $"{(revoke ? ", revoke" : "")}) to {connection.EndpointList} {keys.PolicyCurrent} at revision {outcome.Revision}");
-            Console.WriteLine($"every host tests and commits it; see: tvdctl policy rollout --version {record.Version}");
+            stdout.WriteLine($"every host tests and commits it; see: tvdctl policy rollout --version {record.Version}");
         }
 
         return ExitCodes.Ok;
@@ -146,8 +147,9 @@ internal static class PolicyPushCommand
         return (result.Policy!, text);
     }
 
-    private static void Write(PolicyRecord record, long? revision, PolicyRecord? winner, ClusterConnection connection, ClusterKeys keys) =>
-        JsonOutput.Write(Console.Out, w =>
+    private static void Write(TextWriter stdout, PolicyRecord record, long? revision, PolicyRecord? winner, ClusterConnection connection,
+        ClusterKeys keys) =>
+        JsonOutput.Write(stdout, w =>
         {
             w.WriteStartObject();
             w.WriteBoolean("pushed", winner is null);

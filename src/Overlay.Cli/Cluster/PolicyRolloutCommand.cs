@@ -160,7 +160,7 @@ internal static class PolicyRolloutCommand
             Table.Write(Console.Out, ["HOST", "RUNNING", "RESULT", "AT", "CONFLICTS"], view.Hosts.Select(h => (IReadOnlyList<string>)
             [
                 h.Host,
-                h.RunningVersion?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                h.RunningVersion switch { null => "-", 0 => "file", var v => v.Value.ToString(CultureInfo.InvariantCulture) },
                 h.Result == RolloutView.Superseded ? $"superseded ({h.ResultVersion})" : h.Result,
                 h.At is { } at ? PolicyPushCommand.Time(at) : "-",
                 h.Conflicts.Count == 0 ? "" : string.Join("; ", h.Conflicts),

@@ -67,16 +67,16 @@ internal sealed record RolloutView(long Version, IReadOnlyList<RolloutRow> Hosts
             return new RolloutRow(host, null, Pending, null, [], null, null);
         }
 
-        var running = last.IsCommitted ? last.Version : (long?)null;
+        var running = last.Running;
         var result = last.Version < version ? Pending : last.Version > version ? Superseded : last.Result;
         return new RolloutRow(host, running, result, last.Version, last.IsCommitted ? [] : last.Conflicts, last.Summary, last.At);
     }
 }
 
 /// <summary>
-/// One live host in a rollout: <paramref name="RunningVersion"/> is the version its last result committed (null when
-/// it has none, or its last result was a refusal: it then still runs what it ran before, which the store does not
-/// record); <paramref name="ResultVersion"/> the version its last result is about.
+/// One live host in a rollout: <paramref name="RunningVersion"/> is the version it runs after its last result (the
+/// result's <c>running</c>: the committed version, or the one it kept when it refused; 0 = its bootstrap file's
+/// policy; null when it wrote no result yet); <paramref name="ResultVersion"/> the version its last result is about.
 /// </summary>
 internal sealed record RolloutRow(
     string Host,

@@ -12,7 +12,12 @@ public sealed class PolicyResult
 
     public required string Host { get; init; }
 
+    /// <summary>The pushed version this result is about.</summary>
     public required long Version { get; init; }
+
+    /// <summary>The version the host runs after this result: <see cref="Version"/> when committed, the one it kept when
+    /// refused (0 when it had none from the store: its bootstrap file's).</summary>
+    public required long Running { get; init; }
 
     /// <summary><see cref="Committed"/> or <see cref="Refused"/>.</summary>
     public required string Result { get; init; }
@@ -45,6 +50,11 @@ public sealed class PolicyResult
         if (r.Result is not (Committed or Refused))
         {
             return "result must be committed or refused";
+        }
+
+        if (r.Running < 0 || (r.Result == Committed && r.Running != r.Version))
+        {
+            return "running must be the version when committed, else 0 or the version kept";
         }
 
         if (!RecordChecks.IsPrintable(r.Summary, MaxSummaryLength, allowEmpty: true))

@@ -114,6 +114,14 @@ public sealed partial class EtcdClusterStore : IClusterStore
         return new StoreRange(r.Kvs.Select(Convert).ToArray(), r.Header.Revision, r.More);
     }
 
+    public async Task<StoreRange> GetPrefixKeysAsync(string prefix, CancellationToken ct, int limit = StoreLimits.MaxRangeKeys)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var request = new RangeRequest { Key = Bytes(prefix), RangeEnd = PrefixEnd(prefix), Limit = limit, KeysOnly = true };
+        var r = await UnaryAsync(o => _kv.RangeAsync(request, o), ct).ConfigureAwait(false);
+        return new StoreRange(r.Kvs.Select(Convert).ToArray(), r.Header.Revision, r.More);
+    }
+
     public async Task<long> PutAsync(string key, ReadOnlyMemory<byte> value, long lease, CancellationToken ct)
     {
         var request = new PutRequest { Key = Bytes(key), Value = ByteString.CopyFrom(value.Span), Lease = lease };

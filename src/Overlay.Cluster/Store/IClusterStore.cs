@@ -15,6 +15,14 @@ public interface IClusterStore : IAsyncDisposable
     /// <paramref name="limit"/> keys; <see cref="StoreRange.More"/> says when there were more.</summary>
     Task<StoreRange> GetPrefixAsync(string prefix, CancellationToken ct, int limit = StoreLimits.MaxRangeKeys);
 
+    /// <summary>The keys under <paramref name="prefix"/> with their revisions but without values (history pruning, counts).
+    /// The default reads values too; <see cref="EtcdClusterStore"/> asks for keys only.</summary>
+    async Task<StoreRange> GetPrefixKeysAsync(string prefix, CancellationToken ct, int limit = StoreLimits.MaxRangeKeys)
+    {
+        var all = await GetPrefixAsync(prefix, ct, limit).ConfigureAwait(false);
+        return all with { Kvs = all.Kvs.Select(k => k with { Value = [] }).ToArray() };
+    }
+
     /// <summary>Put a value, attached to <paramref name="lease"/> when non-zero. Returns the revision it created.</summary>
     Task<long> PutAsync(string key, ReadOnlyMemory<byte> value, long lease, CancellationToken ct);
 

@@ -33,7 +33,7 @@ public class RecordTests
         Assert.True(h.SameContent(Registration()));
         Assert.Equal(2, h.UnderlayAddresses().Count);
 
-        var result = new PolicyResult { Host = "h1", Version = 3, Result = PolicyResult.Refused, Summary = "wall", Conflicts = ["c1"], At = At };
+        var result = new PolicyResult { Host = "h1", Version = 3, Running = 2, Result = PolicyResult.Refused, Summary = "wall", Conflicts = ["c1"], At = At };
         Assert.True(PolicyResult.TryParse(result.ToJson(), out var r, out e), e);
         Assert.False(r.IsCommitted);
         Assert.Equal(["c1"], r.Conflicts);
@@ -159,12 +159,15 @@ public class RecordTests
     [Fact]
     public void Results_bound_their_conflicts_and_kind()
     {
-        var ok = new PolicyResult { Host = "h1", Version = 1, Result = "maybe", Summary = "", Conflicts = [], At = At };
+        var ok = new PolicyResult { Host = "h1", Version = 1, Running = 1, Result = "maybe", Summary = "", Conflicts = [], At = At };
         Assert.False(PolicyResult.TryParse(ok.ToJson(), out _, out string error));
         Assert.Contains("committed or refused", error);
-        var many = new PolicyResult { Host = "h1", Version = 1, Result = PolicyResult.Refused, Summary = "", Conflicts = Enumerable.Repeat("c", 65).ToArray(), At = At };
+        var many = new PolicyResult { Host = "h1", Version = 1, Running = 0, Result = PolicyResult.Refused, Summary = "", Conflicts = Enumerable.Repeat("c", 65).ToArray(), At = At };
         Assert.False(PolicyResult.TryParse(many.ToJson(), out _, out error));
         Assert.Contains("conflicts", error);
+        var wrong = new PolicyResult { Host = "h1", Version = 3, Running = 2, Result = PolicyResult.Committed, Summary = "", Conflicts = [], At = At };
+        Assert.False(PolicyResult.TryParse(wrong.ToJson(), out _, out error));
+        Assert.Contains("running", error);
     }
 
     [Fact]
