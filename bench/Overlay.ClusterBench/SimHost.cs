@@ -95,6 +95,7 @@ public sealed class SimHost(int index, string name, IClusterStore store, Cluster
                     {
                         Host = name,
                         Version = record.Version,
+                        Running = record.Version,
                         Result = PolicyResult.Committed,
                         Summary = "tvd-clusterbench: committed",
                         Conflicts = [],

@@ -15,7 +15,8 @@ per_channel=${CLUSTER_BENCH_CHANNELS:-25}
 rounds=${CLUSTER_BENCH_ROUNDS:-5}
 mkdir -p out/bench
 
-timeout 900 dotnet build -c Release --nologo -v quiet bench/Overlay.ClusterBench >/dev/null
+build_log=$(timeout 900 dotnet build -c Release --nologo -v quiet bench/Overlay.ClusterBench 2>&1) \
+    || { echo "cluster bench: the load generator does not build:"; grep -E 'error' <<<"$build_log" | sort -u | head -n 20; exit 1; }
 bench=bench/Overlay.ClusterBench/bin/Release/net10.0/tvd-clusterbench.dll
 
 # A lab-prefixed dir and a random port range from 23790 up (parallel runs, a system etcd on 2379: no collision).
