@@ -9,6 +9,9 @@ namespace Overlay.Cluster.Records;
 /// </summary>
 public sealed class PolicyRecord
 {
+    /// <summary>Largest JSON value of a policy record (so the TOML text is a little less).</summary>
+    public const int MaxJsonBytes = RecordJson.MaxPolicyBytes;
+
     public required long Version { get; init; }
 
     /// <summary>The version this push replaced; 0 for the first.</summary>

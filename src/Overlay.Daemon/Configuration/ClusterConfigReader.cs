@@ -99,7 +99,7 @@ internal static class ClusterConfigReader
         return colon > 0 && colon > afterScheme.LastIndexOf(']') && uri.Port is > 0 and <= 65535;
     }
 
-    /// <summary>Printable ASCII without spaces, starting and ending with '/'.</summary>
+    /// <summary>The cluster's own rule (<see cref="Overlay.Cluster.Keys.ClusterKeys.TryCreate"/>), so tvdctl and the daemon agree.</summary>
     private static string Prefix(ConfigTableReader r)
     {
         if (r.String("prefix", required: false) is not { } prefix)
@@ -107,9 +107,9 @@ internal static class ClusterConfigReader
             return ClusterConfig.DefaultPrefix;
         }
 
-        if (prefix[0] != '/' || prefix[^1] != '/' || prefix.Any(c => c <= ' ' || c > '~') || prefix.Contains("//", StringComparison.Ordinal))
+        if (!Overlay.Cluster.Keys.ClusterKeys.TryCreate(prefix, out _, out string problem))
         {
-            r.Error(r.LocationOf("prefix"), $"'prefix' must start and end with '/' and hold printable ASCII without spaces or '//' (e.g. \"{ClusterConfig.DefaultPrefix}\"), not \"{prefix}\"");
+            r.Error(r.LocationOf("prefix"), $"'prefix' \"{prefix}\": {problem} (e.g. \"{ClusterConfig.DefaultPrefix}\")");
         }
 
         return prefix;
@@ -214,12 +214,18 @@ internal static class ClusterConfigReader
     }
 
     /// <summary>
+    /// A host registers its <c>[dataplane] underlay</c> and ports, so <c>[cluster]</c> needs <c>[dataplane]</c>.
     /// Peers from the inventory have no <c>[[ike.peer]]</c> of their own, so with IKE on they authenticate with what
     /// <c>[ike]</c> gives every peer: certificates (<c>certificate</c>, <c>private_key</c>, <c>ca</c>; the identity is the
     /// host name) or the shared key (<c>shared_psk = true</c>). Without either no inventory peer could ever be keyed.
     /// </summary>
-    public static void CheckPeersCanAuthenticate(ClusterConfig? cluster, IkeConfig? ike, List<ConfigError> errors)
+    public static void CheckWithOtherTables(ClusterConfig? cluster, DataPlaneConfig? dataPlane, IkeConfig? ike, List<ConfigError> errors)
     {
+        if (cluster is not null && dataPlane is null)
+        {
+            errors.Add(new ConfigError(cluster.Location, "[cluster] needs [dataplane]: this host registers its underlay address and ports for its peers"));
+        }
+
         if (cluster is null || ike is not { Enabled: true })
         {
             return;

@@ -96,7 +96,7 @@ public static class DaemonConfigLoader
         IkeConfigChecks.Check(ike, dataPlane, errors);
         MetricsConfig? metricsConfig = MetricsConfigReader.Read(metrics, errors);
         ClusterConfig? clusterConfig = ClusterConfigReader.Read(cluster, configPath, errors);
-        ClusterConfigReader.CheckPeersCanAuthenticate(clusterConfig, ike, errors);
+        ClusterConfigReader.CheckWithOtherTables(clusterConfig, dataPlane, ike, errors);
 
         if (daemon is null)
         {

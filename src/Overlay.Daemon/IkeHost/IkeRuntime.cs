@@ -31,6 +31,9 @@ public sealed class IkeRuntime
 
     public IReadOnlyList<IkePeer> Peers => Book.Peers;
 
+    /// <summary>Cluster mode: the enrolled AKs, pins of their hosts in requirements without one (empty in files mode).</summary>
+    internal Overlay.Common.Policy.EnrolledAkView EnrolledAks { get; } = new();
+
     /// <summary>Failed negotiations by reason (and the last one per peer address).</summary>
     public IkeFailureRecorder? Failures { get; internal set; }
 

@@ -128,7 +128,8 @@ public sealed class IkeService : BackgroundService
             IkeLog.TestReplay(_logger, path, replay.Length);
         }
 
-        return new IkeAttestationAdapter(handshake, () => _policy.Current.Requirements, _time, replay);
+        // Cluster mode: enrolled AKs pin their hosts where the policy pins none (Common/Policy/EnrolledAkPins).
+        return new IkeAttestationAdapter(handshake, () => _runtime.EnrolledAks.Effective(_policy.Current.Requirements), _time, replay);
     }
 
     /// <summary>A peer we know by address gets its config with a template per TVD both hosts may carry; others are ignored.</summary>

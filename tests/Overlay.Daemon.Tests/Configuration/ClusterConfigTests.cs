@@ -9,13 +9,14 @@ namespace Overlay.Daemon.Tests.Configuration;
 public sealed class ClusterConfigTests : IDisposable
 {
     private const string Daemon = "[daemon]\nhost = \"h1\"\n";
+    private const string DataPlane = "[dataplane]\nunderlay = \"10.0.0.1\"\n";
     private readonly TempDirectory _dir = new();
 
     private string ConfigPath => _dir.File("overlayd.toml");
 
     public void Dispose() => _dir.Dispose();
 
-    private ConfigLoadResult Load(string cluster) => DaemonConfigLoader.Load($"{Daemon}\n[cluster]\n{cluster}\n", ConfigPath);
+    private ConfigLoadResult Load(string cluster) => DaemonConfigLoader.Load($"{Daemon}\n[cluster]\n{cluster}\n{DataPlane}", ConfigPath);
 
     [Fact]
     public void Without_a_cluster_table_the_daemon_is_in_files_mode()
@@ -96,10 +97,10 @@ public sealed class ClusterConfigTests : IDisposable
     [InlineData("endpoints = [\"http://a:2379\", \"https://b:2379\"]", "5:31: error: 'endpoints' mixes http and https")]
     [InlineData("endpoints = [\"https://a:2379\"]", "5:13: error: https endpoints need ca = ")]
     [InlineData("endpoints = [\"http://a:2379\"]\nca = \"ca.pem\"", "6:6: error: 'ca' is for TLS, but the endpoints are http")]
-    [InlineData("endpoints = [\"http://a:2379\"]\nprefix = \"tvd\"", "6:10: error: 'prefix' must start and end with '/'")]
-    [InlineData("endpoints = [\"http://a:2379\"]\nprefix = \"/tvd\"", "6:10: error: 'prefix' must start and end with '/'")]
-    [InlineData("endpoints = [\"http://a:2379\"]\nprefix = \"/a b/\"", "6:10: error: 'prefix' must start and end with '/'")]
-    [InlineData("endpoints = [\"http://a:2379\"]\nprefix = \"/a//b/\"", "6:10: error: 'prefix' must start and end with '/'")]
+    [InlineData("endpoints = [\"http://a:2379\"]\nprefix = \"tvd\"", "6:10: error: 'prefix' \"tvd\": prefix must start and end with '/'")]
+    [InlineData("endpoints = [\"http://a:2379\"]\nprefix = \"/tvd\"", "6:10: error: 'prefix' \"/tvd\": prefix must start and end with '/'")]
+    [InlineData("endpoints = [\"http://a:2379\"]\nprefix = \"/a b/\"", "6:10: error: 'prefix' \"/a b/\": prefix must be printable ASCII without spaces")]
+    [InlineData("endpoints = [\"http://a:2379\"]\nprefix = \"/a//b/\"", "6:10: error: 'prefix' \"/a//b/\": prefix must not contain an empty segment")]
     [InlineData("endpoints = [\"http://a:2379\"]\nuser = \"overlay\"", "6:8: error: 'user' and 'password_file' come together (etcd authentication): set 'password_file'")]
     [InlineData("endpoints = [\"http://a:2379\"]\npassword_file = \"p\"", "6:17: error: 'user' and 'password_file' come together (etcd authentication): set 'user'")]
     [InlineData("endpoints = [\"http://a:2379\"]\nuser = \"o\"\npassword_file = \"missing\"", "7:17: error: cannot read password_file")]
@@ -137,7 +138,6 @@ public sealed class ClusterConfigTests : IDisposable
     [Fact]
     public void With_ike_the_inventory_peers_need_certificates_or_the_shared_key()
     {
-        const string DataPlane = "[dataplane]\nunderlay = \"10.0.0.1\"\n";
         ConfigLoadResult result = DaemonConfigLoader.Load(
             $"{Daemon}{DataPlane}[ike]\n[cluster]\nendpoints = [\"http://a:2379\"]\n", ConfigPath);
 
@@ -147,6 +147,14 @@ public sealed class ClusterConfigTests : IDisposable
         result = DaemonConfigLoader.Load(
             $"{Daemon}{DataPlane}[ike]\npsk = \"0123456789abcdef0123456789abcdef\"\nshared_psk = true\n[cluster]\nendpoints = [\"http://a:2379\"]\n", ConfigPath);
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+    }
+
+    [Fact]
+    public void A_cluster_needs_the_data_plane_whose_underlay_it_registers()
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load($"{Daemon}\n[cluster]\nendpoints = [\"http://a:2379\"]\n", ConfigPath);
+
+        Assert.Contains(result.Errors, e => e.ToString() == $"{ConfigPath}:4:2: error: [cluster] needs [dataplane]: this host registers its underlay address and ports for its peers");
     }
 
     private void WriteTlsFiles()
