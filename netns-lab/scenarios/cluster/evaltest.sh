@@ -28,6 +28,9 @@ pushed_to_all() {
     for h in $CL_HOSTS; do check "$h runs policy v$v" "$v" "$(cl_policy_version "$h")"; done
 }
 
+# 0. Each daemon's own inventory: the three others admitted, nobody ignored.
+for h in $CL_HOSTS; do check "$h's inventory admits" "$(cl_others "$h")" "$(cl_admitted "$h")"; done
+
 # 1. Policy push v2: every host's test-then-commit, results in the store, rollout complete.
 pushed_to_all 2 10
 
@@ -35,6 +38,7 @@ pushed_to_all 2 10
 "$REPO_ROOT/scripts/etcd.sh" kill "$CL_ETCD" e1
 sleep 1
 for h in $CL_HOSTS; do check "$h connected with e1 down" true "$(cl_connected "$h")"; done
+check "IKE SAs with e1 down (as before)" "$mesh_before" "$(for h in $CL_HOSTS; do echo "$h: $(cl_ike_peers "$h")"; done)"
 check "red ping h1 -> h2 with e1 down" up "$(ping_ok h1red 192.168.101.21)"
 pushed_to_all 3 10
 
@@ -63,8 +67,8 @@ t0=$(date +%s%N)
 "$REPO_ROOT/scripts/etcd.sh" restart "$CL_ETCD" e1 >/dev/null && "$REPO_ROOT/scripts/etcd.sh" restart "$CL_ETCD" e2 >/dev/null \
     && ok "etcd e1 and e2 restarted from their data dirs"
 for h in $CL_HOSTS; do
-    cl_wait 20 test "$(cl_connected "$h")" == true && ok "$h connected again $(cl_ms_since "$t0") ms after the restart" \
-        || bad "$h: not connected 20 s after the members came back"
+    cl_wait 30 test "$(cl_connected "$h")" == true && ok "$h connected again $(cl_ms_since "$t0") ms after the restart" \
+        || bad "$h: not connected 30 s after the members came back"
 done
 pushed_to_all 4 15
 for h in $CL_HOSTS; do check "$h's daemon is the one started in the pretest" "${pid_at_start[$h]}" "$(lab_pid "overlayd-$h")"; done
@@ -83,7 +87,7 @@ check "rollout of v5: h2 h3 h4 committed" "committed committed committed" \
 check "h1 still runs v4" 4 "$(cl_policy_version h1)"
 check "h2 runs v5" 5 "$(cl_policy_version h2)"
 check "blue ping h1 -> h3 after the refused push (h1's guests untouched)" up "$(ping_ok h1blu 192.168.101.32)"
-cl_tvdctl policy rollout --cluster "$endpoints" --version 5 | sed 's/^/  /'
+cl_tvdctl policy rollout --cluster "$endpoints" --version 5 | sed 's/^/  /' || true   # exit 1: not all committed
 
 # 6. h5: a host the policy names, with a certificate from the lab CA, but its AK is not the enrolled one.
 cl_tvdctl host enroll h5 --ak "sha256:$(sha256sum <<<"not h5's AK" | cut -d' ' -f1)" --cluster "$endpoints" >/dev/null \
@@ -96,7 +100,7 @@ done
 sleep 3
 for h in $CL_HOSTS; do check "$h's IKE SAs (no h5)" "$(cl_others "$h")" "$(cl_ike_peers "$h")"; done
 check "red ping h5 -> h1 (nobody peers with h5)" down "$(ping_ok h5red 192.168.101.11)"
-cl_tvdctl hosts --cluster "$endpoints" | sed 's/^/  /'
+cl_tvdctl hosts --cluster "$endpoints" | sed 's/^/  /' || true
 
 # 7. h4 stops hard (SIGKILL: no goodbye, its lease must expire): h1-h3 delete their SAs with it within TTL + grace.
 bound=$(( CL_TTL + CL_GRACE + 3 ))
