@@ -5,6 +5,7 @@ using Overlay.Cli.Output;
 using Overlay.Cli.Policy;
 using Overlay.Cluster.Keys;
 using Overlay.Cluster.Records;
+using Overlay.Cluster.Rollout;
 using Overlay.Cluster.Store;
 using Overlay.Labels.Loading;
 using Overlay.Labels.Model;
@@ -54,12 +55,13 @@ internal static class PolicyPushCommand
         }
 
         var (definition, text) = policy.Value;
-        var read = await store.GetAsync(keys.PolicyCurrent, ct);
-        PolicyRecord? running = null;
-        if (read.Kv is { } kv && !PolicyRecord.TryParse(kv.Value, out running, out var invalid))
+        var publisher = new PolicyPublisher(store, keys);
+        var head = await publisher.ReadCurrentAsync(ct);
+        var running = head.Record;
+        if (head.Error is { } invalid)
         {
-            return ClusterVerb.Fail(stderr, Verb, $"{keys.PolicyCurrent} in the store is not a valid policy record ({invalid}); " +
-                "nothing was written (a daemon ignores it too: etcdctl del it, then push)", ExitCodes.Denied);
+            stderr.WriteLine($"tvdctl: {Verb}: warning: {keys.PolicyCurrent} in the store is not a valid policy record ({invalid}); " +
+                "every daemon ignores it; this push replaces it");
         }
 
         if (running is not null && definition.Version <= running.Version)
@@ -68,33 +70,32 @@ internal static class PolicyPushCommand
                 $"(pushed by {running.PushedBy} at {Time(running.PushedAt)}): raise [policy] version", ExitCodes.BadInput);
         }
 
-        var replaces = running?.Version ?? 0;
         if (running is not null && definition.Replaces != running.Version)
         {
             stderr.WriteLine($"tvdctl: {Verb}: warning: {path} has replaces = {Show(definition.Replaces)}, the store runs version " +
                 $"{running.Version}: a daemon refuses a policy that does not name the version it replaces (docs/policy.md)");
         }
 
-        var record = PolicyRecord.Create(definition.Version, replaces, text, revoke, ClusterVerb.Actor(), ClusterVerb.Now());
-        var json = record.ToJson();
-        var outcome = await store.PutIfModRevisionAsync(keys.PolicyCurrent, read.Kv?.ModRevision ?? 0, json, 0,
-            [new StoreWrite(keys.PolicyHistory(record.Version), json)], ct);
-        if (!outcome.Succeeded)
+        var record = PolicyRecord.Create(definition.Version, head.Version, text, revoke, ClusterVerb.Actor(), ClusterVerb.Now());
+        var outcome = await publisher.PushAsync(record, head, ct);
+        switch (outcome.Status)
         {
-            PolicyRecord? winner = null;
-            if (outcome.Current is { } now && !PolicyRecord.TryParse(now.Value, out winner, out _))
-            {
-                winner = null;
-            }
+            case PushStatus.Pushed:
+                break;
+            case PushStatus.LostRace:
+                if (asJson)
+                {
+                    Write(stdout, record, null, outcome.Winner, connection, keys);
+                }
 
-            if (asJson)
-            {
-                Write(stdout, record, null, winner, connection, keys);
-            }
-
-            return ClusterVerb.Fail(stderr, Verb, winner is null
-                ? $"lost: {keys.PolicyCurrent} changed while pushing (now {(outcome.Current is null ? "deleted" : "not a valid record")}); nothing was written, push again"
-                : $"lost to version {winner.Version} pushed by {winner.PushedBy} at {Time(winner.PushedAt)}", ExitCodes.Denied);
+                return ClusterVerb.Fail(stderr, Verb, outcome.Winner is { } winner
+                    ? $"lost to version {winner.Version} pushed by {winner.PushedBy} at {Time(winner.PushedAt)}"
+                    : $"{outcome.Message}; nothing was written, push again", ExitCodes.Denied);
+            case PushStatus.NotNewer when outcome.Winner is { } newer:
+                return ClusterVerb.Fail(stderr, Verb, $"{path} has version {definition.Version}, not greater than the store's version {newer.Version} " +
+                    $"(pushed by {newer.PushedBy} at {Time(newer.PushedAt)}): raise [policy] version", ExitCodes.BadInput);
+            default:
+                return ClusterVerb.Fail(stderr, Verb, $"{path}: {outcome.Message}; nothing was written", ExitCodes.BadInput);
         }
 
         if (asJson)
@@ -103,7 +104,7 @@ internal static class PolicyPushCommand
         }
         else
         {
-            stdout.WriteLine($"pushed policy {definition.Name} version {record.Version} (replaces {Show(replaces)}, sha256 {record.Sha256[..16]}…" +
+            stdout.WriteLine($"pushed policy {definition.Name} version {record.Version} (replaces {Show(record.Replaces)}, sha256 {record.Sha256[..16]}…" +
                 $"{(revoke ? ", revoke" : "")}) to {connection.EndpointList} {keys.PolicyCurrent} at revision {outcome.Revision}");
             stdout.WriteLine($"every host tests and commits it; see: tvdctl policy rollout --version {record.Version}");
         }

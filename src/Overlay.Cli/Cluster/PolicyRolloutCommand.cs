@@ -4,15 +4,17 @@ using System.Globalization;
 using Overlay.Cli.Output;
 using Overlay.Cluster.Keys;
 using Overlay.Cluster.Records;
+using Overlay.Cluster.Rollout;
 using Overlay.Cluster.Store;
 
 namespace Overlay.Cli.Cluster;
 
 /// <summary>
 /// <c>tvdctl policy rollout --cluster … [--version N] [--wait SECONDS] [--json]</c>: per live host, the version it
-/// runs and its result for version N (default: the store's current), from <c>hosts/</c> and <c>results/</c>. Exit 0
-/// only when every live host committed N; 1 otherwise (refused, pending, superseded, no live host). <c>--wait</c>
-/// watches the prefix and reads again on every change until complete or the time is up (bounded to an hour).
+/// runs and its result for version N (default: the store's current), from <c>hosts/</c> and <c>results/</c>, judged by
+/// Overlay.Cluster's <see cref="RolloutReport"/>. Exit 0 only when every live host committed N; 1 otherwise (refused,
+/// pending, newer, invalid, no live host). <c>--wait</c> watches the prefix and reads again on every change until
+/// complete or the time is up (bounded to an hour).
 /// </summary>
 internal static class PolicyRolloutCommand
 {
@@ -120,11 +122,22 @@ internal static class PolicyRolloutCommand
         return view.Complete ? ExitCodes.Ok : ExitCodes.Denied;
     }
 
-    private static async Task<(RolloutView View, long Revision)> ReadAsync(long version, ClusterKeys keys, IClusterStore store, CancellationToken ct)
+    /// <summary>The report and the revision it was read at (the watch resumes after it).</summary>
+    private static async Task<(RolloutReport View, long Revision)> ReadAsync(long version, ClusterKeys keys, IClusterStore store, CancellationToken ct)
     {
-        var hosts = await store.GetPrefixAsync(keys.HostsPrefix, ct);
+        var hosts = await store.GetPrefixKeysAsync(keys.HostsPrefix, ct);
         var results = await store.GetPrefixAsync(keys.ResultsPrefix, ct);
-        return (RolloutView.Build(version, keys, hosts.Kvs, results.Kvs), Math.Max(hosts.Revision, results.Revision));
+        var live = hosts.Kvs.Select(kv => ClusterKeys.TryHostFromKey(keys.HostsPrefix, kv.Key, out var h) ? h : null).OfType<string>();
+        var byHost = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+        foreach (var kv in results.Kvs)
+        {
+            if (ClusterKeys.TryHostFromKey(keys.ResultsPrefix, kv.Key, out var h))
+            {
+                byHost[h] = kv.Value;
+            }
+        }
+
+        return (RolloutReport.Build(version, live, byHost), Math.Max(hosts.Revision, results.Revision));
     }
 
     /// <summary>Signals every change under the prefix; ends quietly on cancellation or a store error (the loop then reads every second).</summary>
@@ -142,48 +155,46 @@ internal static class PolicyRolloutCommand
         }
     }
 
-    private static void Print(RolloutView view, PolicyRecord? current, TimeSpan wait, TimeSpan waited)
+    private static readonly RolloutState[] States =
+        [RolloutState.Committed, RolloutState.Refused, RolloutState.Pending, RolloutState.Newer, RolloutState.Invalid];
+
+    private static void Print(RolloutReport view, PolicyRecord? current, TimeSpan wait, TimeSpan waited)
     {
         var about = current is not null && current.Version == view.Version
             ? $" (pushed by {current.PushedBy} at {PolicyPushCommand.Time(current.PushedAt)}{(current.Revoke ? ", revoke" : "")})"
             : current is null ? " (not in the store)" : $" (the store's current is {current.Version})";
-        Console.WriteLine($"policy version {view.Version}{about}: {view.Count(RolloutView.Committed)} of {view.Hosts.Count} live hosts committed, " +
-            $"{view.Count(RolloutView.Refused)} refused, {view.Count(RolloutView.Pending)} pending" +
-            (view.Count(RolloutView.Superseded) > 0 ? $", {view.Count(RolloutView.Superseded)} superseded" : "") +
+        var others = string.Concat(States.Skip(3).Where(s => view.Count(s) > 0).Select(s => $", {view.Count(s)} {s.ToWire()}"));
+        Console.WriteLine($"policy version {view.Version}{about}: {view.Count(RolloutState.Committed)} of {view.Hosts.Count} live hosts committed, " +
+            $"{view.Count(RolloutState.Refused)} refused, {view.Count(RolloutState.Pending)} pending{others}" +
             (wait > TimeSpan.Zero ? $"; {(view.Complete ? "complete after" : "not complete after")} {waited.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture)} s" : ""));
         if (view.Hosts.Count == 0)
         {
             Console.WriteLine("no live host: none is registered (a daemon registers under a lease while it runs)");
-        }
-        else
-        {
-            Table.Write(Console.Out, ["HOST", "RUNNING", "RESULT", "AT", "CONFLICTS"], view.Hosts.Select(h => (IReadOnlyList<string>)
-            [
-                h.Host,
-                h.RunningVersion switch { null => "-", 0 => "file", var v => v.Value.ToString(CultureInfo.InvariantCulture) },
-                h.Result == RolloutView.Superseded ? $"superseded ({h.ResultVersion})" : h.Result,
-                h.At is { } at ? PolicyPushCommand.Time(at) : "-",
-                h.Conflicts.Count == 0 ? "" : string.Join("; ", h.Conflicts),
-            ]));
+            return;
         }
 
-        foreach (var bad in view.Invalid)
-        {
-            Console.Error.WriteLine($"tvdctl: {Verb}: warning: ignored an invalid result: {bad}");
-        }
+        Table.Write(Console.Out, ["HOST", "RUNNING", "RESULT", "AT", "CONFLICTS"], view.Hosts.Select(h => (IReadOnlyList<string>)
+        [
+            h.Host,
+            h.LastResult is null ? "-" : h.Running == 0 ? "file" : h.Running.ToString(CultureInfo.InvariantCulture),
+            h.State == RolloutState.Newer ? $"newer ({h.LastResult!.Version})" : h.State.ToWire(),
+            h.LastResult is { } r ? PolicyPushCommand.Time(r.At) : "-",
+            h.Error ?? (h.State == RolloutState.Refused ? string.Join("; ", h.LastResult!.Conflicts) : ""),
+        ]));
     }
 
-    private static void Write(RolloutView view, PolicyRecord? current, long revision, TimeSpan wait, TimeSpan waited) =>
+    private static void Write(RolloutReport view, PolicyRecord? current, long revision, TimeSpan wait, TimeSpan waited) =>
         JsonOutput.Write(Console.Out, w =>
         {
             w.WriteStartObject();
             w.WriteNumber("version", view.Version);
             w.WriteBoolean("complete", view.Complete);
             w.WriteNumber("live_hosts", view.Hosts.Count);
-            w.WriteNumber("committed", view.Count(RolloutView.Committed));
-            w.WriteNumber("refused", view.Count(RolloutView.Refused));
-            w.WriteNumber("pending", view.Count(RolloutView.Pending));
-            w.WriteNumber("superseded", view.Count(RolloutView.Superseded));
+            foreach (var state in States)
+            {
+                w.WriteNumber(state.ToWire(), view.Count(state));
+            }
+
             w.WriteNumber("wait_s", (long)wait.TotalSeconds);
             w.WriteNumber("waited_ms", (long)waited.TotalMilliseconds);
             w.WriteNumber("revision", revision);
@@ -206,27 +217,28 @@ internal static class PolicyRolloutCommand
             w.WriteStartArray("hosts");
             foreach (var h in view.Hosts)
             {
+                var last = h.LastResult;
                 w.WriteStartObject();
                 w.WriteString("host", h.Host);
-                WriteNumberOrNull(w, "running_version", h.RunningVersion);
-                w.WriteString("result", h.Result);
-                WriteNumberOrNull(w, "result_version", h.ResultVersion);
-                w.WriteStrings("conflicts", h.Conflicts);
-                w.WriteStringOrNull("summary", h.Summary);
-                if (h.At is { } at)
+                WriteNumberOrNull(w, "running_version", last?.Running);
+                w.WriteString("result", h.State.ToWire());
+                WriteNumberOrNull(w, "result_version", last?.Version);
+                w.WriteStrings("conflicts", h.State == RolloutState.Refused ? last!.Conflicts : []);
+                w.WriteStringOrNull("summary", last?.Summary);
+                if (last is not null)
                 {
-                    w.WriteTime("at", at);
+                    w.WriteTime("at", last.At);
                 }
                 else
                 {
                     w.WriteNull("at");
                 }
 
+                w.WriteStringOrNull("error", h.Error);
                 w.WriteEndObject();
             }
 
             w.WriteEndArray();
-            w.WriteStrings("invalid_results", view.Invalid);
             w.WriteEndObject();
         });
 

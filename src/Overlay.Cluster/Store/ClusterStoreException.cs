@@ -9,7 +9,8 @@ public enum ClusterStoreErrorKind
     /// defragments and disarms the alarm (docs/cluster.md, "Store hygiene").</summary>
     SpaceExceeded,
 
-    /// <summary>Authentication failed or was refused (wrong user/password, invalid token, permission denied).</summary>
+    /// <summary>Authentication failed or was refused: wrong user/password, invalid token, permission denied, or a TLS
+    /// handshake that failed (a server certificate not from the CA, our client certificate refused).</summary>
     Unauthenticated,
 
     /// <summary>The requested revision was compacted away.</summary>

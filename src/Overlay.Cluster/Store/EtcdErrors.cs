@@ -26,8 +26,13 @@ internal static class EtcdErrors
 
         if (message.Contains("authentication failed", StringComparison.Ordinal)
             || message.Contains("invalid auth token", StringComparison.Ordinal)
-            || message.Contains("user name is empty", StringComparison.Ordinal))
+            || message.Contains("user name is empty", StringComparison.Ordinal)
+            || message.Contains("SSL connection could not be established", StringComparison.Ordinal)
+            || message.Contains("alert bad certificate", StringComparison.Ordinal)
+            || message.Contains("alert certificate required", StringComparison.Ordinal)
+            || message.Contains("alert unknown ca", StringComparison.Ordinal))
         {
+            // A TLS handshake refused either way (their certificate, or ours) is a credentials problem, not an outage.
             return ClusterStoreErrorKind.Unauthenticated;
         }
 

@@ -1,47 +1,61 @@
+using System.Net;
 using System.Net.Sockets;
+using Overlay.Cluster.Inventory;
 using Overlay.Cluster.Records;
+using Overlay.Cluster.Sync;
 using Overlay.Daemon.IkeHost;
 
 namespace Overlay.Daemon.ClusterHost;
 
 /// <summary>
-/// The inventory (<c>hosts/</c> and <c>enroll/</c>) judged by <see cref="InventoryJudge"/> against the running policy,
-/// on every change and once a second while a gone host is in its grace; the admitted hosts become IKE's dynamic peers
-/// (<see cref="PeerBook.SetDynamic"/>: etherip, what <c>[ike]</c> gives every peer) and the enrolled AKs the pins of
-/// their hosts (<see cref="IkeRuntime.EnrolledAks"/>). Only while connected: a disconnected daemon keeps what it had.
-/// Each ignored (host, reason) is logged once.
+/// The inventory judged by <see cref="HostInventory"/> against the running policy (its host names; whether any TVD
+/// requires attestation); the admitted hosts become IKE's dynamic peers (<see cref="PeerBook.SetDynamic"/>: etherip,
+/// what <c>[ike]</c> gives every peer, at their first underlay address of our family) and the enrolled AKs the pins of
+/// their hosts (<see cref="IkeRuntime.EnrolledAks"/>, decided in Common/Policy/EnrolledAkPins). A peer that leaves the
+/// book loses its SAs on IKE's next pass (<see cref="Overlay.Ike.Peers.PeerReconciler.UpdatePeers"/>).
 /// </summary>
 public sealed partial class ClusterService
 {
-    private readonly Lock _inventoryLock = new();
-    private readonly HashSet<(string Host, string Reason)> _ignoredLogged = [];
     private readonly HashSet<string> _shadowLogged = [];
+    private InventoryInput? _lastInput;
 
-    private void InventoryChanged()
+    private void UpdateInventory(ClusterMirror mirror, HostInventory inventory)
     {
-        if (!_state.Connected || _config.Cluster is not { } cluster)
+        var policy = _policy.Current.Policy;
+        InventoryInput input = HostInventory.InputFrom(_keys, mirror.Under(_keys.HostsPrefix), mirror.Under(_keys.EnrollPrefix),
+            policy.Hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal), policy.Tvds.Any(t => t.Attestation is not null));
+        Overlay.Cluster.Inventory.InventoryView judged = SameInput(input, _lastInput) ? inventory.Tick() : inventory.Update(input);
+        _lastInput = input;
+
+        AddressFamily family = _config.DataPlane?.Underlay.AddressFamily ?? AddressFamily.InterNetwork;
+        var view = new InventoryView(
+            [.. judged.Admitted.Select(p => new AdmittedHost(p.Registration, PeerAddress(p.Registration, family), p.DropAt))],
+            [.. judged.Ignored.Where(i => i.Reason != IgnoreReason.Self).Select(i => new IgnoredHost(i.Host, i.Reason.ToWire(), i.Detail))]);
+        foreach (var ignored in judged.NewlyIgnored.Where(i => i.Reason != IgnoreReason.Self))
         {
-            return;
+            ClusterLog.Ignored(_logger, ignored.Host, ignored.Reason.ToWire(), ignored.Detail);
         }
 
-        lock (_inventoryLock)
+        var enrolled = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var kv in mirror.Under(_keys.EnrollPrefix))
         {
-            var policy = _policy.Current.Policy;
-            var input = new InventoryJudge.Input(
-                _hostsMirror.Snapshot(), _enrollMirror.Snapshot(), policy.Hosts.Select(h => h.Name).ToHashSet(StringComparer.Ordinal),
-                _config.Host, policy.Tvds.Any(t => t.Attestation is not null),
-                _config.DataPlane?.Underlay.AddressFamily ?? AddressFamily.InterNetwork, cluster.PeerGrace);
-            InventoryView previous = _state.Inventory;
-            (InventoryView view, IReadOnlyDictionary<string, string> enrolled) = InventoryJudge.Judge(input, previous, _time.GetUtcNow());
-            _state.SetRevision(Math.Max(_hostsMirror.Revision, _enrollMirror.Revision));
-            _ike.EnrolledAks.Enrolled = enrolled;
-            LogChanges(previous, view);
-            _state.SetInventory(view);
-            _ike.Book.SetDynamic([.. view.Admitted.Select(a => new DynamicPeer(a.Registration.Host, a.PeerAddress, a.Registration.NattPort, a.Registration.IkePort))]);
-            foreach (string host in _ike.Book.Shadowed.Where(_shadowLogged.Add))
+            if (Enrollment.TryParse(kv.Value, out Enrollment enrollment, out _) && kv.Key == _keys.EnrollPrefix + enrollment.Host)
             {
-                ClusterLog.Shadowed(_logger, host);
+                enrolled[enrollment.Host] = enrollment.AkSha256;
             }
+        }
+
+        if (!SameEnrollments(enrolled, _ike.EnrolledAks.Enrolled))
+        {
+            _ike.EnrolledAks.Enrolled = enrolled;
+        }
+
+        LogChanges(_state.Inventory, view);
+        _state.SetInventory(view);
+        _ike.Book.SetDynamic([.. view.Admitted.Select(a => new DynamicPeer(a.Registration.Host, a.PeerAddress, a.Registration.NattPort, a.Registration.IkePort))]);
+        foreach (string host in _ike.Book.Shadowed.Where(_shadowLogged.Add))
+        {
+            ClusterLog.Shadowed(_logger, host);
         }
     }
 
@@ -55,9 +69,9 @@ public sealed partial class ClusterService
             {
                 ClusterLog.PeerAdmitted(_logger, host.Registration.Host, host.PeerAddress.ToString(), host.Registration.IkePort, host.Registration.NattPort);
             }
-            else if (old.GraceUntil is null && host.GraceUntil is not null)
+            else if (old.GraceUntil is null && host.GraceUntil is { } until)
             {
-                ClusterLog.PeerInGrace(_logger, host.Registration.Host, (int)(_config.Cluster?.PeerGrace.TotalSeconds ?? 0));
+                ClusterLog.PeerInGrace(_logger, host.Registration.Host, until);
             }
         }
 
@@ -67,31 +81,28 @@ public sealed partial class ClusterService
             string why = view.Ignored.FirstOrDefault(i => i.Host == gone.Registration.Host) is { } ignored ? ignored.Reason : "registration gone, grace over";
             ClusterLog.PeerDropped(_logger, gone.Registration.Host, why);
         }
-
-        foreach (IgnoredHost ignored in view.Ignored.Where(i => i.Reason != InventoryReasons.Self && _ignoredLogged.Add((i.Host, i.Reason))))
-        {
-            ClusterLog.Ignored(_logger, ignored.Host, ignored.Reason, ignored.Detail);
-        }
     }
 
-    /// <summary>Hosts in grace leave when it ends, even if nothing else changes.</summary>
-    private async Task GraceLoopAsync(CancellationToken ct)
+    /// <summary>Its first underlay address of our family (IKE and ESP go over one family), else its first.</summary>
+    private static IPAddress PeerAddress(HostRegistration r, AddressFamily family)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
-        while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
-        {
-            if (_state.Inventory.Admitted.Any(a => a.GraceUntil is not null))
-            {
-                InventoryChanged();
-            }
-        }
-
-        throw new OperationCanceledException(ct);
+        IReadOnlyList<IPAddress> addresses = r.UnderlayAddresses();
+        return addresses.FirstOrDefault(a => a.AddressFamily == family) ?? addresses[0];
     }
 
-    private void EpochChanged()
+    private static bool SameInput(InventoryInput a, InventoryInput? b) =>
+        b is not null && a.RequireAk == b.RequireAk && a.PolicyHosts.SetEquals(b.PolicyHosts) && Same(a.Registrations, b.Registrations)
+        && Same(a.Enrollments, b.Enrollments);
+
+    private static bool Same(IReadOnlyDictionary<string, ReadOnlyMemory<byte>> a, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v.Span.SequenceEqual(kv.Value.Span));
+
+    private static bool SameEnrollments(Dictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out string? v) && v == kv.Value);
+
+    private void UpdateEpoch(ClusterMirror mirror)
     {
-        if (_epochMirror.Snapshot().TryGetValue("", out byte[]? value) && EpochRecord.TryParse(value, out EpochRecord epoch, out _))
+        if (mirror.Get(_keys.EpochCurrent) is { } kv && EpochRecord.TryParse(kv.Value, out EpochRecord epoch, out _))
         {
             _state.SetEpoch(new EpochView(epoch.Epoch, epoch.Leader, epoch.At));
         }

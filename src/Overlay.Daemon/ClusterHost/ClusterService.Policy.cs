@@ -21,42 +21,16 @@ public sealed partial class ClusterService
     private PolicyResult? _unwritten;
     private string? _lastInvalid;
 
-    private async Task PolicyLoopAsync(IClusterStore store, CancellationToken ct)
-    {
-        while (true)
-        {
-            await _policyWake.WaitAsync(ct).ConfigureAwait(false);
-            if (!_state.Connected)
-            {
-                continue; // the session's first pass runs once every copy is current
-            }
-
-            InventoryChanged(); // the running policy's hosts and attestation decide who is a peer
-            if (Offer() is { } result)
-            {
-                _unwritten = result;
-                _state.SetResult(result);
-            }
-
-            if (_unwritten is { } pending)
-            {
-                await store.PutAsync(_keys.Result(_config.Host), pending.ToJson(), 0, ct).ConfigureAwait(false);
-                _unwritten = null;
-            }
-        }
-    }
-
     /// <summary>What this host makes of <c>policy/current</c> now; null when there is nothing (new) to say.</summary>
-    private PolicyResult? Offer()
+    private PolicyResult? Offer(StoreKeyValue? current)
     {
-        IReadOnlyDictionary<string, byte[]> copy = _policyMirror.Snapshot();
-        if (!copy.TryGetValue("", out byte[]? value))
+        if (current is not { } kv)
         {
             _state.SetStoreVersion(0);
             return null; // no policy in the store yet: the bootstrap file's stays
         }
 
-        if (!PolicyRecord.TryParse(value, out PolicyRecord record, out string error))
+        if (!PolicyRecord.TryParse(kv.Value, out PolicyRecord record, out string error))
         {
             if (_lastInvalid != error)
             {
@@ -151,6 +125,7 @@ public sealed partial class ClusterService
     {
         Host = _config.Host,
         Version = record.Version,
+        Running = result == PolicyResult.Committed ? record.Version : _policy.Current.Policy.Version,
         Result = result,
         Summary = Bounded(summary, PolicyResult.MaxSummaryLength),
         Conflicts = [.. conflicts.Take(PolicyResult.MaxConflicts).Select(c => Bounded(c, PolicyResult.MaxConflictLength))],

@@ -6,7 +6,7 @@ namespace Overlay.Daemon.ClusterHost;
 /// <param name="GraceUntil">Set when its registration went (lease expired): its SAs go at this time.</param>
 public sealed record AdmittedHost(HostRegistration Registration, System.Net.IPAddress PeerAddress, DateTimeOffset? GraceUntil);
 
-/// <summary>A registration this daemon does not peer with, and why (<see cref="InventoryReasons"/>).</summary>
+/// <summary>A registration this daemon does not peer with, and why (the wire name of <see cref="Overlay.Cluster.Inventory.IgnoreReason"/>).</summary>
 public sealed record IgnoredHost(string Host, string Reason, string Detail);
 
 /// <summary>The inventory as this daemon judged it last.</summary>
@@ -71,40 +71,21 @@ public sealed class ClusterState
         _disconnectedSince = new StrongBox<DateTimeOffset>(now);
     }
 
-    internal void SetConnected(DateTimeOffset now)
-    {
-        Volatile.Write(ref _connected, 1);
-        _disconnectedSince = null;
-        _lastError = null;
-    }
-
-    /// <summary>Marks the store out of reach; true when this is a change (log once).</summary>
-    internal bool SetDisconnected(DateTimeOffset now, string error)
+    /// <summary>The watch's connection: true when this is a change.</summary>
+    internal bool SetConnection(bool connected, DateTimeOffset? disconnectedSince, string? error)
     {
         _lastError = error;
-        Volatile.Write(ref _registered, 0);
-        if (Interlocked.Exchange(ref _connected, 0) == 0 && _disconnectedSince is not null)
-        {
-            return false;
-        }
-
-        _disconnectedSince ??= new StrongBox<DateTimeOffset>(now);
-        return true;
+        _disconnectedSince = connected ? null : new StrongBox<DateTimeOffset>(disconnectedSince ?? DateTimeOffset.MinValue);
+        return Interlocked.Exchange(ref _connected, connected ? 1 : 0) != (connected ? 1 : 0);
     }
 
-    internal void SetRegistered(long lease)
+    internal void SetRegistered(bool registered, long lease)
     {
         Interlocked.Exchange(ref _lease, lease);
-        Volatile.Write(ref _registered, lease != 0 ? 1 : 0);
+        Volatile.Write(ref _registered, registered ? 1 : 0);
     }
 
-    internal void SetRevision(long revision)
-    {
-        long seen;
-        while (revision > (seen = Interlocked.Read(ref _revision)) && Interlocked.CompareExchange(ref _revision, revision, seen) != seen)
-        {
-        }
-    }
+    internal void SetRevision(long revision) => Interlocked.Exchange(ref _revision, revision);
 
     internal void SetStoreVersion(long version) => Interlocked.Exchange(ref _storeVersion, version);
 

@@ -69,7 +69,7 @@ public sealed class ClusterStatusSection(DaemonConfig config, ClusterState state
 
         InventoryView inventory = state.Inventory;
         writer.WriteNumber("peers_admitted", inventory.Admitted.Count);
-        writer.WriteNumber("peers_ignored", inventory.Ignored.Count(i => i.Reason != InventoryReasons.Self));
+        writer.WriteNumber("peers_ignored", inventory.Ignored.Count);
         if (state.Epoch is { } epoch)
         {
             writer.WriteStartObject("epoch");

@@ -51,7 +51,7 @@ public sealed class HostsVerb(DaemonConfig config, ClusterState state) : IContro
 
         reply.WriteEndArray();
         reply.WriteStartArray("ignored");
-        foreach (IgnoredHost host in inventory.Ignored.Where(i => i.Reason != InventoryReasons.Self))
+        foreach (IgnoredHost host in inventory.Ignored)
         {
             reply.WriteStartObject();
             reply.WriteString("host", host.Host);

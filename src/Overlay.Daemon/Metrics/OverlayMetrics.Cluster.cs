@@ -27,7 +27,7 @@ public sealed partial class OverlayMetrics
         [
             new Measurement<int>(inventory.Admitted.Count - grace, Tag("state", "live")),
             new Measurement<int>(grace, Tag("state", "grace")),
-            new Measurement<int>(inventory.Ignored.Count(i => i.Reason != InventoryReasons.Self), Tag("state", "ignored")),
+            new Measurement<int>(inventory.Ignored.Count, Tag("state", "ignored")),
         ];
     }
 }

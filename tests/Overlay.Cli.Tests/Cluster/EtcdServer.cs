@@ -16,9 +16,12 @@ public sealed class EtcdServer : IDisposable
     private readonly string _dataDir = Directory.CreateTempSubdirectory("tvdctl-etcd-").FullName;
     private readonly Process _process;
     private readonly StringWriter _log = new();
+    private readonly string[] _extra;
 
-    public EtcdServer()
+    /// <summary>Starts etcd with <paramref name="extraArgs"/> appended (e.g. <c>--quota-backend-bytes</c>).</summary>
+    public EtcdServer(params string[] extraArgs)
     {
+        _extra = extraArgs;
         Exception? last = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -46,10 +49,14 @@ public sealed class EtcdServer : IDisposable
 
     public string Url => $"http://127.0.0.1:{ClientPort}";
 
-    /// <summary>Path of the etcd binary, or null (the fact is then skipped, visibly).</summary>
-    public static string? Find() =>
+    /// <summary>Path of the etcd binary (or <paramref name="name"/>), or null (the fact is then skipped, visibly).</summary>
+    public static string? Find(string name = "etcd") =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "etcd")).FirstOrDefault(File.Exists);
+            .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
+
+    /// <summary>Runs etcdctl against this member (an operator's commands: auth, compact, defrag, alarm).</summary>
+    internal CliRunner.Result Etcdctl(params string[] args) =>
+        CliRunner.Exec(null, Find("etcdctl") ?? "etcdctl", ["--endpoints", Url, .. args]);
 
     public void Stop()
     {
@@ -89,7 +96,7 @@ public sealed class EtcdServer : IDisposable
                      "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                      "--initial-cluster", "t=" + peer, "--initial-cluster-state", "new",
                      "--log-level", "warn",
-                 })
+                 }.Concat(_extra))
         {
             psi.ArgumentList.Add(a);
         }
@@ -172,14 +179,14 @@ public sealed class EtcdServer : IDisposable
     }
 }
 
-/// <summary>A fact that needs a real etcd (Debian etcd-server, scripts/deps.sh); skipped, visibly, without one.</summary>
+/// <summary>A fact that needs a real etcd and etcdctl (Debian etcd-server, etcd-client: scripts/deps.sh); skipped, visibly, without them.</summary>
 public sealed class EtcdFactAttribute : FactAttribute
 {
     public EtcdFactAttribute()
     {
-        if (EtcdServer.Find() is null)
+        if (EtcdServer.Find() is null || EtcdServer.Find("etcdctl") is null)
         {
-            Skip = "needs etcd on PATH (Debian package etcd-server: scripts/deps.sh installs it)";
+            Skip = "needs etcd and etcdctl on PATH (Debian packages etcd-server, etcd-client: scripts/deps.sh installs them)";
         }
     }
 }

@@ -120,6 +120,22 @@ public sealed class PolicyPushCommandTests : IClassFixture<ClusterFixture>, IDis
     }
 
     [EtcdFact]
+    public async Task A_current_record_that_does_not_parse_is_replaced_with_a_warning()
+    {
+        var keys = ClusterFixture.NewKeys();
+        await using (var store = _cluster.OpenStore())
+        {
+            await store.PutAsync(keys.PolicyCurrent, "{\"version\":7}"u8.ToArray(), 0, CancellationToken.None);
+        }
+
+        var r = _cluster.Tvdctl(keys, "policy", "push", Policy(1));
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains($"warning: {keys.PolicyCurrent} in the store is not a valid policy record (", r.StdErr);
+        Assert.Equal(1, (await CurrentAsync(keys))!.Version);
+    }
+
+    [EtcdFact]
     public async Task An_invalid_file_exits_2_with_file_line_column_and_writes_nothing()
     {
         var keys = ClusterFixture.NewKeys();

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Overlay.Cli.Cluster;
 using Overlay.Cluster.Keys;
 using Overlay.Cluster.Records;
 
@@ -96,20 +95,30 @@ public sealed class PolicyRolloutCommandTests : IClassFixture<ClusterFixture>
     }
 
     [EtcdFact]
-    public async Task Version_selects_the_target_and_a_host_on_a_newer_one_is_superseded()
+    public async Task Version_selects_the_target_a_host_on_a_newer_one_is_newer_and_an_unreadable_result_is_invalid()
     {
-        var keys = await SetUpAsync(3, "h1");
+        var keys = await SetUpAsync(3, "h1", "h2");
         await using (var store = _cluster.OpenStore())
         {
             await ClusterFixture.WriteResultAsync(store, keys, "h1", 3, PolicyResult.Committed, 3);
+            await store.PutAsync(keys.Result("h2"), "{\"host\":\"h2\"}"u8.ToArray(), 0, CancellationToken.None);
         }
 
         var r = _cluster.Tvdctl(keys, "policy", "rollout", "--version", "2", "--json");
+        var text = _cluster.Tvdctl(keys, "policy", "rollout", "--version", "2");
 
         Assert.Equal(1, r.ExitCode);
         using var doc = JsonDocument.Parse(r.StdOut);
         Assert.Equal(2, doc.RootElement.GetProperty("version").GetInt64());
-        Assert.Equal("superseded", Row(doc, "h1").GetProperty("result").GetString());
+        Assert.Equal((1, 1), (doc.RootElement.GetProperty("newer").GetInt32(), doc.RootElement.GetProperty("invalid").GetInt32()));
+        Assert.Equal("newer", Row(doc, "h1").GetProperty("result").GetString());
+        var h2 = Row(doc, "h2");
+        Assert.Equal("invalid", h2.GetProperty("result").GetString());
+        Assert.False(string.IsNullOrEmpty(h2.GetProperty("error").GetString()));
+        Assert.Equal(JsonValueKind.Null, h2.GetProperty("running_version").ValueKind);
+        Assert.Equal(1, text.ExitCode);
+        Assert.StartsWith("policy version 2 (the store's current is 3): 0 of 2 live hosts committed, 0 refused, 0 pending, 1 newer, 1 invalid\n", text.StdOut);
+        Assert.Matches(@"(?m)^h1 +3 +newer \(3\) ", text.StdOut);
     }
 
     [EtcdFact]
@@ -180,39 +189,4 @@ public sealed class PolicyRolloutCommandTests : IClassFixture<ClusterFixture>
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(expected, r.StdErr);
     }
-
-    [Fact]
-    public void The_view_judges_each_result_against_the_target()
-    {
-        Assert.True(ClusterKeys.TryCreate("/p/", out var keys, out _));
-        var hosts = new[] { "a", "b", "c", "d" }.Select(h => new Overlay.Cluster.Store.StoreKeyValue(keys.Host(h), [], 1, 1, 1, 7)).ToList();
-        var results = new[]
-        {
-            Result(keys, "a", 5, PolicyResult.Committed, 5),
-            Result(keys, "b", 6, PolicyResult.Committed, 6),
-            Result(keys, "c", 4, PolicyResult.Refused, 3),
-            new Overlay.Cluster.Store.StoreKeyValue(keys.Result("d"), "{}"u8.ToArray(), 1, 1, 1, 0),
-        };
-
-        var view = RolloutView.Build(5, keys, hosts, results);
-
-        Assert.Equal(["committed", "superseded", "pending", "pending"], view.Hosts.Select(h => h.Result));
-        Assert.Equal([5L, 6L, 3L, null], view.Hosts.Select(h => h.RunningVersion));
-        Assert.False(view.Complete);
-        Assert.Single(view.Invalid);
-        Assert.True(RolloutView.Build(5, keys, hosts.Take(1), results).Complete);
-        Assert.False(RolloutView.Build(5, keys, [], results).Complete);
-    }
-
-    private static Overlay.Cluster.Store.StoreKeyValue Result(ClusterKeys keys, string host, long version, string result, long running) =>
-        new(keys.Result(host), new PolicyResult
-        {
-            Host = host,
-            Version = version,
-            Running = running,
-            Result = result,
-            Summary = "",
-            Conflicts = [],
-            At = DateTimeOffset.UnixEpoch,
-        }.ToJson(), 1, 1, 1, 0);
 }

@@ -14,14 +14,18 @@ public sealed class EtcdServer : IDisposable
 {
     private readonly string _dataDir;
     private readonly long? _quotaBytes;
+    private readonly TestPki? _tls;
     private Process? _process;
 
-    public EtcdServer(long? quotaBackendBytes = null)
+    /// <param name="quotaBackendBytes">etcd's --quota-backend-bytes (a small one fills quickly).</param>
+    /// <param name="tls">serve https with this PKI's server certificate and require client certificates.</param>
+    public EtcdServer(long? quotaBackendBytes = null, TestPki? tls = null)
     {
         _quotaBytes = quotaBackendBytes;
+        _tls = tls;
         _dataDir = Directory.CreateTempSubdirectory("tvd-cluster-etcd-").FullName;
         (ClientPort, PeerPort) = FreePorts();
-        Endpoint = new Uri($"http://127.0.0.1:{ClientPort}");
+        Endpoint = new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{ClientPort}");
         Start();
     }
 
@@ -66,6 +70,14 @@ public sealed class EtcdServer : IDisposable
         })
         {
             psi.ArgumentList.Add(a);
+        }
+
+        if (_tls is { } pki)
+        {
+            foreach (string a in new[] { "--cert-file", pki.ServerCert, "--key-file", pki.ServerKey, "--client-cert-auth", "--trusted-ca-file", pki.CaCert })
+            {
+                psi.ArgumentList.Add(a);
+            }
         }
 
         if (_quotaBytes is { } q)
@@ -115,7 +127,19 @@ public sealed class EtcdServer : IDisposable
             UseShellExecute = false,
         };
         psi.Environment["ETCDCTL_API"] = "3";
-        psi.ArgumentList.Add("--endpoints=" + Endpoint.ToString().TrimEnd('/'));
+        if (_tls is { } pki)
+        {
+            // By name: the test PKI's server certificate may name only localhost.
+            psi.ArgumentList.Add($"--endpoints=https://localhost:{ClientPort}");
+            psi.ArgumentList.Add("--cacert=" + pki.CaCert);
+            psi.ArgumentList.Add("--cert=" + pki.ClientCert);
+            psi.ArgumentList.Add("--key=" + pki.ClientKey);
+        }
+        else
+        {
+            psi.ArgumentList.Add("--endpoints=" + Endpoint.ToString().TrimEnd('/'));
+        }
+
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
