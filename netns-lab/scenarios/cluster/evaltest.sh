@@ -28,12 +28,15 @@ pushed_to_all() {
     for h in $CL_HOSTS; do check "$h runs policy v$v" "$v" "$(cl_policy_version "$h")"; done
 }
 
+echo "-- step 0 at +${SECONDS} s"
 # 0. Each daemon's own inventory: the three others admitted, nobody ignored.
 for h in $CL_HOSTS; do check "$h's inventory admits" "$(cl_others "$h")" "$(cl_admitted "$h")"; done
 
+echo "-- step 1 at +${SECONDS} s"
 # 1. Policy push v2: every host's test-then-commit, results in the store, rollout complete.
 pushed_to_all 2 10
 
+echo "-- step 2 at +${SECONDS} s"
 # 2. One etcd member killed: nothing changes (connected, same peers, traffic, a push still goes through).
 "$REPO_ROOT/scripts/etcd.sh" kill "$CL_ETCD" e1
 sleep 1
@@ -42,6 +45,7 @@ check "IKE SAs with e1 down (as before)" "$mesh_before" "$(for h in $CL_HOSTS; d
 check "red ping h1 -> h2 with e1 down" up "$(ping_ok h1red 192.168.101.21)"
 pushed_to_all 3 10
 
+echo "-- step 3 at +${SECONDS} s"
 # 3. A second member killed: no quorum. The data plane carries on, a push fails with etcd's reason, status says
 # disconnected (since when), the IKE SAs stay.
 "$REPO_ROOT/scripts/etcd.sh" kill "$CL_ETCD" e2
@@ -62,17 +66,19 @@ check "blue ping h3 -> h1 without quorum" up "$(ping_ok h3blu 192.168.101.12)"
 check "IKE SAs without quorum (as before)" "$mesh_before" "$(for h in $CL_HOSTS; do echo "$h: $(cl_ike_peers "$h")"; done)"
 for h in $CL_HOSTS; do check "$h still runs v3" 3 "$(cl_policy_version "$h")"; done
 
+echo "-- step 4 at +${SECONDS} s"
 # 4. The members come back: every host reconnects by itself (no daemon restart) and takes the next push.
 t0=$(date +%s%N)
 "$REPO_ROOT/scripts/etcd.sh" restart "$CL_ETCD" e1 >/dev/null && "$REPO_ROOT/scripts/etcd.sh" restart "$CL_ETCD" e2 >/dev/null \
     && ok "etcd e1 and e2 restarted from their data dirs"
 for h in $CL_HOSTS; do
     cl_wait 30 test "$(cl_connected "$h")" == true && ok "$h connected again $(cl_ms_since "$t0") ms after the restart" \
-        || bad "$h: not connected 30 s after the members came back"
+        || bad "$h: not connected 30 s after the members came back: $(ov_q "$h" '.cluster | tojson')"
 done
 pushed_to_all 4 15
 for h in $CL_HOSTS; do check "$h's daemon is the one started in the pretest" "${pid_at_start[$h]}" "$(lab_pid "overlayd-$h")"; done
 
+echo "-- step 5 at +${SECONDS} s"
 # 5. A push h1 must refuse: a Chinese Wall between red and blue, and h1 runs red1 and blue1. h1 keeps v4 and says why;
 # the others commit v5 (each host decides for itself; docs/cluster.md).
 push 5 cw
@@ -89,6 +95,7 @@ check "h2 runs v5" 5 "$(cl_policy_version h2)"
 check "blue ping h1 -> h3 after the refused push (h1's guests untouched)" up "$(ping_ok h1blu 192.168.101.32)"
 cl_tvdctl policy rollout --cluster "$endpoints" --version 5 | sed 's/^/  /' || true   # exit 1: not all committed
 
+echo "-- step 6 at +${SECONDS} s"
 # 6. h5: a host the policy names, with a certificate from the lab CA, but its AK is not the enrolled one.
 cl_tvdctl host enroll h5 --ak "sha256:$(sha256sum <<<"not h5's AK" | cut -d' ' -f1)" --cluster "$endpoints" >/dev/null \
     && ok "h5 enrolled with an AK it does not have"
@@ -102,6 +109,7 @@ for h in $CL_HOSTS; do check "$h's IKE SAs (no h5)" "$(cl_others "$h")" "$(cl_ik
 check "red ping h5 -> h1 (nobody peers with h5)" down "$(ping_ok h5red 192.168.101.11)"
 cl_tvdctl hosts --cluster "$endpoints" | sed 's/^/  /' || true
 
+echo "-- step 7 at +${SECONDS} s"
 # 7. h4 stops hard (SIGKILL: no goodbye, its lease must expire): h1-h3 delete their SAs with it within TTL + grace, plus
 # a reconcile pass (1 s) and the IKE DELETE to a dead peer (2 retransmits of 500 ms), plus 1.5 s of polling and load.
 bound=$(( CL_TTL + CL_GRACE + 4 ))
