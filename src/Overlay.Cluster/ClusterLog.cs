@@ -20,6 +20,12 @@ internal static partial class ClusterLog
     [LoggerMessage(904, LogLevel.Warning, "cluster: {Prefix} holds more than {Limit} keys; only the first {Limit} are mirrored")]
     public static partial void PrefixTruncated(ILogger logger, string prefix, int limit);
 
+    [LoggerMessage(905, LogLevel.Error, "cluster: the watch of {Prefix} failed unexpectedly; keeping the last state seen and retrying")]
+    public static partial void WatchFailed(ILogger logger, string prefix, Exception e);
+
+    [LoggerMessage(906, LogLevel.Error, "cluster: a subscriber to the cluster watch failed")]
+    public static partial void HandlerFailed(ILogger logger, Exception e);
+
     [LoggerMessage(910, LogLevel.Information, "cluster: registered as {Host} under lease {Lease:x} (TTL {Ttl} s)")]
     public static partial void Registered(ILogger logger, string host, long lease, long ttl);
 

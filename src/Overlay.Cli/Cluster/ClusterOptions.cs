@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Overlay.Attest.Quote;
 
@@ -52,6 +54,14 @@ internal sealed class ClusterOptions
         Description = "File holding the etcd user's password (its first line)",
         HelpName = "FILE",
     };
+
+    public ClusterOptions()
+    {
+        // Shell completion (tvdctl answers it itself: packaging/tvdctl.bash-completion): the cluster in the environment,
+        // the default prefix. TLS and password files fall through to the shell's file names.
+        Cluster.CompletionSources.Add(_ => Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } env ? [new(env)] : []);
+        Prefix.CompletionSources.Add(DefaultPrefix);
+    }
 
     public void AddTo(Command command)
     {
@@ -133,7 +143,7 @@ internal sealed class ClusterOptions
         }
 
         if (!ValidPem(caPem, "--ca", ca, "CERTIFICATE", out error) || !ValidPem(certPem, "--cert", cert, "CERTIFICATE", out error)
-            || !ValidPem(keyPem, "--key", key, "PRIVATE KEY", out error))
+            || !ValidPem(keyPem, "--key", key, "PRIVATE KEY", out error) || !Loads(ca, cert, key, out error))
         {
             return null;
         }
@@ -246,6 +256,44 @@ internal sealed class ClusterOptions
             ? string.Empty
             : $"{option}: {path} holds no PEM {label}";
         return error.Length == 0;
+    }
+
+    /// <summary>The TLS files load as the store will load them: the CA bundle's certificates, the certificate with its key.</summary>
+    private static bool Loads(string? ca, string? cert, string? key, out string error)
+    {
+        error = string.Empty;
+        if (ca is not null)
+        {
+            try
+            {
+                var roots = new X509Certificate2Collection();
+                roots.ImportFromPemFile(ca);
+                foreach (var root in roots)
+                {
+                    root.Dispose();
+                }
+            }
+            catch (CryptographicException e)
+            {
+                error = $"--ca: {ca}: {e.Message}";
+                return false;
+            }
+        }
+
+        if (cert is not null && key is not null)
+        {
+            try
+            {
+                X509Certificate2.CreateFromPemFile(cert, key).Dispose();
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
+            {
+                error = $"--cert {cert} with --key {key}: {e.Message}";
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool TryReadPassword(string path, out string? password, out string error)

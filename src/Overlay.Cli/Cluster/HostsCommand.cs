@@ -15,7 +15,8 @@ namespace Overlay.Cli.Cluster;
 /// under a lease) with its underlay, ports, AK, TPM, TVDs and lease time left, judged by Overlay.Cluster's
 /// <see cref="HostInventory"/> against the store's current policy as every daemon judges it: <c>admitted</c>, or
 /// <c>ignored</c> with the reason (<c>not_enrolled</c>, <c>ak_mismatch</c>, <c>not_in_policy</c>, <c>invalid_record</c>);
-/// and the enrolled hosts that have no registration. Exit 0.
+/// and the enrolled hosts that have no registration. Exit 0. Without <c>--cluster</c> (and <c>TVD_CLUSTER</c>), the
+/// local daemon's own view (<see cref="HostsDaemonView"/>).
 /// </summary>
 internal static class HostsCommand
 {
@@ -28,11 +29,16 @@ internal static class HostsCommand
     {
         var options = new ClusterOptions();
         var json = JsonOutput.Option();
-        var command = new Command("hosts", "List the cluster's host inventory: registrations judged admitted or ignored (with why), enrollments");
+        var socket = Attest.AttestOptions.Socket();
+        socket.Description = "Without --cluster (and TVD_CLUSTER): the daemon whose view to show";
+        var command = new Command("hosts",
+            "List the cluster's host inventory: with --cluster from the store (admitted or ignored with why, enrollments), else as the local daemon judged it");
         options.AddTo(command);
+        command.Options.Add(socket);
         command.Options.Add(json);
-        command.SetAction((parse, ct) => ClusterVerb.RunAsync(Verb, options, parse,
-            (connection, keys, store, token) => RunAsync(parse.GetValue(json), connection, keys, store, token), ct));
+        command.SetAction((parse, ct) => options.IsGiven(parse)
+            ? ClusterVerb.RunAsync(Verb, options, parse, (connection, keys, store, token) => RunAsync(parse.GetValue(json), connection, keys, store, token), ct)
+            : HostsDaemonView.RunAsync(parse.GetValue(socket)!, parse.GetValue(json), ct));
         return command;
     }
 
@@ -49,6 +55,12 @@ internal static class HostsCommand
         if (policy.Warning is not null)
         {
             Console.Error.WriteLine($"tvdctl: {Verb}: warning: {policy.Warning}");
+        }
+
+        if (hosts.More || enrollments.More)
+        {
+            Console.Error.WriteLine($"tvdctl: {Verb}: warning: more than {StoreLimits.MaxRangeKeys} keys under {keys.HostsPrefix} or {keys.EnrollPrefix}: " +
+                "only the first are shown");
         }
 
         if (json)

@@ -85,7 +85,7 @@ internal static class PolicyPushCommand
             case PushStatus.LostRace:
                 if (asJson)
                 {
-                    Write(stdout, record, null, outcome.Winner, connection, keys);
+                    Write(stdout, record, pushed: false, null, outcome.Winner, connection, keys);
                 }
 
                 return ClusterVerb.Fail(stderr, Verb, outcome.Winner is { } winner
@@ -100,7 +100,7 @@ internal static class PolicyPushCommand
 
         if (asJson)
         {
-            Write(stdout, record, outcome.Revision, null, connection, keys);
+            Write(stdout, record, pushed: true, outcome.Revision, null, connection, keys);
         }
         else
         {
@@ -148,12 +148,12 @@ internal static class PolicyPushCommand
         return (result.Policy!, text);
     }
 
-    private static void Write(TextWriter stdout, PolicyRecord record, long? revision, PolicyRecord? winner, ClusterConnection connection,
-        ClusterKeys keys) =>
+    private static void Write(TextWriter stdout, PolicyRecord record, bool pushed, long? revision, PolicyRecord? winner,
+        ClusterConnection connection, ClusterKeys keys) =>
         JsonOutput.Write(stdout, w =>
         {
             w.WriteStartObject();
-            w.WriteBoolean("pushed", winner is null);
+            w.WriteBoolean("pushed", pushed);
             w.WriteString("key", keys.PolicyCurrent);
             w.WriteString("endpoints", connection.EndpointList);
             w.WriteNumber("version", record.Version);

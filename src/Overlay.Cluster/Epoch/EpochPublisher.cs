@@ -107,7 +107,7 @@ public sealed class EpochPublisher
             {
                 break;
             }
-            catch (ClusterStoreException e)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 if (_isLeader)
                 {

@@ -34,6 +34,7 @@ public sealed class HostRegistrar
         ILogger? logger = null, Func<Backoff>? backoff = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ttl, TimeSpan.FromSeconds(2));
+        CheckHost(registration);
         _store = store;
         _keys = keys;
         _wanted = registration;
@@ -60,6 +61,12 @@ public sealed class HostRegistrar
     /// <summary>New content (e.g. the host's TVDs changed): written at once if it differs from what is stored.</summary>
     public void Update(HostRegistration registration)
     {
+        CheckHost(registration);
+        if (registration.Host != _wanted.Host)
+        {
+            throw new ArgumentException($"a registrar registers one host ({_wanted.Host}), not {registration.Host}", nameof(registration));
+        }
+
         lock (_gate)
         {
             _wanted = registration;
@@ -119,7 +126,7 @@ public sealed class HostRegistrar
             {
                 break;
             }
-            catch (ClusterStoreException e)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
                 wait = backoff.Next();
                 if (wait > refresh)
@@ -204,6 +211,14 @@ public sealed class HostRegistrar
         _registered = registered;
         _lastError = error;
         Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+    }
+
+    private static void CheckHost(HostRegistration registration)
+    {
+        if (!Keys.ClusterNames.IsValidHost(registration.Host))
+        {
+            throw new ArgumentException($"'{registration.Host}' is not a valid host name for the cluster", nameof(registration));
+        }
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -25,7 +25,7 @@ public sealed partial class EtcdClusterStore : IClusterStore
         Names = { MethodName.Default },
         RetryPolicy = new RetryPolicy
         {
-            // A member that just died: the next attempt goes to another one. Bounded by the request's deadline.
+            // A member that just died: the next attempt goes to another one. Bounded by the request timeout.
             MaxAttempts = 3,
             InitialBackoff = TimeSpan.FromMilliseconds(100),
             MaxBackoff = TimeSpan.FromMilliseconds(500),
@@ -184,17 +184,17 @@ public sealed partial class EtcdClusterStore : IClusterStore
         return r.ID;
     }
 
-    public async Task<long> KeepAliveOnceAsync(long lease, CancellationToken ct)
+    public Task<long> KeepAliveOnceAsync(long lease, CancellationToken ct) => BoundedAsync(async bounded =>
     {
         for (int attempt = 0; ; attempt++)
         {
-            var options = await OptionsAsync(ct, requireLeader: true, deadline: true).ConfigureAwait(false);
+            var options = await OptionsAsync(bounded, requireLeader: true).ConfigureAwait(false);
             try
             {
                 using var call = _lease.LeaseKeepAlive(options);
-                await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = lease }, ct).ConfigureAwait(false);
+                await call.RequestStream.WriteAsync(new LeaseKeepAliveRequest { ID = lease }, bounded).ConfigureAwait(false);
                 await call.RequestStream.CompleteAsync().ConfigureAwait(false);
-                if (!await call.ResponseStream.MoveNext(ct).ConfigureAwait(false))
+                if (!await call.ResponseStream.MoveNext(bounded).ConfigureAwait(false))
                 {
                     throw new ClusterStoreException(ClusterStoreErrorKind.Unavailable, "lease keep-alive: the stream ended without an answer");
                 }
@@ -205,12 +205,12 @@ public sealed partial class EtcdClusterStore : IClusterStore
             {
                 _token = null;
             }
-            catch (RpcException e)
+            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
             {
-                throw EtcdErrors.Map(e);
+                throw EtcdErrors.Map(e, _requestTimeout);
             }
         }
-    }
+    }, ct);
 
     public async Task<long> LeaseTimeToLiveAsync(long lease, CancellationToken ct)
     {
@@ -240,41 +240,59 @@ public sealed partial class EtcdClusterStore : IClusterStore
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(fromRevision);
         // "hasleader": a member cut off from the leader cancels the watch instead of serving a frozen view.
-        var options = await OptionsAsync(ct, requireLeader: true, deadline: false).ConfigureAwait(false);
-        using var call = _watch.Watch(options);
-        var create = new WatchCreateRequest
+        var headers = await BoundedAsync(bounded => HeadersAsync(bounded, requireLeader: true), ct).ConfigureAwait(false);
+        using var callCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var call = _watch.Watch(new CallOptions(headers, deadline: null, callCancel.Token));
+        // The store's first answer (created) must come within the request timeout: a half-open connection (a partition
+        // while connecting) would otherwise hold the watch forever. After it, HTTP/2 keep-alive pings watch the link.
+        var firstAnswer = new CancellationTokenSource(_requestTimeout, _time);
+        var cancelCall = firstAnswer.Token.Register(callCancel.Cancel);
+        try
         {
-            Key = Bytes(prefix),
-            RangeEnd = PrefixEnd(prefix),
-            StartRevision = fromRevision,
-            ProgressNotify = true,
-        };
-        await Guard(call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, ct)).ConfigureAwait(false);
-        while (true)
+            var create = new WatchCreateRequest
+            {
+                Key = Bytes(prefix),
+                RangeEnd = PrefixEnd(prefix),
+                StartRevision = fromRevision,
+                ProgressNotify = true,
+            };
+            await Guard(call.RequestStream.WriteAsync(new WatchRequest { CreateRequest = create }, callCancel.Token), firstAnswer.Token, ct)
+                .ConfigureAwait(false);
+            bool answered = false;
+            while (true)
+            {
+                var response = await NextAsync(call.ResponseStream, callCancel.Token, answered ? CancellationToken.None : firstAnswer.Token, ct)
+                    .ConfigureAwait(false);
+                answered = true;
+                cancelCall.Dispose();
+                if (response.CompactRevision > 0)
+                {
+                    yield return new StoreWatchBatch([], response.Header?.Revision ?? 0, response.CompactRevision);
+                    yield break;
+                }
+
+                if (response.Canceled)
+                {
+                    string reason = response.CancelReason.Length == 0 ? "watch canceled by the store" : response.CancelReason;
+                    throw new ClusterStoreException(EtcdErrors.KindOf(StatusCode.Unavailable, reason), reason);
+                }
+
+                var events = new StoreWatchEvent[response.Events.Count];
+                for (int i = 0; i < events.Length; i++)
+                {
+                    var e = response.Events[i];
+                    events[i] = new StoreWatchEvent(
+                        e.Type == Mvccpb.Event.Types.EventType.Delete ? StoreEventKind.Delete : StoreEventKind.Put,
+                        Convert(e.Kv));
+                }
+
+                yield return new StoreWatchBatch(events, response.Header?.Revision ?? 0, 0, response.Created);
+            }
+        }
+        finally
         {
-            var response = await NextAsync(call.ResponseStream, ct).ConfigureAwait(false);
-            if (response.CompactRevision > 0)
-            {
-                yield return new StoreWatchBatch([], response.Header?.Revision ?? 0, response.CompactRevision);
-                yield break;
-            }
-
-            if (response.Canceled)
-            {
-                string reason = response.CancelReason.Length == 0 ? "watch canceled by the store" : response.CancelReason;
-                throw new ClusterStoreException(EtcdErrors.KindOf(StatusCode.Unavailable, reason), reason);
-            }
-
-            var events = new StoreWatchEvent[response.Events.Count];
-            for (int i = 0; i < events.Length; i++)
-            {
-                var e = response.Events[i];
-                events[i] = new StoreWatchEvent(
-                    e.Type == Mvccpb.Event.Types.EventType.Delete ? StoreEventKind.Delete : StoreEventKind.Put,
-                    Convert(e.Kv));
-            }
-
-            yield return new StoreWatchBatch(events, response.Header?.Revision ?? 0, 0, response.Created);
+            cancelCall.Dispose();
+            firstAnswer.Dispose();
         }
     }
 
@@ -285,40 +303,51 @@ public sealed partial class EtcdClusterStore : IClusterStore
         return ValueTask.CompletedTask;
     }
 
-    private static async Task<WatchResponse> NextAsync(IAsyncStreamReader<WatchResponse> stream, CancellationToken ct)
+    private async Task<WatchResponse> NextAsync(IAsyncStreamReader<WatchResponse> stream, CancellationToken callToken,
+        CancellationToken firstAnswer, CancellationToken ct)
     {
         try
         {
-            if (!await stream.MoveNext(ct).ConfigureAwait(false))
+            if (!await stream.MoveNext(callToken).ConfigureAwait(false))
             {
                 throw new ClusterStoreException(ClusterStoreErrorKind.Unavailable, "the store ended the watch stream");
             }
 
             return stream.Current;
         }
-        catch (RpcException e)
+        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled }
+            && firstAnswer.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new ClusterStoreException(ClusterStoreErrorKind.Unavailable, EtcdErrors.TimeoutMessage(_requestTimeout), e);
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
         {
             throw EtcdErrors.Map(e);
         }
     }
 
-    private static async Task Guard(Task task)
+    private async Task Guard(Task task, CancellationToken firstAnswer, CancellationToken ct)
     {
         try
         {
             await task.ConfigureAwait(false);
         }
-        catch (RpcException e)
+        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled }
+            && firstAnswer.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new ClusterStoreException(ClusterStoreErrorKind.Unavailable, EtcdErrors.TimeoutMessage(_requestTimeout), e);
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
         {
             throw EtcdErrors.Map(e);
         }
     }
 
-    private async Task<T> UnaryAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken ct)
+    private Task<T> UnaryAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken ct) => BoundedAsync(async bounded =>
     {
         for (int attempt = 0; ; attempt++)
         {
-            var options = await OptionsAsync(ct, requireLeader: false, deadline: true).ConfigureAwait(false);
+            var options = await OptionsAsync(bounded, requireLeader: false).ConfigureAwait(false);
             try
             {
                 return await call(options).ResponseAsync.ConfigureAwait(false);
@@ -327,14 +356,37 @@ public sealed partial class EtcdClusterStore : IClusterStore
             {
                 _token = null;
             }
-            catch (RpcException e)
+            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
             {
-                throw EtcdErrors.Map(e);
+                throw EtcdErrors.Map(e, _requestTimeout);
             }
+        }
+    }, ct);
+
+    /// <summary>
+    /// Runs one request (its authentication, retries and answer included) within the request timeout, measured on the
+    /// injected <see cref="TimeProvider"/>. Timing out is <see cref="ClusterStoreErrorKind.Unavailable"/>; the caller's
+    /// own cancellation stays an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private async Task<T> BoundedAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken ct)
+    {
+        using var timeout = new CancellationTokenSource(_requestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            return await work(linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled }
+            && timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            throw new ClusterStoreException(ClusterStoreErrorKind.Unavailable, EtcdErrors.TimeoutMessage(_requestTimeout), e);
         }
     }
 
-    private async Task<CallOptions> OptionsAsync(CancellationToken ct, bool requireLeader, bool deadline)
+    private async Task<CallOptions> OptionsAsync(CancellationToken ct, bool requireLeader) =>
+        new(await HeadersAsync(ct, requireLeader).ConfigureAwait(false), deadline: null, ct);
+
+    private async Task<Metadata> HeadersAsync(CancellationToken ct, bool requireLeader)
     {
         var headers = new Metadata();
         if (_user is not null)
@@ -347,8 +399,7 @@ public sealed partial class EtcdClusterStore : IClusterStore
             headers.Add("hasleader", "true");
         }
 
-        DateTime? until = deadline ? _time.GetUtcNow().UtcDateTime + _requestTimeout : null;
-        return new CallOptions(headers, until, ct);
+        return headers;
     }
 
     private async Task<string> TokenAsync(CancellationToken ct)
@@ -367,16 +418,15 @@ public sealed partial class EtcdClusterStore : IClusterStore
             }
 
             var request = new AuthenticateRequest { Name = _user, Password = _password };
-            var until = _time.GetUtcNow().UtcDateTime + _requestTimeout;
             try
             {
-                var r = await _auth.AuthenticateAsync(request, new CallOptions(deadline: until, cancellationToken: ct)).ResponseAsync.ConfigureAwait(false);
+                var r = await _auth.AuthenticateAsync(request, new CallOptions(cancellationToken: ct)).ResponseAsync.ConfigureAwait(false);
                 _token = r.Token;
                 return r.Token;
             }
-            catch (RpcException e)
+            catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
             {
-                throw EtcdErrors.Map(e);
+                throw EtcdErrors.Map(e, _requestTimeout);
             }
         }
         finally

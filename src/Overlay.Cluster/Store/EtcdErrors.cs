@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 
 namespace Overlay.Cluster.Store;
@@ -6,11 +7,14 @@ namespace Overlay.Cluster.Store;
 /// those of its v3rpc package (<c>etcdserver: mvcc: database space exceeded</c>, <c>etcdserver: no leader</c>, …).</summary>
 internal static class EtcdErrors
 {
-    public static ClusterStoreException Map(RpcException e)
+    public static ClusterStoreException Map(RpcException e, TimeSpan? deadline = null)
     {
-        string message = MessageOf(e);
+        string message = e.StatusCode == StatusCode.DeadlineExceeded && deadline is { } d ? TimeoutMessage(d) : MessageOf(e);
         return new ClusterStoreException(KindOf(e.StatusCode, message), message, e);
     }
+
+    public static string TimeoutMessage(TimeSpan timeout) =>
+        string.Create(CultureInfo.InvariantCulture, $"no answer from the store within {timeout.TotalSeconds:0.###} s (no quorum, or no member reachable)");
 
     public static ClusterStoreErrorKind KindOf(StatusCode code, string message)
     {

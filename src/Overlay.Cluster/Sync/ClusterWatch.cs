@@ -134,8 +134,14 @@ public sealed class ClusterWatch
             {
                 return;
             }
-            catch (ClusterStoreException e)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
+                // A store failure — or anything unexpected: the mirror stays, the state says why, and the watch retries.
+                if (e is not ClusterStoreException)
+                {
+                    ClusterLog.WatchFailed(_logger, s.Prefix, e);
+                }
+
                 SetUp(s, up: false, problem: e.Message);
                 try
                 {
@@ -262,7 +268,7 @@ public sealed class ClusterWatch
             ClusterLog.Disconnected(_logger, problem, Mirror.Revision);
         }
 
-        ConnectionChanged?.Invoke(changed);
+        Notify(ConnectionChanged, changed);
         Publish(mirrorChanged: false);
     }
 
@@ -270,10 +276,31 @@ public sealed class ClusterWatch
     {
         if (mirrorChanged)
         {
-            Changed?.Invoke(Mirror);
+            Notify(Changed, Mirror);
         }
 
         Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+    }
+
+    /// <summary>A subscriber's exception is logged, never allowed to stop the watch.</summary>
+    private void Notify<T>(Action<T>? handlers, T value)
+    {
+        if (handlers is null)
+        {
+            return;
+        }
+
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<T>>())
+        {
+            try
+            {
+                handler(value);
+            }
+            catch (Exception e)
+            {
+                ClusterLog.HandlerFailed(_logger, e);
+            }
+        }
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -7,7 +7,6 @@ namespace Overlay.Cli.Tests.Cluster;
 public sealed class ClusterOptionsTests : IDisposable
 {
     private const string Pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-    private const string KeyPem = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n";
 
     private readonly string _dir = Directory.CreateTempSubdirectory("tvdctl-cluster-opts-").FullName;
 
@@ -81,26 +80,28 @@ public sealed class ClusterOptionsTests : IDisposable
     }
 
     [Fact]
-    public void Tls_files_are_read_and_their_kind_checked()
+    public void Tls_files_are_loaded_as_the_store_loads_them()
     {
-        var ca = File("ca.pem", Pem);
-        var cert = File("client.pem", Pem);
-        var key = File("client-key.pem", KeyPem);
+        var tls = new EtcdTls(_dir);
 
-        var (c, _) = Read(null, "--cluster", "https://etcd1:2379", "--ca", ca, "--cert", cert, "--key", key);
+        var (c, _) = Read(null, "--cluster", "https://etcd1:2379", "--ca", tls.Ca, "--cert", tls.ClientCert, "--key", tls.ClientKey);
 
         Assert.NotNull(c);
-        Assert.Equal((ca, cert, key), (c.CaFile, c.CertFile, c.KeyFile));
+        Assert.Equal((tls.Ca, tls.ClientCert, tls.ClientKey), (c.CaFile, c.CertFile, c.KeyFile));
         Assert.NotNull(Read(null, "--cluster", "https://etcd1:2379").Connection); // the system's roots
-        Assert.Contains("--ca: " + key + " holds no PEM CERTIFICATE",
-            Read(null, "--cluster", "https://etcd1:2379", "--ca", key).Error);
+        Assert.Contains("--ca: " + tls.ClientKey + " holds no PEM CERTIFICATE",
+            Read(null, "--cluster", "https://etcd1:2379", "--ca", tls.ClientKey).Error);
+        Assert.StartsWith("--ca: " + File("broken.pem", Pem) + ": ",
+            Read(null, "--cluster", "https://etcd1:2379", "--ca", Path.Combine(_dir, "broken.pem")).Error);
+        Assert.StartsWith($"--cert {tls.ClientCert} with --key {tls.ServerKey}: ",
+            Read(null, "--cluster", "https://etcd1:2379", "--cert", tls.ClientCert, "--key", tls.ServerKey).Error);
     }
 
     [Fact]
     public void Tls_options_that_would_be_ignored_are_refused()
     {
-        var ca = File("ca.pem", Pem);
-        var cert = File("client.pem", Pem);
+        var tls = new EtcdTls(_dir);
+        var (ca, cert) = (tls.Ca, tls.ClientCert);
 
         Assert.Contains("are for https:// endpoints", Read(null, "--cluster", "http://127.0.0.1:2379", "--ca", ca).Error);
         Assert.Contains("--cert needs --key", Read(null, "--cluster", "https://etcd1:2379", "--ca", ca, "--cert", cert).Error);

@@ -95,6 +95,30 @@ public sealed class ClusterStoreStateTests : IDisposable
     }
 
     [EtcdFact]
+    public void Over_https_the_ca_and_client_certificate_are_used_and_a_wrong_ca_or_none_is_refused()
+    {
+        var tls = new EtcdTls(_dir);
+        using var etcd = new EtcdServer(tls);
+
+        var good = CliRunner.Run("policy", "push", Policy(1), "--cluster", etcd.Url, "--ca", tls.Ca, "--cert", tls.ClientCert, "--key", tls.ClientKey);
+        var hosts = CliRunner.Run("hosts", "--cluster", etcd.Url, "--ca", tls.Ca, "--cert", tls.ClientCert, "--key", tls.ClientKey, "--json");
+        var otherCa = CliRunner.Run("policy", "rollout", "--cluster", etcd.Url, "--ca", tls.OtherCa, "--cert", tls.ClientCert, "--key", tls.ClientKey);
+        var noClientCert = CliRunner.Run("policy", "rollout", "--cluster", etcd.Url, "--ca", tls.Ca);
+
+        Assert.Equal(0, good.ExitCode);
+        Assert.StartsWith($"pushed policy acme-dc version 1 (replaces none, sha256 ", good.StdOut);
+        Assert.Contains($"to {etcd.Url} ", good.StdOut);
+        Assert.Equal(0, hosts.ExitCode);
+        Assert.Contains("certificate", otherCa.StdErr);
+        foreach (var refused in new[] { otherCa, noClientCert })
+        {
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Equal("", refused.StdOut);
+            Assert.StartsWith($"tvdctl: policy rollout: etcd at {etcd.Url}", Assert.Single(refused.StdErr.TrimEnd('\n').Split('\n')));
+        }
+    }
+
+    [EtcdFact]
     public void An_etcd_that_stops_mid_wait_ends_the_wait_at_its_time_with_exit_1_or_a_clear_line()
     {
         using var etcd = new EtcdServer();

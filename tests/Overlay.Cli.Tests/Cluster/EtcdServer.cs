@@ -17,11 +17,28 @@ public sealed class EtcdServer : IDisposable
     private readonly Process _process;
     private readonly StringWriter _log = new();
     private readonly string[] _extra;
+    private readonly EtcdTls? _tls;
 
     /// <summary>Starts etcd with <paramref name="extraArgs"/> appended (e.g. <c>--quota-backend-bytes</c>).</summary>
     public EtcdServer(params string[] extraArgs)
+        : this(null, extraArgs)
     {
-        _extra = extraArgs;
+    }
+
+    /// <summary>Starts etcd serving https with <paramref name="tls"/>'s server certificate, requiring client certificates.</summary>
+    public EtcdServer(EtcdTls tls)
+        : this(tls, [])
+    {
+    }
+
+    private EtcdServer(EtcdTls? tls, string[] extraArgs)
+    {
+        _tls = tls;
+        _extra = tls is null ? extraArgs :
+        [
+            .. extraArgs, "--cert-file", tls.ServerCert, "--key-file", tls.ServerKey,
+            "--client-cert-auth", "--trusted-ca-file", tls.Ca,
+        ];
         Exception? last = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -47,7 +64,7 @@ public sealed class EtcdServer : IDisposable
 
     public int ClientPort { get; }
 
-    public string Url => $"http://127.0.0.1:{ClientPort}";
+    public string Url => $"{(_tls is null ? "http" : "https")}://127.0.0.1:{ClientPort}";
 
     /// <summary>Path of the etcd binary (or <paramref name="name"/>), or null (the fact is then skipped, visibly).</summary>
     public static string? Find(string name = "etcd") =>
@@ -56,7 +73,8 @@ public sealed class EtcdServer : IDisposable
 
     /// <summary>Runs etcdctl against this member (an operator's commands: auth, compact, defrag, alarm).</summary>
     internal CliRunner.Result Etcdctl(params string[] args) =>
-        CliRunner.Exec(null, Find("etcdctl") ?? "etcdctl", ["--endpoints", Url, .. args]);
+        CliRunner.Exec(null, Find("etcdctl") ?? "etcdctl",
+            [.. _tls is null ? [] : new[] { "--cacert", _tls.Ca, "--cert", _tls.ClientCert, "--key", _tls.ClientKey }, "--endpoints", Url, .. args]);
 
     public void Stop()
     {
@@ -122,6 +140,12 @@ public sealed class EtcdServer : IDisposable
 
     private void WaitHealthy()
     {
+        if (_tls is not null)
+        {
+            WaitHealthyByEtcdctl();
+            return;
+        }
+
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < StartTimeout)
@@ -144,6 +168,27 @@ public sealed class EtcdServer : IDisposable
             }
 
             Thread.Sleep(100);
+        }
+
+        throw new TimeoutException($"etcd on {Url} not healthy within {StartTimeout.TotalSeconds} s");
+    }
+
+    private void WaitHealthyByEtcdctl()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < StartTimeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"etcd exited with {_process.ExitCode}");
+            }
+
+            if (Etcdctl("endpoint", "health", "--command-timeout", "1s").ExitCode == 0)
+            {
+                return;
+            }
+
+            Thread.Sleep(200);
         }
 
         throw new TimeoutException($"etcd on {Url} not healthy within {StartTimeout.TotalSeconds} s");

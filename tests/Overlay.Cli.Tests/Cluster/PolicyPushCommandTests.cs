@@ -201,6 +201,27 @@ public sealed class PolicyPushCommandTests : IClassFixture<ClusterFixture>, IDis
     }
 
     [EtcdFact]
+    public async Task A_push_whose_current_was_deleted_meanwhile_loses_without_a_winner_and_writes_nothing()
+    {
+        var keys = ClusterFixture.NewKeys();
+        Assert.Equal(0, _cluster.Tvdctl(keys, "policy", "push", Policy(1)).ExitCode);
+        await using var inner = _cluster.OpenStore();
+        await using var store = new InterleavingStore(inner, keys.PolicyCurrent, null);
+        var connection = new ClusterConnection([new Uri(_cluster.Url)], keys.Prefix, null, null, null, null, null);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        var exit = await PolicyPushCommand.PushAsync(Policy(2), false, true, connection, keys, store, stdout, stderr, CancellationToken.None);
+
+        Assert.Equal(1, exit);
+        Assert.EndsWith("; nothing was written, push again\n", stderr.ToString());
+        using var doc = JsonDocument.Parse(stdout.ToString());
+        Assert.False(doc.RootElement.GetProperty("pushed").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("lost_to").ValueKind);
+        Assert.Null(await CurrentAsync(keys));
+    }
+
+    [EtcdFact]
     public void With_etcd_down_a_push_exits_1_with_one_line_naming_the_endpoint_and_etcds_error()
     {
         using var etcd = new EtcdServer();
@@ -230,8 +251,9 @@ public sealed class PolicyPushCommandTests : IClassFixture<ClusterFixture>, IDis
         Assert.Contains("has no port", noPort.StdErr);
     }
 
-    /// <summary>Lets a concurrent push win: writes <paramref name="winner"/> to the key just before the caller's compare-and-swap.</summary>
-    private sealed class InterleavingStore(IClusterStore inner, string key, byte[] winner) : IClusterStore
+    /// <summary>Lets a concurrent change win: writes <paramref name="winner"/> to the key (null: deletes it) just before the
+    /// caller's compare-and-swap.</summary>
+    private sealed class InterleavingStore(IClusterStore inner, string key, byte[]? winner) : IClusterStore
     {
         public Task<StoreRead> GetAsync(string k, CancellationToken ct) => inner.GetAsync(k, ct);
 
@@ -242,9 +264,13 @@ public sealed class PolicyPushCommandTests : IClassFixture<ClusterFixture>, IDis
         public async Task<CasResult> PutIfModRevisionAsync(string k, long expectedModRevision, ReadOnlyMemory<byte> value, long lease,
             IReadOnlyList<StoreWrite> alsoPut, CancellationToken ct)
         {
-            if (k == key)
+            if (k == key && winner is not null)
             {
                 await inner.PutAsync(key, winner, 0, ct);
+            }
+            else if (k == key)
+            {
+                await inner.DeleteAsync(key, ct);
             }
 
             return await inner.PutIfModRevisionAsync(k, expectedModRevision, value, lease, alsoPut, ct);

@@ -26,8 +26,22 @@ public sealed class EtcdServer : IDisposable
         _dataDir = Directory.CreateTempSubdirectory("tvd-cluster-etcd-").FullName;
         (ClientPort, PeerPort) = FreePorts();
         Endpoint = new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{ClientPort}");
+        Name = "t";
+        InitialCluster = $"t=http://127.0.0.1:{PeerPort}";
         Start();
     }
+
+    /// <summary>One member of a cluster (<see cref="EtcdCluster"/>): not started until <see cref="Start"/>.</summary>
+    internal EtcdServer(string name, int clientPort, int peerPort, string initialCluster)
+    {
+        _dataDir = Directory.CreateTempSubdirectory("tvd-cluster-etcd-").FullName;
+        (Name, ClientPort, PeerPort, InitialCluster) = (name, clientPort, peerPort, initialCluster);
+        Endpoint = new Uri($"http://127.0.0.1:{ClientPort}");
+    }
+
+    public string Name { get; }
+
+    public string InitialCluster { get; }
 
     /// <summary>Where etcd is, or null (tests skip visibly: <see cref="EtcdFactAttribute"/>).</summary>
     public static string? Binary { get; } = Find("etcd");
@@ -47,7 +61,9 @@ public sealed class EtcdServer : IDisposable
         RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(3),
     });
 
-    public void Start()
+    public void Start() => Start(waitReady: true);
+
+    internal void Start(bool waitReady)
     {
         if (_process is not null)
         {
@@ -63,9 +79,10 @@ public sealed class EtcdServer : IDisposable
         string peer = $"http://127.0.0.1:{PeerPort}";
         foreach (string a in new[]
         {
-            "--name", "t", "--data-dir", _dataDir,
+            "--name", Name, "--data-dir", _dataDir,
             "--listen-client-urls", Endpoint.ToString().TrimEnd('/'), "--advertise-client-urls", Endpoint.ToString().TrimEnd('/'),
-            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", $"t={peer}",
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", InitialCluster,
+            "--heartbeat-interval", "100", "--election-timeout", "1000",
             "--log-level", "error", "--logger", "zap",
         })
         {
@@ -92,7 +109,10 @@ public sealed class EtcdServer : IDisposable
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         _process = p;
-        WaitReady();
+        if (waitReady)
+        {
+            WaitReady();
+        }
     }
 
     /// <summary>Kill etcd (SIGKILL: a crash, not a clean stop); the data directory stays for <see cref="Start"/>.</summary>
@@ -115,6 +135,16 @@ public sealed class EtcdServer : IDisposable
 
         _process.Dispose();
         _process = null;
+    }
+
+    /// <summary>Kill etcd, throw its data away and start a new, empty one on the same ports (a store replaced or
+    /// restored from an old backup: its revision starts again from 1).</summary>
+    public void Wipe()
+    {
+        Kill();
+        Directory.Delete(_dataDir, recursive: true);
+        Directory.CreateDirectory(_dataDir);
+        Start();
     }
 
     /// <summary>Run etcdctl against this member; returns its exit code and output.</summary>
@@ -170,7 +200,7 @@ public sealed class EtcdServer : IDisposable
         }
     }
 
-    private void WaitReady()
+    internal void WaitReady()
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(20))
@@ -192,7 +222,7 @@ public sealed class EtcdServer : IDisposable
         throw new TimeoutException("etcd did not become healthy within 20 s");
     }
 
-    private static (int Client, int Peer) FreePorts()
+    internal static (int Client, int Peer) FreePorts()
     {
         int offset = Random.Shared.Next(0, 4000);
         for (int i = 0; i < 2000; i += 2)

@@ -122,4 +122,33 @@ public class ClusterWatchEtcdTests
         stop.Cancel();
         await run;
     }
+
+    [EtcdFact]
+    public async Task A_store_replaced_by_an_empty_one_is_read_again_in_full()
+    {
+        using var etcd = new EtcdServer();
+        await using var store = etcd.OpenStore(TimeSpan.FromSeconds(2));
+        var ct = TestContext.Current;
+        for (int i = 0; i < 20; i++)
+        {
+            await store.PutAsync($"/c/hosts/h{i}", B("x"), 0, ct);
+        }
+
+        var watch = new ClusterWatch(store, ["/c/hosts/"], TimeProvider.System);
+        using var stop = new CancellationTokenSource();
+        var run = watch.RunAsync(stop.Token);
+        await Until(watch, w => w.Connection.Connected && w.Mirror.Entries.Count == 20);
+
+        etcd.Wipe();
+        await using var writer = etcd.OpenStore();
+        await writer.PutAsync("/c/hosts/new", B("1"), 0, ct);
+        // The new store's revision (2) is below the one the watch had seen (21): resuming from 22 would wait for
+        // nineteen writes and then miss them; the watch reads the prefix again instead.
+        await Until(watch, w => w.Connection.Connected && w.FullReads == 2);
+        Assert.Equal(["/c/hosts/new"], watch.Mirror.Entries.Keys);
+        await writer.PutAsync("/c/hosts/later", B("2"), 0, ct);
+        await Until(watch, w => w.Mirror.Get("/c/hosts/later") is not null);
+        stop.Cancel();
+        await run;
+    }
 }

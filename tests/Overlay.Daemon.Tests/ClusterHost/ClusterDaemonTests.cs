@@ -106,6 +106,67 @@ public sealed class ClusterDaemonTests
         Assert.Equal(2, status.GetProperty("policy").GetProperty("version").GetInt64());
     }
 
+    [EtcdFact]
+    public async Task Two_hosts_find_each_other_in_the_inventory_alone_and_an_unenrolled_one_loses_its_sas()
+    {
+        using var etcd = new EtcdServer();
+        await using EtcdClusterStore store = etcd.OpenStore();
+        string Config(string address) => $"""
+
+            [dataplane]
+            underlay = "{address}"
+            port = {FreeUdpPort(address)}
+
+            [ike]
+            ike_port = {FreeUdpPort(address)}
+            psk = "one key for the cluster test hosts"
+            shared_psk = true
+            retry_interval = 1
+
+            [cluster]
+            endpoints = ["http://127.0.0.1:{etcd.ClientPort}"]
+            lease_ttl_s = 4
+            peer_grace_s = 2
+            """;
+        using var host1 = new DaemonProcess("host1", Config("127.0.0.1"));
+        using var host2 = new DaemonProcess("host2", Config("127.0.0.2"));
+        JsonElement status1 = await host1.StartAndWaitReadyAsync();
+        JsonElement status2 = await host2.StartAndWaitReadyAsync();
+
+        // Neither config names the other: registered but not enrolled, nobody is a peer.
+        JsonElement hosts = await WaitForHostsAsync(host1, h => h.GetProperty("ignored").GetArrayLength() == 1);
+        Assert.Equal(("host2", "not_enrolled"), (hosts.GetProperty("ignored")[0].GetProperty("host").GetString(), hosts.GetProperty("ignored")[0].GetProperty("reason").GetString()));
+
+        // The administrator enrolls both AKs: they peer, and green (no attestation) comes up between them.
+        await EnrollAsync(store, "host1", AkOf(status1));
+        await EnrollAsync(store, "host2", AkOf(status2));
+        await WaitForHostsAsync(host1, h => h.GetProperty("admitted").GetArrayLength() == 1);
+        status1 = await host1.WaitForStatusAsync(s => ChildLabels(s).Contains("tvd:green"), Bound);
+        Assert.Contains(status1.GetProperty("ike").GetProperty("ike_sas").EnumerateArray(),
+            sa => sa.GetProperty("peer").GetString() == "host2" && sa.GetProperty("state").GetString() == "established");
+        await host2.WaitForStatusAsync(s => ChildLabels(s).Contains("tvd:green"), Bound);
+
+        // Unenrolled: host2 is no peer of host1 any more, and host1 deletes its IKE SA (and the CHILD_SAs with it).
+        await store.DeleteAsync(Keys.Enroll("host2"), CancellationToken.None);
+        await host1.WaitForStatusAsync(s => !s.GetProperty("ike").GetProperty("ike_sas").EnumerateArray()
+            .Any(sa => sa.GetProperty("state").GetString() == "established") && ChildLabels(s).Count == 0, Bound);
+        await host1.ExpectOutputAsync("ike: peer host2 (127.0.0.2) left the peer list: deleting its IKE SA");
+        await host2.WaitForStatusAsync(s => ChildLabels(s).Count == 0, Bound); // the DELETE reached it
+        hosts = await WaitForHostsAsync(host1, h => h.GetProperty("ignored").GetArrayLength() == 1);
+        Assert.Equal("not_enrolled", hosts.GetProperty("ignored")[0].GetProperty("reason").GetString());
+    }
+
+    private static string AkOf(JsonElement status) => status.GetProperty("attest").GetProperty("ak").GetProperty("fingerprint").GetString()!;
+
+    private static Task EnrollAsync(IClusterStore store, string host, string ak) =>
+        store.PutAsync(Keys.Enroll(host), new Enrollment { Host = host, AkSha256 = ak, EnrolledBy = "test", EnrolledAt = DateTimeOffset.UtcNow }.ToJson(),
+            0, CancellationToken.None);
+
+    private static List<string> ChildLabels(JsonElement status) =>
+        status.GetProperty("ike").TryGetProperty("child_sas", out JsonElement children)
+            ? [.. children.EnumerateArray().Select(c => c.GetProperty("label").GetString()!)]
+            : [];
+
     private static HostRegistration Registration(string host, string address, string ak) => new()
     {
         Host = host,
@@ -173,9 +234,9 @@ public sealed class ClusterDaemonTests
         throw new TimeoutException($"the hosts view never reached the expected state; last: {hosts}\n{daemon.Output}");
     }
 
-    private static int FreeUdpPort()
+    private static int FreeUdpPort(string address = "127.0.0.1")
     {
-        using var socket = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        using var socket = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(address), 0));
         return ((System.Net.IPEndPoint)socket.Client.LocalEndPoint!).Port;
     }
 }

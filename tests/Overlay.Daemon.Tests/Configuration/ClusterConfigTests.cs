@@ -157,6 +157,20 @@ public sealed class ClusterConfigTests : IDisposable
         Assert.Contains(result.Errors, e => e.ToString() == $"{ConfigPath}:4:2: error: [cluster] needs [dataplane]: this host registers its underlay address and ports for its peers");
     }
 
+    [Fact]
+    public void The_cluster_example_loads_once_its_key_is_put_in()
+    {
+        string path = Path.Combine(RepoFiles.Root, "examples", "cluster", "overlayd.toml");
+        string text = File.ReadAllText(path).Replace("REPLACE with: openssl rand -base64 32", "dGVzdCBrZXkgb2YgdGhlIGNsdXN0ZXIgZXhhbXBsZQ==", StringComparison.Ordinal);
+
+        ConfigLoadResult result = DaemonConfigLoader.Load(text, path);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.Equal(3, result.Config!.Cluster!.Endpoints.Count);
+        Assert.Empty(result.Config.DataPlane!.Peers); // the peers come from the inventory
+        Assert.Contains(DaemonConfigLoader.LoadFile(path).Errors, e => e.Message.Contains("placeholder", StringComparison.Ordinal)); // as shipped: a key must be put in
+    }
+
     private void WriteTlsFiles()
     {
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
