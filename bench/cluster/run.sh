@@ -5,7 +5,8 @@
 # and watches policy/current and hosts/. Measured for N = 100 and 1,000 (CLUSTER_BENCH_HOSTS overrides):
 #   - policy push -> every host committed (results/<host>): p50/p99 per host, time until the last, the rollout's view;
 #   - a new registration -> time until every hosts/ watcher saw it;
-#   - etcd requests/s (its own counters) while registering, in steady state (keep-alives) and while pushing.
+#   - etcd requests/s (its own counters) while registering, in steady state (keep-alives) and while pushing;
+#   - the largest N again with a policy that names no host: the fan-out without the record's size (baseline).
 # Goal on this 2-core machine: 1,000 hosts, p99 push -> commit <= 2 s. Output: out/bench/cluster-N.txt.
 # Environment: CLUSTER_BENCH_HOSTS ("100 1000"), CLUSTER_BENCH_CHANNELS (hosts per gRPC channel, 25), CLUSTER_BENCH_ROUNDS (5).
 set -euo pipefail
@@ -37,6 +38,16 @@ for n in $hosts_list; do
         --lease-ttl 10 --steady-seconds 5 --timeout 60 | tee "out/bench/cluster-$n.txt" | grep -v '^#' || rc=$?
     (( rc == 0 )) || { echo "cluster bench with $n hosts: exit $rc (see out/bench/cluster-$n.txt)"; status=1; }
 done
+# The baseline in the same run: the largest N again with a policy that names no host (a 0.4 kB record instead of
+# ~64 bytes per host): what the push costs without the record's size, i.e. the watch fan-out alone.
+n=${hosts_list##* }
+echo
+echo "== baseline: $n simulated hosts again, the pushed policy names no host (a record of ~0.4 kB)"
+rc=0
+timeout 600 dotnet "$bench" --endpoints "$endpoints" --hosts "$n" --channels $(( (n + per_channel - 1) / per_channel )) --rounds 3 \
+    --lease-ttl 10 --steady-seconds 2 --timeout 60 --policy-hosts 0 --prefix /tvd-bench-small/ | tee "out/bench/cluster-$n-small.txt" \
+    | grep -E '^(policy|push->|push phase|goal)' || rc=$?
+(( rc == 0 )) || { echo "cluster bench baseline: exit $rc (see out/bench/cluster-$n-small.txt)"; status=1; }
 echo
 scripts/etcd.sh health "$dir" | sed 's/^/etcd after the runs: /'
 exit $status
