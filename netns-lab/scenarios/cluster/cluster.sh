@@ -125,3 +125,28 @@ cl_admitted() { cl_hosts "$1" | jq -r '[.admitted[].host] | sort | join(" ")'; }
 cl_ignored() { cl_hosts "$1" | jq -r --arg p "$2" '[.ignored[] | select(.host == $p) | .reason] | first // ""'; }
 # cl_policy_version HOST — the policy version HOST's engine runs.
 cl_policy_version() { ov_q "$1" '.policy.version'; }
+
+# cl_until_all T0 BOUND WHAT FN HOST... — polls `FN HOST` (every 0.2 s) for every HOST until it holds, all against one
+# deadline BOUND s after T0 (date +%s%N); "ok: HOST WHAT after N ms" per host, "FAIL" (with `FN_why HOST` when defined)
+# for each that did not within BOUND. For evaltest.sh (checks.sh's ok/bad).
+cl_until_all() {
+    local t0=$1 bound=$2 what=$3 fn=$4 pending left h
+    shift 4
+    pending="$*"
+    while [[ -n $pending ]]; do
+        left=""
+        for h in $pending; do
+            if "$fn" "$h"; then ok "$h $what $(cl_ms_since "$t0") ms after it (bound ${bound} s)"; else left+=" $h"; fi
+        done
+        pending=${left# }
+        [[ -n $pending ]] && (( $(cl_ms_since "$t0") < bound * 1000 )) || break
+        sleep 0.2
+    done
+    for h in $pending; do
+        bad "$h: not $what within ${bound} s$(declare -F "${fn}_why" >/dev/null && echo ": $("${fn}_why" "$h")")"
+    done
+}
+cl_is_connected() { [[ $(cl_connected "$1") == true ]]; }
+cl_is_connected_why() { ov_q "$1" '.cluster | tojson'; }
+cl_is_disconnected() { [[ $(cl_connected "$1") == false ]]; }
+cl_is_disconnected_why() { ov_q "$1" '.cluster | tojson'; }
