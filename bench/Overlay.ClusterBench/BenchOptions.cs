@@ -36,6 +36,7 @@ public sealed class BenchOptions
                     ? n
                     : throw new ArgumentException($"{name}: '{v}' is not a whole number in {min}-{max}");
             }
+
             switch (args[i])
             {
                 case "--endpoints":
@@ -55,10 +56,12 @@ public sealed class BenchOptions
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
+
         if (endpoints is null || endpoints.Count == 0)
         {
             throw new ArgumentException("--endpoints URL[,URL...] is required");
         }
+
         return new BenchOptions
         {
             Endpoints = endpoints,

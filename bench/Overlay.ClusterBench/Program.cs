@@ -59,13 +59,16 @@ string PolicyText(long version)
     {
         sb.Append(inv, $"replaces = {version - 1}\n");
     }
+
     sb.Append("\n[[tvd]]\nname = \"red\"\nvlan = 101\nlabel = \"tvd:red\"\n\n[[tvd]]\nname = \"blue\"\nvlan = 102\nlabel = \"tvd:blue\"\n");
     for (int i = 0; i < options.PolicyHosts; i++)
     {
         sb.Append(inv, $"\n[[host]]\nname = \"{HostName(i)}\"\ntypes = [\"*\"]\n");
     }
+
     return sb.ToString();
 }
+
 string HostName(int i) => string.Create(inv, $"b{i:D5}");
 var first = PolicyRecord.Create(1, 0, PolicyText(1), false, "tvd-clusterbench", TimeProvider.System.GetUtcNow());
 await admin.PutIfModRevisionAsync(keys.PolicyCurrent, 0, first.ToJson(), 0, [new StoreWrite(keys.PolicyHistory(1), first.ToJson())], ct);
@@ -76,6 +79,7 @@ for (int c = 0; c < stores.Length; c++)
 {
     stores[c] = new EtcdClusterStore(storeOptions);
 }
+
 var state = new BenchState(n);
 var hosts = Enumerable.Range(0, n).Select(i => new SimHost(i, HostName(i), stores[i % stores.Length], keys, state)).ToArray();
 var background = new List<Task>();
@@ -99,6 +103,7 @@ try
     {
         background.Add(h.KeepAliveLoopAsync(period, ct));
     }
+
     long from = (await admin.GetAsync(keys.PolicyCurrent, ct)).Revision + 1;
     sw.Restart();
     var watching = state.ExpectWatches(2 * n);
@@ -115,6 +120,7 @@ try
         Console.WriteLine($"watch: only {state.WatchesReady} of {2 * n} watches created after {options.TimeoutSeconds} s");
         return 1;
     }
+
     await rollout.Ready.WaitAsync(timeout, ct);
     var afterWatch = await EtcdCounters.ScrapeAsync(http, options.Endpoints, ct);
     Console.WriteLine($"watch: {2 * n} watches (policy/current and hosts/ per host) created in {F(sw.Elapsed.TotalMilliseconds)} ms; " +
@@ -150,6 +156,7 @@ try
             pushCpuBefore = self.TotalProcessorTime.TotalSeconds;
             pushWatch.Restart();
         }
+
         string toml = PolicyText(version);
         var round = state.StartPush(version);
         var current = await admin.GetAsync(keys.PolicyCurrent, ct);
@@ -163,6 +170,7 @@ try
             exit = 1;
             break;
         }
+
         var rolloutDone = rollout.WaitForAsync(version);
         bool all = await Task.WhenAny(round.All.Task, Task.Delay(timeout, ct)) == round.All.Task;
         bool rolled = all && await Task.WhenAny(rolloutDone, Task.Delay(timeout, ct)) == rolloutDone;
@@ -173,6 +181,7 @@ try
             perHostCommit.AddRange(commits);
             perHostSeen.AddRange(seen);
         }
+
         if (!all || !rolled)
         {
             Console.WriteLine($"push v{version}: {n - round.Remaining} of {n} hosts committed within {options.TimeoutSeconds} s" +
@@ -180,16 +189,19 @@ try
             exit = 1;
             break;
         }
+
         double rolloutMs = Stopwatch.GetElapsedTime(round.StartTicks, rollout.CompletedTicks(version)).TotalMilliseconds;
         if (r > 0)
         {
             lastCommit.Add(commits[^1]);
             rolloutAll.Add(rolloutMs);
         }
+
         Console.WriteLine($"{(r == 0 ? "# warm-up " : "")}push v{version}: all {n} committed; per host p50 {F(Percentiles.At(commits, 50))} ms, p99 {F(Percentiles.At(commits, 99))} ms, " +
             $"last {F(commits[^1])} ms; rollout saw all {n} committed after {F(rolloutMs)} ms");
         await Task.Delay(500, ct);
     }
+
     double pushSeconds = pushWatch.Elapsed.TotalSeconds;
     var push = (await EtcdCounters.ScrapeAsync(http, options.Endpoints, ct)).Since(pushBefore);
     self.Refresh();
@@ -224,12 +236,14 @@ try
             exit = 1;
             break;
         }
+
         var ms = round.MillisecondsTo(round.Seen);
         invSeen.AddRange(ms);
         invLast.Add(ms[^1]);
         await newcomer.RevokeAsync(ct);
         await Task.Delay(300, ct);
     }
+
     if (exit == 0)
     {
         invSeen.Sort();
@@ -243,6 +257,7 @@ try
     {
         Console.WriteLine($"#   watch error: {e}");
     }
+
     if (state.KeepAliveFailures > 0 || state.LeasesLost > 0 || state.WatchErrors.Any())
     {
         exit = 1;
@@ -258,6 +273,7 @@ finally
     catch (Exception e) when (e is OperationCanceledException or TimeoutException or ClusterStoreException)
     {
     }
+
     using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(30));
     try
     {
@@ -269,9 +285,11 @@ finally
     {
         Console.WriteLine($"# cleanup: {e.Message}");
     }
+
     foreach (var s in stores)
     {
         await s.DisposeAsync();
     }
 }
+
 return exit;

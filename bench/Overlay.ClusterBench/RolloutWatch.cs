@@ -34,6 +34,7 @@ public sealed class RolloutWatch(IClusterStore store, ClusterKeys keys, int host
                     {
                         continue;
                     }
+
                     var tracker = _versions.GetOrAdd(result.Version, _ => new Tracker());
                     if (tracker.Hosts.Add(result.Host) && tracker.Hosts.Count == hosts)
                     {

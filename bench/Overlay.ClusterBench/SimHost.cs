@@ -53,12 +53,14 @@ public sealed class SimHost(int index, string name, IClusterStore store, Cluster
                     {
                         Interlocked.Increment(ref state.LeasesLost);
                     }
+
                     Interlocked.Increment(ref state.KeepAlives);
                 }
                 catch (ClusterStoreException)
                 {
                     Interlocked.Increment(ref state.KeepAliveFailures);
                 }
+
                 await Task.Delay(period, ct);
             }
         }
@@ -79,18 +81,21 @@ public sealed class SimHost(int index, string name, IClusterStore store, Cluster
                     created = true;
                     state.WatchReady();
                 }
+
                 foreach (var e in batch.Events)
                 {
                     if (e.Kind != StoreEventKind.Put)
                     {
                         continue;
                     }
+
                     long seen = Stopwatch.GetTimestamp();
                     if (!PolicyRecord.TryParse(e.Kv.Value, out var record, out _))
                     {
                         Interlocked.Increment(ref state.BadRecords);
                         continue;
                     }
+
                     var result = new PolicyResult
                     {
                         Host = name,
@@ -127,6 +132,7 @@ public sealed class SimHost(int index, string name, IClusterStore store, Cluster
                     created = true;
                     state.WatchReady();
                 }
+
                 foreach (var e in batch.Events)
                 {
                     if (e.Kind == StoreEventKind.Put)
@@ -176,6 +182,7 @@ public sealed class Round(int hosts, long startTicks)
         {
             return;
         }
+
         Seen[index] = seen;
         if (Interlocked.Decrement(ref _remaining) == 0)
         {
@@ -214,6 +221,7 @@ public sealed class BenchState(int hosts)
         {
             _allWatching.TrySetResult();
         }
+
         return _allWatching.Task;
     }
 
