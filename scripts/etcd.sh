@@ -93,10 +93,12 @@ cmd_start() {
     local dir=${1:-} n=3 base=23790 retention=1h quota="" metrics=basic specs=() layout=loopback
     [[ -n $dir ]] || usage
     shift
+    local loopback_opts=0
     while (( $# )); do
+        (( $# >= 2 )) || die "start: $1 needs a value"
         case $1 in
-            --members) n=$2; shift 2 ;;
-            --port) base=$2; shift 2 ;;
+            --members) n=$2; loopback_opts=1; shift 2 ;;
+            --port) base=$2; loopback_opts=1; shift 2 ;;
             --member) specs+=("$2"); layout=netns; shift 2 ;;
             --retention) retention=$2; shift 2 ;;
             --quota) quota=$2; shift 2 ;;
@@ -104,6 +106,7 @@ cmd_start() {
             *) die "start: unknown option '$1'" ;;
         esac
     done
+    [[ $layout == loopback ]] || (( loopback_opts == 0 )) || die "start: --members/--port are for loopback members; --member gives each member's address"
     [[ $n =~ ^[1-9][0-9]?$ ]] || die "start: --members must be 1..99"
     [[ $base =~ ^[0-9]+$ ]] && (( base >= 1024 && base + 2 * n < 65536 )) || die "start: bad --port $base"
     [[ $retention =~ ^[0-9]+([smh]|ms)?$ ]] || die "start: bad --retention '$retention' (a duration: 30s, 5m, 1h)"
