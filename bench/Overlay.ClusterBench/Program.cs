@@ -270,8 +270,10 @@ finally
     {
         await Task.WhenAll(background).WaitAsync(TimeSpan.FromSeconds(10));
     }
-    catch (Exception e) when (e is OperationCanceledException or TimeoutException or ClusterStoreException)
+    catch (Exception e) when (e is OperationCanceledException or TimeoutException or ClusterStoreException
+        || (e is Grpc.Core.RpcException rpc && rpc.StatusCode == Grpc.Core.StatusCode.Cancelled))
     {
+        // Canceled on purpose: the simulated hosts stop.
     }
 
     using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -60,6 +60,12 @@ public sealed class SimHost(int index, string name, IClusterStore store, Cluster
                 {
                     Interlocked.Increment(ref state.KeepAliveFailures);
                 }
+                catch (Exception) when (ct.IsCancellationRequested)
+                {
+                    // The run is over. (EtcdClusterStore's keep-alive lets Grpc.Core.RpcException(Cancelled) through
+                    // when canceled mid-write, not an OperationCanceledException: reported to Overlay.Cluster.)
+                    return;
+                }
 
                 await Task.Delay(period, ct);
             }
