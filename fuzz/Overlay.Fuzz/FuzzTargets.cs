@@ -22,6 +22,7 @@ public static class FuzzTargets
         ("daemon-config", () => new DaemonConfigTarget()),
         ("control-request", () => new ControlRequestTarget()),
         ("boinc-request", () => new BoincRequestTarget()),
+        ("cluster-record", () => new ClusterRecordTarget()),
     ];
 
     private static readonly Lazy<IReadOnlyList<FuzzTarget>> Instances = new(() => [.. Factories.Select(f => f.Create())]);

@@ -103,7 +103,7 @@ public sealed class EpochPublisher
                 ClusterLog.EpochLeadershipLost(_logger, _self, why);
                 backoff.Reset();
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception) when (ct.IsCancellationRequested)
             {
                 break;
             }

@@ -122,7 +122,7 @@ public sealed class HostRegistrar
                 backoff.Reset();
                 continue;
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception) when (ct.IsCancellationRequested)
             {
                 break;
             }

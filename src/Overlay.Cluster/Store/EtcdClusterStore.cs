@@ -320,6 +320,11 @@ public sealed partial class EtcdClusterStore : IClusterStore
         {
             throw new ClusterStoreException(ClusterStoreErrorKind.Unavailable, EtcdErrors.TimeoutMessage(_requestTimeout), e);
         }
+        catch (RpcException e) when (ct.IsCancellationRequested)
+        {
+            // The caller canceled: the aborted stream's error is that cancellation.
+            throw new OperationCanceledException("canceled", e, ct);
+        }
         catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
         {
             throw EtcdErrors.Map(e);
@@ -336,6 +341,11 @@ public sealed partial class EtcdClusterStore : IClusterStore
             && firstAnswer.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw new ClusterStoreException(ClusterStoreErrorKind.Unavailable, EtcdErrors.TimeoutMessage(_requestTimeout), e);
+        }
+        catch (RpcException e) when (ct.IsCancellationRequested)
+        {
+            // The caller canceled: the aborted stream's error is that cancellation.
+            throw new OperationCanceledException("canceled", e, ct);
         }
         catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
         {
@@ -380,6 +390,10 @@ public sealed partial class EtcdClusterStore : IClusterStore
             && timeout.IsCancellationRequested && !ct.IsCancellationRequested)
         {
             throw new ClusterStoreException(ClusterStoreErrorKind.Unavailable, EtcdErrors.TimeoutMessage(_requestTimeout), e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("canceled", e, ct);
         }
     }
 

@@ -130,7 +130,7 @@ public sealed class ClusterWatch
                     throw new ClusterStoreException(ClusterStoreErrorKind.Unavailable, "the watch ended");
                 }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception) when (ct.IsCancellationRequested)
             {
                 return;
             }

@@ -62,4 +62,45 @@ public class EpochPublisherEtcdTests
             await s.DisposeAsync();
         }
     }
+
+    [EtcdFact]
+    public async Task A_leader_whose_lease_expired_steps_down_and_never_overwrites_its_successor()
+    {
+        using var etcd = new EtcdServer();
+        var ct = TestContext.Current;
+        var keys = ClusterKeys.Default;
+        await using var sa = etcd.OpenStore();
+        await using var sb = etcd.OpenStore();
+        await using var observer = etcd.OpenStore();
+        var a = new EpochPublisher(sa, keys, "ha", TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), TimeProvider.System);
+        using var stopA = new CancellationTokenSource();
+        var runA = a.RunAsync(stopA.Token);
+        await a.WaitUntilAsync(p => p.IsLeader && p.Epoch >= 1, ct);
+
+        var b = new EpochPublisher(sb, keys, "hb", TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(1), TimeProvider.System);
+        using var stopB = new CancellationTokenSource();
+        var runB = b.RunAsync(stopB.Token);
+        await Task.Delay(500, ct);
+        Assert.False(b.IsLeader);
+
+        // As if ha's lease expired during a partition: its leader key goes with it.
+        var leaderKey = (await observer.GetAsync(keys.EpochLeader, ct)).Kv!;
+        await observer.RevokeLeaseAsync(leaderKey.Lease, ct);
+        await b.WaitUntilAsync(p => p.IsLeader && p.Epoch > 0, ct);
+        await a.WaitUntilAsync(p => !p.IsLeader, ct);
+
+        // From here on every epoch is hb's: ha's stale transaction (leader key unchanged since its write) cannot land.
+        for (int i = 0; i < 3; i++)
+        {
+            long seen = b.Epoch;
+            await b.WaitUntilAsync(p => p.Epoch > seen, ct);
+            Assert.True(EpochRecord.TryParse((await observer.GetAsync(keys.EpochCurrent, ct)).Kv!.Value, out var r, out _));
+            Assert.Equal("hb", r.Leader);
+        }
+
+        Assert.False(a.IsLeader);
+        stopA.Cancel();
+        stopB.Cancel();
+        await Task.WhenAll(runA, runB);
+    }
 }

@@ -5,11 +5,12 @@ using Overlay.Cluster.Store;
 using Overlay.Cluster.Sync;
 using Overlay.Cluster.Tests.Etcd;
 using Overlay.Cluster.Tests.Store;
+using Xunit.Abstractions;
 
 namespace Overlay.Cluster.Tests.Registration;
 
 [Collection("etcd")]
-public class HostRegistrarEtcdTests
+public class HostRegistrarEtcdTests(ITestOutputHelper output)
 {
     private static readonly DateTimeOffset At = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
 
@@ -88,6 +89,7 @@ public class HostRegistrarEtcdTests
         await watch.WaitUntilAsync(w => w.Mirror.Get(keys.Host("h2")) is not null, ct);
         var seen = System.Diagnostics.Stopwatch.StartNew();
         await watch.WaitUntilAsync(w => w.Mirror.Get(keys.Host("h2")) is null, ct);
+        output.WriteLine($"a registration under a 2 s lease left the watchers' mirror {seen.ElapsedMilliseconds} ms after it was seen");
         // etcd expires a lease no earlier than its TTL; it checks expiry every 500 ms.
         Assert.InRange(seen.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         stop.Cancel();

@@ -31,10 +31,12 @@ public class ClusterWatchTests
                 await Task.Delay(Timeout.Infinite, ct);
                 yield break;
             }
+
             foreach (var batch in script)
             {
                 yield return batch;
             }
+
             throw new ClusterStoreException(ClusterStoreErrorKind.Unavailable, "link lost");
         }
 
