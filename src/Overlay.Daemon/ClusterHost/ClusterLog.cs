@@ -40,4 +40,7 @@ internal static partial class ClusterLog
 
     [LoggerMessage(941, LogLevel.Warning, "cluster: cannot write results/{Host} ({Problem}); written when the store is back")]
     public static partial void ResultNotWritten(ILogger logger, string host, string problem);
+
+    [LoggerMessage(942, LogLevel.Error, "cluster: cannot connect: {Problem}; trying again in 5 s")]
+    public static partial void CannotOpen(ILogger logger, string problem);
 }

@@ -97,11 +97,27 @@ public sealed partial class ClusterService
         if (report.Committed)
         {
             _runningSha = record.Sha256;
+            MarkCommitted(file);
         }
 
         RemoveOldPolicyFiles();
         return Result(record, report.Committed ? PolicyResult.Committed : PolicyResult.Refused, report.Summary,
             report.Committed ? [] : report.Problems);
+    }
+
+    /// <summary>The file a restart starts from while the store is away (<see cref="PolicyBootstrap"/>), replaced atomically.</summary>
+    private void MarkCommitted(string file)
+    {
+        string marker = PolicyBootstrap.CommittedMarker(_config);
+        try
+        {
+            File.WriteAllText(marker + ".tmp", Path.GetFileName(file) + "\n");
+            File.Move(marker + ".tmp", marker, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ClusterLog.PolicyFileFailed(_logger, marker, e.Message);
+        }
     }
 
     /// <summary>Only the running policy's file stays (a refused candidate's goes).</summary>

@@ -50,7 +50,7 @@ public sealed partial class ClusterService : BackgroundService
             _keys = keys;
         }
 
-        _policyDirectory = Path.Combine(config.StateDirectory, "cluster");
+        _policyDirectory = PolicyBootstrap.ClusterDirectory(config);
         _runningSha = HashOfFile(policy.Current.SourceFile);
     }
 
@@ -75,8 +75,13 @@ public sealed partial class ClusterService : BackgroundService
         }
 
         // One store for the daemon's life: its channel reconnects on its own; the parts retry with backoff and never
-        // throw for store failures. The password file was checked when the config was read.
-        await using var store = new EtcdClusterStore(Options(cluster), _time);
+        // throw for store failures.
+        await using EtcdClusterStore? store = await OpenAsync(cluster, stoppingToken).ConfigureAwait(false);
+        if (store is null)
+        {
+            return; // stopping
+        }
+
         ILogger partsLog = _loggers.CreateLogger("Overlay.Cluster");
         var watch = new ClusterWatch(store, [_keys.PolicyCurrent, _keys.HostsPrefix, _keys.EnrollPrefix, _keys.EpochCurrent], _time, partsLog);
         var registrar = new HostRegistrar(store, _keys, Registration(), cluster.LeaseTtl, _time, partsLog);
@@ -99,6 +104,36 @@ public sealed partial class ClusterService : BackgroundService
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping; the registrar revoked its lease (peers start their grace at once).
+        }
+    }
+
+    /// <summary>
+    /// The store, once its settings are usable: the password file was checked when the config was read, but it may
+    /// have gone since; then the daemon says so (status, log) and tries again, as for an unreachable store.
+    /// </summary>
+    private async Task<EtcdClusterStore?> OpenAsync(ClusterConfig cluster, CancellationToken ct)
+    {
+        while (true)
+        {
+            string? problem = null;
+            if (cluster.PasswordFile is { } file && ClusterConfigReader.ReadPassword(file, out problem) is null)
+            {
+                _state.SetConnection(false, _state.DisconnectedSince, $"Unauthenticated: {problem}");
+                ClusterLog.CannotOpen(_logger, problem!);
+            }
+            else
+            {
+                return new EtcdClusterStore(Options(cluster), _time);
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), _time, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
         }
     }
 

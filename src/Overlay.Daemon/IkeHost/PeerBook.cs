@@ -54,6 +54,11 @@ public sealed class PeerBook
     {
         lock (_lock)
         {
+            if (_dynamic.SequenceEqual(peers))
+            {
+                return; // nothing changed: no swap, no reconciler update
+            }
+
             _dynamic = peers;
         }
 

@@ -25,7 +25,11 @@ public sealed class ClusterDaemonTests
     {
         using var etcd = new EtcdServer();
         await using EtcdClusterStore store = etcd.OpenStore();
+        int metricsPort = FreeTcpPort();
         using var daemon = new DaemonProcess(extraConfig: $"""
+
+            [metrics]
+            listen = "127.0.0.1:{metricsPort}"
 
             [dataplane]
             underlay = "127.0.0.1"
@@ -50,6 +54,7 @@ public sealed class ClusterDaemonTests
         status = await daemon.WaitForStatusAsync(s => s.GetProperty("cluster").GetProperty("connected").GetBoolean(), Bound);
         Assert.True(status.GetProperty("cluster").GetProperty("registered").GetBoolean());
         Assert.Equal(JsonValueKind.Null, status.GetProperty("cluster").GetProperty("disconnected_since").ValueKind);
+        await WaitForMetricAsync(metricsPort, @"(?m)^tvd_cluster_connected(\{[^}]*\})? 1\b");
 
         // A push the daemon takes: committed, in force, said so under results/host1.
         // A pushed policy names its files by absolute path (relative ones resolve in <state_dir>/cluster/: docs/cluster.md).
@@ -88,6 +93,7 @@ public sealed class ClusterDaemonTests
         Assert.Equal(("host2", "live", "127.0.0.2"), (host2.GetProperty("host").GetString(), host2.GetProperty("state").GetString(), host2.GetProperty("address").GetString()));
         await store.DeleteAsync(Keys.Host("host2"), CancellationToken.None);
         hosts = await WaitForHostsAsync(daemon, h => h.GetProperty("admitted").EnumerateArray().Any(a => a.GetProperty("state").GetString() == "grace"));
+        await WaitForMetricAsync(metricsPort, @"(?m)^tvd_cluster_peers\{[^}]*state=""grace""[^}]*\} 1\b");
         await WaitForHostsAsync(daemon, h => h.GetProperty("admitted").GetArrayLength() == 0);
 
         // The store goes away: the daemon keeps running version 2 and says since when it is disconnected.
@@ -96,8 +102,18 @@ public sealed class ClusterDaemonTests
         Assert.Equal(JsonValueKind.String, status.GetProperty("cluster").GetProperty("disconnected_since").ValueKind);
         Assert.Equal(2, status.GetProperty("policy").GetProperty("version").GetInt64());
         await daemon.ExpectOutputAsync("cluster: disconnected since");
+        await WaitForMetricAsync(metricsPort, @"(?m)^tvd_cluster_connected(\{[^}]*\})? 0\b");
 
-        // Back: connected again, registered again, without a restart of the daemon.
+        // Restarted while the store is away, it starts from the version it last committed from the store, not its file's.
+        daemon.Signal(Signals.SIGTERM);
+        Assert.Equal(0, await daemon.WaitForExitAsync());
+        status = await daemon.StartAndWaitReadyAsync();
+        Assert.Equal(2, status.GetProperty("policy").GetProperty("version").GetInt64());
+        Assert.EndsWith("/state/cluster/policy-v2.toml", status.GetProperty("policy").GetProperty("source").GetString(), StringComparison.Ordinal);
+        Assert.False(status.GetProperty("cluster").GetProperty("connected").GetBoolean());
+        await daemon.ExpectOutputAsync("cluster mode: starting with version 2 last committed from the store");
+
+        // Back: connected again and registered again without another restart; version 2 stays (3 is still refused).
         etcd.Start();
         status = await daemon.WaitForStatusAsync(s => s.GetProperty("cluster").GetProperty("connected").GetBoolean()
             && s.GetProperty("cluster").GetProperty("registered").GetBoolean(), Bound);
@@ -232,6 +248,32 @@ public sealed class ClusterDaemonTests
         }
 
         throw new TimeoutException($"the hosts view never reached the expected state; last: {hosts}\n{daemon.Output}");
+    }
+
+    private static async Task WaitForMetricAsync(int port, string pattern)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        string text = "";
+        while (clock.Elapsed < Bound)
+        {
+            text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+            if (System.Text.RegularExpressions.Regex.IsMatch(text, pattern))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"no metric line matches {pattern}:\n{string.Join('\n', text.Split('\n').Where(l => l.StartsWith("tvd_cluster", StringComparison.Ordinal)))}");
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static int FreeUdpPort(string address = "127.0.0.1")

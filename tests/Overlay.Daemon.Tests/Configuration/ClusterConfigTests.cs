@@ -173,15 +173,16 @@ public sealed class ClusterConfigTests : IDisposable
 
     private void WriteTlsFiles()
     {
+        DateTimeOffset now = DateTimeOffset.UtcNow; // one instant: a client certificate may not outlive its CA
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var caRequest = new CertificateRequest("CN=test etcd CA", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        using X509Certificate2 ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using X509Certificate2 ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(2));
         File.WriteAllText(_dir.File("ca.pem"), ca.ExportCertificatePem());
 
         using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=overlay", clientKey, HashAlgorithmName.SHA256);
-        using X509Certificate2 client = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1), [1, 2, 3]);
+        using X509Certificate2 client = request.Create(ca, now.AddDays(-1), now.AddDays(1), [1, 2, 3]);
         File.WriteAllText(_dir.File("client.pem"), client.ExportCertificatePem());
         File.WriteAllText(_dir.File("client.key"), clientKey.ExportPkcs8PrivateKeyPem());
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);

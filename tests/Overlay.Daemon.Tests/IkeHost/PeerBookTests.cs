@@ -62,6 +62,9 @@ public sealed class PeerBookTests
         Assert.Equal(1500, book.FindByName("moon")!.Target.IkePort); // a configured peer: our [ike] ike_port
         Assert.False(book.FindByName("moon")!.FromCluster);
         Assert.Equal([["moon", "h3", "h0"]], changes);
+
+        book.SetDynamic([new DynamicPeer("h3", IPAddress.Parse("10.200.0.3"), 14500, 1501), new DynamicPeer("h0", IPAddress.Parse("10.200.0.0"), 4500, 500)]);
+        Assert.Single(changes); // the same hosts again: no swap, nothing for the reconciler
     }
 
     [Fact]
