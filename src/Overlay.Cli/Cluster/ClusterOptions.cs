@@ -34,6 +34,7 @@ internal sealed class ClusterOptions
     public Option<string> Prefix { get; } = new("--prefix")
     {
         Description = "Key prefix of this overlay in etcd (starts and ends with /)",
+        HelpName = "PREFIX",
         DefaultValueFactory = _ => DefaultPrefix,
     };
 
@@ -47,7 +48,7 @@ internal sealed class ClusterOptions
 
     public Option<string> Key { get; } = new("--key") { Description = "Client private key (PEM) for --cert", HelpName = "FILE" };
 
-    public Option<string> User { get; } = new("--user") { Description = "etcd user (with --password-file)" };
+    public Option<string> User { get; } = new("--user") { Description = "etcd user (with --password-file)", HelpName = "NAME" };
 
     public Option<string> PasswordFile { get; } = new("--password-file")
     {
@@ -181,6 +182,12 @@ internal sealed class ClusterOptions
             if (!HasExplicitPort(part))
             {
                 error = $"{source}: '{part}' has no port (etcd's client port is usually 2379: {uri.Scheme}://{uri.Host}:2379)";
+                return null;
+            }
+
+            if (uri.Port is < 1 or > 65535)
+            {
+                error = $"{source}: '{part}': port {uri.Port} is not 1-65535";
                 return null;
             }
 

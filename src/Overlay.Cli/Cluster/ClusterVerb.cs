@@ -7,7 +7,7 @@ namespace Overlay.Cli.Cluster;
 /// <summary>
 /// What every cluster verb does around its own work: read the connection options (exit 2 on a mistake), open the
 /// store, run the verb, and turn a store failure into one line naming the endpoints and etcd's own message — exit 1
-/// (the store's state, not the user's typing), except refused credentials, exit 2.
+/// (the store's state, not the user's typing), except failed authentication (TLS or etcd's), exit 2.
 /// </summary>
 internal static class ClusterVerb
 {
@@ -31,10 +31,22 @@ internal static class ClusterVerb
             return Fail(verb, $"--prefix: {error}", ExitCodes.BadInput);
         }
 
+        IClusterStore store;
         try
         {
-            await using var store = ClusterConnector.Open(connection);
-            return await body(connection, keys, store, ct);
+            store = ClusterConnector.Open(connection);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(verb, e.Message, ExitCodes.BadInput);
+        }
+
+        try
+        {
+            await using (store)
+            {
+                return await body(connection, keys, store, ct);
+            }
         }
         catch (ClusterStoreException e)
         {
@@ -51,7 +63,7 @@ internal static class ClusterVerb
         {
             ClusterStoreErrorKind.Unavailable => $"{at} is unavailable (unreachable, no quorum or no answer within {RequestTimeout.TotalSeconds:0} s): {said}",
             ClusterStoreErrorKind.SpaceExceeded => $"{at} is full ({said}): nothing was written; an operator compacts, defragments and disarms the NOSPACE alarm (docs/cluster.md, \"Store hygiene\")",
-            ClusterStoreErrorKind.Unauthenticated => $"{at} refused the credentials: {said} (check --user/--password-file or --cert/--key)",
+            ClusterStoreErrorKind.Unauthenticated => $"{at}: authentication failed: {said} (check --ca, --cert/--key, --user/--password-file)",
             _ => $"{at}: {said}",
         };
     }

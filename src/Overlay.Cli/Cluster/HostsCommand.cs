@@ -36,9 +36,19 @@ internal static class HostsCommand
         options.AddTo(command);
         command.Options.Add(socket);
         command.Options.Add(json);
-        command.SetAction((parse, ct) => options.IsGiven(parse)
-            ? ClusterVerb.RunAsync(Verb, options, parse, (connection, keys, store, token) => RunAsync(parse.GetValue(json), connection, keys, store, token), ct)
-            : HostsDaemonView.RunAsync(parse.GetValue(socket)!, parse.GetValue(json), ct));
+        command.SetAction((parse, ct) =>
+        {
+            // --socket given asks the daemon even with TVD_CLUSTER set; with --cluster too, one of them would be ignored.
+            var socketGiven = parse.GetResult(socket) is { Implicit: false };
+            if (socketGiven && parse.GetValue(options.Cluster) is { Length: > 0 })
+            {
+                return Task.FromResult(ClusterVerb.Fail(Verb, "give --cluster (the store's view) or --socket (a daemon's view), not both", ExitCodes.BadInput));
+            }
+
+            return !socketGiven && options.IsGiven(parse)
+                ? ClusterVerb.RunAsync(Verb, options, parse, (connection, keys, store, token) => RunAsync(parse.GetValue(json), connection, keys, store, token), ct)
+                : HostsDaemonView.RunAsync(parse.GetValue(socket)!, parse.GetValue(json), ct);
+        });
         return command;
     }
 

@@ -70,12 +70,6 @@ internal static class PolicyPushCommand
                 $"(pushed by {running.PushedBy} at {Time(running.PushedAt)}): raise [policy] version", ExitCodes.BadInput);
         }
 
-        if (running is not null && definition.Replaces != running.Version)
-        {
-            stderr.WriteLine($"tvdctl: {Verb}: warning: {path} has replaces = {Show(definition.Replaces)}, the store runs version " +
-                $"{running.Version}: a daemon refuses a policy that does not name the version it replaces (docs/policy.md)");
-        }
-
         var record = PolicyRecord.Create(definition.Version, head.Version, text, revoke, ClusterVerb.Actor(), ClusterVerb.Now());
         var outcome = await publisher.PushAsync(record, head, ct);
         switch (outcome.Status)
@@ -145,7 +139,17 @@ internal static class PolicyPushCommand
             return null;
         }
 
-        return (result.Policy!, text);
+        var policy = result.Policy!;
+        foreach (var file in policy.Attestations.SelectMany(a => a.AkCas.Prepend(a.ReferenceValues)).OfType<PolicyFileReference>()
+                     .Where(f => !Path.IsPathRooted(f.Written)))
+        {
+            // Not an error (the file is the operator's to install), but hosts resolve it elsewhere than tvdctl did.
+            output.WriteLine(new PolicyDiagnostic(DiagnosticSeverity.Warning, file.Location,
+                $"'{file.Written}' is a relative path: each host reads it from <state_dir>/cluster/ (docs/cluster.md); " +
+                "name it by an absolute path and install it on every host before the push"));
+        }
+
+        return (policy, text);
     }
 
     private static void Write(TextWriter stdout, PolicyRecord record, bool pushed, long? revision, PolicyRecord? winner,

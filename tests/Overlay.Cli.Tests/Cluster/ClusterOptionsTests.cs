@@ -54,6 +54,7 @@ public sealed class ClusterOptionsTests : IDisposable
     [InlineData("10.0.0.1:2379", "TVD_CLUSTER: '10.0.0.1:2379' is not an http:// or https:// URL")]
     [InlineData("grpc://10.0.0.1:2379", "is not an http:// or https:// URL")]
     [InlineData("http://10.0.0.1", "TVD_CLUSTER: 'http://10.0.0.1' has no port (etcd's client port is usually 2379: http://10.0.0.1:2379)")]
+    [InlineData("http://10.0.0.1:0", "TVD_CLUSTER: 'http://10.0.0.1:0': port 0 is not 1-65535")]
     [InlineData("http://10.0.0.1:2379/v3", "must be scheme://host:port only")]
     [InlineData("http://root:pw@10.0.0.1:2379", "must be scheme://host:port only")]
     [InlineData("http://a:2379,,http://b:2379", "empty URL")]

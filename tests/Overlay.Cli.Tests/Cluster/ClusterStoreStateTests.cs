@@ -18,7 +18,8 @@ public sealed class ClusterStoreStateTests : IDisposable
     {
         var path = Path.Combine(_dir, $"v{version}.toml");
         File.WriteAllText(path, File.ReadAllText(CliRunner.ExamplePolicy)
-            .Replace("version = 1\n", version == 1 ? "version = 1\n" : $"version = {version}\nreplaces = {version - 1}\n", StringComparison.Ordinal));
+            .Replace("version = 1\n", version == 1 ? "version = 1\n" : $"version = {version}\nreplaces = {version - 1}\n", StringComparison.Ordinal)
+            .Replace("reference_values = \"reference.txt\"", "reference_values = \"/etc/tvd-overlay/reference.txt\"", StringComparison.Ordinal));
         return path;
     }
 
@@ -30,12 +31,19 @@ public sealed class ClusterStoreStateTests : IDisposable
         {
             var filler = new byte[300 * 1024];
             Random.Shared.NextBytes(filler);
+            // etcd checks its quota against the backend's size, which grows as batches are committed (every 100 ms):
+            // keep writing, at most 20 s, until it refuses.
             var full = false;
-            for (var i = 0; i < 20 && !full; i++)
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; !full && clock.Elapsed < TimeSpan.FromSeconds(20); i++)
             {
                 try
                 {
-                    await store.PutAsync($"/fill/{i}", filler, 0, CancellationToken.None);
+                    await store.PutAsync($"/fill/{i % 64}", filler, 0, CancellationToken.None);
+                    if (i >= 8)
+                    {
+                        await Task.Delay(100);
+                    }
                 }
                 catch (ClusterStoreException e) when (e.Kind == ClusterStoreErrorKind.SpaceExceeded)
                 {
@@ -87,8 +95,8 @@ public sealed class ClusterStoreStateTests : IDisposable
         Assert.NotEqual(0, anonymous.ExitCode);
         Assert.Contains($"tvdctl: policy push: etcd at {etcd.Url}", anonymous.StdErr);
         Assert.Equal(2, bad.ExitCode);
-        Assert.StartsWith($"tvdctl: policy push: etcd at {etcd.Url} refused the credentials: ", bad.StdErr);
-        Assert.Contains("(check --user/--password-file or --cert/--key)", bad.StdErr);
+        Assert.StartsWith($"tvdctl: policy push: etcd at {etcd.Url}: authentication failed: ", bad.StdErr);
+        Assert.Contains("(check --ca, --cert/--key, --user/--password-file)", bad.StdErr);
         Assert.Equal(0, good.ExitCode);
         Assert.Equal(0, hosts.ExitCode);
         Assert.DoesNotContain("s3cret", good.All + bad.All + anonymous.All);
@@ -109,6 +117,8 @@ public sealed class ClusterStoreStateTests : IDisposable
         Assert.StartsWith($"pushed policy acme-dc version 1 (replaces none, sha256 ", good.StdOut);
         Assert.Contains($"to {etcd.Url} ", good.StdOut);
         Assert.Equal(0, hosts.ExitCode);
+        Assert.Equal(2, otherCa.ExitCode);
+        Assert.Contains(": authentication failed: ", otherCa.StdErr);
         Assert.Contains("certificate", otherCa.StdErr);
         foreach (var refused in new[] { otherCa, noClientCert })
         {

@@ -23,6 +23,18 @@ public sealed class HostsDaemonViewTests() : ExampleDaemonTests("tvdctl-hosts-da
     }
 
     [Fact]
+    public void Socket_asks_the_daemon_even_with_TVD_CLUSTER_set_and_not_together_with_cluster()
+    {
+        var withEnv = CliRunner.RunWith(new Dictionary<string, string> { ["TVD_CLUSTER"] = "http://127.0.0.1:1" }, "hosts", "--socket", Socket);
+        var both = CliRunner.Run("hosts", "--socket", Socket, "--cluster", "http://127.0.0.1:1");
+
+        Assert.Equal(2, withEnv.ExitCode);
+        Assert.Contains("not running", withEnv.StdErr);
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("give --cluster (the store's view) or --socket (a daemon's view), not both", both.StdErr);
+    }
+
+    [Fact]
     public void A_daemon_that_refuses_the_verb_is_exit_2_with_its_reason()
     {
         StartDaemon();
