@@ -103,22 +103,9 @@ cl_stop() {
 # What the daemon says of the cluster (tvdctl status --json: cluster section; docs/cluster.md).
 # cl_connected HOST — "true" or "false".
 cl_connected() { ov_q "$1" '.cluster.connected'; }
-# cl_hosts HOST — the daemon's own inventory view (the control socket's `hosts` verb: {self, connected, admitted[],
-# ignored[]}), as JSON.
-cl_hosts() {
-    python3 - "$(ov_socket "$1")" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(5)
-s.connect(sys.argv[1])
-s.sendall(b'{"verb":"hosts"}\n')
-data = b""
-while chunk := s.recv(65536):
-    data += chunk
-reply = json.loads(data)
-print(json.dumps(reply.get("hosts", reply)))
-PY
-}
+# cl_hosts HOST — the daemon's own inventory view (`tvdctl hosts --json --socket`: the control socket's `hosts` verb,
+# {self, connected, revision, admitted[], ignored[]}).
+cl_hosts() { "$OV_BIN/tvdctl" hosts --json --socket "$(ov_socket "$1")"; }
 # cl_admitted HOST — the hosts HOST's inventory admits as peers, sorted, space-separated.
 cl_admitted() { cl_hosts "$1" | jq -r '[.admitted[].host] | sort | join(" ")'; }
 # cl_ignored HOST PEER — the reason HOST's inventory ignores PEER ("" when it does not).
