@@ -109,8 +109,8 @@ cl_tvdctl hosts --cluster "$endpoints" | sed 's/^/  /' || true
 echo "-- step 7 at +${SECONDS} s"
 # 7. h4 stops hard (SIGKILL: no goodbye, its lease must expire): h1-h3 delete their SAs with it within lease TTL + grace,
 # plus a reconcile pass (1 s), the IKE DELETE sent to a dead peer (its CHILD_SAs go when the DELETE's retransmits are
-# exhausted: 0.5 + 0.9 + 1.6 s) and a second of polling on this loaded machine.
-bound=$(( CL_TTL + CL_GRACE + 5 ))
+# exhausted: 0.5 + 0.9 + 1.6 s) and 2 s of polling (five status reads a round) on a loaded machine.
+bound=$(( CL_TTL + CL_GRACE + 6 ))
 kill -KILL "$(lab_pid overlayd-h4)"
 t0=$(date +%s%N)
 gone_ms=""
