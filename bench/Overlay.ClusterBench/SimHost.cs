@@ -62,8 +62,8 @@ public sealed class SimHost(int index, string name, IClusterStore store, Cluster
                 }
                 catch (Exception) when (ct.IsCancellationRequested)
                 {
-                    // The run is over. (EtcdClusterStore's keep-alive lets Grpc.Core.RpcException(Cancelled) through
-                    // when canceled mid-write, not an OperationCanceledException: reported to Overlay.Cluster.)
+                    // The run is over, whatever the cancellation surfaced as (an earlier EtcdClusterStore let
+                    // Grpc.Core.RpcException(Cancelled) through from a keep-alive canceled mid-write).
                     return;
                 }
 
