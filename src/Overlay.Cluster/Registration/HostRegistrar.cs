@@ -23,7 +23,7 @@ public sealed class HostRegistrar
     private readonly Func<Backoff> _backoff;
     private readonly Lock _gate = new();
     private HostRegistration _wanted;
-    private HostRegistration? _written;
+    private volatile HostRegistration? _written;
     private TaskCompletionSource _wake = NewSignal();
     private TaskCompletionSource _changed = NewSignal();
     private long _lease;
@@ -72,6 +72,17 @@ public sealed class HostRegistrar
             _wanted = registration;
         }
 
+        Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
+    }
+
+    /// <summary>
+    /// Put the registration again at once, under the current lease: for a caller that sees its own key missing from the
+    /// store while <see cref="Registered"/> (deleted by hand, or a store restored from a backup) — the lease alone does
+    /// not tell.
+    /// </summary>
+    public void Reassert()
+    {
+        _written = null;
         Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
     }
 

@@ -26,6 +26,7 @@ public sealed class ClusterWatch
     private ClusterConnection _connection;
     private TaskCompletionSource _changed = NewSignal();
     private long _fullReads;
+    private int _running;
 
     public ClusterWatch(IClusterStore store, IReadOnlyList<string> prefixes, TimeProvider time, ILogger? logger = null,
         Func<Backoff>? backoff = null)
@@ -84,8 +85,24 @@ public sealed class ClusterWatch
         }
     }
 
-    /// <summary>Runs until <paramref name="ct"/> is canceled; never throws for store failures.</summary>
-    public Task RunAsync(CancellationToken ct) => Task.WhenAll(_prefixes.Select(p => Task.Run(() => RunPrefixAsync(p, ct), CancellationToken.None)));
+    /// <summary>Runs until <paramref name="ct"/> is canceled; never throws for store failures. One run at a time; a later
+    /// run continues from where the last one stopped (its revisions and mirror).</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        if (Interlocked.Exchange(ref _running, 1) != 0)
+        {
+            throw new InvalidOperationException("the watch is already running");
+        }
+
+        try
+        {
+            await Task.WhenAll(_prefixes.Select(p => Task.Run(() => RunPrefixAsync(p, ct), CancellationToken.None))).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+        }
+    }
 
     private async Task RunPrefixAsync(PrefixState s, CancellationToken ct)
     {

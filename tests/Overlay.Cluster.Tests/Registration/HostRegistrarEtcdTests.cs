@@ -58,6 +58,12 @@ public class HostRegistrarEtcdTests(ITestOutputHelper output)
         await Task.Delay(500, ct);
         Assert.Equal(afterUpdate, (await store.GetAsync(keys.Host("h1"), ct)).Kv!.ModRevision); // same content: no write
 
+        // The key deleted by hand while the lease lives: the owner (who watches hosts/) asks for it again.
+        await store.DeleteAsync(keys.Host("h1"), ct);
+        registrar.Reassert();
+        await WaitForAsync(async () => (await store.GetAsync(keys.Host("h1"), ct)).Kv is not null);
+        Assert.Equal(registrar.Lease, (await store.GetAsync(keys.Host("h1"), ct)).Kv!.Lease);
+
         // The lease is lost (as after a partition longer than its TTL): a new one, and the registration again.
         long lost = registrar.Lease;
         await store.RevokeLeaseAsync(lost, ct);
