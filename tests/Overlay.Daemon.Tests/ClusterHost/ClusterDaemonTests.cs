@@ -5,6 +5,7 @@ using Overlay.Cluster.Records;
 using Overlay.Cluster.Store;
 using Overlay.Cluster.Tests.Etcd;
 using Overlay.Daemon.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Overlay.Daemon.Tests.ClusterHost;
 
@@ -15,7 +16,7 @@ namespace Overlay.Daemon.Tests.ClusterHost;
 /// when it is back, without a restart.
 /// </summary>
 [Collection("etcd")]
-public sealed class ClusterDaemonTests
+public sealed class ClusterDaemonTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
     private static readonly ClusterKeys Keys = ClusterKeys.Default;
@@ -62,8 +63,10 @@ public sealed class ClusterDaemonTests
         string reference = Path.Combine(Path.GetDirectoryName(daemon.PolicyFile)!, "reference.txt");
         string v2 = v1.Replace("version = 1", "version = 2\nreplaces = 1", StringComparison.Ordinal)
             .Replace("reference_values = \"reference.txt\"", $"reference_values = \"{reference}\"", StringComparison.Ordinal);
+        var clock = Stopwatch.StartNew();
         await PushAsync(store, PolicyRecord.Create(2, 1, v2, revoke: false, "test", DateTimeOffset.UtcNow));
         PolicyResult committed = await WaitForResultAsync(store, r => r.Version == 2);
+        output.WriteLine($"push -> results/host1 committed: {clock.ElapsedMilliseconds} ms");
         Assert.True((PolicyResult.Committed, 2L) == (committed.Result, committed.Running), $"{committed.Result}: {committed.Summary} {string.Join("; ", committed.Conflicts)}");
         Assert.Empty(committed.Conflicts);
         status = await daemon.WaitForStatusAsync(s => s.GetProperty("policy").GetProperty("version").GetInt64() == 2, Bound);
@@ -97,8 +100,10 @@ public sealed class ClusterDaemonTests
         await WaitForHostsAsync(daemon, h => h.GetProperty("admitted").GetArrayLength() == 0);
 
         // The store goes away: the daemon keeps running version 2 and says since when it is disconnected.
+        clock.Restart();
         etcd.Kill();
         status = await daemon.WaitForStatusAsync(s => !s.GetProperty("cluster").GetProperty("connected").GetBoolean(), Bound);
+        output.WriteLine($"etcd killed -> status disconnected: {clock.ElapsedMilliseconds} ms");
         Assert.Equal(JsonValueKind.String, status.GetProperty("cluster").GetProperty("disconnected_since").ValueKind);
         Assert.Equal(2, status.GetProperty("policy").GetProperty("version").GetInt64());
         await daemon.ExpectOutputAsync("cluster: disconnected since");
@@ -114,9 +119,11 @@ public sealed class ClusterDaemonTests
         await daemon.ExpectOutputAsync("cluster mode: starting with version 2 last committed from the store");
 
         // Back: connected again and registered again without another restart; version 2 stays (3 is still refused).
+        clock.Restart();
         etcd.Start();
         status = await daemon.WaitForStatusAsync(s => s.GetProperty("cluster").GetProperty("connected").GetBoolean()
             && s.GetProperty("cluster").GetProperty("registered").GetBoolean(), Bound);
+        output.WriteLine($"etcd started -> status connected and registered: {clock.ElapsedMilliseconds} ms (etcd's own start included)");
         Assert.Equal(JsonValueKind.Null, status.GetProperty("cluster").GetProperty("disconnected_since").ValueKind);
         await WaitForKeyAsync(store, Keys.Host("host1"), kv => kv is { Lease: not 0 });
         Assert.Equal(2, status.GetProperty("policy").GetProperty("version").GetInt64());
@@ -155,17 +162,21 @@ public sealed class ClusterDaemonTests
 
         // The administrator enrolls both AKs: they peer, and green (no attestation) comes up between them.
         await EnrollAsync(store, "host1", AkOf(status1));
+        var clock = Stopwatch.StartNew();
         await EnrollAsync(store, "host2", AkOf(status2));
         await WaitForHostsAsync(host1, h => h.GetProperty("admitted").GetArrayLength() == 1);
         status1 = await host1.WaitForStatusAsync(s => ChildLabels(s).Contains("tvd:green"), Bound);
+        output.WriteLine($"enrollment -> green CHILD_SA up on host1: {clock.ElapsedMilliseconds} ms");
         Assert.Contains(status1.GetProperty("ike").GetProperty("ike_sas").EnumerateArray(),
             sa => sa.GetProperty("peer").GetString() == "host2" && sa.GetProperty("state").GetString() == "established");
         await host2.WaitForStatusAsync(s => ChildLabels(s).Contains("tvd:green"), Bound);
 
         // Unenrolled: host2 is no peer of host1 any more, and host1 deletes its IKE SA (and the CHILD_SAs with it).
+        clock.Restart();
         await store.DeleteAsync(Keys.Enroll("host2"), CancellationToken.None);
         await host1.WaitForStatusAsync(s => !s.GetProperty("ike").GetProperty("ike_sas").EnumerateArray()
             .Any(sa => sa.GetProperty("state").GetString() == "established") && ChildLabels(s).Count == 0, Bound);
+        output.WriteLine($"unenrollment -> host1's IKE SA and CHILD_SAs gone: {clock.ElapsedMilliseconds} ms");
         await host1.ExpectOutputAsync("ike: peer host2 (127.0.0.2) left the peer list: deleting its IKE SA");
         await host2.WaitForStatusAsync(s => ChildLabels(s).Count == 0, Bound); // the DELETE reached it
         hosts = await WaitForHostsAsync(host1, h => h.GetProperty("ignored").GetArrayLength() == 1);
