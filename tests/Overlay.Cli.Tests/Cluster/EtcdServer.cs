@@ -76,10 +76,19 @@ public sealed class EtcdServer : IDisposable
         CliRunner.Exec(null, Find("etcdctl") ?? "etcdctl",
             [.. _tls is null ? [] : new[] { "--cacert", _tls.Ca, "--cert", _tls.ClientCert, "--key", _tls.ClientKey }, "--endpoints", Url, .. args]);
 
+    /// <summary>Freezes etcd (SIGSTOP): clients connect (the kernel accepts) but get no answer until <see cref="Resume"/>.</summary>
+    public void Pause() => Signal("-STOP");
+
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal) =>
+        Assert.Equal(0, CliRunner.Exec(null, "kill", signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode);
+
     public void Stop()
     {
         if (_process is { HasExited: false })
         {
+            CliRunner.Exec(null, "kill", "-CONT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)); // a paused one dies too
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit(10_000);
         }
