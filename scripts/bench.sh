@@ -9,7 +9,9 @@
 #      strongSwan<->strongSwan, one run.
 #   5. tvd-ikebench attested: attested handshakes (swtpm, and swtpm with 200 ms added to every quote)
 #      beside unattested ones, in one run: setups/s, p50/p99, quotes per 1,000 handshakes, µs per appraisal.
-# BENCH_JOB=short|medium|long (default short), BENCH_FILTER (default all), BENCH_SKIP="dotnet attest lab ike attested".
+#   6. bench/cluster/run.sh: cluster mode at scale, 100 and 1,000 simulated hosts against a real 3-member etcd:
+#      push -> every host committed (p50/p99, the last), inventory change -> every watcher, etcd requests/s.
+# BENCH_JOB=short|medium|long (default short), BENCH_FILTER (default all), BENCH_SKIP="dotnet attest lab ike attested cluster".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 job=${BENCH_JOB:-short}
@@ -45,4 +47,9 @@ if [[ $skip != *" attested "* ]]; then
   timeout 900 dotnet build -c Release --nologo -v quiet bench/Overlay.IkeBench >/dev/null
   timeout 900 dotnet bench/Overlay.IkeBench/bin/Release/net10.0/tvd-ikebench.dll attested --total 500 --window 16 --n 30 --rounds 3 \
     --warmup-seconds 3 --quote-delay-ms 200 | tee out/bench/attested-handshakes.txt | grep -v '^#'
+fi
+
+if [[ $skip != *" cluster "* ]]; then
+  echo; echo "== Cluster mode at scale: simulated hosts against a 3-member etcd (goal: 1,000 hosts, p99 push -> commit <= 2 s)"
+  bench/cluster/run.sh
 fi

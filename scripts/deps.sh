@@ -28,6 +28,7 @@ packages=(
   systemd libcap2-bin                       # packaging lab: systemd-analyze verify of the unit; capsh --decode of the daemon's caps
   chromium fonts-dejavu-core                # tvdctl graph --png: headless Chromium renders the SVG (Cli tests check its screenshot; attested-ike lab)
   boinc-client                              # demo/boinc: the real BOINC 7.20 client against tvd-boinc-server (integration test, boinc lab)
+  etcd-server etcd-client                   # cluster mode: a real etcd 3.4 (scripts/etcd.sh) for Overlay.Cluster tests, the cluster lab and bench/cluster; etcdctl
 )
 if [[ $profile == bench ]]; then
   # Peers for bench/lab/throughput.sh (wireguard-go instead of a kernel module; no recommends: wireguard-tools
