@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Overlay.Cli.Control;
 
 /// <summary>
-/// Prints the daemon's status document for people. Known sections (daemon, policy, engine, ike) get a layout;
+/// Prints the daemon's status document for people. Known sections (daemon, policy, engine, ike, cluster) get a layout;
 /// sections added by later daemon versions are printed generically, so an older tvdctl still shows them.
 /// </summary>
 internal static partial class StatusRenderer
@@ -26,6 +26,9 @@ internal static partial class StatusRenderer
                     break;
                 case "ike":
                     WriteIke(section.Value, o);
+                    break;
+                case "cluster":
+                    WriteCluster(section.Value, o);
                     break;
                 default:
                     o.WriteLine($"{section.Name}:");

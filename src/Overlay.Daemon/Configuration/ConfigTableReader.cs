@@ -36,6 +36,9 @@ internal sealed class ConfigTableReader
     /// <summary>An array of non-empty strings, or null (with an error when <paramref name="required"/> or mistyped).</summary>
     public IReadOnlyList<string>? Strings(string key, bool required) => _reader.NonEmptyStrings(key, required)?.Value;
 
+    /// <summary>An array of strings, each with its location (set semantics: a repeated element is reported); null when absent or mistyped.</summary>
+    public Located<IReadOnlyList<Located<string>>>? StringList(string key, bool required) => _reader.StringList(key, required);
+
     /// <summary>true or false, <paramref name="fallback"/> when absent, null when written wrong.</summary>
     public bool? Boolean(string key, bool fallback) =>
         _reader.Boolean(key, required: false)?.Value ?? (_reader.Has(key) ? null : fallback);

@@ -41,6 +41,9 @@ public sealed record DaemonConfig(
     /// <summary>The <c>[metrics]</c> table; null when the config has none (no scrape endpoint listens).</summary>
     public MetricsConfig? Metrics { get; init; }
 
+    /// <summary>The <c>[cluster]</c> table; null when the config has none (files mode: the policy file and the configured peers).</summary>
+    public ClusterConfig? Cluster { get; init; }
+
     /// <summary>The attestation settings, defaults filled in when no <c>[attest]</c> was read.</summary>
     public AttestConfig AttestSettings => Attest ?? AttestConfig.Defaults(StateDirectory);
 

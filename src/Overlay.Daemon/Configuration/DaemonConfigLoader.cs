@@ -50,6 +50,7 @@ public static class DaemonConfigLoader
         TomlSection? daemon = null;
         TomlSection? attest = null;
         TomlSection? metrics = null;
+        TomlSection? cluster = null;
         var dataPlaneTables = new List<TomlSection>();
         var ikeTables = new List<TomlSection>();
         var guestTables = new List<TomlSection>();
@@ -67,6 +68,10 @@ public static class DaemonConfigLoader
             {
                 metrics = table;
             }
+            else if (table.Form == SectionForm.Table && table.Name == ClusterConfigReader.Table)
+            {
+                cluster = table;
+            }
             else if (DataPlaneConfigReader.IsDataPlaneTable(table))
             {
                 dataPlaneTables.Add(table);
@@ -82,7 +87,7 @@ public static class DaemonConfigLoader
             else
             {
                 diagnostics.Error(table.NameLocation,
-                    $"unknown table '{table.Name}' (expected [daemon], [attest], [metrics], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]], [ike], [[ike.peer]], [hypervisor], [[hypervisor.known_good]], [[guest]])");
+                    $"unknown table '{table.Name}' (expected [daemon], [attest], [metrics], [cluster], [dataplane], [[dataplane.port]], [[dataplane.peer]], [[dataplane.sa]], [ike], [[ike.peer]], [hypervisor], [[hypervisor.known_good]], [[guest]])");
             }
         }
 
@@ -90,6 +95,8 @@ public static class DaemonConfigLoader
         IkeConfig? ike = ikeTables.Count > 0 ? IkeConfigReader.Read(ikeTables, configPath, errors) : null;
         IkeConfigChecks.Check(ike, dataPlane, errors);
         MetricsConfig? metricsConfig = MetricsConfigReader.Read(metrics, errors);
+        ClusterConfig? clusterConfig = ClusterConfigReader.Read(cluster, configPath, errors);
+        ClusterConfigReader.CheckWithOtherTables(clusterConfig, dataPlane, ike, errors);
 
         if (daemon is null)
         {
@@ -104,7 +111,7 @@ public static class DaemonConfigLoader
             : (null, []);
         return errors.Count > 0 || config is null
             ? ConfigLoadResult.Failed([.. errors])
-            : new ConfigLoadResult(config with { DataPlane = dataPlane, Attest = attestConfig, Ike = ike, Hypervisor = hypervisor, Guests = guests, Metrics = metricsConfig }, []);
+            : new ConfigLoadResult(config with { DataPlane = dataPlane, Attest = attestConfig, Ike = ike, Hypervisor = hypervisor, Guests = guests, Metrics = metricsConfig, Cluster = clusterConfig }, []);
     }
 
     private static DaemonConfig? ReadDaemonTable(TomlSection daemon, string configPath, ConfigDiagnostics diagnostics)

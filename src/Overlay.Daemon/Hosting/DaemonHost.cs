@@ -68,6 +68,8 @@ public static class DaemonHost
         builder.Services.AddSingleton<IStatusSection, IkeStatusSection>();
         builder.Services.AddSingleton<AttestRuntime>();
         builder.Services.AddSingleton<IStatusSection, AttestStatusSection>();
+        builder.Services.AddSingleton<Overlay.Daemon.ClusterHost.ClusterState>();
+        builder.Services.AddSingleton<IStatusSection, Overlay.Daemon.ClusterHost.ClusterStatusSection>();
         builder.Services.AddSingleton<Overlay.Hypervisor.Measurement.IGuestMeasurer, TpmGuestMeasurer>();
         builder.Services.AddSingleton<StatusDocument>();
 
@@ -78,6 +80,7 @@ public static class DaemonHost
         builder.Services.AddSingleton<RuntimePorts>();
         builder.Services.AddSingleton<GuestService>();
         builder.Services.AddSingleton<IControlVerb, GuestVerb>();
+        builder.Services.AddSingleton<IControlVerb, Overlay.Daemon.ClusterHost.HostsVerb>();
         builder.Services.AddSingleton<IStreamingControlVerb, CaptureVerb>();
         builder.Services.AddSingleton<ControlRequestHandler>();
 
@@ -88,6 +91,8 @@ public static class DaemonHost
         builder.Services.AddHostedService<AttestService>();
         builder.Services.AddSingleton<PolicyService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PolicyService>());
+        // Cluster mode: the store's policy and peers; after the policy (it offers reloads), before IKE (whose peer book it fills).
+        builder.Services.AddHostedService<Overlay.Daemon.ClusterHost.ClusterService>();
         builder.Services.AddHostedService<DataPlaneService>();
         builder.Services.AddHostedService<IkeService>(); // after the data plane: IKE shares its NAT-T socket
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GuestService>()); // after the data plane: guest ports join it

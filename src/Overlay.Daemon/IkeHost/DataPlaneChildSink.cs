@@ -20,16 +20,16 @@ public sealed class DataPlaneChildSink : IChildSaSink
 {
     private readonly ITunnelKeyer _dataPlane;
     private readonly PolicyStore _policy;
-    private readonly IReadOnlyDictionary<string, IkePeer> _peersById;
+    private readonly PeerBook _peers;
     private readonly IkeRuntime _runtime;
     private readonly ILogger _logger;
 
-    public DataPlaneChildSink(ITunnelKeyer dataPlane, PolicyStore policy, IReadOnlyDictionary<string, IkePeer> peersById, IkeRuntime runtime,
+    public DataPlaneChildSink(ITunnelKeyer dataPlane, PolicyStore policy, PeerBook peers, IkeRuntime runtime,
         ILogger logger)
     {
         _dataPlane = dataPlane;
         _policy = policy;
-        _peersById = peersById;
+        _peers = peers;
         _runtime = runtime;
         _logger = logger;
     }
@@ -40,9 +40,9 @@ public sealed class DataPlaneChildSink : IChildSaSink
     public void Install(ChildSa child)
     {
         string peerId = child.Peer.ToString();
-        if (!_peersById.TryGetValue(peerId, out IkePeer? peer))
+        if (_peers.FindByIdentity(peerId) is not { } peer)
         {
-            IkeLog.ChildRefused(_logger, peerId, child.Label, "no [[dataplane.peer]] has this identity");
+            IkeLog.ChildRefused(_logger, peerId, child.Label, "no peer (configured or from the cluster) has this identity");
             return;
         }
 
@@ -84,7 +84,7 @@ public sealed class DataPlaneChildSink : IChildSaSink
     public void Remove(ChildSa child)
     {
         _dataPlane.Remove(child.InboundSpi, child.OutboundSpi, child.ReplacedBy is not null ? SaRemoval.Rekeyed : SaRemoval.Now);
-        string peer = _peersById.TryGetValue(child.Peer.ToString(), out IkePeer? p) ? p.Name : child.Peer.ToString();
+        string peer = _peers.FindByIdentity(child.Peer.ToString())?.Name ?? child.Peer.ToString();
         _runtime.OnRemoved(child);
         IkeLog.ChildRemoved(_logger, peer, child.Label, child.InboundSpi, child.OutboundSpi);
     }
@@ -92,7 +92,7 @@ public sealed class DataPlaneChildSink : IChildSaSink
     /// <summary>IKE's dynamic address update: every tunnel to the peer sends to its new endpoint.</summary>
     public void PeerMoved(IkeIdentity peer, NatMapping mapping)
     {
-        if (_peersById.TryGetValue(peer.ToString(), out IkePeer? p))
+        if (_peers.FindByIdentity(peer.ToString()) is { } p)
         {
             int moved = _dataPlane.UpdateRemote(p.DataPlaneEndpoint, mapping.Remote, mapping.FollowsPeer);
             IkeLog.PeerMoved(_logger, p.Name, mapping.Remote.ToString(), moved);
@@ -102,7 +102,7 @@ public sealed class DataPlaneChildSink : IChildSaSink
     /// <summary>The peer's refusal goes into this host's audit trail beside its own join decisions (TVD by name where the label is one).</summary>
     public void RefusedByPeer(PeerRefusal refusal)
     {
-        string peer = refusal.Peer is { } id && _peersById.TryGetValue(id.ToString(), out IkePeer? p) ? p.Name : refusal.Peer?.ToString() ?? "?";
+        string peer = refusal.Peer is { } id && _peers.FindByIdentity(id.ToString()) is { } p ? p.Name : refusal.Peer?.ToString() ?? "?";
         string? tvd = refusal.Label is { } label ? _policy.Engine.Policy.FindTvdByLabel(label)?.Name ?? label : null;
         _policy.Engine.RecordRefusalByPeer(new RefusalByPeer(_policy.HostName, peer, tvd, refusal.Reason, refusal.Withdrawn));
     }

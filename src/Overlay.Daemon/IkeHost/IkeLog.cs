@@ -56,4 +56,7 @@ internal static partial class IkeLog
 
     [LoggerMessage(620, LogLevel.Warning, "ike: shared_psk = true: one [ike] psk authenticates every peer without its own ({Peers}); any host holding it can claim to be any other. Give each [[ike.peer]] its own psk, or use certificates")]
     public static partial void SharedPsk(ILogger logger, string peers);
+
+    [LoggerMessage(615, LogLevel.Information, "ike: peer {Peer} ({Address}) left the peer list: deleting its IKE SA {Spi} and its CHILD_SAs")]
+    public static partial void Departed(ILogger logger, string peer, string address, string spi);
 }

@@ -10,8 +10,9 @@ using Overlay.Labels.Compiled;
 namespace Overlay.Daemon.IkeHost;
 
 /// <summary>
-/// One <c>[[dataplane.peer]]</c> as IKE sees it: its identity (its policy host name), its key, whether
-/// we initiate, its inner mode and selectors, and the IKE and CHILD_SA configurations built from
+/// One peer as IKE sees it — a <c>[[dataplane.peer]]</c>, or a host of the cluster's inventory
+/// (<see cref="FromCluster"/>: etherip, what <c>[ike]</c> gives every peer) — its identity (its policy host name), its key,
+/// whether we initiate, its inner mode and selectors, and the IKE and CHILD_SA configurations built from
 /// them for the TVDs the policy lets both hosts carry.
 /// </summary>
 public sealed class IkePeer
@@ -20,25 +21,39 @@ public sealed class IkePeer
     private readonly IPAddress _underlay;
 
     public IkePeer(PeerConfig dataPlanePeer, IkeConfig ike, IPAddress underlay, string localId)
+        : this(dataPlanePeer.Name, dataPlanePeer.Address, dataPlanePeer.Port, ike.IkePort, ike, underlay, localId)
+    {
+    }
+
+    /// <summary>A peer by name (its policy host name), underlay address, data plane (ESP, NAT-T) port and plain IKE port.</summary>
+    public IkePeer(string name, IPAddress address, int port, int ikePort, IkeConfig ike, IPAddress underlay, string localId, bool fromCluster = false)
     {
         _ike = ike;
         _underlay = underlay;
-        Settings = ike.PeerSettings(dataPlanePeer.Name);
-        Name = dataPlanePeer.Name;
-        Address = dataPlanePeer.Address;
-        DataPlaneEndpoint = new IPEndPoint(dataPlanePeer.Address, dataPlanePeer.Port);
-        Identity = Settings.Id ?? dataPlanePeer.Name;
+        Settings = ike.PeerSettings(name);
+        Name = name;
+        Address = address;
+        IkePort = ikePort;
+        FromCluster = fromCluster;
+        DataPlaneEndpoint = new IPEndPoint(address, port);
+        Identity = Settings.Id ?? name;
         LocalId = localId;
         Auth = ike.AuthOf(Settings);
         Psk = Auth == IkeAuth.Psk ? Settings.Psk ?? ike.DefaultPsk : null;
         // Only one side initiates between our own hosts (no duplicate IKE SAs); a restart of either
         // side still heals: the initiator re-initiates after DPD, the responder is initiated to.
-        Initiates = Settings.Initiate ?? Compare(underlay, dataPlanePeer.Address) < 0;
+        Initiates = Settings.Initiate ?? Compare(underlay, address) < 0;
     }
 
     public string Name { get; }
 
     public IPAddress Address { get; }
+
+    /// <summary>Its plain IKE port (ours for a configured peer; the one it registered for a cluster peer).</summary>
+    public int IkePort { get; }
+
+    /// <summary>Whether it came from the cluster's inventory rather than a <c>[[dataplane.peer]]</c>.</summary>
+    public bool FromCluster { get; }
 
     /// <summary>Where its ESP goes and comes from: the (peer, TVD) tunnels' key in the data plane.</summary>
     public IPEndPoint DataPlaneEndpoint { get; }
@@ -64,7 +79,7 @@ public sealed class IkePeer
     public IkePeerConfig Settings { get; }
 
     /// <summary>The peer as IKE's reconciler knows it.</summary>
-    public IkePeerTarget Target => new(Name, IkeIdentity.Fqdn(Identity), Address, _ike.IkePort, Initiates);
+    public IkePeerTarget Target => new(Name, IkeIdentity.Fqdn(Identity), Address, IkePort, Initiates);
 
     /// <summary>
     /// The IKE SA's configuration. With certificates the PSK is empty (so a peer's PSK AUTH is refused),

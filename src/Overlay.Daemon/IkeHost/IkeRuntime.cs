@@ -26,7 +26,13 @@ public sealed class IkeRuntime
     /// <summary>Attested IKE, when attestation runs.</summary>
     public IkeAttestationAdapter? Attestation { get; internal set; }
 
-    public IReadOnlyList<IkePeer> Peers { get; internal set; } = [];
+    /// <summary>The peers: configured and, in cluster mode, the inventory's; exists before IKE starts (the cluster fills it).</summary>
+    public PeerBook Book { get; } = new();
+
+    public IReadOnlyList<IkePeer> Peers => Book.Peers;
+
+    /// <summary>Cluster mode: the enrolled AKs, pins of their hosts in requirements without one (empty in files mode).</summary>
+    internal Overlay.Common.Policy.EnrolledAkView EnrolledAks { get; } = new();
 
     /// <summary>Failed negotiations by reason (and the last one per peer address).</summary>
     public IkeFailureRecorder? Failures { get; internal set; }

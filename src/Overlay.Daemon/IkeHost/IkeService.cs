@@ -17,7 +17,7 @@ namespace Overlay.Daemon.IkeHost;
 /// The IKE subsystem: IKEv2 (PSK or certificates, RFC 9478 labels) keying the data plane's (peer, TVD)
 /// tunnels. Wires IKE's <see cref="IkeTransport"/> (its own port 500; port 4500 through the data plane's
 /// socket, <see cref="NatTraversalBridge"/>; IKE work on the transport's workers, never on a packet thread),
-/// answers peers the config knows, hands negotiated CHILD_SAs to the data plane (<see cref="DataPlaneChildSink"/>)
+/// answers the peers of its <see cref="PeerBook"/> (configured, and the cluster's inventory), hands negotiated CHILD_SAs to the data plane (<see cref="DataPlaneChildSink"/>)
 /// and runs IKE's <see cref="PeerReconciler"/> once a second against what the policy wants (<see cref="PolicyPeerPolicy"/>). Starts after the data plane and stops before it, so
 /// its DELETEs still leave through the underlay.
 /// </summary>
@@ -59,8 +59,10 @@ public sealed class IkeService : BackgroundService
                 && ike.PeerSettings(p.Name).Psk is null).Select(p => p.Name)));
         }
 
-        List<IkePeer> peers = [.. dataPlane.Peers.Select(p => new IkePeer(p, ike, dataPlane.Underlay, localId))];
-        var byId = peers.ToDictionary(p => p.Identity, StringComparer.Ordinal);
+        PeerBook book = _runtime.Book;
+        book.Configure([.. dataPlane.Peers.Select(p => new IkePeer(p, ike, dataPlane.Underlay, localId))],
+            host => new IkePeer(host.Name, host.Address, host.Port, host.IkePort, ike, dataPlane.Underlay, localId, fromCluster: true));
+        IReadOnlyList<IkePeer> peers = book.Peers;
         if (dataPlane.DebugKeyExport is { } path)
         {
             _keys = new IkeKeyExport(path, _dataPlane.Plan?.Sas ?? [], dataPlane.Underlay.ToString());
@@ -79,8 +81,8 @@ public sealed class IkeService : BackgroundService
                     ? " (another process holds it: strongSwan's charon, another tvd-overlayd? [ike] ike_port picks another)" : ""), e);
         }
 
-        var sink = new DataPlaneChildSink(pipeline, _policy, byId, _runtime, _logger) { KeyExport = _keys };
-        var failures = new IkeFailureRecorder(_time, new IkeFailureLog(_logger, a => peers.FirstOrDefault(p => p.Address.Equals(a))?.Name));
+        var sink = new DataPlaneChildSink(pipeline, _policy, book, _runtime, _logger) { KeyExport = _keys };
+        var failures = new IkeFailureRecorder(_time, new IkeFailureLog(_logger, a => book.FindByAddress(a)?.Name));
         var services = new IkeSaServices(SystemIkeRandom.Instance, KeyExchangeFactory.Instance, new PolicyLabelPolicy(_policy, _time), sink,
             transport, _time, ike.Retransmit)
         {
@@ -88,13 +90,16 @@ public sealed class IkeService : BackgroundService
             Failures = _runtime.Failures = failures,
         };
         CookieOptions? cookies = ike.CookieThreshold > 0 ? CookieOptions.Default with { HalfOpenThreshold = ike.CookieThreshold } : null;
-        var manager = new IkeSaManager(services, remote => ResponderConfig(peers, remote), cookies, ike.HalfOpen) { Handshakes = _runtime.Handshakes };
+        var manager = new IkeSaManager(services, remote => ResponderConfig(book, remote), cookies, ike.HalfOpen) { Handshakes = _runtime.Handshakes };
         transport.Start(manager.Receive, static () => Hosting.WorkerThreads.LowerCurrent(Hosting.WorkerThreads.IkeWorkerNice));
         _bridge.AttachTransport(transport);
-        (_runtime.Manager, _runtime.Transport, _runtime.Peers, _runtime.LocalId) = (manager, transport, peers, localId);
-        _reconciler = new PeerReconciler(manager, transport.IkeEndpoint, [.. peers.Select(p => p.Target)],
-            new PolicyPeerPolicy(_policy, peers.ToDictionary(p => p.Name, StringComparer.Ordinal), _time), new PeerReconcilerLog(_logger),
+        (_runtime.Manager, _runtime.Transport, _runtime.LocalId) = (manager, transport, localId);
+        var reconciler = new PeerReconciler(manager, transport.IkeEndpoint, [.. peers.Select(p => p.Target)],
+            new PolicyPeerPolicy(_policy, book, _time), new PeerReconcilerLog(_logger),
             new ReconcilerOptions(ike.RetryInterval, ike.DpdInterval), _time);
+        book.Changed += now => reconciler.UpdatePeers([.. now.Select(p => p.Target)]);
+        reconciler.UpdatePeers([.. book.Peers.Select(p => p.Target)]); // a cluster list that came in between
+        _reconciler = reconciler;
         foreach (IkePeer peer in peers.Where(p => _policy.Engine.Policy.FindHost(p.Identity) is null))
         {
             IkeLog.PeerNotInPolicy(_logger, peer.Identity);
@@ -123,13 +128,14 @@ public sealed class IkeService : BackgroundService
             IkeLog.TestReplay(_logger, path, replay.Length);
         }
 
-        return new IkeAttestationAdapter(handshake, () => _policy.Current.Requirements, _time, replay);
+        // Cluster mode: enrolled AKs pin their hosts where the policy pins none (Common/Policy/EnrolledAkPins).
+        return new IkeAttestationAdapter(handshake, () => _runtime.EnrolledAks.Effective(_policy.Current.Requirements), _time, replay);
     }
 
     /// <summary>A peer we know by address gets its config with a template per TVD both hosts may carry; others are ignored.</summary>
-    private IkeSaConfig? ResponderConfig(IReadOnlyList<IkePeer> peers, IPEndPoint remote)
+    private IkeSaConfig? ResponderConfig(PeerBook book, IPEndPoint remote)
     {
-        IkePeer? peer = peers.FirstOrDefault(p => p.Address.Equals(remote.Address));
+        IkePeer? peer = book.FindByAddress(remote.Address);
         return peer is not { CanAuthenticate: true } ? null : peer.IkeConfig(_policy.Engine.CarriableTvds(_policy.HostName, peer.Identity));
     }
 

@@ -12,4 +12,6 @@ public sealed class PeerReconcilerLog(ILogger logger) : IPeerReconcilerEvents
     public void ChildRevoked(IkePeerTarget peer, string label, string reason) => IkeLog.ChildRevoked(logger, peer.Name, label, reason);
 
     public void Replaced(IkePeerTarget peer, IkeSa old) => IkeLog.Replaced(logger, peer.Name, $"{old.InitiatorSpi:x16}_i");
+
+    public void Departed(IkePeerTarget peer, IkeSa sa) => IkeLog.Departed(logger, peer.Name, peer.Address.ToString(), $"{sa.InitiatorSpi:x16}_i");
 }

@@ -8,7 +8,7 @@ using Overlay.Labels.Decisions;
 namespace Overlay.Daemon.IkeHost;
 
 /// <summary>
-/// IKE's <see cref="IPeerPolicy"/> over the live Labels policy and the peers' config: the TVDs the engine says
+/// IKE's <see cref="IPeerPolicy"/> over the live Labels policy and the peer book: the TVDs the engine says
 /// both hosts may carry become CHILD_SA templates of the peer's (<see cref="IkePeer.Child"/>) — on an established
 /// IKE SA only those the peer's attestation lets it join, before one those that need no evidence first (the first
 /// goes into IKE_AUTH, before any evidence is seen). An installed CHILD_SA stays while the engine's join decision
@@ -18,21 +18,27 @@ namespace Overlay.Daemon.IkeHost;
 public sealed class PolicyPeerPolicy : IPeerPolicy
 {
     private readonly PolicyStore _policy;
-    private readonly IReadOnlyDictionary<string, IkePeer> _peers;
+    private readonly PeerBook _peers;
     private readonly TimeProvider _time;
 
-    public PolicyPeerPolicy(PolicyStore policy, IReadOnlyDictionary<string, IkePeer> peersByName, TimeProvider time) =>
-        (_policy, _peers, _time) = (policy, peersByName, time);
+    public PolicyPeerPolicy(PolicyStore policy, PeerBook peers, TimeProvider time) =>
+        (_policy, _peers, _time) = (policy, peers, time);
 
     public IReadOnlyList<ChildSaConfig> Wanted(IkePeerTarget peer, IkeSa? sa)
     {
+        if (_peers.FindByName(peer.Name) is not { } configured)
+        {
+            return []; // it left the book after the reconciler took its list: nothing for it
+        }
+
         IEnumerable<CompiledTvd> tvds = sa is null
             ? Carriable(peer).OrderBy(tvd => tvd.Attestation is not null)
             : Carriable(peer).Where(tvd => Decide(peer, tvd.WireLabel, sa.PeerAttestation).Allowed);
-        return [.. tvds.Select(_peers[peer.Name].Child)];
+        return [.. tvds.Select(configured.Child)];
     }
 
-    public IkeSaConfig IkeConfig(IkePeerTarget peer, IReadOnlyList<ChildSaConfig> children) => _peers[peer.Name].IkeConfig(Carriable(peer));
+    public IkeSaConfig IkeConfig(IkePeerTarget peer, IReadOnlyList<ChildSaConfig> children) =>
+        (_peers.FindByName(peer.Name) ?? throw new InvalidOperationException($"peer '{peer.Name}' left the peer book")).IkeConfig(Carriable(peer));
 
     public LabelVerdict MayKeep(IkePeerTarget peer, ChildSa child, IPeerAttestation? attestation)
     {

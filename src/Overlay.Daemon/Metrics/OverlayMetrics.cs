@@ -35,13 +35,16 @@ public sealed partial class OverlayMetrics : IDisposable
     private readonly AttestRuntime _attest;
     private readonly TimeProvider _time;
     private readonly Dictionary<IPAddress, string> _peerNames;
+    private readonly DaemonConfig _config;
+    private readonly ClusterHost.ClusterState _cluster;
     private readonly Histogram<double> _handshakeDuration;
     private readonly Histogram<double> _quoteDuration;
 
     public OverlayMetrics(DaemonConfig config, DataPlaneRuntime dataPlane, IkeRuntime ike, PolicyStore policy, GuestService guests,
-        AttestRuntime attest, TimeProvider time)
+        AttestRuntime attest, TimeProvider time, ClusterHost.ClusterState? cluster = null)
     {
         (_dataPlane, _ike, _policy, _guests, _attest, _time) = (dataPlane, ike, policy, guests, attest, time);
+        (_config, _cluster) = (config, cluster ?? new ClusterHost.ClusterState());
         _peerNames = [];
         foreach (PeerConfig peer in config.DataPlane?.Peers ?? [])
         {
@@ -52,6 +55,7 @@ public sealed partial class OverlayMetrics : IDisposable
         CreateDataPlaneInstruments();
         CreateIkeInstruments();
         CreateHostInstruments();
+        CreateClusterInstruments();
         _handshakeDuration = Meter.CreateHistogram("tvd_ike_handshake_duration", "s",
             "How long new IKE SAs' handshakes took, from the first IKE_SA_INIT to IKE_AUTH done or the SA's end; by result",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = HandshakeBuckets });
@@ -85,7 +89,7 @@ public sealed partial class OverlayMetrics : IDisposable
     private void OnQuote(TimeSpan elapsed) => _quoteDuration.Record(elapsed.TotalSeconds);
 
     /// <summary>A peer's name for an SA's peer endpoint (bounded by config).</summary>
-    private string PeerName(IPEndPoint peer) => _peerNames.GetValueOrDefault(peer.Address, UnknownPeer);
+    private string PeerName(IPEndPoint peer) => _ike.Book.FindByAddress(peer.Address)?.Name ?? _peerNames.GetValueOrDefault(peer.Address, UnknownPeer);
 
     /// <summary>A TVD's policy name for its wire label (<c>tvd:red</c> → <c>red</c>); the label itself if the policy no longer has it.</summary>
     private string TvdName(string label)

@@ -66,7 +66,18 @@ public sealed class PolicyStore
     public event Action<LoadedPolicy>? Committed;
 
     /// <summary>Loads the policy file again and offers it to the engine; logs and returns what happened.</summary>
-    public ReloadReport Reload()
+    public ReloadReport Reload() => Reload(_config.PolicyFile, _config.Hypervisor?.RevokeOnReload ?? true, fromCluster: false);
+
+    /// <summary>
+    /// Cluster mode: offers the store's policy, written to <paramref name="file"/>, through the same loader, host check,
+    /// requirement files and test-then-commit as a SIGHUP reload. <paramref name="revoke"/> is the push's (<c>--revoke</c>),
+    /// not <c>revoke_on_reload</c>. The version chain is the store's (every push compares-and-swaps the version it
+    /// replaces), so a host that missed or refused versions takes a newer one over what it runs: the name must match
+    /// and the version must be newer, but its <c>replaces</c> need not be the running version.
+    /// </summary>
+    public ReloadReport ReloadFromCluster(string file, bool revoke) => Reload(file, revoke, fromCluster: true);
+
+    private ReloadReport Reload(string file, bool revoke, bool fromCluster)
     {
         lock (_reloadLock)
         {
@@ -74,7 +85,7 @@ public sealed class PolicyStore
             LoadedPolicy? committed = null;
             try
             {
-                (report, committed) = TryReload();
+                (report, committed) = TryReload(file, revoke, fromCluster);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
             {
@@ -93,12 +104,12 @@ public sealed class PolicyStore
         }
     }
 
-    private (ReloadReport Report, LoadedPolicy? Committed) TryReload()
+    private (ReloadReport Report, LoadedPolicy? Committed) TryReload(string file, bool revoke, bool fromCluster)
     {
         LoadedPolicy current = _state.Current;
         long fromVersion = current.Policy.Version;
-        PolicyLog.ReloadRequested(_logger, _config.PolicyFile, current.Policy.Name, fromVersion);
-        PolicyLoadResult loaded = PolicyLoader.LoadFile(_config.PolicyFile);
+        PolicyLog.ReloadRequested(_logger, file, current.Policy.Name, fromVersion);
+        PolicyLoadResult loaded = PolicyLoader.LoadFile(file);
         foreach (PolicyDiagnostic warning in loaded.Warnings)
         {
             PolicyLog.PolicyWarning(_logger, warning.ToString());
@@ -112,10 +123,11 @@ public sealed class PolicyStore
                 PolicyLog.ReloadProblem(_logger, error);
             }
 
-            return (Refused(null, $"{errors.Length} error(s) in {_config.PolicyFile}; keeping version {fromVersion}", errors), null);
+            return (Refused(null, $"{errors.Length} error(s) in {file}; keeping version {fromVersion}", errors), null);
         }
 
-        CompiledPolicy candidate = CompiledPolicy.Compile(loaded.Policy);
+        PolicyDefinition definition = fromCluster && loaded.Policy.Version > fromVersion ? loaded.Policy with { Replaces = fromVersion } : loaded.Policy;
+        CompiledPolicy candidate = CompiledPolicy.Compile(definition);
         if (!candidate.HasHost(_config.Host))
         {
             string problem = PolicyBootstrap.HostMissing(_config, candidate);
@@ -136,7 +148,7 @@ public sealed class PolicyStore
 
         // A reload revokes what the new version denies (the guest service stops revoked guests, the data plane detaches
         // revoked static ports), unless [hypervisor] revoke_on_reload = false asks for such a reload to be refused.
-        ReloadOutcome outcome = Engine.Reload(candidate, revoke: _config.Hypervisor?.RevokeOnReload ?? true);
+        ReloadOutcome outcome = Engine.Reload(candidate, revoke);
         if (!outcome.Committed)
         {
             string[] conflicts = [.. outcome.Conflicts.Select(c => c.ToString())];
@@ -151,7 +163,7 @@ public sealed class PolicyStore
         var now = _time.GetUtcNow();
         PolicyLog.ReloadCommitted(_logger, candidate.Name, outcome.FromVersion, outcome.ToVersion, outcome.Summary);
         var report = new ReloadReport(now, true, outcome.FromVersion, outcome.ToVersion, outcome.Summary, [], [.. outcome.Revoked.Select(r => r.ToString())]);
-        return (report, new LoadedPolicy(candidate, _config.PolicyFile, now) { Requirements = requirements });
+        return (report, new LoadedPolicy(candidate, file, now) { Requirements = requirements });
     }
 
     private ReloadReport Refused(long? toVersion, string summary, IReadOnlyList<string> problems)

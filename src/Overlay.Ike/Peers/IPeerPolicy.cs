@@ -43,6 +43,11 @@ public interface IPeerReconcilerEvents
     void ChildRevoked(IkePeerTarget peer, string label, string reason);
 
     void Replaced(IkePeerTarget peer, IkeSa old);
+
+    /// <summary>The peer left the peer list (<see cref="PeerReconciler.UpdatePeers"/>) and this IKE SA of its is being deleted.</summary>
+    void Departed(IkePeerTarget peer, IkeSa sa)
+    {
+    }
 }
 
 /// <summary>Timing of <see cref="PeerReconciler"/>.</summary>

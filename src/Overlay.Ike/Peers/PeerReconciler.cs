@@ -12,13 +12,19 @@ namespace Overlay.Ike.Peers;
 /// unanswered probe destroys the SA and its CHILD_SAs, and the next pass initiates again); and when a peer has
 /// a newer IKE SA than an old one (it restarted and initiated afresh: what INITIAL_CONTACT says), the old one is
 /// deleted. A half-open SA the peer's address started with us never holds our initiation back (it may be spoofed).
-/// Every pass is idempotent: one that fails is repeated by the next. Not thread-safe: one caller.
+/// The peer list may change between passes (<see cref="UpdatePeers"/>: a cluster's inventory): a peer that leaves it —
+/// or comes back at another address or identity — has its IKE SAs (and with them their CHILD_SAs) deleted on the next
+/// pass, whichever side started them, and everything the reconciler remembered of it forgotten.
+/// Every pass is idempotent: one that fails is repeated by the next. Not thread-safe: one caller (<see cref="UpdatePeers"/>
+/// may be called from another thread; the next pass takes the new list).
 /// </summary>
 public sealed class PeerReconciler
 {
     private readonly IkeSaManager _manager;
     private readonly IPEndPoint _ikeEndpoint;
-    private readonly IReadOnlyList<IkePeerTarget> _peers;
+    private volatile IReadOnlyList<IkePeerTarget> _pendingPeers;
+    private IReadOnlyList<IkePeerTarget> _peers;
+    private readonly List<IkePeerTarget> _departed = [];
     private readonly IPeerPolicy _policy;
     private readonly IPeerReconcilerEvents _events;
     private readonly ReconcilerOptions _options;
@@ -34,13 +40,22 @@ public sealed class PeerReconciler
         IPeerReconcilerEvents events, ReconcilerOptions options, TimeProvider time)
     {
         (_manager, _ikeEndpoint, _peers, _policy, _events, _options, _time) = (manager, ikeEndpoint, peers, policy, events, options, time);
+        _pendingPeers = peers;
     }
+
+    /// <summary>The peers the next pass works towards; the one that leaves the list loses its IKE SAs on that pass.</summary>
+    public void UpdatePeers(IReadOnlyList<IkePeerTarget> peers) => _pendingPeers = peers;
+
+    /// <summary>The peer list of the last pass.</summary>
+    public IReadOnlyList<IkePeerTarget> Peers => _peers;
 
     /// <summary>One pass over every peer.</summary>
     public void Run()
     {
+        TakePeerList();
         IReadOnlyList<IkeSa> all = _manager.Sas;
         DateTimeOffset now = _time.GetUtcNow();
+        DeleteDeparted(all);
         foreach (IkePeerTarget peer in _peers)
         {
             try
@@ -62,6 +77,68 @@ public sealed class PeerReconciler
             // As above: a child list changed while read; forgotten next pass.
         }
     }
+
+    /// <summary>
+    /// Takes a new list when one was given: a target no longer in it (by name, address, port and identity) is departed.
+    /// A name that comes back as it was before its SAs went is simply a peer again.
+    /// </summary>
+    private void TakePeerList()
+    {
+        IReadOnlyList<IkePeerTarget> next = _pendingPeers;
+        if (ReferenceEquals(next, _peers))
+        {
+            return;
+        }
+
+        HashSet<IkePeerTarget> kept = [.. next];
+        foreach (IkePeerTarget gone in _peers.Where(p => !kept.Contains(p)))
+        {
+            _departed.Add(gone);
+            _nextInitiate.Remove(gone.Name);
+            foreach (var key in _nextChild.Keys.Where(k => k.Peer == gone.Name).ToList())
+            {
+                _nextChild.Remove(key);
+                _childAttempts.Remove(key);
+            }
+        }
+
+        _departed.RemoveAll(kept.Contains);
+        _peers = next;
+    }
+
+    /// <summary>
+    /// Deletes every IKE SA of a departed peer (its address, or its proven identity when its address changed) that
+    /// no current peer owns; a departed peer is forgotten once none is left. Deleting an IKE SA deletes its CHILD_SAs
+    /// (RFC 7296 §1.4.1), which the sink takes out of the data plane.
+    /// </summary>
+    private void DeleteDeparted(IReadOnlyList<IkeSa> all)
+    {
+        if (_departed.Count == 0)
+        {
+            return;
+        }
+
+        for (int i = _departed.Count - 1; i >= 0; i--)
+        {
+            IkePeerTarget gone = _departed[i];
+            List<IkeSa> theirs = [.. all.Where(sa => sa.State is not (IkeSaState.Destroyed or IkeSaState.Deleting) && IsOf(sa, gone)
+                && !_peers.Any(p => IsOf(sa, p)))];
+            foreach (IkeSa sa in theirs)
+            {
+                _events.Departed(gone, sa);
+                sa.Delete();
+            }
+
+            if (theirs.Count == 0 && !all.Any(sa => sa.State == IkeSaState.Deleting && IsOf(sa, gone)))
+            {
+                _departed.RemoveAt(i);
+            }
+        }
+    }
+
+    private static bool IsOf(IkeSa sa, IkePeerTarget peer) =>
+        sa.PeerIdentity is { } id ? id.Equals(peer.Identity) && (sa.Remote.Address.Equals(peer.Address) || sa.NatMapping is not null)
+            : sa.Remote.Address.Equals(peer.Address);
 
     private void RunPeer(IkePeerTarget peer, IReadOnlyList<IkeSa> all, DateTimeOffset now)
     {

@@ -54,4 +54,28 @@ public sealed class StatusRendererTests
         string quiet = Render(Ike.Replace("\"authentication_failed\": 3", "\"authentication_failed\": 0").Replace("\"retransmits_exhausted\": 1", "\"retransmits_exhausted\": 0"));
         Assert.Contains("failures:    none", quiet);
     }
+
+    [Fact]
+    public void The_cluster_section_says_connected_or_since_when_not_and_what_this_host_made_of_the_stores_policy()
+    {
+        const string Connected = """
+            {"cluster": {"enabled": true, "connected": true, "endpoint": "http://10.0.0.11:2379", "prefix": "/tvd-overlay/",
+              "disconnected_since": null, "revision": 77, "registered": true, "lease": "694d8b3f1c2a0e11", "lease_ttl_s": 10,
+              "policy_version_in_store": 3,
+              "last_result": {"version": 3, "result": "refused", "summary": "s", "conflicts": ["chinese wall: hertz vs avis"], "at": "2026-12-06T12:39:58Z"},
+              "peers_admitted": 3, "peers_ignored": 1, "epoch": {"epoch": 42, "leader": "h2", "at": "2026-12-06T12:39:30Z"}}}
+            """;
+        string text = Render(Connected);
+        Assert.Contains("cluster:     connected to http://10.0.0.11:2379 (prefix /tvd-overlay/), revision 77", text);
+        Assert.Contains("registered:  yes, lease 694d8b3f1c2a0e11 (ttl 10 s)", text);
+        Assert.Contains("store:       policy version 3; this host refused version 3 at 2026-12-06 12:39:58Z: chinese wall: hertz vs avis", text);
+        Assert.Contains("peers:       3 admitted, 1 ignored", text);
+        Assert.Contains("epoch:       42 by h2 at 2026-12-06 12:39:30Z", text);
+
+        string down = Render(Connected.Replace("\"connected\": true", "\"connected\": false").Replace("\"registered\": true", "\"registered\": false")
+            .Replace("\"disconnected_since\": null", "\"disconnected_since\": \"2026-12-06T12:40:02Z\", \"last_error\": \"Unavailable: no leader\""));
+        Assert.Contains("cluster:     disconnected since 2026-12-06 12:40:02Z from http://10.0.0.11:2379: Unavailable: no leader", down);
+        Assert.Contains("registered:  no", down);
+        Assert.Contains("cluster:     files mode", Render("""{"cluster": {"enabled": false}}"""));
+    }
 }

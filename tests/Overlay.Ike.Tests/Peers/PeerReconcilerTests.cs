@@ -104,6 +104,65 @@ public sealed class PeerReconcilerTests
         Assert.Equal(1, h.A.Manager.HalfOpenCount); // the spoofed one stays until it times out
     }
 
+    [Fact]
+    public void A_peer_that_leaves_the_list_has_its_ike_sa_and_children_deleted_on_both_sides()
+    {
+        using var h = new ExchangeHarness();
+        h.B.Policy.Allowed.Add(("hostA", "tvd:blue"));
+        var policy = new FakePeerPolicy(h.A.Config) { Wanted = [RedChild, BlueChild] };
+        var events = new RecordingEvents();
+        var reconciler = Reconciler(h, policy, events);
+        reconciler.Run();
+        h.DeliverUntilQuiet();
+        reconciler.Run();
+        h.DeliverUntilQuiet();
+        Assert.Equal(2, h.A.Sink.Current.Count());
+        IkeSa sa = h.A.LastSa!;
+
+        reconciler.UpdatePeers([]);
+        reconciler.Run();
+        reconciler.Run(); // the DELETE is in flight: not sent twice
+        Assert.Equal(["initiating b tvd:red", "departed b"], events.Lines);
+        h.DeliverUntilQuiet();
+        Assert.Equal(IkeSaState.Destroyed, sa.State);
+        Assert.Empty(h.A.Sink.Current);
+        Assert.Empty(h.B.Sink.Current);
+        Assert.All(h.B.Seen, b => Assert.Equal(IkeSaState.Destroyed, b.State));
+
+        h.Time.Advance(TimeSpan.FromMinutes(5));
+        reconciler.Run(); // gone from the list: never initiated to again
+        Assert.Equal(0, h.PendingFromA);
+        Assert.Empty(reconciler.Peers);
+    }
+
+    [Fact]
+    public void A_peer_that_comes_back_is_initiated_to_at_once_and_a_list_that_keeps_it_deletes_nothing()
+    {
+        using var h = new ExchangeHarness();
+        var policy = new FakePeerPolicy(h.A.Config) { Wanted = [RedChild] };
+        var events = new RecordingEvents();
+        var reconciler = Reconciler(h, policy, events);
+        reconciler.Run();
+        h.DeliverUntilQuiet();
+
+        reconciler.UpdatePeers([]);
+        reconciler.UpdatePeers([PeerB]); // gone and back between two passes: the same peer
+        reconciler.Run();
+        Assert.Equal(0, h.PendingFromA);
+        Assert.Single(h.A.Sink.Current);
+
+        reconciler.UpdatePeers([]);
+        reconciler.Run();
+        h.DeliverUntilQuiet();
+        Assert.Empty(h.A.Sink.Current);
+
+        reconciler.UpdatePeers([PeerB]); // within the retry interval of the first initiation: its wait was forgotten
+        reconciler.Run();
+        h.DeliverUntilQuiet();
+        Assert.Equal(["initiating b tvd:red", "departed b", "initiating b tvd:red"], events.Lines);
+        Assert.Equal(["tvd:red"], h.A.Sink.Current.Select(c => c.Label));
+    }
+
     private static PeerReconciler Reconciler(ExchangeHarness h, FakePeerPolicy policy, RecordingEvents events)
     {
         var reconciler = new PeerReconciler(h.A.Manager, AddressA, [PeerB], policy, events,
@@ -134,5 +193,7 @@ public sealed class PeerReconcilerTests
         public void ChildRevoked(IkePeerTarget peer, string label, string reason) => Lines.Add($"revoked {peer.Name} {label}: {reason}");
 
         public void Replaced(IkePeerTarget peer, IkeSa old) => Lines.Add($"replaced {peer.Name}");
+
+        public void Departed(IkePeerTarget peer, IkeSa sa) => Lines.Add($"departed {peer.Name}");
     }
 }
