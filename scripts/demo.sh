@@ -313,6 +313,12 @@ step_cluster() {
     cluster_show hosts || bad "tvdctl hosts failed"
     check "inventory: h1 h2 h3 admitted" "3" "$(grep -cE '^h[123] .*admitted' "$LAB_DIR/tmp/shown")"
     sed 's/^version = 1$/version = 2\nreplaces = 1/' "$OV_POLICY" >"$v2"
+    # Each host measures the policy it commits, as <state_dir>/cluster/policy-v2.toml: the reference values must name
+    # that file before the push, or every host's evidence turns unknown and grid goes (docs/cluster.md).
+    local h digest
+    digest=$(sha256sum <"$v2" | cut -d' ' -f1)
+    for h in "${HOSTS[@]}"; do printf '%s  %s\n' "$digest" "$LAB_DIR/$h/state/cluster/policy-v2.toml"; done >>"$AT_REFERENCE"
+    note "reference values: version 2 as each host will measure it (sha256:${digest:0:16}…), added before the push"
     t0=$EPOCHREALTIME
     cluster_show policy push "$v2" || bad "pushing version 2 failed"
     cluster_show policy rollout --version 2 --wait 30 || bad "version 2 did not reach every host"
