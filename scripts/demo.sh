@@ -137,7 +137,8 @@ ike_section() {
     # Short timers: a refused or missing peer is tried again within seconds, a dead one found in 2 s.
     printf 'dpd_interval = 2\nretransmit_timeout = 500\nretransmit_tries = 2\nretry_interval = 3\n' >>"$f"
     if (( CLUSTER )); then
-        printf '\n[cluster]\nendpoints = [%s]\nlease_ttl_s = 5\npeer_grace_s = 5\n' \
+        # epoch_period_s: a third of grid's max_age, so attested IKE's challenge is always the cluster's epoch.
+        printf '\n[cluster]\nendpoints = [%s]\nlease_ttl_s = 5\npeer_grace_s = 5\nepoch_period_s = 5\n' \
             "$(sed 's/[^,]*/"&"/g; s/,/, /g' <<<"$ETCD_EP")" >>"$f"
         return 0
     fi
@@ -327,6 +328,14 @@ step_cluster() {
     check "h1 runs version 2" "2" "$(ov_q h1 '.policy.version')"
     show "$TVDCTL" status --socket "$(sock h2)"
     showed '^ *cluster' || bad "h2's status has no cluster section"
+    # One challenge for the whole cluster: the epoch the elected leader publishes (one TPM quote per epoch per host).
+    local src="" i
+    for i in $(seq 30); do
+        src=$(ov_q h1 '.attest.handshakes.challenge_source')
+        [[ $src == cluster_epoch ]] && break
+        sleep 0.3
+    done
+    check "h1's attestation challenge: the cluster's epoch (leader $(ov_q h1 '.cluster.epoch.leader'))" cluster_epoch "$src"
     return "$fail"
 }
 
