@@ -1,5 +1,6 @@
 # TVD Overlay — every entry point. Run as root on Debian 12; each target installs what it needs.
-#   make demo    the main job, on embedded defaults (KEEP=1 leaves it running; make demo-clean removes it then)
+#   make demo    the main job, on embedded defaults (KEEP=1 leaves it running; make demo-clean removes it then;
+#                CLUSTER=1: the same in cluster mode, a 3-member etcd holding the policy and the inventory)
 #   make test    unit + interop tests and every netns-lab scenario (what CI runs)
 #   make bench   benchmarks, each beside its peer measured in the same run
 #   make build   publish tvd-overlayd, tvdctl and the demo's tvd-boinc-server into bin/
@@ -68,7 +69,7 @@ install: $(PKG_PUBLISH)/.published
 # The BOINC story across three lab hosts (docs/demo.md); exit 0 only if every step held.
 KEEP ?= 0
 demo: build
-	@KEEP=$(KEEP) scripts/demo.sh
+	@KEEP=$(KEEP) CLUSTER=$(CLUSTER) scripts/demo.sh
 
 demo-clean:
 	@scripts/demo.sh clean

@@ -18,6 +18,9 @@
 #
 #   scripts/demo.sh            run it, tear everything down (also on Ctrl-C / SIGTERM)
 #   KEEP=1 scripts/demo.sh     leave it running and print the tvdctl commands to explore it
+#   CLUSTER=1 scripts/demo.sh  the same story in cluster mode (docs/cluster.md): a 3-member etcd (one member in each
+#                              host's namespace), no peer in any config, the AKs enrolled and the policy pushed to
+#                              the store; an extra step 2 shows the rollout, the inventory and a second version pushed
 #   scripts/demo.sh clean      tear down a demo left running by KEEP=1 (make demo-clean)
 # Environment: TVD_DEMO_BACKEND=netns runs boinc-client and rival-client as namespace guests even with libvirt.
 set -euo pipefail
@@ -68,6 +71,9 @@ VM_BACKEND=netns      # libvirt once libvirtd answers (step 1)
 VM_IMAGE=$REPO_ROOT/out/guest-image-boinc
 VM_CONSOLE=$LAB_DIR/h2/console/boinc-client.console.log
 BOINC_AUTH=""         # the client's account authenticator, made in step 1 (on the VM's kernel command line)
+CLUSTER=${CLUSTER:-0} # 1: cluster mode on etcd (scripts/etcd.sh), the store's endpoints in ETCD_EP
+ETCD_DIR=$LAB_DIR/etcd
+ETCD_EP=""
 
 # ---- output --------------------------------------------------------------------------------------------------------
 shown() { printf '\033[36m$ %s\033[0m\n' "$*"; }   # a command as a person would type it (run separately)
@@ -122,17 +128,56 @@ make_pki() {
 }
 
 # ike_section HOST PEER:INITIATE... — IKEv2 with the host's certificate; every peer proves its name by the demo CA.
+# In cluster mode no peer is configured: [cluster] names the store, and the peers come from its inventory.
 ike_section() {
     local h=$1 p f; shift
     f=$(ov_config_file "$h")
-    for p in "$@"; do ov_peer "$h" "${p%%:*}"; done
+    (( CLUSTER )) || for p in "$@"; do ov_peer "$h" "${p%%:*}"; done
     printf '\n[ike]\ncertificate = "%s"\nprivate_key = "%s"\nca = ["%s"]\n' "$PKI/$h.pem" "$PKI/$h.key" "$PKI/ca.pem" >>"$f"
     # Short timers: a refused or missing peer is tried again within seconds, a dead one found in 2 s.
     printf 'dpd_interval = 2\nretransmit_timeout = 500\nretransmit_tries = 2\nretry_interval = 3\n' >>"$f"
+    if (( CLUSTER )); then
+        # epoch_period_s: a third of grid's max_age, so attested IKE's challenge is always the cluster's epoch.
+        printf '\n[cluster]\nendpoints = [%s]\nlease_ttl_s = 5\npeer_grace_s = 5\nepoch_period_s = 5\n' \
+            "$(sed 's/[^,]*/"&"/g; s/,/, /g' <<<"$ETCD_EP")" >>"$f"
+        return 0
+    fi
     for p in "$@"; do
         printf '\n[[ike.peer]]\nname = "%s"\nauth = "pubkey"\ninitiate = "%s"\n' "${p%%:*}" "${p#*:}" >>"$f"
     done
 }
+
+# ---- cluster mode (CLUSTER=1) --------------------------------------------------------------------------------------
+# One etcd member in each host's namespace, on its underlay address (2379 clients, 2380 peers).
+start_etcd() {
+    local h members=()
+    for h in "${HOSTS[@]}"; do members+=(--member "e${h#h}=$(lab_ns "$h")@$(lab_ul_addr "$h")"); done
+    scripts/etcd.sh start "$ETCD_DIR" "${members[@]}" --retention 1h | sed 's/^/   /' || return 1
+    ETCD_EP=$(scripts/etcd.sh endpoints "$ETCD_DIR")
+    note "etcd: 3 members ($ETCD_EP), auto-compaction keeping 1 h of history"
+}
+
+# cluster_ctl ARGS... — tvdctl's cluster verbs against the demo's store, from h1 (the store is on the underlay).
+# cluster_show ARGS... — the same through `show`, printed as an administrator on h1 types it.
+cluster_ctl() { nsenter --net="/run/netns/$(lab_ns h1)" -- "$TVDCTL" "$@" --cluster "$ETCD_EP"; }
+cluster_show() {
+    local rc=0
+    printf '\033[36mh1$ tvdctl %s --cluster %s\033[0m\n' "$*" "$ETCD_EP"
+    cluster_ctl "$@" >"$LAB_DIR/tmp/shown" 2>&1 || rc=$?
+    sed 's/^/    /' "$LAB_DIR/tmp/shown"
+    return "$rc"
+}
+
+# The administrator's part: each host's AK enrolled (never trusted on first use), the policy pushed to the store.
+cluster_enroll_and_push() {
+    local h
+    for h in "${HOSTS[@]}"; do
+        cluster_show host enroll "$h" --ak "sha256:$(grep -oP "\\b$h = \"\\K[0-9a-f]{64}" "$OV_POLICY")" \
+            || { bad "enrolling $h failed"; return 1; }
+    done
+    cluster_show policy push "$OV_POLICY" || { bad "the policy push failed"; return 1; }
+}
+
 
 # guest_section HOST — [hypervisor] and one [[guest]] per guest of HOST.
 guest_section() {
@@ -220,11 +265,14 @@ step_hosts() {
     local h
     for h in "${HOSTS[@]}"; do lab_add_host "$h"; done
     note "hosts h1 h2 h3: namespaces ${LAB_PREFIX}h1..h3 on the underlay bridge ${LAB_PREFIX}br, 10.200.0.1-3"
+    if (( CLUSTER )); then start_etcd || { bad "etcd did not start"; return 1; }; fi
     start_libvirt || return 1
     make_pki
     BOINC_AUTH=$(bo_auth)
     note "demo CA $PKI/ca.pem; certificates h1.pem h2.pem h3.pem (CN and DNS subjectAltName = host name)"
     cp "$POLICY_SRC" "$OV_POLICY"
+    # A pushed policy's relative file names resolve on each host against <state_dir>/cluster/: name it absolutely.
+    (( CLUSTER == 0 )) || sed -i "s|^reference_values = \"reference.txt\"|reference_values = \"$AT_REFERENCE\"|" "$OV_POLICY"
     echo "# filled in below" >"$AT_REFERENCE"
     for h in "${HOSTS[@]}"; do ov_config "$h" no-key-export; done
     # h1 initiates to h2; h3 initiates to both (it is the one that comes asking).
@@ -233,12 +281,13 @@ step_hosts() {
     ike_section h3 h1:yes h2:yes
     for h in "${HOSTS[@]}"; do guest_section "$h"; done
     printf '\n[metrics]\nlisten = "127.0.0.1:%s"   # Prometheus text format, on h1'"'"'s loopback only\n' "$METRICS_PORT" >>"$(ov_config_file h1)"
-    note "configs: $(ov_config_file h1) $(ov_config_file h2) $(ov_config_file h3) ([dataplane], [ike] with certificates, [hypervisor], [[guest]])"
+    note "configs: $(ov_config_file h1) $(ov_config_file h2) $(ov_config_file h3) ([dataplane], [ike] with certificates, [hypervisor], [[guest]]$( ((CLUSTER)) && echo ', [cluster] and no peers'))"
     first_start || { bad "the first start of the daemons failed"; return 1; }
     at_reference
     cat "$LAB_DIR/guest-images.txt" >>"$AT_REFERENCE"
     note "reference values ($AT_REFERENCE): the daemon's binary and assembly, the three configs, the policy, $(grep -c '^tvd ' "$AT_REFERENCE") guest images"
     show "$TVDCTL" policy check "$OV_POLICY" || bad "the demo policy does not check"
+    if (( CLUSTER )); then cluster_enroll_and_push || return 1; fi
     # h3 first: it measures a binary no reference value names before anyone talks to it (as IMA would record it).
     mkdir -p "$(dirname "$AT_UNKNOWN")"
     head -c 4096 /dev/urandom >"$AT_UNKNOWN"
@@ -252,6 +301,41 @@ step_hosts() {
     for h in "${HOSTS[@]}"; do
         check "$h: daemon up, embedded swtpm" "embedded_swtpm" "$(ov_q "$h" '.attest.tpm.kind')"
     done
+    return "$fail"
+}
+
+# ---- cluster mode only: the store ----------------------------------------------------------------------------------
+# Every host runs the pushed policy, the inventory admits the three enrolled hosts, and a second version pushed to
+# the store reaches every daemon without touching a host.
+step_cluster() {
+    local t0 ms v2=$LAB_DIR/policy-v2.toml
+    cluster_show policy rollout --wait 30 || bad "not every host committed the pushed policy"
+    check "rollout of version 1: h1 h2 h3 committed" "3" "$(grep -cE '^h[123] +[0-9a-z]+ +committed' "$LAB_DIR/tmp/shown")"
+    cluster_show hosts || bad "tvdctl hosts failed"
+    check "inventory: h1 h2 h3 admitted" "3" "$(grep -cE '^h[123] .*admitted' "$LAB_DIR/tmp/shown")"
+    sed 's/^version = 1$/version = 2\nreplaces = 1/' "$OV_POLICY" >"$v2"
+    # Each host measures the policy it commits, as <state_dir>/cluster/policy-v2.toml: the reference values must name
+    # that file before the push, or every host's evidence turns unknown and grid goes (docs/cluster.md).
+    local h digest
+    digest=$(sha256sum <"$v2" | cut -d' ' -f1)
+    for h in "${HOSTS[@]}"; do printf '%s  %s\n' "$digest" "$LAB_DIR/$h/state/cluster/policy-v2.toml"; done >>"$AT_REFERENCE"
+    note "reference values: version 2 as each host will measure it (sha256:${digest:0:16}…), added before the push"
+    t0=$EPOCHREALTIME
+    cluster_show policy push "$v2" || bad "pushing version 2 failed"
+    cluster_show policy rollout --version 2 --wait 30 || bad "version 2 did not reach every host"
+    ms=$(( (${EPOCHREALTIME/./} - ${t0/./}) / 1000 ))
+    note "version 2: pushed and committed by all three hosts in $ms ms (no host touched)"
+    check "h1 runs version 2" "2" "$(ov_q h1 '.policy.version')"
+    show "$TVDCTL" status --socket "$(sock h2)"
+    showed '^ *cluster' || bad "h2's status has no cluster section"
+    # One challenge for the whole cluster: the epoch the elected leader publishes (one TPM quote per epoch per host).
+    local src="" i
+    for i in $(seq 30); do
+        src=$(ov_q h1 '.attest.handshakes.challenge_source')
+        [[ $src == cluster_epoch ]] && break
+        sleep 0.3
+    done
+    check "h1's attestation challenge: the cluster's epoch (leader $(ov_q h1 '.cluster.epoch.leader'))" cluster_epoch "$src"
     return "$fail"
 }
 
@@ -623,6 +707,7 @@ demo_teardown() {
     # The daemons first, together: each stops its guests (h2 its VMs, through libvirtd) and its swtpm.
     for j in "${HOSTS[@]}"; do lab_stop "overlayd-$j" 2>/dev/null & done
     wait
+    [[ ! -d $ETCD_DIR ]] || scripts/etcd.sh stop "$ETCD_DIR" >/dev/null 2>&1 || true
     lv_cleanup
     lab_teardown
     if lab_leftovers "$LAB_PREFIX" >"$LAB_DIR.leftovers" 2>&1; then rm -f "$LAB_DIR.leftovers"
@@ -640,6 +725,7 @@ keep_message() {
    $TVDCTL guest list --socket $(sock h2)
    $TVDCTL capture --tvd grid --count 10 --socket $(sock h1)
    $TVDCTL policy explain $OV_POLICY --attach office-h2 --resource grid-net
+$( ((CLUSTER)) && printf '   nsenter --net=/run/netns/%s %s hosts --cluster %s\n' "$(lab_ns h1)" "$TVDCTL" "$ETCD_EP")
    nsenter --net=/run/netns/$(g_ns boinc-server) ping $CLIENT        # a shell in a guest: nsenter --net=/run/netns/demo-g<N>-<guest> bash
    logs: $LAB_DIR/logs/overlayd-h1.log (h2, h3), guest audit: $LAB_DIR/h2/guest-audit.log
    virsh -c $LV_URI list --all
@@ -674,6 +760,7 @@ main() {
     trap 'demo_teardown; trap - EXIT; exit 143' TERM
 
     if run_step step_hosts "hosts h1 h2 h3: demo CA, swtpm, IKE certificates, policy"; then
+        if (( CLUSTER )); then run_step step_cluster "cluster: policy rollout from etcd, inventory, version 2 pushed" || true; fi
         if run_step step_guests "guests started by the daemons (boinc-client: $VM_BACKEND)"; then
             run_step step_grid "h1 <-> h2 attested; grid + office CHILD_SAs; grid traffic" || true
             run_step step_boinc "BOINC: attach, work unit, upload, report, validation" || true

@@ -5,7 +5,10 @@ namespace Overlay.Attest.Handshake;
 /// <summary>
 /// The challenges a verifier hands out: one current challenge, replaced lazily by a new random one once it is
 /// <c>period</c> old, plus the last <c>keep</c> ones so that evidence made for a challenge that was current a moment
-/// ago still verifies (each requirement's max_age then decides whether it is fresh enough). Thread-safe.
+/// ago still verifies (each requirement's max_age then decides whether it is fresh enough). With an
+/// <see cref="Epochs"/> source (cluster mode) the current challenge is the cluster's epoch value while that is younger
+/// than the period, so every verifier asks the same and an attester quotes once per epoch; when there is no fresh
+/// epoch, or after <see cref="Renew"/> retired it, the issuer's own random challenges fill in. Thread-safe.
 /// </summary>
 public sealed class ChallengeIssuer
 {
@@ -13,6 +16,7 @@ public sealed class ChallengeIssuer
     private readonly Lock _gate = new();
     private readonly AttestationChallenge[] _previous;
     private AttestationChallenge? _current;
+    private byte[]? _renounced;
     private int _next;
 
     public ChallengeIssuer(TimeProvider time, TimeSpan period, int keep)
@@ -37,6 +41,18 @@ public sealed class ChallengeIssuer
         }
     }
 
+    /// <summary>
+    /// The shared epoch (cluster mode; set once the cluster subsystem runs), or null: only our own challenges. Read on
+    /// every <see cref="Current"/>.
+    /// </summary>
+    public IEpochSource? Epochs
+    {
+        get => Volatile.Read(ref _epochs);
+        set => Volatile.Write(ref _epochs, value);
+    }
+
+    private IEpochSource? _epochs;
+
     /// <summary>How many earlier challenges are still recognised.</summary>
     public int Keep => _previous.Length;
 
@@ -46,8 +62,21 @@ public sealed class ChallengeIssuer
         get
         {
             var now = _time.GetUtcNow();
+            AttestationChallenge? epoch = Epochs?.Latest;
             lock (_gate)
             {
+                if (epoch is not null && now - epoch.IssuedAt < Period
+                    && (_renounced is null || !CryptographicOperations.FixedTimeEquals(_renounced, epoch.Value)))
+                {
+                    if (_current is null || !CryptographicOperations.FixedTimeEquals(_current.Value, epoch.Value))
+                    {
+                        Retire();
+                        _current = epoch;
+                    }
+
+                    return _current;
+                }
+
                 if (_current is null || now - _current.IssuedAt >= Period)
                 {
                     Retire();
@@ -59,11 +88,20 @@ public sealed class ChallengeIssuer
         }
     }
 
-    /// <summary>Retires the current challenge now: the next <see cref="Current"/> is a new one (a peer must send full lists).</summary>
+    /// <summary>
+    /// Retires the current challenge now: the next <see cref="Current"/> is a new one (a peer must send full lists). When
+    /// the current one is the epoch, it is not handed out again: our own challenges fill in until the next epoch.
+    /// </summary>
     public void Renew()
     {
+        AttestationChallenge? epoch = Epochs?.Latest;
         lock (_gate)
         {
+            if (epoch is not null)
+            {
+                _renounced = epoch.Value;
+            }
+
             Retire();
             _current = null;
         }

@@ -67,7 +67,10 @@ public sealed class AttestStatusSection : IStatusSection
         var attester = handshake.Attester;
         writer.WriteStartObject("handshakes");
         writer.WriteNumber("challenge_period_s", handshake.Challenges.Period.TotalSeconds);
-        writer.WriteString("challenge_issued_at", handshake.Challenges.Current.IssuedAt);
+        var challenge = handshake.Challenges.Current;
+        writer.WriteString("challenge_issued_at", challenge.IssuedAt);
+        // "cluster_epoch": the epoch every host of the cluster hands out (one quote per epoch serves all verifiers).
+        writer.WriteString("challenge_source", ReferenceEquals(handshake.Challenges.Epochs?.Latest, challenge) ? "cluster_epoch" : "own");
         writer.WriteNumber("quotes_made", attester.QuotesMade);
         writer.WriteNumber("quotes_failed", attester.QuotesFailed);
         writer.WriteNumber("evidence_served", attester.EvidenceServed);

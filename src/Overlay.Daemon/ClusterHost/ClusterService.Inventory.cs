@@ -104,7 +104,7 @@ public sealed partial class ClusterService
     {
         if (mirror.Get(_keys.EpochCurrent) is { } kv && EpochRecord.TryParse(kv.Value, out EpochRecord epoch, out _))
         {
-            _state.SetEpoch(new EpochView(epoch.Epoch, epoch.Leader, epoch.At));
+            _state.SetEpoch(new EpochView(epoch.Epoch, epoch.Leader, epoch.At), epoch.ValueBytesArray(), _time.GetUtcNow());
         }
     }
 }

@@ -1,3 +1,4 @@
+using Overlay.Attest.Handshake;
 using Overlay.Cluster.Records;
 
 namespace Overlay.Daemon.ClusterHost;
@@ -20,13 +21,15 @@ public sealed record EpochView(long Epoch, string Leader, DateTimeOffset At);
 
 /// <summary>
 /// What the cluster subsystem knows, shared by <see cref="ClusterService"/> (which writes it), status, metrics and the
-/// <c>hosts</c> verb (which read it). Each property is one immutable value, swapped whole.
+/// <c>hosts</c> verb (which read it). Each property is one immutable value, swapped whole. It is also attested IKE's
+/// <see cref="IEpochSource"/>: the latest epoch as a challenge, so every verifier of the cluster asks the same one.
 /// </summary>
-public sealed class ClusterState
+public sealed class ClusterState : IEpochSource
 {
     private volatile InventoryView _inventory = InventoryView.Empty;
     private volatile PolicyResult? _lastResult;
     private volatile EpochView? _epoch;
+    private volatile AttestationChallenge? _epochChallenge;
     private volatile string? _lastError;
     private volatile string? _endpoint;
     private volatile StrongBox<DateTimeOffset>? _disconnectedSince;
@@ -62,6 +65,9 @@ public sealed class ClusterState
 
     public EpochView? Epoch => _epoch;
 
+    /// <summary>The latest epoch as a challenge, judged when it arrived (<see cref="EpochChallenge.FromPublished"/>); null when unusable.</summary>
+    public AttestationChallenge? Latest => _epochChallenge;
+
     /// <summary>The store's last error, in its words.</summary>
     public string? LastError => _lastError;
 
@@ -93,7 +99,17 @@ public sealed class ClusterState
 
     internal void SetResult(PolicyResult result) => _lastResult = result;
 
-    internal void SetEpoch(EpochView epoch) => _epoch = epoch;
+    /// <summary>A new epoch (a different number or value than the last) is judged as a challenge at its arrival.</summary>
+    internal void SetEpoch(EpochView epoch, byte[] value, DateTimeOffset receivedAt)
+    {
+        if (_epoch is { } last && last.Epoch == epoch.Epoch && last.At == epoch.At)
+        {
+            return;
+        }
+
+        _epochChallenge = EpochChallenge.FromPublished(value, epoch.At, receivedAt);
+        _epoch = epoch;
+    }
 
     private sealed class StrongBox<T>(T value)
     {

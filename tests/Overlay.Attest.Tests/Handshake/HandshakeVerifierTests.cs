@@ -51,6 +51,36 @@ public sealed class HandshakeVerifierTests : IDisposable
     }
 
     [Fact]
+    public void VerifiersSharingTheClusterEpochAreServedByOneQuote()
+    {
+        var epoch = new SharedEpoch { Latest = EpochChallenge.FromPublished(RandomNumberGenerator.GetBytes(32), _time.GetUtcNow(), _time.GetUtcNow()) };
+        TestVerifier[] verifiers = [new(_time), new(_time), new(_time)];
+        foreach (var verifier in verifiers)
+        {
+            verifier.Issuer.Epochs = epoch;
+        }
+
+        foreach (var verifier in verifiers)
+        {
+            var appraisal = RunHandshake(_h1.Attester, verifier.Verifier, KnownGood());
+            Assert.True(appraisal.IsMet("known-good"), Ids(appraisal, "known-good"));
+        }
+
+        Assert.Equal(1, _h1.Tpm.Quotes); // three verifiers, one epoch, one quote
+
+        // Evidence for the epoch does not satisfy a verifier that never saw it (files mode: its own challenges).
+        var outsider = new TestVerifier(_time);
+        var (evidence, octets, binding) = Prepare(_h1, verifiers[0]);
+        var refused = outsider.Verifier.Verify("h1", evidence.Bundle, binding, octets, [KnownGood()]);
+        Assert.False(refused.IsMet("known-good"));
+    }
+
+    private sealed class SharedEpoch : IEpochSource
+    {
+        public AttestationChallenge? Latest { get; set; }
+    }
+
+    [Fact]
     public void OneQuoteVerifiesInManyHandshakesWithoutLookingLikeAReplay()
     {
         for (var i = 0; i < 10; i++)

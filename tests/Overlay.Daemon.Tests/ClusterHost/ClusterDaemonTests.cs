@@ -187,6 +187,39 @@ public sealed class ClusterDaemonTests(ITestOutputHelper output)
         Assert.Equal("not_enrolled", hosts.GetProperty("ignored")[0].GetProperty("reason").GetString());
     }
 
+    [EtcdFact]
+    public async Task Attested_ikes_challenge_is_the_clusters_epoch_while_it_is_fresh()
+    {
+        using var etcd = new EtcdServer();
+        await using EtcdClusterStore store = etcd.OpenStore();
+        using var daemon = new DaemonProcess(extraConfig: $"""
+
+            [dataplane]
+            underlay = "127.0.0.1"
+            port = {FreeUdpPort()}
+
+            [cluster]
+            endpoints = ["http://127.0.0.1:{etcd.ClientPort}"]
+            epoch_period_s = 2
+            """);
+        await daemon.StartAndWaitReadyAsync();
+
+        // The only candidate wins the election and publishes; its verifier then hands the epoch out as its challenge.
+        JsonElement status = await daemon.WaitForStatusAsync(s => s.GetProperty("attest").GetProperty("handshakes")
+            .GetProperty("challenge_source").GetString() == "cluster_epoch", Bound);
+        StoreKeyValue published = await WaitForKeyAsync(store, Keys.EpochCurrent, kv => kv is not null);
+        Assert.True(EpochRecord.TryParse(published.Value, out EpochRecord epoch, out string error), error);
+        Assert.Equal("host1", epoch.Leader);
+        DateTimeOffset issued = status.GetProperty("attest").GetProperty("handshakes").GetProperty("challenge_issued_at").GetDateTimeOffset();
+        Assert.True(issued <= DateTimeOffset.UtcNow && DateTimeOffset.UtcNow - issued < TimeSpan.FromSeconds(10), $"challenge issued at {issued:O}");
+
+        // The store gone: no newer epoch arrives, and once the last one is a challenge period old (at most 20 s) the
+        // host's own challenges fill in.
+        etcd.Kill();
+        await daemon.WaitForStatusAsync(s => s.GetProperty("attest").GetProperty("handshakes")
+            .GetProperty("challenge_source").GetString() == "own", Bound);
+    }
+
     private static string AkOf(JsonElement status) => status.GetProperty("attest").GetProperty("ak").GetProperty("fingerprint").GetString()!;
 
     private static Task EnrollAsync(IClusterStore store, string host, string ak) =>
