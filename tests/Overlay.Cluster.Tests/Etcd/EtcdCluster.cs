@@ -20,14 +20,22 @@ public sealed class EtcdCluster : IDisposable
 
         string initial = string.Join(',', ports.Select((p, i) => $"m{i}=http://127.0.0.1:{p.Peer}"));
         Members = ports.Select((p, i) => new EtcdServer($"m{i}", p.Client, p.Peer, initial)).ToArray();
-        foreach (var m in Members)
+        try
         {
-            m.Start(waitReady: false);
-        }
+            foreach (var m in Members)
+            {
+                m.Start(waitReady: false);
+            }
 
-        foreach (var m in Members)
+            foreach (var m in Members)
+            {
+                m.WaitReady();
+            }
+        }
+        catch
         {
-            m.WaitReady();
+            Dispose();
+            throw;
         }
     }
 

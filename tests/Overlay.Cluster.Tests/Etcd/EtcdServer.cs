@@ -28,7 +28,16 @@ public sealed class EtcdServer : IDisposable
         Endpoint = new Uri($"{(tls is null ? "http" : "https")}://127.0.0.1:{ClientPort}");
         Name = "t";
         InitialCluster = $"t=http://127.0.0.1:{PeerPort}";
-        Start();
+        try
+        {
+            Start();
+        }
+        catch
+        {
+            // A member that never became healthy: nothing of it stays behind (the test sees the exception).
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>One member of a cluster (<see cref="EtcdCluster"/>): not started until <see cref="Start"/>.</summary>
