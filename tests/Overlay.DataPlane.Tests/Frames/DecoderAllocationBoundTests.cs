@@ -55,22 +55,24 @@ public sealed class DecoderAllocationBoundTests
             ? Inner(etherIpFirst, vlanId, frameLength)
             : [etherIpFirst, 0, 0x81, 0x00, 0, 10, .. new byte[frameLength]];
         byte[][] warm = Sealed(outbound, inner, 50);
-        byte[][] measured = Sealed(outbound, inner, 50);
+        byte[][][] measured = [Sealed(outbound, inner, 50), Sealed(outbound, inner, 50)];
         foreach (byte[] p in warm)
         {
             Assert.Equal(expected, EtherIpTunnel.Decapsulate(inbound, p, out _));
         }
 
-        long allocated = AllocatedBy(() =>
+        // Per packet means in every batch: the runtime's own one-time work (tiering up the loop after the warm-up, on
+        // a loaded machine) may land in the first measured batch, never in both.
+        long[] allocated = [.. measured.Select(batch => AllocatedBy(() =>
         {
-            foreach (byte[] p in measured)
+            foreach (byte[] p in batch)
             {
                 EtherIpTunnel.Decapsulate(inbound, p, out _);
             }
-        });
+        }))];
 
-        Assert.Equal(0, allocated);
-        Assert.Equal(100, inbound.Drops[expected]);
+        Assert.Equal(0, allocated.Min());
+        Assert.Equal(150, inbound.Drops[expected]);
     }
 
     [Theory]
