@@ -64,6 +64,7 @@ public sealed partial class ClusterService : BackgroundService
                 // Attested IKE's challenge is the cluster's epoch while it is fresh (docs/cluster.md "Epoch").
                 handshake.Challenges.Epochs = _state;
             }
+
             _policy.Committed += _ => Wake(); // a SIGHUP reload changes what the inventory and the store's version are judged against
             ClusterLog.Starting(_logger, cluster.EndpointList, _keys.Prefix, _config.Host, (int)cluster.LeaseTtl.TotalSeconds,
                 (int)cluster.PeerGrace.TotalSeconds);
