@@ -149,10 +149,26 @@ internal sealed class QemuGuestLab : IDisposable
     }
 
     /// <summary>Sends a line to the guest's TCP echo service (port 7) from the peer namespace; returns the reply.</summary>
-    public string TcpEcho(string guest, string line) =>
-        Command.Run(
-            "ip", CommandTimeout, "netns", "exec", Namespace, "bash", "-c",
-            $"exec 3<>/dev/tcp/{AddressOf(guest)}/7 && echo {line} >&3 && read -t 5 reply <&3 && echo \"$reply\"").Output.Trim();
+    /// <summary>
+    /// The guest's echo service (TCP 7), asked until it echoes <paramref name="line"/> or 30 s pass: under TCG it may
+    /// start a few seconds after the network that answered the first ping. Returns the last answer.
+    /// </summary>
+    public string TcpEcho(string guest, string line)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            string answer = Command.Run(
+                "ip", CommandTimeout, "netns", "exec", Namespace, "bash", "-c",
+                $"exec 3<>/dev/tcp/{AddressOf(guest)}/7 && echo {line} >&3 && read -t 5 reply <&3 && echo \"$reply\"").Output.Trim();
+            if (answer == line || clock.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                return answer;
+            }
+
+            Thread.Sleep(500);
+        }
+    }
 
     public bool TapExists(string guest) => TapDevice.Exists(TapOf(guest));
 
