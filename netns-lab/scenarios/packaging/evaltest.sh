@@ -34,7 +34,7 @@ complete_line() {
 }
 check "completion of 'tvdctl pol'" "policy" "$(complete_line "tvdctl pol")"
 check "completion of 'tvdctl status --j'" "--json" "$(complete_line "tvdctl status --j")"
-check "completion of 'tvdctl policy '" "check explain show" "$(complete_line "tvdctl policy " | tr ' ' '\n' | grep -v '^[-/]' | sort | tr '\n' ' ' | sed 's/ $//')"
+check "completion of 'tvdctl policy '" "check explain push rollout show" "$(complete_line "tvdctl policy " | tr ' ' '\n' | grep -v '^[-/]' | sort | tr '\n' ' ' | sed 's/ $//')"
 
 # --- The daemon, started as the unit starts it ---------------------------------------------------------------
 # In lab host h1's namespace (no network beyond the lab's), with the installed config (no [dataplane], no [ike]:
