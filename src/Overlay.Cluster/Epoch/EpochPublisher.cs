@@ -28,7 +28,7 @@ public sealed class EpochPublisher
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<Backoff> _backoff;
-    private TaskCompletionSource _changed = NewSignal();
+    private readonly Sync.ChangeSignal _changed = new();
     private volatile bool _isLeader;
     private long _epoch;
     private long _lease;
@@ -63,19 +63,7 @@ public sealed class EpochPublisher
     public long Epoch => Interlocked.Read(ref _epoch);
 
     /// <summary>Completes when <paramref name="condition"/> holds, checked after every change of state.</summary>
-    public async Task WaitUntilAsync(Func<EpochPublisher, bool> condition, CancellationToken ct)
-    {
-        while (true)
-        {
-            var signal = Volatile.Read(ref _changed);
-            if (condition(this))
-            {
-                return;
-            }
-
-            await signal.Task.WaitAsync(ct).ConfigureAwait(false);
-        }
-    }
+    public Task WaitUntilAsync(Func<EpochPublisher, bool> condition, CancellationToken ct) => _changed.WaitUntilAsync(() => condition(this), ct);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -227,7 +215,5 @@ public sealed class EpochPublisher
         Signal();
     }
 
-    private void Signal() => Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private void Signal() => _changed.Pulse();
 }

@@ -24,8 +24,8 @@ public sealed class HostRegistrar
     private readonly Lock _gate = new();
     private HostRegistration _wanted;
     private volatile HostRegistration? _written;
-    private TaskCompletionSource _wake = NewSignal();
-    private TaskCompletionSource _changed = NewSignal();
+    private readonly Sync.ChangeSignal _wake = new();
+    private readonly Sync.ChangeSignal _changed = new();
     private long _lease;
     private volatile bool _registered;
     private volatile string? _lastError;
@@ -72,7 +72,7 @@ public sealed class HostRegistrar
             _wanted = registration;
         }
 
-        Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
+        _wake.Pulse();
     }
 
     /// <summary>
@@ -83,23 +83,11 @@ public sealed class HostRegistrar
     public void Reassert()
     {
         _written = null;
-        Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
+        _wake.Pulse();
     }
 
     /// <summary>Completes when <paramref name="condition"/> holds, checked after every change of state.</summary>
-    public async Task WaitUntilAsync(Func<HostRegistrar, bool> condition, CancellationToken ct)
-    {
-        while (true)
-        {
-            var signal = Volatile.Read(ref _changed);
-            if (condition(this))
-            {
-                return;
-            }
-
-            await signal.Task.WaitAsync(ct).ConfigureAwait(false);
-        }
-    }
+    public Task WaitUntilAsync(Func<HostRegistrar, bool> condition, CancellationToken ct) => _changed.WaitUntilAsync(() => condition(this), ct);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -111,9 +99,9 @@ public sealed class HostRegistrar
             try
             {
                 await RegisterOrRefreshContentAsync(ct).ConfigureAwait(false);
-                var wake = Volatile.Read(ref _wake);
-                await WaitAsync(refresh, wake.Task, ct).ConfigureAwait(false);
-                if (wake.Task.IsCompleted)
+                Task wake = _wake.Next;
+                await WaitAsync(refresh, wake, ct).ConfigureAwait(false);
+                if (wake.IsCompleted)
                 {
                     continue;
                 }
@@ -221,7 +209,7 @@ public sealed class HostRegistrar
     {
         _registered = registered;
         _lastError = error;
-        Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+        _changed.Pulse();
     }
 
     private static void CheckHost(HostRegistration registration)
@@ -231,6 +219,4 @@ public sealed class HostRegistrar
             throw new ArgumentException($"'{registration.Host}' is not a valid host name for the cluster", nameof(registration));
         }
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

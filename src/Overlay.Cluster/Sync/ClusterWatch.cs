@@ -24,7 +24,7 @@ public sealed class ClusterWatch
     private readonly Lock _gate = new();
     private ClusterMirror _mirror = ClusterMirror.Empty;
     private ClusterConnection _connection;
-    private TaskCompletionSource _changed = NewSignal();
+    private readonly ChangeSignal _changed = new();
     private long _fullReads;
     private int _running;
 
@@ -71,19 +71,7 @@ public sealed class ClusterWatch
 
     /// <summary>Completes when <paramref name="condition"/> holds, checked now and after every change of the mirror or
     /// the connection.</summary>
-    public async Task WaitUntilAsync(Func<ClusterWatch, bool> condition, CancellationToken ct)
-    {
-        while (true)
-        {
-            var signal = Volatile.Read(ref _changed);
-            if (condition(this))
-            {
-                return;
-            }
-
-            await signal.Task.WaitAsync(ct).ConfigureAwait(false);
-        }
-    }
+    public Task WaitUntilAsync(Func<ClusterWatch, bool> condition, CancellationToken ct) => _changed.WaitUntilAsync(() => condition(this), ct);
 
     /// <summary>Runs until <paramref name="ct"/> is canceled; never throws for store failures. One run at a time; a later
     /// run continues from where the last one stopped (its revisions and mirror).</summary>
@@ -296,7 +284,7 @@ public sealed class ClusterWatch
             Notify(Changed, Mirror);
         }
 
-        Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+        _changed.Pulse();
     }
 
     /// <summary>A subscriber's exception is logged, never allowed to stop the watch.</summary>
@@ -319,8 +307,6 @@ public sealed class ClusterWatch
             }
         }
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private sealed class PrefixState(string prefix)
     {
