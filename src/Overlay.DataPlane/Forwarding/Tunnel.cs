@@ -16,16 +16,16 @@ namespace Overlay.DataPlane.Forwarding;
 /// </summary>
 public sealed class Tunnel
 {
-    // The remote endpoint packed into one word (address in the low 32 bits, port above), so the port loops
-    // read it with one atomic load while IKE or the receive loop moves it.
-    private long _remote;
+    // The remote endpoint in an immutable box, so the port loops read it with one reference load while IKE
+    // or the receive loop moves it (an IPv6 endpoint does not fit one atomic word); a move allocates a box.
+    private RemoteBox _remote;
 
     internal Tunnel(int id, string peerName, IPEndPoint peer, ushort vlanId, string tvdLabel)
     {
         Id = id;
         PeerName = peerName;
         Peer = peer;
-        _remote = Pack(UdpAddress.From(peer));
+        _remote = new RemoteBox(UdpAddress.From(peer));
         VlanId = vlanId;
         TvdLabel = tvdLabel;
     }
@@ -52,7 +52,7 @@ public sealed class Tunnel
 
     private long _remoteUpdates;
 
-    internal UdpAddress Address => Unpack(Volatile.Read(ref _remote));
+    internal UdpAddress Address => Volatile.Read(ref _remote).Value;
 
     /// <summary>Outbound packets counted at the last keepalive decision (Pipeline.NatKeepalive.cs).</summary>
     internal long PacketsAtKeepaliveCheck { get; set; }
@@ -64,17 +64,23 @@ public sealed class Tunnel
     /// <summary>Moves the remote endpoint; false when it is there already.</summary>
     internal bool SetRemote(UdpAddress remote)
     {
-        long packed = Pack(remote);
-        if (Interlocked.Exchange(ref _remote, packed) == packed)
+        RemoteBox current = Volatile.Read(ref _remote);
+        RemoteBox? box = null; // only when it moves
+        while (current.Value != remote)
         {
-            return false;
+            box ??= new RemoteBox(remote);
+            RemoteBox seen = Interlocked.CompareExchange(ref _remote, box, current);
+            if (ReferenceEquals(seen, current))
+            {
+                Interlocked.Increment(ref _remoteUpdates);
+                return true;
+            }
+
+            current = seen;
         }
 
-        Interlocked.Increment(ref _remoteUpdates);
-        return true;
+        return false;
     }
 
-    private static long Pack(UdpAddress a) => a.AddressNetworkOrder | ((long)a.Port << 32);
-
-    private static UdpAddress Unpack(long packed) => new((uint)packed, (ushort)(packed >> 32));
+    private sealed record RemoteBox(UdpAddress Value);
 }

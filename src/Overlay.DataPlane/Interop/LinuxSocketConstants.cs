@@ -8,6 +8,7 @@ internal static class LinuxSocketConstants
 {
     // <sys/socket.h>, <linux/socket.h>
     public const int AF_INET = 2;
+    public const int AF_INET6 = 10;
     public const int AF_PACKET = 17;
     public const int SOCK_DGRAM = 2;
     public const int SOCK_RAW = 3;
@@ -50,6 +51,16 @@ internal static class LinuxSocketConstants
     public const int IPPROTO_IP = 0;
     public const int IPPROTO_UDP = 17;
     public const int IP_MTU_DISCOVER = 10;
+
+    // <netinet/in.h>, <linux/in6.h>
+    public const int IPPROTO_IPV6 = 41;
+    public const int IPV6_MTU_DISCOVER = 23;
+
+    /// <summary>The socket carries IPv6 only (no IPv4-mapped traffic): the other family has its own socket.</summary>
+    public const int IPV6_V6ONLY = 26;
+
+    /// <summary>IPV6_PMTUDISC_DONT: fragment at the source rather than drop a packet above the path MTU.</summary>
+    public const int IPV6_PMTUDISC_DONT = 0;
 
     // <netinet/udp.h>, <linux/udp.h>
     public const int SOL_UDP = 17;

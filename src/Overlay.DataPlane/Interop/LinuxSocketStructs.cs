@@ -15,6 +15,19 @@ internal unsafe struct sockaddr_in
     public fixed byte sin_zero[8];
 }
 
+/// <summary><c>struct sockaddr_in6</c>, netinet/in.h: 28 bytes; port, flow info and address in network byte order
+/// (the address as two 8-byte halves; 4-byte aligned as in C).</summary>
+[StructLayout(LayoutKind.Sequential, Pack = 4)]
+internal unsafe struct sockaddr_in6
+{
+    public ushort sin6_family;
+    public ushort sin6_port;
+    public uint sin6_flowinfo;
+    public ulong sin6_addr_low;
+    public ulong sin6_addr_high;
+    public uint sin6_scope_id;
+}
+
 /// <summary><c>struct sockaddr_ll</c>, linux/if_packet.h: 20 bytes.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct sockaddr_ll
@@ -104,6 +117,8 @@ internal static class LinuxSocketStructSizes
 {
     public static int SockaddrIn => Unsafe.SizeOf<sockaddr_in>();
 
+    public static int SockaddrIn6 => Unsafe.SizeOf<sockaddr_in6>();
+
     public static int SockaddrLl => Unsafe.SizeOf<sockaddr_ll>();
 
     /// <summary>CMSG_SPACE(4): one control message with an int (or a u16) payload.</summary>
@@ -112,6 +127,6 @@ internal static class LinuxSocketStructSizes
     /// <summary>CMSG_LEN(n) for a payload of n bytes.</summary>
     public static int ControlLength(int payload) => Unsafe.SizeOf<cmsghdr>() + payload;
 
-    /// <summary>Room for any socket address we receive (sockaddr_ll is the largest: 20).</summary>
+    /// <summary>Room for any socket address we receive (sockaddr_in6 is the largest: 28).</summary>
     public const int MaxAddressSize = 32;
 }

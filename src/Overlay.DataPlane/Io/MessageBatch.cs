@@ -51,20 +51,44 @@ public sealed unsafe class MessageBatch : IDisposable
     /// <summary>The kernel cut the datagram or frame in slot <paramref name="index"/> to fit the buffer.</summary>
     public bool IsTruncated(int index) => (_headers[index].msg_hdr.msg_flags & LinuxSocketConstants.MSG_TRUNC) != 0;
 
-    /// <summary>Source (after a receive) or destination (before a send) of an IPv4 slot.</summary>
+    /// <summary>Source (after a receive) or destination (before a send) of a slot: sockaddr_in or sockaddr_in6.</summary>
     public UdpAddress GetAddress(int index)
     {
-        var name = (sockaddr_in*)(_names + (index * LinuxSocketStructSizes.MaxAddressSize));
-        return new UdpAddress(name->sin_addr, BinaryPrimitives.ReverseEndianness(name->sin_port));
+        byte* name = _names + (index * LinuxSocketStructSizes.MaxAddressSize);
+        if (((sockaddr_in*)name)->sin_family == LinuxSocketConstants.AF_INET6)
+        {
+            var v6 = (sockaddr_in6*)name;
+            return UdpAddress.FromIPv6(v6->sin6_addr_low, v6->sin6_addr_high, BinaryPrimitives.ReverseEndianness(v6->sin6_port));
+        }
+
+        var v4 = (sockaddr_in*)name;
+        return new UdpAddress(v4->sin_addr, BinaryPrimitives.ReverseEndianness(v4->sin_port));
     }
+
+    /// <summary>The address family of slot <paramref name="index"/>'s address: true for IPv6.</summary>
+    public bool IsIPv6(int index) =>
+        ((sockaddr_in*)(_names + (index * LinuxSocketStructSizes.MaxAddressSize)))->sin_family == LinuxSocketConstants.AF_INET6;
 
     public void SetAddress(int index, UdpAddress address)
     {
-        var name = (sockaddr_in*)(_names + (index * LinuxSocketStructSizes.MaxAddressSize));
-        name->sin_family = LinuxSocketConstants.AF_INET;
-        name->sin_port = address.PortNetworkOrder;
-        name->sin_addr = address.AddressNetworkOrder;
-        *(ulong*)name->sin_zero = 0;
+        byte* name = _names + (index * LinuxSocketStructSizes.MaxAddressSize);
+        if (address.IsIPv6)
+        {
+            var v6 = (sockaddr_in6*)name;
+            v6->sin6_family = LinuxSocketConstants.AF_INET6;
+            v6->sin6_port = address.PortNetworkOrder;
+            v6->sin6_flowinfo = 0;
+            v6->sin6_addr_low = address.Low;
+            v6->sin6_addr_high = address.High;
+            v6->sin6_scope_id = 0;
+            return;
+        }
+
+        var v4 = (sockaddr_in*)name;
+        v4->sin_family = LinuxSocketConstants.AF_INET;
+        v4->sin_port = address.PortNetworkOrder;
+        v4->sin_addr = address.AddressNetworkOrder;
+        *(ulong*)v4->sin_zero = 0;
     }
 
     public void Dispose()
@@ -165,7 +189,7 @@ public sealed unsafe class MessageBatch : IDisposable
             _headers[i].msg_hdr.msg_iov = &_vectors[i];
             _headers[i].msg_hdr.msg_iovlen = 1;
             _headers[i].msg_hdr.msg_name = _names + (i * LinuxSocketStructSizes.MaxAddressSize);
-            _headers[i].msg_hdr.msg_namelen = (uint)LinuxSocketStructSizes.SockaddrIn;
+            _headers[i].msg_hdr.msg_namelen = NameLength(i);
             _headers[i].msg_hdr.msg_control = null;
             _headers[i].msg_hdr.msg_controllen = 0;
             _headers[i].msg_hdr.msg_flags = 0;
@@ -203,7 +227,7 @@ public sealed unsafe class MessageBatch : IDisposable
 
             msghdr* header = &_headers[m].msg_hdr;
             header->msg_name = _names + (i * LinuxSocketStructSizes.MaxAddressSize);
-            header->msg_namelen = (uint)LinuxSocketStructSizes.SockaddrIn;
+            header->msg_namelen = NameLength(i);
             header->msg_iov = &_vectors[i];
             header->msg_iovlen = (nuint)(j - i);
             header->msg_flags = 0;
@@ -247,6 +271,18 @@ public sealed unsafe class MessageBatch : IDisposable
     /// <summary>UDP payload bytes one GSO send may carry (65,535 minus IPv4 and UDP headers).</summary>
     private const int MaxSegmentedPayload = 65535 - 20 - 8;
 
-    private bool SameAddress(int a, int b) =>
-        *(ulong*)(_names + (a * LinuxSocketStructSizes.MaxAddressSize)) == *(ulong*)(_names + (b * LinuxSocketStructSizes.MaxAddressSize));
+    /// <summary>sizeof(sockaddr_in) or sizeof(sockaddr_in6), by the slot's family.</summary>
+    private uint NameLength(int index) =>
+        (uint)(IsIPv6(index) ? LinuxSocketStructSizes.SockaddrIn6 : LinuxSocketStructSizes.SockaddrIn);
+
+    /// <summary>
+    /// Same family, port and address: the first word holds family, port and (IPv4) the address or (IPv6) the
+    /// flow label, which <see cref="SetAddress"/> zeroes; an IPv6 address continues in the next two.
+    /// </summary>
+    private bool SameAddress(int a, int b)
+    {
+        var x = (ulong*)(_names + (a * LinuxSocketStructSizes.MaxAddressSize));
+        var y = (ulong*)(_names + (b * LinuxSocketStructSizes.MaxAddressSize));
+        return x[0] == y[0] && (((sockaddr_in*)x)->sin_family != LinuxSocketConstants.AF_INET6 || (x[1] == y[1] && x[2] == y[2]));
+    }
 }

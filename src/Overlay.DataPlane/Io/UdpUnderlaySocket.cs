@@ -5,7 +5,8 @@ using static Overlay.DataPlane.Interop.LinuxSocketConstants;
 namespace Overlay.DataPlane.Io;
 
 /// <summary>
-/// The underlay: one IPv4 UDP socket bound to this host's underlay address and port 4500, carrying
+/// The underlay: one UDP socket bound to one of this host's underlay addresses (IPv4, or IPv6 with
+/// IPV6_V6ONLY: a dual-stack host opens one socket per family) and port 4500, carrying
 /// ESP-in-UDP and IKE (RFC 3948). Batched with recvmmsg/sendmmsg, one system call per batch in each
 /// direction, and, with <c>segmentation</c>, UDP GSO and GRO on top: runs of equal-sized datagrams to
 /// one peer (what a guest's TCP burst becomes) leave as one GSO message (UDP_SEGMENT), which crosses
@@ -14,8 +15,8 @@ namespace Overlay.DataPlane.Io;
 /// packet on the wire. A kernel or device that cannot segment (EIO, EOPNOTSUPP) turns GSO off for the
 /// socket; a run refused with EMSGSIZE or EINVAL (its datagrams exceed the path MTU, which GSO cannot
 /// fragment) makes datagrams of that size and larger go alone from then on, fragmented by the kernel.
-/// DF is never set (IP_PMTUDISC_DONT): a tunnel packet larger than the underlay MTU is fragmented by
-/// the kernel rather than dropped; size guest MTUs so that it does not happen (docs/daemon.md).
+/// DF is never set (IP_PMTUDISC_DONT; IPV6_PMTUDISC_DONT for IPv6, where the sending host fragments):
+/// a tunnel packet larger than the underlay MTU is fragmented by the kernel rather than dropped; size guest MTUs so that it does not happen (docs/daemon.md).
 /// </summary>
 public sealed class UdpUnderlaySocket : IUnderlayIo
 {
@@ -50,10 +51,19 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
     {
         UdpAddress local = UdpAddress.From(address, port);
         string subject = $"udp {local}";
-        SafeSocketFd fd = Interop.Interop.LibC.Socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP, subject);
+        SafeSocketFd fd = Interop.Interop.LibC.Socket(local.IsIPv6 ? AF_INET6 : AF_INET, SOCK_DGRAM, IPPROTO_UDP, subject);
         try
         {
-            Interop.Interop.LibC.SetOption(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT, subject);
+            if (local.IsIPv6)
+            {
+                Interop.Interop.LibC.SetOption(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, subject);
+                Interop.Interop.LibC.SetOption(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DONT, subject);
+            }
+            else
+            {
+                Interop.Interop.LibC.SetOption(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT, subject);
+            }
+
             // The buffers absorb what arrives while the loop is descheduled (and a peer's burst of IKE fragments):
             // past net.core.rmem_max where the daemon may (CAP_NET_ADMIN), else as far as the sysctl allows.
             if (!TrySetOption(fd, SOL_SOCKET, SO_RCVBUFFORCE, socketBufferBytes, subject))
@@ -67,11 +77,11 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
             }
 
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVTIMEO, SocketTimeouts.ToTimeval(receiveTimeout), subject);
-            var name = new sockaddr_in { sin_family = AF_INET, sin_port = local.PortNetworkOrder, sin_addr = local.AddressNetworkOrder };
-            Interop.Interop.LibC.Bind(fd, name, subject);
+            Bind(fd, local, subject);
             if (port == 0)
             {
-                local = local with { Port = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(Interop.Interop.LibC.GetSockName(fd, subject).sin_port) }; // the one the kernel chose
+                ushort chosen = local.IsIPv6 ? Interop.Interop.LibC.GetSockName6(fd, subject).sin6_port : Interop.Interop.LibC.GetSockName(fd, subject).sin_port;
+                local = local with { Port = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(chosen) }; // the one the kernel chose
             }
 
             bool gro = segmentation && TrySetOption(fd, SOL_UDP, UDP_GRO, 1, subject);
@@ -82,6 +92,19 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
             fd.Dispose();
             throw;
         }
+    }
+
+    private static void Bind(SafeSocketFd fd, UdpAddress local, string subject)
+    {
+        if (local.IsIPv6)
+        {
+            var name6 = new sockaddr_in6 { sin6_family = AF_INET6, sin6_port = local.PortNetworkOrder, sin6_addr_low = local.Low, sin6_addr_high = local.High };
+            Interop.Interop.LibC.Bind(fd, name6, subject);
+            return;
+        }
+
+        var name = new sockaddr_in { sin_family = AF_INET, sin_port = local.PortNetworkOrder, sin_addr = local.AddressNetworkOrder };
+        Interop.Interop.LibC.Bind(fd, name, subject);
     }
 
     public unsafe int Receive(MessageBatch batch)

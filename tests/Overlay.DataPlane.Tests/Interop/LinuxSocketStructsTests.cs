@@ -11,6 +11,8 @@ public sealed class LinuxSocketStructsTests
     public void Sizes_match_the_kernel_headers()
     {
         Assert.Equal(16, Unsafe.SizeOf<sockaddr_in>());
+        Assert.Equal(28, Unsafe.SizeOf<sockaddr_in6>());
+        Assert.True(Unsafe.SizeOf<sockaddr_in6>() <= LinuxSocketStructSizes.MaxAddressSize);
         Assert.Equal(20, Unsafe.SizeOf<sockaddr_ll>());
         Assert.Equal(16, Unsafe.SizeOf<packet_mreq>());
         Assert.Equal(16, Unsafe.SizeOf<timeval>());
@@ -31,5 +33,7 @@ public sealed class LinuxSocketStructsTests
         Assert.Equal(48, (int)Marshal.OffsetOf<msghdr>(nameof(msghdr.msg_flags)));
         Assert.Equal(56, (int)Marshal.OffsetOf<mmsghdr>(nameof(mmsghdr.msg_len)));
         Assert.Equal(4, (int)Marshal.OffsetOf<sockaddr_in>(nameof(sockaddr_in.sin_addr)));
+        Assert.Equal(8, (int)Marshal.OffsetOf<sockaddr_in6>(nameof(sockaddr_in6.sin6_addr_low)));
+        Assert.Equal(24, (int)Marshal.OffsetOf<sockaddr_in6>(nameof(sockaddr_in6.sin6_scope_id)));
     }
 }
