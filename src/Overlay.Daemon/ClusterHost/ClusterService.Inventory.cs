@@ -27,9 +27,9 @@ public sealed partial class ClusterService
         Overlay.Cluster.Inventory.InventoryView judged = SameInput(input, _lastInput) ? inventory.Tick() : inventory.Update(input);
         _lastInput = input;
 
-        AddressFamily family = _config.DataPlane?.Underlay.AddressFamily ?? AddressFamily.InterNetwork;
+        IReadOnlyList<AddressFamily> families = _config.DataPlane?.Underlays.Select(a => a.AddressFamily).ToArray() ?? [AddressFamily.InterNetwork];
         var view = new InventoryView(
-            [.. judged.Admitted.Select(p => new AdmittedHost(p.Registration, PeerAddress(p.Registration, family), p.DropAt))],
+            [.. judged.Admitted.Select(p => new AdmittedHost(p.Registration, PeerAddress(p.Registration, families), p.DropAt))],
             [.. judged.Ignored.Where(i => i.Reason != IgnoreReason.Self).Select(i => new IgnoredHost(i.Host, i.Reason.ToWire(), i.Detail))]);
         foreach (var ignored in judged.NewlyIgnored.Where(i => i.Reason != IgnoreReason.Self))
         {
@@ -84,10 +84,14 @@ public sealed partial class ClusterService
     }
 
     /// <summary>Its first underlay address of our family (IKE and ESP go over one family), else its first.</summary>
-    private static IPAddress PeerAddress(HostRegistration r, AddressFamily family)
+    /// <summary>
+    /// The peer's registered address of our first underlay family it also has (a dual-stack pair meets on our first
+    /// family), else its first address.
+    /// </summary>
+    private static IPAddress PeerAddress(HostRegistration r, IReadOnlyList<AddressFamily> families)
     {
         IReadOnlyList<IPAddress> addresses = r.UnderlayAddresses();
-        return addresses.FirstOrDefault(a => a.AddressFamily == family) ?? addresses[0];
+        return families.Select(f => addresses.FirstOrDefault(a => a.AddressFamily == f)).FirstOrDefault(a => a is not null) ?? addresses[0];
     }
 
     private static bool SameInput(InventoryInput a, InventoryInput? b) =>

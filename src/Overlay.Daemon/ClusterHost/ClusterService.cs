@@ -245,7 +245,7 @@ public sealed partial class ClusterService : BackgroundService
         return new HostRegistration
         {
             Host = _config.Host,
-            Underlay = dataPlane is null ? [] : [dataPlane.Underlay.ToString()],
+            Underlay = dataPlane is null ? [] : [.. dataPlane.Underlays.Select(a => a.ToString())],
             IkePort = _config.Ike?.IkePort ?? IkeConfig.DefaultIkePort,
             NattPort = dataPlane?.Port ?? DataPlaneConfig.DefaultPort,
             AkSha256 = session?.AkPin ?? "",

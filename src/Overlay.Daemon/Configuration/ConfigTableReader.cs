@@ -44,4 +44,7 @@ internal sealed class ConfigTableReader
         _reader.Boolean(key, required: false)?.Value ?? (_reader.Has(key) ? null : fallback);
 
     public void Error(ConfigLocation at, string message) => _errors.Add(new ConfigError(at, message));
+
+    /// <summary>Errors so far (of every table): a reader compares it before and after a key to know whether the key was wrong.</summary>
+    public int ErrorCount => _errors.Count;
 }

@@ -22,6 +22,15 @@ public sealed record DataPlaneConfig(
 {
     public const int DefaultPort = 4500;
     public const int DefaultMtu = 1500;
+
+    /// <summary>
+    /// Every underlay address of this host, at most one per family (<c>underlay = ["192.0.2.1", "2001:db8::1"]</c>);
+    /// <see cref="Underlay"/> is the first. A peer is reached from the one of its family.
+    /// </summary>
+    public IReadOnlyList<IPAddress> Underlays { get; init; } = [Underlay];
+
+    /// <summary>This host's underlay address of <paramref name="family"/>; null when it has none.</summary>
+    public IPAddress? UnderlayFor(System.Net.Sockets.AddressFamily family) => Underlays.FirstOrDefault(a => a.AddressFamily == family);
 }
 
 /// <summary><c>[[dataplane.port]]</c>: a guest NIC's host-side interface, attached to the network's TVD.</summary>

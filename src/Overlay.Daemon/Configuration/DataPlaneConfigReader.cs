@@ -44,7 +44,7 @@ internal static class DataPlaneConfigReader
 
         int before = errors.Count;
         var reader = new ConfigTableReader(main, errors, TableKeys);
-        IPAddress? underlay = Address(reader, "underlay", required: true);
+        List<IPAddress>? underlays = Underlays(main, reader);
         long? port = reader.Integer("port", 1, 65535, DataPlaneConfig.DefaultPort);
         long? mtu = reader.Integer("mtu", 576, 9000, DataPlaneConfig.DefaultMtu);
         string? export = reader.String("debug_key_export", required: false);
@@ -61,7 +61,7 @@ internal static class DataPlaneConfigReader
                     AddIfValid(ports, ReadPort(table, errors));
                     break;
                 case PeerTable:
-                    AddIfValid(peers, ReadPeer(table, errors, (int)(port ?? DataPlaneConfig.DefaultPort)));
+                    AddIfValid(peers, ReadPeer(table, errors, (int)(port ?? DataPlaneConfig.DefaultPort), underlays));
                     break;
                 case SaTable:
                     AddIfValid(sas, ReadSa(table, errors));
@@ -73,14 +73,58 @@ internal static class DataPlaneConfigReader
         CheckUnique(ports, p => p.Interface, p => p.Location, "port interface", errors);
         CheckUnique(peers, p => p.Name, p => p.Location, "peer name", errors);
         CheckUnique(sas, s => $"{s.Direction} {s.Spi:x8}", s => s.Location, "SPI (per direction)", errors);
-        if (errors.Count > before || underlay is null)
+        if (errors.Count > before || underlays is null)
         {
             return null;
         }
 
-        return new DataPlaneConfig(underlay, (int)port!, (int)mtu!, export is null ? null : Path.GetFullPath(export, baseDirectory),
-            ports, peers, sas, reader.Location);
+        return new DataPlaneConfig(underlays[0], (int)port!, (int)mtu!, export is null ? null : Path.GetFullPath(export, baseDirectory),
+            ports, peers, sas, reader.Location)
+        {
+            Underlays = underlays,
+        };
     }
+
+    /// <summary>
+    /// <c>underlay</c>: one address (IPv4 or IPv6), or a list of one address per family for a host on both
+    /// (<c>["192.0.2.1", "2001:db8::1"]</c>). Null (with located errors) when written wrong.
+    /// </summary>
+    private static List<IPAddress>? Underlays(TomlSection main, ConfigTableReader r)
+    {
+        if (main.Entries.FirstOrDefault(e => e.Key == "underlay")?.Value is not Tomlyn.Syntax.ArraySyntax)
+        {
+            return Address(r, "underlay", required: true) is { } single ? [single] : null;
+        }
+
+        var list = new List<IPAddress>();
+        int before = r.ErrorCount;
+        IReadOnlyList<Located<string>> items = r.StringList("underlay", required: true)?.Value ?? [];
+        foreach (Located<string> item in items)
+        {
+            ConfigLocation at = item.Location.ToConfigLocation();
+            if (ParseAddress(item.Value) is not { } address)
+            {
+                r.Error(at, $"'underlay' must list IPv4 or IPv6 addresses, not \"{item.Value}\"");
+            }
+            else if (list.FirstOrDefault(a => a.AddressFamily == address.AddressFamily) is { } other)
+            {
+                r.Error(at, $"'underlay' lists two {FamilyName(address.AddressFamily)} addresses ({other}, {address}): one per family");
+            }
+            else
+            {
+                list.Add(address);
+            }
+        }
+
+        if (items.Count == 0 && r.ErrorCount == before)
+        {
+            r.Error(r.LocationOf("underlay"), "'underlay' must list at least one address");
+        }
+
+        return r.ErrorCount > before ? null : list;
+    }
+
+    internal static string FamilyName(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
 
     private static PortConfig? ReadPort(TomlSection table, List<ConfigError> errors)
     {
@@ -108,11 +152,18 @@ internal static class DataPlaneConfigReader
             : new PortConfig(name, ifname, guest, network, r.Location) { Io = io.Value };
     }
 
-    private static PeerConfig? ReadPeer(TomlSection table, List<ConfigError> errors, int defaultPort)
+    private static PeerConfig? ReadPeer(TomlSection table, List<ConfigError> errors, int defaultPort, List<IPAddress>? underlays)
     {
         var r = new ConfigTableReader(table, errors, PeerKeys);
         string? name = r.String("name", true);
         IPAddress? address = Address(r, "address", required: true);
+        if (address is not null && underlays is not null && !underlays.Any(u => u.AddressFamily == address.AddressFamily))
+        {
+            r.Error(r.LocationOf("address"), $"peer address {address} is {FamilyName(address.AddressFamily)} but this host has no {FamilyName(address.AddressFamily)} "
+                + $"underlay (underlay = {string.Join(", ", underlays)}); add one: underlay = [\"{underlays[0]}\", \"<this host's {FamilyName(address.AddressFamily)} address>\"]");
+            return null;
+        }
+
         long? port = r.Integer("port", 1, 65535, defaultPort);
         return name is null || address is null || port is null ? null : new PeerConfig(name, address, (int)port, r.Location);
     }
@@ -218,14 +269,33 @@ internal static class DataPlaneConfigReader
             return null;
         }
 
-        if (IPAddress.TryParse(text, out IPAddress? address) && address.AddressFamily == AddressFamily.InterNetwork
-            && text.Count(c => c == '.') == 3)
+        if (ParseAddress(text) is { } address)
         {
             return address;
         }
 
-        r.Error(r.LocationOf(key), $"'{key}' must be an IPv4 address (dotted quad), not \"{text}\"");
+        r.Error(r.LocationOf(key), $"'{key}' must be an IPv4 address (dotted quad) or a global IPv6 address (not link-local), not \"{text}\"");
         return null;
+    }
+
+    /// <summary>
+    /// A dotted-quad IPv4 or a global (or unique local) IPv6 address: link-local (needs a scope), multicast and
+    /// IPv4-mapped (write the IPv4 address) are refused.
+    /// </summary>
+    private static IPAddress? ParseAddress(string text)
+    {
+        if (!IPAddress.TryParse(text, out IPAddress? address))
+        {
+            return null;
+        }
+
+        return address.AddressFamily switch
+        {
+            AddressFamily.InterNetwork when text.Count(c => c == '.') == 3 => address,
+            AddressFamily.InterNetworkV6 when address.ScopeId == 0 && !address.IsIPv4MappedToIPv6 && !address.IsIPv6LinkLocal && !address.IsIPv6Multicast
+                && !text.Contains('%') => address,
+            _ => null,
+        };
     }
 
     private static T? Invalid<T>(ConfigTableReader r, string key, string message)

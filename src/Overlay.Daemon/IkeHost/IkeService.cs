@@ -60,8 +60,10 @@ public sealed class IkeService : BackgroundService
         }
 
         PeerBook book = _runtime.Book;
-        book.Configure([.. dataPlane.Peers.Select(p => new IkePeer(p, ike, dataPlane.Underlay, localId))],
-            host => new IkePeer(host.Name, host.Address, host.Port, host.IkePort, ike, dataPlane.Underlay, localId, fromCluster: true));
+        // Each peer against our underlay address of its family: the lower address initiates, and our own selector.
+        book.Configure([.. dataPlane.Peers.Select(p => new IkePeer(p, ike, dataPlane.UnderlayFor(p.Address.AddressFamily) ?? dataPlane.Underlay, localId))],
+            host => new IkePeer(host.Name, host.Address, host.Port, host.IkePort, ike, dataPlane.UnderlayFor(host.Address.AddressFamily) ?? dataPlane.Underlay,
+                localId, fromCluster: true));
         IReadOnlyList<IkePeer> peers = book.Peers;
         if (dataPlane.DebugKeyExport is { } path)
         {

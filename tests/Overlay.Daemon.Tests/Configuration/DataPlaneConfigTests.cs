@@ -153,11 +153,56 @@ public sealed class DataPlaneConfigTests
     [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.sa]]\npeer = \"p\"\ntvd = \"red\"\ndirection = \"in\"\nspi = 255\nkey = \"0011\"\n", "9:7: error: 'spi' must be an integer in 256..")]
     [InlineData("[[dataplane.peer]]\nname = \"p\"\naddress = \"10.0.0.2\"\n", "3:3: error: [[dataplane.peer]] needs a [dataplane] table")]
     [InlineData("[dataplane.extra]\nx = 1\n", "3:2: error: unknown table 'dataplane.extra'")]
+    [InlineData("[dataplane]\nunderlay = \"::ffff:10.0.0.1\"\n", "4:12: error: 'underlay' must be an IPv4 address (dotted quad) or a global IPv6 address")]
+    [InlineData("[dataplane]\nunderlay = [\"10.0.0.1\", \"10.0.0.2\"]\n", "4:25: error: 'underlay' lists two IPv4 addresses (10.0.0.1, 10.0.0.2): one per family")]
+    [InlineData("[dataplane]\nunderlay = [\"10.0.0.1\", \"2001:db8::1\", \"2001:db8::2\"]\n", "4:40: error: 'underlay' lists two IPv6 addresses")]
+    [InlineData("[dataplane]\nunderlay = [\"10.0.0.1\", \"host\"]\n", "4:25: error: 'underlay' must list IPv4 or IPv6 addresses, not \"host\"")]
+    [InlineData("[dataplane]\nunderlay = []\n", "4:12: error: 'underlay' must list at least one address")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.peer]]\nname = \"p\"\naddress = \"2001:db8::2\"\n", "7:11: error: peer address 2001:db8::2 is IPv6 but this host has no IPv6 underlay")]
+    [InlineData("[dataplane]\nunderlay = \"2001:db8::1\"\n[[dataplane.peer]]\nname = \"p\"\naddress = \"10.0.0.2\"\n", "7:11: error: peer address 10.0.0.2 is IPv4 but this host has no IPv4 underlay")]
     public void Errors_point_at_file_line_and_column(string dataplane, string expected)
     {
         ConfigLoadResult result = DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n" + dataplane, ConfigPath);
 
         Assert.False(result.Succeeded);
         Assert.Contains(result.Errors, e => e.ToString().StartsWith($"{ConfigPath}:{expected}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void An_ipv6_underlay_and_ipv6_peers_are_read()
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load(
+            "[daemon]\nhost = \"h\"\n[dataplane]\nunderlay = \"2001:db8::1\"\n[[dataplane.peer]]\nname = \"p\"\naddress = \"2001:db8::2\"\n", ConfigPath);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        DataPlaneConfig dataPlane = result.Config!.DataPlane!;
+        Assert.Equal(IPAddress.Parse("2001:db8::1"), dataPlane.Underlay);
+        Assert.Equal([IPAddress.Parse("2001:db8::1")], dataPlane.Underlays);
+        Assert.Equal(IPAddress.Parse("2001:db8::2"), dataPlane.Peers[0].Address);
+        Assert.Null(dataPlane.UnderlayFor(System.Net.Sockets.AddressFamily.InterNetwork));
+    }
+
+    [Fact]
+    public void A_dual_stack_host_lists_one_underlay_per_family_and_reaches_peers_of_both()
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load("""
+            [daemon]
+            host = "h"
+            [dataplane]
+            underlay = ["10.0.0.1", "2001:db8::1"]
+            [[dataplane.peer]]
+            name = "v4"
+            address = "10.0.0.2"
+            [[dataplane.peer]]
+            name = "v6"
+            address = "2001:db8::2"
+            """, ConfigPath);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        DataPlaneConfig dataPlane = result.Config!.DataPlane!;
+        Assert.Equal(IPAddress.Parse("10.0.0.1"), dataPlane.Underlay);
+        Assert.Equal([IPAddress.Parse("10.0.0.1"), IPAddress.Parse("2001:db8::1")], dataPlane.Underlays);
+        Assert.Equal(IPAddress.Parse("2001:db8::1"), dataPlane.UnderlayFor(System.Net.Sockets.AddressFamily.InterNetworkV6));
+        Assert.Equal(["v4", "v6"], dataPlane.Peers.Select(p => p.Name));
     }
 }
