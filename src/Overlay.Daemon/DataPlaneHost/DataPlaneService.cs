@@ -70,7 +70,7 @@ public sealed class DataPlaneService : BackgroundService
 
         var options = new PipelineOptions { Mtu = dataPlane.Mtu };
         var sas = new SaTable(_time);
-        UdpUnderlaySocket underlay = UdpUnderlaySocket.Open(dataPlane.Underlay, dataPlane.Port, options.ReceiveTimeout, segmentation: true);
+        var underlay = new UnderlayGroup(OpenUnderlay(dataPlane, options));
         var pipeline = new Pipeline(underlay, sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
         _runtime.Pipeline = pipeline;
         _ike?.AttachPipeline(pipeline);
@@ -82,6 +82,26 @@ public sealed class DataPlaneService : BackgroundService
         pipeline.Start();
         _policy.Committed += OnPolicyCommitted;
         return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>One underlay socket per underlay address (a dual-stack host: an IPv4 and an IPv6 one); all or none.</summary>
+    private static List<IUnderlayIo> OpenUnderlay(DataPlaneConfig dataPlane, PipelineOptions options)
+    {
+        var sockets = new List<IUnderlayIo>();
+        try
+        {
+            foreach (System.Net.IPAddress address in dataPlane.Underlays)
+            {
+                sockets.Add(UdpUnderlaySocket.Open(address, dataPlane.Port, options.ReceiveTimeout, segmentation: true));
+            }
+        }
+        catch
+        {
+            sockets.ForEach(s => s.Dispose());
+            throw;
+        }
+
+        return sockets;
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;

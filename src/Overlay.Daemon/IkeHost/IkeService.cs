@@ -74,7 +74,7 @@ public sealed class IkeService : BackgroundService
         IkeTransport transport;
         try
         {
-            transport = new IkeTransport(dataPlane.Underlay, ike.IkePort, _bridge, ike.Transport);
+            transport = new IkeTransport(dataPlane.Underlays, ike.IkePort, _bridge, ike.Transport);
         }
         catch (System.Net.Sockets.SocketException e)
         {
@@ -98,7 +98,10 @@ public sealed class IkeService : BackgroundService
         (_runtime.Manager, _runtime.Transport, _runtime.LocalId) = (manager, transport, localId);
         var reconciler = new PeerReconciler(manager, transport.IkeEndpoint, [.. peers.Select(p => p.Target)],
             new PolicyPeerPolicy(_policy, book, _time), new PeerReconcilerLog(_logger),
-            new ReconcilerOptions(ike.RetryInterval, ike.DpdInterval), _time);
+            new ReconcilerOptions(ike.RetryInterval, ike.DpdInterval), _time)
+        {
+            LocalEndpoints = transport.IkeEndpoints,
+        };
         book.Changed += now => reconciler.UpdatePeers([.. now.Select(p => p.Target)]);
         reconciler.UpdatePeers([.. book.Peers.Select(p => p.Target)]); // a cluster list that came in between
         _reconciler = reconciler;
@@ -107,7 +110,7 @@ public sealed class IkeService : BackgroundService
             IkeLog.PeerNotInPolicy(_logger, peer.Identity);
         }
 
-        IkeLog.Started(_logger, localId, dataPlane.Underlay.ToString(), transport.IkeEndpoint.Port, transport.NatTraversalEndpoint.Port, peers.Count,
+        IkeLog.Started(_logger, localId, string.Join(", ", dataPlane.Underlays), transport.IkeEndpoint.Port, transport.NatTraversalEndpoint.Port, peers.Count,
             ike.Transport.Workers);
         return base.StartAsync(cancellationToken);
     }

@@ -24,6 +24,11 @@ public sealed class NatTraversalBridge : IIkeDatagramSink, INatTraversalPort
     public IPEndPoint LocalEndpoint =>
         (_pipeline ?? throw new InvalidOperationException("the data plane is not running")).UnderlayAddress.ToEndPoint();
 
+    /// <summary>The data plane's underlay address of <paramref name="family"/> (a dual-stack host has one per family).</summary>
+    public IPEndPoint LocalEndpointFor(System.Net.Sockets.AddressFamily family) =>
+        (_pipeline ?? throw new InvalidOperationException("the data plane is not running")).UnderlayAddressOf(family == System.Net.Sockets.AddressFamily.InterNetworkV6)
+            ?.ToEndPoint() ?? LocalEndpoint;
+
     public void AttachPipeline(Pipeline? pipeline) => _pipeline = pipeline;
 
     public void AttachTransport(IkeTransport? transport) => _transport = transport;

@@ -74,7 +74,7 @@ public sealed class StandaloneIke : IAsyncDisposable
 
     /// <summary>Starts an IKE SA (and its first CHILD_SA) towards <paramref name="peer"/>'s IKE port.</summary>
     public IkeSa Initiate(IkeSaConfig config, ChildSaConfig? child, IPAddress peer, int peerPort = IkeConstants.IkePort) =>
-        Manager.Initiate(config, child, Transport.IkeEndpoint, new IPEndPoint(peer, peerPort));
+        Manager.Initiate(config, child, Transport.IkeEndpointFor(peer), new IPEndPoint(peer, peerPort));
 
     public async ValueTask DisposeAsync()
     {

@@ -98,6 +98,12 @@ public sealed partial class Pipeline : IAsyncDisposable
 
     public UdpAddress UnderlayAddress => _underlay.Local;
 
+    /// <summary>The underlay address of one family (IPv6 when <paramref name="ipv6"/>); null when this host has none of it.</summary>
+    public UdpAddress? UnderlayAddressOf(bool ipv6) => _underlay.LocalOf(ipv6);
+
+    /// <summary>Every underlay address: one, or an IPv4 and an IPv6 one.</summary>
+    public IReadOnlyList<UdpAddress> UnderlayAddresses => _underlay.Locals;
+
     /// <summary>The underlay receive queues, one receive loop each.</summary>
     public int UnderlayQueues => _underlay.Queues.Count;
 

@@ -13,6 +13,9 @@ public interface INatTraversalPort
     /// <summary>Where the port is bound: the local endpoint of IKE SAs that floated to it.</summary>
     IPEndPoint LocalEndpoint { get; }
 
+    /// <summary>Where the port is bound for <paramref name="family"/> (a dual-stack owner has one socket per family).</summary>
+    IPEndPoint LocalEndpointFor(System.Net.Sockets.AddressFamily family) => LocalEndpoint;
+
     /// <summary>Sends one IKE message to <paramref name="remote"/>. Never blocks for long; false when it could not be sent.</summary>
     bool Send(ReadOnlySpan<byte> ikeMessage, IPEndPoint remote);
 

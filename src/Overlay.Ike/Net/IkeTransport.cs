@@ -19,19 +19,35 @@ public delegate void IkeMessageHandler(ReadOnlySpan<byte> ikeMessage, IPEndPoint
 /// </summary>
 public sealed class IkeTransport : IIkeSender, IAsyncDisposable
 {
-    private readonly Socket _ike;
+    private readonly Socket[] _sockets;
     private readonly INatTraversalPort _natTraversal;
     private readonly IkeTransportOptions _options;
     private readonly WorkQueue<InboundDatagram> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Thread> _workers = [];
     private IkeMessageHandler? _handler;
-    private Task _receiveLoop = Task.CompletedTask;
+    private Task[] _receiveLoops = [];
 
     /// <summary>Binds IKE's port on <paramref name="address"/>; nothing is received before <see cref="Start"/>.</summary>
     /// <exception cref="SocketException">The port cannot be bound.</exception>
     public IkeTransport(IPAddress address, int ikePort, INatTraversalPort natTraversal, IkeTransportOptions? options = null)
+        : this([address], ikePort, natTraversal, options)
     {
+    }
+
+    /// <summary>
+    /// Binds IKE's port on each of <paramref name="addresses"/> (a dual-stack host: one IPv4 and one IPv6 address,
+    /// an IPv6 socket IPv6-only); a message to a peer leaves from the socket of the peer's family.
+    /// </summary>
+    /// <exception cref="SocketException">The port cannot be bound.</exception>
+    public IkeTransport(IReadOnlyList<IPAddress> addresses, int ikePort, INatTraversalPort natTraversal, IkeTransportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        if (addresses.Count == 0)
+        {
+            throw new ArgumentException("IKE needs an address to bind", nameof(addresses));
+        }
+
         _natTraversal = natTraversal ?? throw new ArgumentNullException(nameof(natTraversal));
         _options = options ?? IkeTransportOptions.Default;
         if (_options.Validate() is { } problem)
@@ -40,22 +56,44 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
         }
 
         _queue = new WorkQueue<InboundDatagram>(_options.QueueCapacity);
-        _ike = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        var sockets = new List<Socket>();
         try
         {
-            SizeReceiveBuffer(_ike);
-            _ike.Bind(new IPEndPoint(address, ikePort));
+            foreach (IPAddress address in addresses)
+            {
+                var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+                sockets.Add(socket);
+                if (address.AddressFamily == AddressFamily.InterNetworkV6)
+                {
+                    socket.DualMode = false; // IPV6_V6ONLY: IPv4 has its own socket
+                }
+
+                SizeReceiveBuffer(socket);
+                socket.Bind(new IPEndPoint(address, ikePort));
+            }
         }
         catch
         {
-            _ike.Dispose();
+            sockets.ForEach(s => s.Dispose());
             throw;
         }
 
-        IkeEndpoint = (IPEndPoint)_ike.LocalEndPoint!;
+        _sockets = [.. sockets];
+        IkeEndpoints = [.. _sockets.Select(s => (IPEndPoint)s.LocalEndPoint!)];
+        IkeEndpoint = IkeEndpoints[0];
     }
 
+    /// <summary>Where the first socket is bound (the only one on a host of one family).</summary>
     public IPEndPoint IkeEndpoint { get; }
+
+    /// <summary>Where each socket is bound, one per family.</summary>
+    public IReadOnlyList<IPEndPoint> IkeEndpoints { get; }
+
+    /// <summary>Our IKE endpoint of <paramref name="remote"/>'s family (the first when we have none of it).</summary>
+    public IPEndPoint IkeEndpointFor(IPAddress remote) =>
+        IkeEndpoints.FirstOrDefault(e => e.AddressFamily == Family(remote)) ?? IkeEndpoint;
+
+    private static AddressFamily Family(IPAddress a) => a.IsIPv4MappedToIPv6 ? AddressFamily.InterNetwork : a.AddressFamily;
 
     /// <summary>
     /// What port 500's socket may hold while the receive loop catches up: an attested IKE_AUTH carries a full
@@ -100,7 +138,7 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
             worker.Start();
         }
 
-        _receiveLoop = Task.Run(ReceiveLoop);
+        _receiveLoops = [.. _sockets.Select(socket => Task.Run(() => ReceiveLoop(socket)))];
     }
 
     /// <summary>
@@ -108,7 +146,7 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
     /// returns at once; false when it was dropped (too short, or the queue is full).
     /// </summary>
     public bool OnNatTraversalMessage(ReadOnlySpan<byte> ikeMessage, IPEndPoint remote) =>
-        Enqueue(ikeMessage, _natTraversal.LocalEndpoint, remote);
+        Enqueue(ikeMessage, _natTraversal.LocalEndpointFor(Family(remote.Address)), remote);
 
     private bool Enqueue(ReadOnlySpan<byte> message, IPEndPoint local, IPEndPoint remote)
     {
@@ -168,16 +206,17 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
         ArrayPool<byte>.Shared.Return(datagram.Buffer);
     }
 
-    private async Task ReceiveLoop()
+    private async Task ReceiveLoop(Socket socket)
     {
         byte[] buffer = new byte[IkeConstants.MaxMessageLength];
-        EndPoint any = new IPEndPoint(IkeEndpoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        var local = (IPEndPoint)socket.LocalEndPoint!;
+        EndPoint any = new IPEndPoint(local.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
             SocketReceiveFromResult received;
             try
             {
-                received = await _ike.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
@@ -189,7 +228,7 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
                 continue;
             }
 
-            Enqueue(buffer.AsSpan(0, received.ReceivedBytes), IkeEndpoint, (IPEndPoint)received.RemoteEndPoint);
+            Enqueue(buffer.AsSpan(0, received.ReceivedBytes), local, (IPEndPoint)received.RemoteEndPoint);
         }
     }
 
@@ -201,7 +240,7 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
         {
             ok = local.Port == _natTraversal.LocalEndpoint.Port
                 ? _natTraversal.Send(ikeMessage, remote)
-                : _ike.SendTo(ikeMessage, SocketFlags.None, remote) == ikeMessage.Length;
+                : SocketFor(remote.Address).SendTo(ikeMessage, SocketFlags.None, remote) == ikeMessage.Length;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -228,8 +267,12 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        _ike.Dispose();
-        await _receiveLoop.ConfigureAwait(false);
+        foreach (Socket socket in _sockets)
+        {
+            socket.Dispose();
+        }
+
+        await Task.WhenAll(_receiveLoops).ConfigureAwait(false);
         _queue.Complete();
         foreach (Thread worker in _workers)
         {
@@ -242,6 +285,20 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
         }
 
         _stop.Dispose();
+    }
+
+    /// <summary>The socket of <paramref name="remote"/>'s family (the first: sending from it fails and is counted).</summary>
+    private Socket SocketFor(IPAddress remote)
+    {
+        foreach (Socket socket in _sockets)
+        {
+            if (socket.AddressFamily == Family(remote))
+            {
+                return socket;
+            }
+        }
+
+        return _sockets[0];
     }
 
     private readonly record struct InboundDatagram(byte[] Buffer, int Length, IPEndPoint Local, IPEndPoint Remote)

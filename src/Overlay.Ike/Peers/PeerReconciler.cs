@@ -43,6 +43,25 @@ public sealed class PeerReconciler
         _pendingPeers = peers;
     }
 
+    /// <summary>
+    /// Our IKE endpoints, one per family, when there are several (a dual-stack host): a peer is initiated from the
+    /// one of its family. Empty: every peer from the endpoint given at construction.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> LocalEndpoints { get; init; } = [];
+
+    private IPEndPoint LocalFor(System.Net.IPAddress remote)
+    {
+        foreach (IPEndPoint local in LocalEndpoints)
+        {
+            if (local.AddressFamily == remote.AddressFamily)
+            {
+                return local;
+            }
+        }
+
+        return _ikeEndpoint;
+    }
+
     /// <summary>The peers the next pass works towards; the one that leaves the list loses its IKE SAs on that pass.</summary>
     public void UpdatePeers(IReadOnlyList<IkePeerTarget> peers) => _pendingPeers = peers;
 
@@ -157,7 +176,7 @@ public sealed class PeerReconciler
                 _nextInitiate[peer.Name] = now + _options.RetryInterval;
                 _nextChild[(peer.Name, wanted[0].Label ?? "")] = now + _options.RetryInterval;
                 _events.Initiating(peer, wanted[0].Label ?? "");
-                _manager.Initiate(_policy.IkeConfig(peer, wanted), wanted[0], _ikeEndpoint, new IPEndPoint(peer.Address, peer.IkePort));
+                _manager.Initiate(_policy.IkeConfig(peer, wanted), wanted[0], LocalFor(peer.Address), new IPEndPoint(peer.Address, peer.IkePort));
             }
 
             return;
