@@ -139,6 +139,7 @@ public sealed partial class IkeStatusSection : IStatusSection
         {
             writer.WriteStartObject();
             writer.WriteString("peer", sa.PeerIdentity?.ToString());
+            writer.WriteString("local", sa.Local.ToString());
             writer.WriteString("remote", sa.Remote.ToString());
             writer.WriteString("state", sa.State.ToString().ToLowerInvariant());
             writer.WriteBoolean("initiator", sa.IsOriginalInitiator);

@@ -18,7 +18,7 @@ public sealed record PipelineStatus(
 {
     internal static PipelineStatus From(Pipeline pipeline) => new(
         pipeline.IsRunning,
-        pipeline.UnderlayAddress.ToString(),
+        string.Join(", ", pipeline.UnderlayAddresses), // one address, or "IPv4:port, [IPv6]:port" on a dual-stack host
         [.. pipeline.Ports.Select(PortStatus.From)],
         [.. pipeline.Tunnels.Select(t => TunnelStatus.From(t, pipeline.Sas))],
         pipeline.Sas.Snapshot(),
