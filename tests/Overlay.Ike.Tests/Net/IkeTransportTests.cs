@@ -50,6 +50,69 @@ public sealed class IkeTransportTests
     }
 
     [Fact]
+    public async Task Our_initiator_and_responder_negotiate_over_ipv6_and_nat_detection_finds_no_nat()
+    {
+        var (portA, natA) = Ports();
+        var (portB, natB) = Ports();
+        var a = IPAddress.IPv6Loopback;
+        var sinkA = new RecordingChildSink();
+        var sinkB = new RecordingChildSink();
+        var policyB = new AllowListLabelPolicy();
+        policyB.Allowed.Add(("hostA", "tvd:red"));
+        var configA = new IkeSaConfig(IkeIdentity.Fqdn("hostA"), IkeIdentity.Fqdn("hostB"), Psk, IkeSaConfig.DefaultIkeProposals);
+        var configB = new IkeSaConfig(IkeIdentity.Fqdn("hostB"), IkeIdentity.Fqdn("hostA"), Psk, IkeSaConfig.DefaultIkeProposals, [ResponderTemplate]);
+        await using var daemonA = StandaloneIke.Start(a, AllowListLabelPolicy.Any(), sinkA, _ => null, ikePort: portA, natTraversalPort: natA);
+        await using var daemonB = StandaloneIke.Start(a, policyB, sinkB, _ => configB, ikePort: portB, natTraversalPort: natB);
+
+        var sa = daemonA.Initiate(configA, RedChild, a, portB);
+        for (var i = 0; i < 100 && sinkB.Installed.Count + sinkA.Installed.Count < 2 && sa.State != IkeSaState.Destroyed; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(IkeSaState.Established, sa.State);
+        Assert.Equal(new IPEndPoint(a, portA), sa.Local);
+        Assert.Equal(new IPEndPoint(a, portB), sa.Remote);
+        // NAT_DETECTION_*_IP hashed over the 16-byte addresses on both sides: they agree, so neither is "behind a NAT".
+        Assert.False(sa.LocalBehindNat);
+        Assert.False(sa.RemoteBehindNat);
+        var (ca, cb) = (Assert.Single(sinkA.Installed), Assert.Single(sinkB.Installed));
+        Assert.Equal(ca.OutboundKey.ToArray(), cb.InboundKey.ToArray());
+    }
+
+    [Fact]
+    public async Task A_dual_stack_transport_binds_one_socket_per_family_and_answers_from_the_family_of_the_sender()
+    {
+        var (port, _) = Ports();
+        await using var transport = new IkeTransport([IPAddress.Loopback, IPAddress.IPv6Loopback], port, new FixedPort(new IPEndPoint(IPAddress.Loopback, 9)));
+        Assert.Equal([new IPEndPoint(IPAddress.Loopback, port), new IPEndPoint(IPAddress.IPv6Loopback, port)], transport.IkeEndpoints);
+        Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, port), transport.IkeEndpointFor(IPAddress.IPv6Loopback));
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), transport.IkeEndpointFor(IPAddress.Parse("192.0.2.1")));
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<(IPEndPoint Local, IPEndPoint Remote)>();
+        transport.Start((message, local, remote) =>
+        {
+            seen.Enqueue((local, remote));
+            transport.Send(message, local, remote); // echo, from the socket of the sender's family
+        });
+
+        byte[] message = new byte[IkeConstants.HeaderLength];
+        using var client4 = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        using var client6 = new UdpClient(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        await client4.SendAsync(message, new IPEndPoint(IPAddress.Loopback, port));
+        await client6.SendAsync(message, new IPEndPoint(IPAddress.IPv6Loopback, port));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        UdpReceiveResult echo4 = await client4.ReceiveAsync(timeout.Token);
+        UdpReceiveResult echo6 = await client6.ReceiveAsync(timeout.Token);
+
+        Assert.Equal(new IPEndPoint(IPAddress.Loopback, port), echo4.RemoteEndPoint);
+        Assert.Equal(new IPEndPoint(IPAddress.IPv6Loopback, port), echo6.RemoteEndPoint);
+        Assert.Equal(
+            [AddressFamily.InterNetwork, AddressFamily.InterNetworkV6],
+            seen.Select(s => s.Local.AddressFamily).Order());
+        Assert.All(seen, s => Assert.Equal(s.Local.AddressFamily, s.Remote.AddressFamily));
+    }
+
+    [Fact]
     public async Task Garbage_keepalives_and_esp_on_the_ports_are_counted_and_the_loops_keep_running()
     {
         var (port, nat) = Ports();
