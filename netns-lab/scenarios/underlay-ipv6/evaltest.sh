@@ -12,6 +12,12 @@ lab_tcp_transfer h2red h1red 192.168.101.21 5001 "$tmp/sent.bin" "$tmp/received.
 check "1 MiB over TCP red h1 -> red h2, sha256" "$(sha256sum <"$tmp/sent.bin" | cut -d' ' -f1)" \
     "$(sha256sum <"$tmp/received.bin" | cut -d' ' -f1)"
 
+# ... and 1 MiB from h5's guest through our ip mode and charon's libipsec over IPv6 to the subnet behind charon.
+head -c 1048576 /dev/urandom >"$tmp/swan-sent.bin"
+lab_tcp_transfer moon h5red 10.13.2.1 5002 "$tmp/swan-sent.bin" "$tmp/swan-received.bin"
+check "1 MiB over TCP h5red -> behind charon (IPv6 underlay), sha256" "$(sha256sum <"$tmp/swan-sent.bin" | cut -d' ' -f1)" \
+    "$(sha256sum <"$tmp/swan-received.bin" 2>/dev/null | cut -d' ' -f1)"
+
 # The dual-stack host: its red guest pings the IPv6 peer's and the IPv4 peer's red guests at the same time.
 rc6=0 rc4=0
 lab_exec h3red ping -c20 -i0.05 -W2 192.168.101.21 >"$tmp/h3-to-h2" 2>&1 & p6=$!

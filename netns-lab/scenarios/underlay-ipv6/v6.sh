@@ -41,3 +41,15 @@ v6_wait_children() {
     lab_wait_for "$1" 30 sh -c "$OV_BIN/tvdctl status --json --socket $(ov_socket "$1") | jq -e '.ike.child_sas | length >= $2' >/dev/null" \
         || { tail -n 30 "$(lab_log_of "overlayd-$1")"; return 1; }
 }
+
+# swan6_start — charon in moon (strongswan-interop's swan.sh: kernel-libipsec, label tvd:red, PSK, x25519) with its
+# connection on the IPv6 underlay: moon's and h5's IPv6 addresses, h5 as the peer's identity. Returns once it listens.
+swan6_start() {
+    sw_conf x25519
+    sed -i -e "s|^\(    local_addrs = \).*|\1$(v6_addr moon)|" -e "s|^\(    remote_addrs = \).*|\1$(v6_addr h5)|" \
+        -e "s|^\(      id = \)h1$|\1h5|" -e "s|^\(    id-a = \)h1$|\1h5|" "$SW_DIR/swanctl.conf"
+    rm -f "$SW_DIR/charon.vici"
+    lab_bg --own-run moon charon env STRONGSWAN_CONF="$SW_DIR/strongswan.conf" /usr/lib/ipsec/charon
+    lab_wait_for moon 15 test -S "$SW_DIR/charon.vici" || { tail -n 20 "$SW_DIR/charon.log"; return 1; }
+    sw_swanctl --load-all --file "$SW_DIR/swanctl.conf" >/dev/null
+}
