@@ -12,19 +12,29 @@ namespace Overlay.DataPlane.Tests.Forwarding;
 /// NAT traversal in the data plane (RFC 3948, RFC 7296 §2.23): ESP goes to the NAT-mapped endpoint the key
 /// exchange learned and follows its updates; authenticated, newest ESP from a new endpoint moves a tunnel
 /// whose peer is behind the NAT, nothing else does; NAT-keepalives leave only after a quiet interval and
-/// received ones are counted, not dropped.
+/// received ones are counted, not dropped. Run over an IPv4 underlay and over an IPv6 one (the subclasses).
 /// </summary>
-public sealed class PipelineNatTraversalTests : IAsyncLifetime
+public abstract class PipelineNatTraversalTests : IAsyncLifetime
 {
     private const uint InSpi = 0x2000;
     private const uint OutSpi = 0x3000;
     private const ushort Vlan = 101;
-    private static readonly IPAddress PeerAddress = IPAddress.Parse("10.200.0.2");
-    private static readonly IPEndPoint Configured = new(PeerAddress, 4500);
-    private static readonly UdpAddress Mapped = UdpAddress.From(PeerAddress, 40001);
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
+    private readonly IPAddress _peerAddress;
+    private readonly IPEndPoint _configured;
+    private readonly UdpAddress _mapped;
+    private readonly IPAddress _attackerAddress;
+    private readonly InMemoryUnderlay _underlay;
 
-    private readonly InMemoryUnderlay _underlay = new(UdpAddress.From(IPAddress.Parse("10.200.0.1"), 4500));
+    protected PipelineNatTraversalTests(string local, string peer, string attacker)
+    {
+        _peerAddress = IPAddress.Parse(peer);
+        _configured = new IPEndPoint(_peerAddress, 4500);
+        _mapped = UdpAddress.From(_peerAddress, 40001);
+        _attackerAddress = IPAddress.Parse(attacker);
+        _underlay = new InMemoryUnderlay(UdpAddress.From(IPAddress.Parse(local), 4500));
+    }
+
     private readonly InMemoryPort _red = new("red");
     private Pipeline _pipeline = null!;
     private EspSa _peerOut = null!;
@@ -48,12 +58,12 @@ public sealed class PipelineNatTraversalTests : IAsyncLifetime
     [Fact]
     public void ESP_goes_to_the_NAT_mapped_endpoint_of_the_keying_and_follows_its_updates()
     {
-        Install(remote: Mapped.ToEndPoint(), followsPeer: true);
+        Install(remote: _mapped.ToEndPoint(), followsPeer: true);
 
-        Assert.Equal(Mapped, SendFrameAndGetDestination());
+        Assert.Equal(_mapped, SendFrameAndGetDestination());
 
-        var rebound = new IPEndPoint(PeerAddress, 40777);
-        Assert.Equal(1, _pipeline.UpdateRemote(Configured, rebound, followsPeer: true));
+        var rebound = new IPEndPoint(_peerAddress, 40777);
+        Assert.Equal(1, _pipeline.UpdateRemote(_configured, rebound, followsPeer: true));
         Assert.Equal(UdpAddress.From(rebound), SendFrameAndGetDestination());
         Assert.Equal(rebound, _pipeline.Snapshot().Tunnels.Single().Remote);
     }
@@ -63,16 +73,16 @@ public sealed class PipelineNatTraversalTests : IAsyncLifetime
     {
         Install(remote: null, followsPeer: false);
 
-        Assert.Equal(UdpAddress.From(Configured), SendFrameAndGetDestination());
+        Assert.Equal(UdpAddress.From(_configured), SendFrameAndGetDestination());
     }
 
     [Fact]
     public void Authenticated_newest_ESP_from_a_new_port_moves_the_tunnel_of_a_peer_behind_a_NAT()
     {
-        Install(remote: Mapped.ToEndPoint(), followsPeer: true);
+        Install(remote: _mapped.ToEndPoint(), followsPeer: true);
         byte[] first = Seal(), second = Seal(), third = Seal();
-        Inject(first, Mapped);
-        var rebound = UdpAddress.From(PeerAddress, 40500);
+        Inject(first, _mapped);
+        var rebound = UdpAddress.From(_peerAddress, 40500);
 
         Inject(third, rebound);
 
@@ -81,7 +91,7 @@ public sealed class PipelineNatTraversalTests : IAsyncLifetime
         Assert.Equal(rebound, SendFrameAndGetDestination());
 
         // An older packet (authentic, never seen: it passes the window) from elsewhere does not move it back.
-        Inject(second, Mapped);
+        Inject(second, _mapped);
         WaitUntil(() => _red.Delivered.Count >= 3);
         Assert.Equal(rebound, _pipeline.Tunnels.Single().Address);
         Assert.Equal(1, _pipeline.Underlay.RemoteMoves);
@@ -90,12 +100,12 @@ public sealed class PipelineNatTraversalTests : IAsyncLifetime
     [Fact]
     public void Forged_replayed_and_keepalive_packets_from_a_new_port_do_not_move_the_tunnel()
     {
-        Install(remote: Mapped.ToEndPoint(), followsPeer: true);
+        Install(remote: _mapped.ToEndPoint(), followsPeer: true);
         byte[] genuine = Seal();
-        Inject(genuine, Mapped);
+        Inject(genuine, _mapped);
         byte[] forged = Seal();
         forged[^1] ^= 0x01; // ICV no longer matches
-        var attacker = UdpAddress.From(IPAddress.Parse("192.0.2.66"), 4500);
+        var attacker = UdpAddress.From(_attackerAddress, 4500);
 
         Inject(forged, attacker);
         Inject(genuine, attacker); // a replay: authentic, but not new
@@ -103,7 +113,7 @@ public sealed class PipelineNatTraversalTests : IAsyncLifetime
 
         WaitUntil(() => _pipeline.GlobalDrops[DropReason.AuthFailed] == 1 && _pipeline.GlobalDrops[DropReason.Replay] == 1
             && _pipeline.Underlay.KeepalivesReceived == 1);
-        Assert.Equal(Mapped, _pipeline.Tunnels.Single().Address);
+        Assert.Equal(_mapped, _pipeline.Tunnels.Single().Address);
         Assert.Equal(0, _pipeline.Underlay.RemoteMoves);
         Assert.Equal(2, _pipeline.GlobalDrops.Total); // the keepalive is counted as one, not dropped
     }
@@ -111,27 +121,27 @@ public sealed class PipelineNatTraversalTests : IAsyncLifetime
     [Fact]
     public void A_host_behind_the_NAT_does_not_follow_its_peer_to_a_new_endpoint()
     {
-        Install(remote: Configured, followsPeer: false);
-        Inject(Seal(), UdpAddress.From(PeerAddress, 40500));
+        Install(remote: _configured, followsPeer: false);
+        Inject(Seal(), UdpAddress.From(_peerAddress, 40500));
 
         Assert.True(_red.Delivered.TryTake(out _, Wait)); // authentic: delivered
-        Assert.Equal(UdpAddress.From(Configured), _pipeline.Tunnels.Single().Address);
+        Assert.Equal(UdpAddress.From(_configured), _pipeline.Tunnels.Single().Address);
         Assert.Equal(0, _pipeline.Underlay.RemoteMoves);
     }
 
     [Fact]
     public void A_keepalive_leaves_only_after_an_interval_without_ESP_to_that_peer()
     {
-        Install(remote: Mapped.ToEndPoint(), followsPeer: false);
+        Install(remote: _mapped.ToEndPoint(), followsPeer: false);
 
-        Assert.Equal(NatKeepaliveResult.Sent, _pipeline.SendNatKeepalive(Mapped));
+        Assert.Equal(NatKeepaliveResult.Sent, _pipeline.SendNatKeepalive(_mapped));
         (byte[] data, UdpAddress to) = Assert.Single(_underlay.SentTo);
         Assert.Equal([UdpEncapsulation.NatKeepaliveOctet], data);
-        Assert.Equal(Mapped, to);
+        Assert.Equal(_mapped, to);
 
         SendFrameAndGetDestination();
-        Assert.Equal(NatKeepaliveResult.TrafficSent, _pipeline.SendNatKeepalive(Mapped));
-        Assert.Equal(NatKeepaliveResult.Sent, _pipeline.SendNatKeepalive(Mapped));
+        Assert.Equal(NatKeepaliveResult.TrafficSent, _pipeline.SendNatKeepalive(_mapped));
+        Assert.Equal(NatKeepaliveResult.Sent, _pipeline.SendNatKeepalive(_mapped));
         Assert.Equal(2, _pipeline.Underlay.KeepalivesSent);
         Assert.Equal(3, _underlay.SentTo.Count); // keepalive, ESP, keepalive
     }
@@ -164,8 +174,8 @@ public sealed class PipelineNatTraversalTests : IAsyncLifetime
 
     private void Inject(byte[] datagram, UdpAddress from) => _underlay.Inject(datagram, from);
 
-    private static SaDescriptor Descriptor(SaDirection direction, uint spi) =>
-        new(Configured, Vlan, "red", direction, spi, EspCipher.AesGcm128, TestSas.Key(EspCipher.AesGcm128, (byte)spi));
+    private SaDescriptor Descriptor(SaDirection direction, uint spi) =>
+        new(_configured, Vlan, "red", direction, spi, EspCipher.AesGcm128, TestSas.Key(EspCipher.AesGcm128, (byte)spi));
 
     private static byte[] Frame(byte dst, byte src)
     {
@@ -186,3 +196,8 @@ public sealed class PipelineNatTraversalTests : IAsyncLifetime
         }
     }
 }
+
+public sealed class PipelineNatTraversalIPv4Tests() : PipelineNatTraversalTests("10.200.0.1", "10.200.0.2", "192.0.2.66");
+
+/// <summary>The same over an IPv6 underlay: endpoints of 16-byte addresses move atomically too.</summary>
+public sealed class PipelineNatTraversalIPv6Tests() : PipelineNatTraversalTests("fd00:200::1", "fd00:200::2", "2001:db8::66");
