@@ -32,8 +32,8 @@ internal static partial class StatusRenderer
             : "";
         o.WriteLine($"failures:    {(failures.Length == 0 ? "none" : failures)}");
         WriteIkePeers(ike, o);
-        WriteIkeTable(ike, o, "ike_sas", ["PEER", "REMOTE", "STATE", "ROLE", "SPI I", "SPI R", "AGE", "SUITE", "CHILDREN", "NAT", "LAST CHILD FAILURE"],
-            sa => [Str(sa, "peer"), Str(sa, "remote"), Str(sa, "state"), Role(sa), Str(sa, "spi_i"), Str(sa, "spi_r"), Age(sa), Str(sa, "suite"),
+        WriteIkeTable(ike, o, "ike_sas", ["PEER", "LOCAL", "REMOTE", "STATE", "ROLE", "SPI I", "SPI R", "AGE", "SUITE", "CHILDREN", "NAT", "LAST CHILD FAILURE"],
+            sa => [Str(sa, "peer"), Opt(sa, "local"), Str(sa, "remote"), Str(sa, "state"), Role(sa), Str(sa, "spi_i"), Str(sa, "spi_r"), Age(sa), Str(sa, "suite"),
                 Raw(sa, "children"), Str(sa, "nat"), Opt(sa, "last_child_failure")]);
         WriteIkeTable(ike, o, "child_sas", ["PEER", "LABEL", "IN SPI", "OUT SPI", "SUITE", "INSTALLED", "REKEYS"],
             c => [Str(c, "peer"), Str(c, "label"), Str(c, "in_spi"), Str(c, "out_spi"), Str(c, "suite"), Time(c, "installed_at"), Raw(c, "rekeys")]);

@@ -17,7 +17,7 @@ public sealed class StatusRendererTests
                                       "at": "2026-12-06T07:00:01Z"},
                      "tvds": [{"tvd": "red", "label": "tvd:red", "requirement": null, "attested": false, "verdict": "allow",
                                "reason": "both hosts may run red", "child_sa": true}]}],
-          "ike_sas": [{"peer": "h2", "remote": "10.200.0.2:500", "state": "established", "initiator": true, "spi_i": "860b3443fc2e1312",
+          "ike_sas": [{"peer": "h2", "local": "10.200.0.1:500", "remote": "10.200.0.2:500", "state": "established", "initiator": true, "spi_i": "860b3443fc2e1312",
                        "spi_r": "26258b8ed07699bc", "rekeyed": false, "age_s": 12.5, "suite": "aes256gcm16-prfsha384-x25519", "children": 1,
                        "nat": "none", "nat_keepalives_sent": 0, "attestation": {"negotiated": false, "peer_presented": false}}],
           "child_sas": [{"peer": "h2", "label": "tvd:red", "in_spi": "38603b7f", "out_spi": "811c4256", "suite": "aes256gcm16",
@@ -41,7 +41,7 @@ public sealed class StatusRendererTests
         Assert.DoesNotContain("no_proposal_chosen", text); // only what happened
         Assert.Matches(@"h2 +10\.200\.0\.2 +initiator +psk +etherip +authentication_failed \(refused by the peer, 2026-12-06 07:00:01Z\): peer answered AUTHENTICATION_FAILED", text);
         Assert.Matches(@"h2 +red +tvd:red +- +allow +up +both hosts may run red", text);
-        Assert.Matches(@"h2 +10\.200\.0\.2:500 +established +initiator .* aes256gcm16-prfsha384-x25519 +1 +none", text);
+        Assert.Matches(@"h2 +10\.200\.0\.1:500 +10\.200\.0\.2:500 +established +initiator .* aes256gcm16-prfsha384-x25519 +1 +none", text);
         Assert.Matches(@"h2 +tvd:red +38603b7f +811c4256 +aes256gcm16 +2026-12-06 07:00:02Z +0", text);
         Assert.DoesNotContain("{", text);
         Assert.DoesNotContain("IkeCipherSuite", text);

@@ -33,7 +33,7 @@ public sealed class ClusterDaemonTests(ITestOutputHelper output)
             listen = "127.0.0.1:{metricsPort}"
 
             [dataplane]
-            underlay = "127.0.0.1"
+            underlay = ["127.0.0.1", "::1"]
             port = {FreeUdpPort()}
 
             [cluster]
@@ -49,7 +49,7 @@ public sealed class ClusterDaemonTests(ITestOutputHelper output)
         long ttl = await store.LeaseTimeToLiveAsync(registered.Lease, CancellationToken.None);
         Assert.InRange(ttl, 1, 4);
         Assert.True(HostRegistration.TryParse(registered.Value, out HostRegistration self, out string error), error);
-        Assert.Equal(["127.0.0.1"], self.Underlay);
+        Assert.Equal(["127.0.0.1", "::1"], self.Underlay); // a dual-stack host registers both of its underlay addresses
         string? ak = status.GetProperty("attest").TryGetProperty("ak", out JsonElement akStatus) ? akStatus.GetProperty("fingerprint").GetString() : "";
         Assert.True(ak == self.AkSha256, $"status ak {ak}, registered {self.AkSha256}, tpm {self.Tpm}");
         // The watch (connected) and the registrar (registered) are separate parts: each may be first.
