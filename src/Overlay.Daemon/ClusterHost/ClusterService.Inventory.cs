@@ -85,14 +85,18 @@ public sealed partial class ClusterService
 
     /// <summary>Its first underlay address of our family (IKE and ESP go over one family), else its first.</summary>
     /// <summary>
-    /// The peer's registered address of our first underlay family it also has (a dual-stack pair meets on our first
-    /// family), else its first address.
+    /// The peer's registered address to reach it on: of a family both hosts have, IPv6 before IPv4 whatever order
+    /// either host lists its addresses in, so two dual-stack hosts meet on the same family from both sides (the
+    /// tunnel's key and the lower-address-initiates rule need that); its first address when no family is shared.
     /// </summary>
-    private static IPAddress PeerAddress(HostRegistration r, IReadOnlyList<AddressFamily> families)
+    internal static IPAddress PeerAddress(HostRegistration r, IReadOnlyList<AddressFamily> families)
     {
         IReadOnlyList<IPAddress> addresses = r.UnderlayAddresses();
-        return families.Select(f => addresses.FirstOrDefault(a => a.AddressFamily == f)).FirstOrDefault(a => a is not null) ?? addresses[0];
+        return PreferredFamilies.Where(families.Contains).Select(f => addresses.FirstOrDefault(a => a.AddressFamily == f))
+            .FirstOrDefault(a => a is not null) ?? addresses[0];
     }
+
+    private static readonly AddressFamily[] PreferredFamilies = [AddressFamily.InterNetworkV6, AddressFamily.InterNetwork];
 
     private static bool SameInput(InventoryInput a, InventoryInput? b) =>
         b is not null && a.RequireAk == b.RequireAk && a.PolicyHosts.SetEquals(b.PolicyHosts) && Same(a.Registrations, b.Registrations)
