@@ -6,6 +6,7 @@
 #   plain        the hosts just route (no tunnel)      plain-nooff  the same, guest offloads off (as for AF_XDP)
 #   overlay-capture  overlay-pkt measured twice on one set-up: without, then with `tvdctl capture --tvd red`
 #                running on host A (rows overlay-capture-nocap / -cap and their ratio; not in the default list)
+#   overlay-ipv6  overlay-pkt over an IPv6 underlay (underlay MTU 1520 from then on; not in the default list)
 # Each: iperf3 TCP (1 stream, $DUR s) and UDP -b 0 at -l 1372 (fits the 1400 guest MTU) and -l 1400
 # (fragments in the guest). Prints a table (Gbit/s, packets/s, CPU of the daemons) and the ratios
 # overlay/peer. Needs root, iperf3, jq, strongSwan, wireguard-go, wireguard-tools, and tvd-overlayd in
@@ -41,6 +42,7 @@ for v in $VARIANTS; do
     case $v in
         overlay-pkt | overlay-capture) variant_overlay af_packet ;;
         overlay-xdp) variant_overlay af_xdp ;;
+        overlay-ipv6) variant_overlay_ipv6 ;;
         strongswan) command -v swanctl >/dev/null && variant_strongswan || { tb_log "skip strongswan: not installed"; continue; } ;;
         wireguard) command -v wireguard-go >/dev/null && variant_wireguard || { tb_log "skip wireguard: not installed"; continue; } ;;
         plain | plain-nooff) variant_plain ;;

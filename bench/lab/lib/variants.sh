@@ -6,7 +6,7 @@ OV_BIN=${OV_BIN:-$REPO_ROOT/bin}
 
 # overlay IO — tvd-overlayd on both hosts, one port each (io = af_packet | af_xdp), static SAs.
 variant_overlay() {
-    local io=$1 k1 k2 h
+    local io=$1 ua=${2:-10.250.0.1} ub=${3:-10.250.0.2} k1 k2 h
     tb_guests_l2
     k1=$(python3 -c 'import secrets; print(secrets.token_hex(20))'); k2=$(python3 -c 'import secrets; print(secrets.token_hex(20))')
     cat >"$TB_DIR/policy.toml" <<'TOML'
@@ -41,10 +41,22 @@ types = ["*"]
 name = "b"
 types = ["*"]
 TOML
-    tb_overlay_config a 10.250.0.1 tb-pa ga b 10.250.0.2 "$io" 0x1001 "$k1" 0x2001 "$k2"
-    tb_overlay_config b 10.250.0.2 tb-pb gb a 10.250.0.1 "$io" 0x2001 "$k2" 0x1001 "$k1"
+    tb_overlay_config a "$ua" tb-pa ga b "$ub" "$io" 0x1001 "$k1" 0x2001 "$k2"
+    tb_overlay_config b "$ub" tb-pb gb a "$ua" "$io" 0x2001 "$k2" 0x1001 "$k1"
     tb_bg "overlayd-a-$io" $NS_A "$OV_BIN/tvd-overlayd" --config "$TB_DIR/a.toml"; VARIANT_PIDS=$TB_LAST
     tb_bg "overlayd-b-$io" $NS_B "$OV_BIN/tvd-overlayd" --config "$TB_DIR/b.toml"; VARIANT_PIDS+=" $TB_LAST"
+}
+
+# variant_overlay_ipv6 — overlay-pkt over an IPv6 underlay: fd00:250::1/2 on the same underlay veth, whose MTU goes
+# to 1520 so that the 1400-byte guest MTU plus ESP-in-UDP over IPv6 (105 bytes; IPv4: 85 of 1500) is not fragmented.
+variant_overlay_ipv6() {
+    local ns
+    for ns in $NS_A $NS_B; do
+        tb_x "$ns" sysctl -qw net.ipv6.conf.tb-ul.disable_ipv6=0
+        ip -n "$ns" link set tb-ul mtu 1520
+    done
+    ip -n $NS_A addr replace fd00:250::1/64 dev tb-ul nodad; ip -n $NS_B addr replace fd00:250::2/64 dev tb-ul nodad
+    variant_overlay af_packet fd00:250::1 fd00:250::2
 }
 
 # tb_overlay_config HOST UNDERLAY PORTIF GUEST PEER PEERADDR IO OUTSPI OUTKEY INSPI INKEY
