@@ -47,4 +47,16 @@ check "h2's frames other than ESP-in-UDP, IKE and ICMPv6 (neighbour discovery)" 
 check "guest traffic in the clear on h2's underlay (ICMP, TCP)" 0 "$(count "eth.addr == $mac && (icmp || tcp)")"
 check "UDP 4500 payloads from h2 that are neither ESP, IKE nor a keepalive" 0 \
     "$(count "eth.src == $mac && udp.port == 4500 && !esp && !isakmp && udp.length != 9")"
+
+# Decrypted with the keys h2 exported (debug_key_export: "IPv6" lines from h2's IPv6 underlay address): the red guests'
+# packets travel tagged VLAN 101 only, the blue guests' VLAN 102 only, never the other way round.
+uat=()
+while IFS= read -r line; do uat+=(-o "uat:esp_sa:$line"); done <"$(ov_keyfile h2)"
+check "h2's exported SAs all IPv6" 0 "$(grep -vc '^"IPv6","fd00:200::' "$(ov_keyfile h2)")"
+decode=(-o esp.enable_encryption_decode:TRUE "${uat[@]}")
+dcount() { tshark -n -r "$pcap" "${decode[@]}" -Y "$1" 2>/dev/null | wc -l; }
+positive "decrypted red TCP between h1red and h2red in VLAN 101" "$(dcount 'ipv6 && esp && vlan.id == 101 && ip.addr == 192.168.101.11 && tcp')"
+positive "decrypted blue ICMP between h1blu and h2blu in VLAN 102" "$(dcount 'ipv6 && esp && vlan.id == 102 && ip.addr == 192.168.101.12 && icmp')"
+check "red guests' packets tagged blue (VLAN 102)" 0 "$(dcount 'vlan.id == 102 && (ip.addr == 192.168.101.11 || ip.addr == 192.168.101.21 || ip.addr == 192.168.101.31)')"
+check "blue guests' packets tagged red (VLAN 101)" 0 "$(dcount 'vlan.id == 101 && (ip.addr == 192.168.101.12 || ip.addr == 192.168.101.22)')"
 exit "$fail"

@@ -286,7 +286,7 @@ public sealed class DataPlaneService : BackgroundService
 
         try
         {
-            EspKeyExport.Write(path, plan.Sas, dataPlane.Underlay.ToString());
+            EspKeyExport.Write(path, plan.Sas, dataPlane.Underlays);
             _runtime.KeyExportPath = path;
             DataPlaneLog.KeysExported(_logger, plan.Sas.Count, path);
         }

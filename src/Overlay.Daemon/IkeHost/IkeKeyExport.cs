@@ -19,16 +19,17 @@ public sealed class IkeKeyExport
     public const int MaxLines = 512;
     private readonly string _espPath;
     private readonly IReadOnlyList<string> _staticLines;
-    private readonly string _localAddress;
+    private readonly IReadOnlyList<IPAddress> _underlays;
     private readonly List<string> _espLines = [];
     private readonly List<string> _ikeLines = [];
     private readonly Lock _lock = new();
 
-    public IkeKeyExport(string espPath, IReadOnlyList<BoundSa> staticSas, string localAddress)
+    /// <summary>Each SA's lines from this host's underlay address of its peer's family (a dual-stack host has two).</summary>
+    public IkeKeyExport(string espPath, IReadOnlyList<BoundSa> staticSas, IReadOnlyList<IPAddress> underlays)
     {
         _espPath = espPath;
-        _localAddress = localAddress;
-        _staticLines = [.. staticSas.Select(sa => EspKeyExport.Line(sa, localAddress))];
+        _underlays = underlays;
+        _staticLines = [.. staticSas.Select(sa => EspKeyExport.Line(sa, underlays))];
     }
 
     public string IkePath => _espPath + ".ikev2";
@@ -47,12 +48,14 @@ public sealed class IkeKeyExport
     /// <summary>Adds both directions of a CHILD_SA to the esp_sa file.</summary>
     public void AddChild(ChildSa child, IPAddress peer)
     {
+        string protocol = EspKeyExport.Protocol(peer);
+        string local = EspKeyExport.LocalFor(_underlays, peer);
         string Line(string src, string dst, uint spi, ReadOnlyMemory<byte> key) => string.Create(CultureInfo.InvariantCulture,
-            $"\"IPv4\",\"{src}\",\"{dst}\",\"0x{spi:x8}\",\"{EspKeyExport.Encryption}\",\"0x{Convert.ToHexStringLower(key.Span)}\",\"NULL\",\"\"");
+            $"\"{protocol}\",\"{src}\",\"{dst}\",\"0x{spi:x8}\",\"{EspKeyExport.Encryption}\",\"0x{Convert.ToHexStringLower(key.Span)}\",\"NULL\",\"\"");
         lock (_lock)
         {
-            Add(_espLines, Line(_localAddress, peer.ToString(), child.OutboundSpi, child.OutboundKey));
-            Add(_espLines, Line(peer.ToString(), _localAddress, child.InboundSpi, child.InboundKey));
+            Add(_espLines, Line(local, peer.ToString(), child.OutboundSpi, child.OutboundKey));
+            Add(_espLines, Line(peer.ToString(), local, child.InboundSpi, child.InboundKey));
             Write(_espPath, [.. _staticLines, .. _espLines]);
         }
     }

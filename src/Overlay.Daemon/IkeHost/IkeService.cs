@@ -67,7 +67,7 @@ public sealed class IkeService : BackgroundService
         IReadOnlyList<IkePeer> peers = book.Peers;
         if (dataPlane.DebugKeyExport is { } path)
         {
-            _keys = new IkeKeyExport(path, _dataPlane.Plan?.Sas ?? [], dataPlane.Underlay.ToString());
+            _keys = new IkeKeyExport(path, _dataPlane.Plan?.Sas ?? [], dataPlane.Underlays);
             _runtime.KeyExportPath = _keys.IkePath;
         }
 

@@ -79,6 +79,19 @@ public sealed class DataPlaneBinderTests
     }
 
     [Fact]
+    public void Key_export_lines_of_a_dual_stack_host_name_its_address_of_each_peers_family()
+    {
+        string full = DataPlaneConfigTests.Full.Replace("underlay = \"10.200.0.1\"", "underlay = [\"fd00:200::1\", \"10.200.0.1\"]", StringComparison.Ordinal);
+        DataPlanePlan v4 = DataPlaneBinder.Bind(Load(full), Policy, [])!;
+        DataPlanePlan v6 = DataPlaneBinder.Bind(Load(full.Replace("address = \"10.200.0.2\"", "address = \"fd00:200::2\"", StringComparison.Ordinal)), Policy, [])!;
+        IReadOnlyList<System.Net.IPAddress> underlays = [System.Net.IPAddress.Parse("fd00:200::1"), System.Net.IPAddress.Parse("10.200.0.1")];
+
+        Assert.StartsWith("\"IPv4\",\"10.200.0.1\",\"10.200.0.2\",\"0x00001101\",", EspKeyExport.Line(v4.Sas[0], underlays), StringComparison.Ordinal);
+        Assert.StartsWith("\"IPv6\",\"fd00:200::1\",\"fd00:200::2\",\"0x00001101\",", EspKeyExport.Line(v6.Sas[0], underlays), StringComparison.Ordinal);
+        Assert.StartsWith("\"IPv6\",\"fd00:200::2\",\"fd00:200::1\",\"0x00002101\",", EspKeyExport.Line(v6.Sas[1], underlays), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Key_export_file_is_private()
     {
         using var dir = new TempDirectory();
