@@ -69,6 +69,7 @@ internal sealed class BenchHost : IAsyncDisposable
         long packets = 0;
         long ticks = 0;
         TimeSpan cpu = TimeSpan.Zero;
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         while (ticks < _options.DurationSeconds * Stopwatch.Frequency)
         {
             ReinstallInbound();
@@ -84,17 +85,17 @@ internal sealed class BenchHost : IAsyncDisposable
             packets += 2L * _streams.PacketsPerSa;
         }
 
-        return Result(packets, ticks, cpu);
+        return Result(packets, ticks, cpu, GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore);
     });
 
     /// <summary>The ports generate for a warm-up, then for the duration; sealed datagrams counted at the queues.</summary>
     public Task<RunResult> RunOutboundAsync() => Task.Run(async () =>
     {
-        byte[] toX = SealedStreams.Frame(SealedStreams.G1, SealedStreams.Mx, _options.FrameLength);
-        byte[] toY = SealedStreams.Frame(SealedStreams.G2, SealedStreams.My, _options.FrameLength);
+        byte[] toX = SealedStreams.Frame(SealedStreams.Mx, SealedStreams.G1, _options.FrameLength);
+        byte[] toY = SealedStreams.Frame(SealedStreams.My, SealedStreams.G2, _options.FrameLength);
         if (_workers == 1)
         {
-            _port1.Generate([toX, SealedStreams.Frame(SealedStreams.G1, SealedStreams.My, _options.FrameLength)]);
+            _port1.Generate([toX, SealedStreams.Frame(SealedStreams.My, SealedStreams.G1, _options.FrameLength)]);
         }
         else
         {
@@ -104,16 +105,23 @@ internal sealed class BenchHost : IAsyncDisposable
 
         await Task.Delay(TimeSpan.FromSeconds(Math.Min(1, _options.DurationSeconds / 2)));
         long sentBefore = Sent();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
         await Task.Delay(TimeSpan.FromSeconds(_options.DurationSeconds));
         long sent = Sent() - sentBefore;
         long ticks = Stopwatch.GetTimestamp() - start;
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         _port1.StopGenerating();
         _port2.StopGenerating();
         long dropped = _pipeline.GlobalDrops.Total;
-        return dropped > 0 ? new RunResult(0, 0, $"{dropped} drops: {Drops()}") : Result(sent, ticks, cpu);
+        if (dropped > 0 || sent == 0)
+        {
+            return RunResult.Failed($"{sent} sealed datagrams sent, {dropped} drops: {Drops()}");
+        }
+
+        return Result(sent, ticks, cpu, allocated);
     });
 
     public async ValueTask DisposeAsync()
@@ -123,10 +131,10 @@ internal sealed class BenchHost : IAsyncDisposable
         await _pipeline.StopAsync();
     }
 
-    private static RunResult Result(long packets, long ticks, TimeSpan cpu)
+    private static RunResult Result(long packets, long ticks, TimeSpan cpu, long allocated)
     {
         double seconds = (double)ticks / Stopwatch.Frequency;
-        return new RunResult(packets / seconds, cpu.TotalMicroseconds / packets);
+        return new RunResult(packets / seconds, cpu.TotalMicroseconds / packets, cpu.TotalSeconds / seconds, (double)allocated / packets);
     }
 
     private long Sent() => _queues.Sum(q => q.Sent);
@@ -171,10 +179,10 @@ internal sealed class BenchHost : IAsyncDisposable
 
         if (!_port1.WaitReached(RoundTimeout) || !_port2.WaitReached(RoundTimeout))
         {
-            return new RunResult(0, 0, $"a round did not arrive whole in {RoundTimeout.TotalSeconds} s: {Drops()}");
+            return RunResult.Failed($"a round did not arrive whole in {RoundTimeout.TotalSeconds} s: {Drops()}");
         }
 
-        return _pipeline.GlobalDrops.Total > 0 ? new RunResult(0, 0, $"drops: {Drops()}") : null;
+        return _pipeline.GlobalDrops.Total > 0 ? RunResult.Failed($"drops: {Drops()}") : null;
     }
 
     /// <summary>Fresh inbound SAs (new replay windows), so the same sealed datagrams are new again.</summary>

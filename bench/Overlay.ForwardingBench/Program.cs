@@ -30,7 +30,8 @@ for (int rep = 0; rep < options.Reps; rep++)
 
             list.Add(result);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"# rep {rep + 1} {direction,-8} workers={workers}: {result.PacketsPerSecond,10:N0} pps, {result.CpuMicrosPerPacket:F2} CPU-µs/packet, load {LoadAverage()}"));
+                $"# rep {rep + 1} {direction,-8} workers={workers}: {result.PacketsPerSecond,10:N0} pps, {result.CpuMicrosPerPacket:F2} CPU-µs/packet, "
+                + $"{result.CoresBusy:F2} cores busy, {result.AllocatedPerPacket:F2} B allocated/packet, load {LoadAverage()}"));
             if (result.Problem is { } problem)
             {
                 Console.Error.WriteLine($"tvd-fwdbench: {direction} workers={workers}: {problem}");
@@ -49,8 +50,8 @@ foreach (string direction in new[] { "inbound", "outbound" })
     met &= ratio >= 1.8;
     double gbit = options.FrameLength * 8 / 1e9;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{direction,-8} workers=1 {one.PacketsPerSecond,10:N0} pps ({one.PacketsPerSecond * gbit:F2} Gbit/s of frames, {one.CpuMicrosPerPacket:F2} CPU-µs/packet)  "
-        + $"workers=2 {two.PacketsPerSecond,10:N0} pps ({two.PacketsPerSecond * gbit:F2} Gbit/s, {two.CpuMicrosPerPacket:F2} CPU-µs/packet)  "
+        $"{direction,-8} workers=1 {one.PacketsPerSecond,10:N0} pps ({one.PacketsPerSecond * gbit:F2} Gbit/s of frames, {one.CpuMicrosPerPacket:F2} CPU-µs/packet, {one.CoresBusy:F2} cores busy)  "
+        + $"workers=2 {two.PacketsPerSecond,10:N0} pps ({two.PacketsPerSecond * gbit:F2} Gbit/s, {two.CpuMicrosPerPacket:F2} CPU-µs/packet, {two.CoresBusy:F2} cores busy)  "
         + $"ratio {ratio:F2} (goal >= 1.8)"));
 }
 
@@ -72,7 +73,12 @@ static string LoadAverage()
     }
 }
 
-internal sealed record RunResult(double PacketsPerSecond, double CpuMicrosPerPacket, string? Problem = null);
+/// <summary>One run: packets/s, process CPU per packet, cores busy on average (CPU time / wall time), bytes allocated per packet.</summary>
+internal sealed record RunResult(double PacketsPerSecond, double CpuMicrosPerPacket, double CoresBusy, double AllocatedPerPacket,
+    string? Problem = null)
+{
+    public static RunResult Failed(string problem) => new(0, 0, 0, 0, problem);
+}
 
 internal sealed record BenchOptions(double DurationSeconds, int Reps, int PacketsPerSa, int FrameLength, int KeyBits)
 {
