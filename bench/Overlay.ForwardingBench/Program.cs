@@ -7,7 +7,7 @@ using Overlay.ForwardingBench;
 //   --reps N       runs per (direction, workers), alternating 1 and 2; the median is reported (default 3)
 //   --packets N    datagrams sealed up front per SA, fed once per inbound round (default 32768)
 //   --frame B      guest frame bytes (default 1414: a 1372-byte UDP payload, as the lab's UDP bench)
-//   --cipher 128|256   AES-GCM key size (default 256)
+//   --cipher 128|256   AES-GCM key size (default 128, as the lab bench and strongSwan there)
 var options = BenchOptions.Parse(args);
 Console.WriteLine($"# tvd-fwdbench: real Pipeline, in-memory underlay queues and guest ports (no kernel), 2 SAs (2 peers, one TVD), "
     + $"AES-GCM-{options.KeyBits}, {options.FrameLength}-byte frames, {Environment.ProcessorCount} CPUs");
@@ -84,7 +84,7 @@ internal sealed record BenchOptions(double DurationSeconds, int Reps, int Packet
 {
     public static BenchOptions Parse(string[] args)
     {
-        var o = new BenchOptions(2, 3, 32768, 1414, 256);
+        var o = new BenchOptions(2, 3, 32768, 1414, 128);
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
