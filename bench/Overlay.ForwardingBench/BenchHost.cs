@@ -14,12 +14,17 @@ namespace Overlay.ForwardingBench;
 /// two guest ports (g1, g2) of TVD red, and tunnels to two peers X and Y (one inbound and one outbound SA each).
 /// Inbound: X's datagrams carry frames mx→g1, Y's my→g2; with 2 workers X's arrive on queue 0 and Y's on
 /// queue 1 (as SPI steering spreads SAs over sockets), with 1 worker both on queue 0. Outbound: with 2 workers
-/// port 1 sends g1→mx and port 2 g2→my (a port loop each); with 1 worker port 1 sends both flows.
+/// port 1 sends g1→mx and port 2 g2→my (a port loop each); with 1 worker port 1 sends both flows (with
+/// <c>--tvds 2</c>, where Y and g2 are in TVD blue, only g1→mx: one loop, one flow).
 /// </summary>
 internal sealed class BenchHost : IAsyncDisposable
 {
     internal const ushort Vlan = 101;
     internal const string Tvd = "red";
+
+    /// <summary>With <c>--tvds 2</c>, Y's tunnel, SAs and port g2 are in TVD blue.</summary>
+    internal const ushort BlueVlan = 102;
+    internal const string BlueTvd = "blue";
     internal static readonly IPAddress Self = IPAddress.Parse("10.99.0.1");
     internal static readonly IPEndPoint PeerX = new(IPAddress.Parse("10.99.0.2"), 4500);
     internal static readonly IPEndPoint PeerY = new(IPAddress.Parse("10.99.0.3"), 4500);
@@ -44,11 +49,13 @@ internal sealed class BenchHost : IAsyncDisposable
         _port2 = new BenchPort("g2", Idle);
         _pipeline = new Pipeline(new UnderlayGroup(_queues), new SaTable(),
             new PipelineOptions { Workers = workers, ReceiveTimeout = Idle });
+        (ushort yVlan, string yTvd) = TvdOf(PeerY, options);
         _pipeline.AttachPort("g1", _port1, Vlan, Tvd);
-        _pipeline.AttachPort("g2", _port2, Vlan, Tvd);
+        _pipeline.AttachPort("g2", _port2, yVlan, yTvd);
         foreach ((string name, IPEndPoint peer) in new[] { ("x", PeerX), ("y", PeerY) })
         {
-            _pipeline.AddTunnel(name, peer, Vlan, Tvd);
+            (ushort vlan, string tvd) = TvdOf(peer, options);
+            _pipeline.AddTunnel(name, peer, vlan, tvd);
             Install(streams.Outbound(peer));
             Install(streams.Inbound(peer));
         }
@@ -56,6 +63,10 @@ internal sealed class BenchHost : IAsyncDisposable
         _pipeline.Start();
         Learn();
     }
+
+    /// <summary>The TVD of a peer's tunnel: red, or blue for Y when the bench runs two TVDs.</summary>
+    internal static (ushort Vlan, string Tvd) TvdOf(IPEndPoint peer, BenchOptions options) =>
+        options.Tvds == 2 && peer.Equals(PeerY) ? (BlueVlan, BlueTvd) : (Vlan, Tvd);
 
     /// <summary>Rounds of every sealed datagram once (fresh inbound SAs each round) until the duration is measured.</summary>
     public Task<RunResult> RunInboundAsync() => Task.Run(() =>
@@ -93,7 +104,11 @@ internal sealed class BenchHost : IAsyncDisposable
     {
         byte[] toX = SealedStreams.Frame(SealedStreams.Mx, SealedStreams.G1, _options.FrameLength);
         byte[] toY = SealedStreams.Frame(SealedStreams.My, SealedStreams.G2, _options.FrameLength);
-        if (_workers == 1)
+        if (_workers == 1 && _options.Tvds == 2)
+        {
+            _port1.Generate([toX]); // a red port cannot reach blue: one loop carries one flow
+        }
+        else if (_workers == 1)
         {
             _port1.Generate([toX, SealedStreams.Frame(SealedStreams.My, SealedStreams.G1, _options.FrameLength)]);
         }
@@ -151,7 +166,8 @@ internal sealed class BenchHost : IAsyncDisposable
         long sent = Sent();
         _port1.Generate([SealedStreams.Frame(SealedStreams.Mx, SealedStreams.G1, _options.FrameLength)], 1);
         _port2.Generate([SealedStreams.Frame(SealedStreams.My, SealedStreams.G2, _options.FrameLength)], 1);
-        SpinUntil(() => Sent() >= sent + 4, "the learning frames were not sealed");
+        int flooded = _options.Tvds == 2 ? 2 : 4; // each learning frame goes to every tunnel of its TVD
+        SpinUntil(() => Sent() >= sent + flooded, "the learning frames were not sealed");
         if (InboundRound(_streams.Learning) is { } problem)
         {
             throw new InvalidOperationException(problem.Problem);

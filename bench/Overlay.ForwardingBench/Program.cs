@@ -8,8 +8,20 @@ using Overlay.ForwardingBench;
 //   --packets N    datagrams sealed up front per SA, fed once per inbound round (default 32768)
 //   --frame B      guest frame bytes (default 1414: a 1372-byte UDP payload, as the lab's UDP bench)
 //   --cipher 128|256   AES-GCM key size (default 128, as the lab bench and strongSwan there)
-var options = BenchOptions.Parse(args);
-Console.WriteLine($"# tvd-fwdbench: real Pipeline, in-memory underlay queues and guest ports (no kernel), 2 SAs (2 peers, one TVD), "
+//   --tvds 1|2     the two flows in one TVD (default) or in two (Y and port g2 in blue): 2 shows what the per-TVD
+//                  MAC table lock costs when both workers forward one TVD
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+{
+    Console.Error.WriteLine($"tvd-fwdbench: {e.Message}");
+    return 2;
+}
+
+Console.WriteLine($"# tvd-fwdbench: real Pipeline, in-memory underlay queues and guest ports (no kernel), 2 SAs (2 peers, {(options.Tvds == 1 ? "one TVD" : "two TVDs")}), "
     + $"AES-GCM-{options.KeyBits}, {options.FrameLength}-byte frames, {Environment.ProcessorCount} CPUs");
 Console.WriteLine($"# load average before: {LoadAverage()}");
 
@@ -80,14 +92,19 @@ internal sealed record RunResult(double PacketsPerSecond, double CpuMicrosPerPac
     public static RunResult Failed(string problem) => new(0, 0, 0, 0, problem);
 }
 
-internal sealed record BenchOptions(double DurationSeconds, int Reps, int PacketsPerSa, int FrameLength, int KeyBits)
+internal sealed record BenchOptions(double DurationSeconds, int Reps, int PacketsPerSa, int FrameLength, int KeyBits, int Tvds)
 {
     public static BenchOptions Parse(string[] args)
     {
-        var o = new BenchOptions(2, 3, 32768, 1414, 128);
+        var o = new BenchOptions(2, 3, 32768, 1414, 128, 1);
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                throw new ArgumentException($"{args[i]}: '{value}' is not a number");
+            }
+
             o = args[i] switch
             {
                 "--duration" => o with { DurationSeconds = double.Parse(value, CultureInfo.InvariantCulture) },
@@ -95,15 +112,16 @@ internal sealed record BenchOptions(double DurationSeconds, int Reps, int Packet
                 "--packets" => o with { PacketsPerSa = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--frame" => o with { FrameLength = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--cipher" => o with { KeyBits = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--tvds" => o with { Tvds = int.Parse(value, CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
             i++;
         }
 
         if (o.DurationSeconds is <= 0 or > 600 || o.Reps is < 1 or > 100 || o.PacketsPerSa is < 1024 or > 1 << 20
-            || o.FrameLength is < 64 or > 1514 || o.KeyBits is not (128 or 256))
+            || o.FrameLength is < 64 or > 1514 || o.KeyBits is not (128 or 256) || o.Tvds is not (1 or 2))
         {
-            throw new ArgumentException("--duration 0..600, --reps 1..100, --packets 1024..1048576, --frame 64..1514, --cipher 128|256");
+            throw new ArgumentException("--duration 0..600, --reps 1..100, --packets 1024..1048576, --frame 64..1514, --cipher 128|256, --tvds 1|2");
         }
 
         return o;

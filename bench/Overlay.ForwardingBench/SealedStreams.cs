@@ -24,9 +24,11 @@ internal sealed class SealedStreams : IDisposable
     private const uint InboundSpiY = 0x2002;
 
     private readonly EspCipher _cipher;
+    private readonly BenchOptions _options;
 
     private SealedStreams(BenchOptions options)
     {
+        _options = options;
         _cipher = options.KeyBits == 256 ? EspCipher.AesGcm256 : EspCipher.AesGcm128;
         PacketsPerSa = options.PacketsPerSa;
         FromX = Seal(PeerAddress(BenchHost.PeerX), InboundSpiX, Frame(G1, Mx, options.FrameLength), options.PacketsPerSa);
@@ -86,7 +88,8 @@ internal sealed class SealedStreams : IDisposable
             key[i] = (byte)((spi * 131) + (i * 7)); // a bench key, fixed per SPI so both ends agree
         }
 
-        return new SaDescriptor(peer, BenchHost.Vlan, BenchHost.Tvd, direction, spi, _cipher, key);
+        (ushort vlan, string tvd) = BenchHost.TvdOf(spi is InboundSpiY or OutboundSpiY ? BenchHost.PeerY : BenchHost.PeerX, _options);
+        return new SaDescriptor(peer, vlan, tvd, direction, spi, _cipher, key);
     }
 
     /// <summary>What the peer's outbound SA of <paramref name="spi"/> sends: <paramref name="count"/> datagrams, numbers 1..count.</summary>
