@@ -10,10 +10,10 @@ sa_packets() { ov_q "$1" ".dataplane.sas[] | select(.spi==\"$2\" and .direction=
 
 # 1 MiB of random bytes h1red -> [fd13:2::10] over TCP (IPv6), compared by sha256.
 head -c 1048576 /dev/urandom >"$tmp/sent.bin"
-lab_exec h2red timeout 60 python3 "$PWD/xfer6.py" recv 5001 "$tmp/received.bin" &
+lab_exec h2red timeout 60 python3 "$LAB_LIB_DIR/xfer6.py" recv 5001 "$tmp/received.bin" &
 recv_pid=$!
 lab_wait_for h2red 10 sh -c "ss -ltn | grep -q ':5001 '"
-rc=0; lab_exec h1red timeout 60 python3 "$PWD/xfer6.py" send fd13:2::10 5001 "$tmp/sent.bin" || rc=$?
+rc=0; lab_exec h1red timeout 60 python3 "$LAB_LIB_DIR/xfer6.py" send fd13:2::10 5001 "$tmp/sent.bin" || rc=$?
 wait "$recv_pid" || rc=$?
 check "1 MiB over TCP h1red -> [fd13:2::10] (ip mode, IPv6), sha256" "$(sha256sum <"$tmp/sent.bin" | cut -d' ' -f1)" \
     "$(sha256sum <"$tmp/received.bin" 2>/dev/null | cut -d' ' -f1)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""IPv6 TCP transfer for this scenario: `xfer6.py recv PORT OUT` or `xfer6.py send ADDR PORT FILE` (30 s bounds)."""
+"""IPv6 TCP transfer for lab checks (xfer.py listens on IPv4 only): `xfer6.py recv PORT OUT` or `xfer6.py send ADDR PORT FILE` (30 s bounds)."""
 import socket
 import sys
 
