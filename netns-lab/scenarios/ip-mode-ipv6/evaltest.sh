@@ -39,13 +39,13 @@ else
 fi
 
 # What the daemon said on h1red's link: for each solicitation of fd13:2::10 an advertisement from the
-# router MAC, Router and Solicited set, Override clear (a proxy), hop limit 255, checksum good; none for
+# router MAC, Solicited set, Router and Override clear (a proxy for a host), hop limit 255, checksum good; none for
 # the blue prefix.
 lab_stop portcap
 sleep 0.2
 na=(-r "$tmp/h1red.pcap" -Y 'icmpv6.type == 136 && icmpv6.nd.na.target_address == fd13:2::10')
 positive "advertisements of fd13:2::10 on h1red's link" "$(tshark "${na[@]}" 2>/dev/null | wc -l)"
-check "their source MAC, R/S/O flags, hop limit, checksum status" "02:74:76:64:00:01 1 1 0 255 1" \
+check "their source MAC, R/S/O flags, hop limit, checksum status" "02:74:76:64:00:01 0 1 0 255 1" \
     "$(tshark "${na[@]}" -T fields -E separator=' ' -e eth.src -e icmpv6.nd.na.flag.r -e icmpv6.nd.na.flag.s \
         -e icmpv6.nd.na.flag.o -e ipv6.hlim -e icmpv6.checksum.status 2>/dev/null | sort -u | tr '\n' ';' | sed 's/;$//')"
 check "advertisements of the blue prefix on h1red's link" 0 \

@@ -19,11 +19,12 @@ namespace Overlay.DataPlane.Forwarding;
 /// the switch), and a solicitation must be sent to the target itself or to its solicited-node address.
 /// </para>
 /// <para>
-/// The advertisement comes from the target address with a target link-layer address option, the Router
-/// flag set (the daemon forwards packets for the target, as Linux's proxy_ndp on a forwarding interface
-/// says), Override clear (§7.2.8: a proxy must not override the target's own advertisement) and
-/// Solicited set, unicast to the asker; an answer to duplicate address detection goes to all-nodes
-/// (<c>ff02::1</c>) with Solicited clear (§7.2.4), so no guest can take an address that lies behind a tunnel.
+/// The advertisement comes from the target address with a target link-layer address option, Solicited set
+/// and unicast to the asker (§7.2.4), Override clear (§7.2.8: a proxy must not override the target's own
+/// advertisement) and Router clear: the advertised node is the remote host, not a router (Linux's proxy_ndp
+/// answers the same for a proxy entry without the <c>router</c> flag). An answer to duplicate address
+/// detection goes to all-nodes (<c>ff02::1</c>) with Solicited clear (§7.2.4), so no guest can take an
+/// address that lies behind a tunnel.
 /// </para>
 /// </summary>
 public static class NdResponder
@@ -127,10 +128,10 @@ public static class NdResponder
             allNodes[0] = 0xFF;
             allNodes[1] = 0x02;
             allNodes[15] = 0x01;
-            return WriteAdvertisement(frame, routerMac, new MacAddress(0x3333_0000_0001UL), target, allNodes, FlagRouter);
+            return WriteAdvertisement(frame, routerMac, new MacAddress(0x3333_0000_0001UL), target, allNodes, 0);
         }
 
-        return WriteAdvertisement(frame, routerMac, askerMac, target, askerIp, FlagRouter | FlagSolicited);
+        return WriteAdvertisement(frame, routerMac, askerMac, target, askerIp, FlagSolicited);
     }
 
     /// <summary>

@@ -65,7 +65,7 @@ public sealed class NdResponderTests
     }
 
     [Fact]
-    public void The_proxy_answer_to_a_kernel_solicitation_is_a_solicited_router_advertisement_of_the_router_mac()
+    public void The_proxy_answer_to_a_kernel_solicitation_is_a_solicited_advertisement_of_the_router_mac()
     {
         Assert.True(NdResponder.TryParseSolicitation(KernelSolicitation, out MacAddress asker, out ReadOnlySpan<byte> askerIp, out ReadOnlySpan<byte> target));
         var reply = new byte[NdResponder.AdvertisementFrameLength];
@@ -80,7 +80,7 @@ public sealed class NdResponderTests
         Assert.Equal(0, ReferenceChecksum(reply)); // over the pseudo-header, computed independently
 
         Assert.True(NdResponder.TryParseAdvertisement(reply, out uint flags, out ReadOnlySpan<byte> advertised, out MacAddress mac));
-        Assert.Equal(NdResponder.FlagRouter | NdResponder.FlagSolicited, flags); // Override clear: a proxy (RFC 4861 §7.2.8)
+        Assert.Equal(NdResponder.FlagSolicited, flags); // Override clear: a proxy (RFC 4861 §7.2.8); Router clear: a host
         Assert.Equal(IPAddress.Parse("fd13:2::10"), new IPAddress(advertised));
         Assert.Equal(IpTunnelRouter.RouterMac, mac);
     }
@@ -96,7 +96,7 @@ public sealed class NdResponderTests
         Assert.Equal(IPAddress.Parse("ff02::1"), new IPAddress(reply.AsSpan(14 + 24, 16)));
         Assert.Equal(0, ReferenceChecksum(reply));
         Assert.True(NdResponder.TryParseAdvertisement(reply, out uint flags, out _, out _));
-        Assert.Equal(NdResponder.FlagRouter, flags);
+        Assert.Equal(0u, flags); // not solicited, no override
     }
 
     [Fact]
