@@ -116,7 +116,7 @@ public sealed partial class Pipeline
     {
         if (NdResponder.TryParseSolicitation(frame, out MacAddress asker, out ReadOnlySpan<byte> askerIp, out ReadOnlySpan<byte> target))
         {
-            if (_ipRouter.IsLocal(askerIp))
+            if (askerIp.IndexOfAnyExcept((byte)0) >= 0 && _ipRouter.IsLocal(askerIp)) // not duplicate address detection (::)
             {
                 _ipRouter.Learn(port.VlanId, true, askerIp, port.Id, asker);
             }
