@@ -138,7 +138,7 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
             worker.Start();
         }
 
-        _receiveLoops = [.. _sockets.Select(socket => Task.Run(() => ReceiveLoop(socket)))];
+        _receiveLoops = [.. _sockets.Select((socket, i) => Task.Run(() => ReceiveLoop(socket, IkeEndpoints[i])))];
     }
 
     /// <summary>
@@ -206,10 +206,10 @@ public sealed class IkeTransport : IIkeSender, IAsyncDisposable
         ArrayPool<byte>.Shared.Return(datagram.Buffer);
     }
 
-    private async Task ReceiveLoop(Socket socket)
+    /// <summary>Port 500 of one family; <paramref name="local"/> was read at bind (the socket may be closed before this runs).</summary>
+    private async Task ReceiveLoop(Socket socket, IPEndPoint local)
     {
         byte[] buffer = new byte[IkeConstants.MaxMessageLength];
-        var local = (IPEndPoint)socket.LocalEndPoint!;
         EndPoint any = new IPEndPoint(local.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
         while (!_stop.IsCancellationRequested)
         {
