@@ -17,6 +17,8 @@ internal static partial class Interop
         private const byte AF_INET = 2;
         private const ushort NLMSG_ERROR = 2;
         private const ushort NLMSG_DONE = 3;
+        private const ushort RTM_NEWLINK = 16;
+        private const ushort RTM_GETLINK = 18;
         private const ushort RTM_NEWROUTE = 24;
         private const ushort RTM_GETROUTE = 26;
         private const ushort RTM_NEWNEIGH = 28;
@@ -26,6 +28,9 @@ internal static partial class Interop
         private const ushort RTA_DST = 1;
         private const ushort RTA_OIF = 4;
         private const ushort RTA_GATEWAY = 5;
+        private const ushort IFLA_ADDRESS = 1;
+        private const ushort IFLA_MTU = 4;
+        private const ushort IFLA_NUM_RX_QUEUES = 32;
         private const ushort NDA_DST = 1;
         private const ushort NDA_LLADDR = 2;
 
@@ -40,6 +45,74 @@ internal static partial class Interop
             SafeSocketFd fd = LibC.Socket(AF_NETLINK, LinuxSocketConstants.SOCK_RAW, NETLINK_ROUTE, $"rtnetlink {subject}");
             LibC.SetOption(fd, LinuxSocketConstants.SOL_SOCKET, LinuxSocketConstants.SO_RCVTIMEO, new timeval { tv_sec = 1 }, subject);
             return fd;
+        }
+
+        /// <summary>
+        /// The link <paramref name="ifindex"/> as this thread's network namespace sees it (sysfs may show another
+        /// namespace's): its MTU, RX queue count and link-layer address (empty when it has none); 0 or -errno.
+        /// </summary>
+        public static int GetLink(SafeSocketFd fd, int ifindex, out int mtu, out int rxQueues, out byte[] address)
+        {
+            mtu = 0;
+            rxQueues = 0;
+            address = [];
+            const int length = 16 + 16;
+            Span<byte> request = stackalloc byte[length];
+            request.Clear();
+            BinaryPrimitives.WriteUInt32LittleEndian(request, length);
+            BinaryPrimitives.WriteUInt16LittleEndian(request[4..], RTM_GETLINK);
+            BinaryPrimitives.WriteUInt16LittleEndian(request[6..], NLM_F_REQUEST);
+            BinaryPrimitives.WriteUInt32LittleEndian(request[8..], 3);
+            BinaryPrimitives.WriteInt32LittleEndian(request[20..], ifindex);      // ifinfomsg.ifi_index
+            int sent = LibC.Send(fd, request);
+            if (sent < 0)
+            {
+                return sent;
+            }
+
+            byte[] reply = new byte[16384];
+            int n = Receive(fd, reply);
+            if (n < 0)
+            {
+                return n;
+            }
+
+            if (n < 16)
+            {
+                return -LinuxSocketConstants.EPROTO;
+            }
+
+            ReadOnlySpan<byte> message = reply.AsSpan(0, n);
+            ushort type = BinaryPrimitives.ReadUInt16LittleEndian(message[4..]);
+            if (type == NLMSG_ERROR)
+            {
+                int error = n >= 20 ? BinaryPrimitives.ReadInt32LittleEndian(message[16..]) : -LinuxSocketConstants.EPROTO;
+                return error < 0 ? error : -LinuxSocketConstants.EPROTO;
+            }
+
+            if (type != RTM_NEWLINK || n < 32)
+            {
+                return -LinuxSocketConstants.EPROTO;
+            }
+
+            int total = Math.Min(n, (int)BinaryPrimitives.ReadUInt32LittleEndian(message));
+            foreach ((ushort kind, int offset, int size) in Attributes(message[..total], 32))
+            {
+                if (kind == IFLA_MTU && size >= 4)
+                {
+                    mtu = BinaryPrimitives.ReadInt32LittleEndian(message[offset..]);
+                }
+                else if (kind == IFLA_NUM_RX_QUEUES && size >= 4)
+                {
+                    rxQueues = BinaryPrimitives.ReadInt32LittleEndian(message[offset..]);
+                }
+                else if (kind == IFLA_ADDRESS)
+                {
+                    address = message.Slice(offset, size).ToArray();
+                }
+            }
+
+            return 0;
         }
 
         /// <summary>

@@ -86,9 +86,8 @@ public sealed class XdpUnderlay
     /// </summary>
     public static XdpUnderlay Open(UdpUnderlaySocket kernel, TimeSpan receiveTimeout)
     {
-        (string name, int index, byte[] mac) = FindInterface(kernel.Local.Address);
+        (string name, int index, byte[] mac, int queues) = FindInterface(kernel.Local.Address);
         string subject = $"xdp underlay {name}";
-        int queues = RxQueueCount(name);
         var sockets = new List<XskSocket>(queues);
         XdpUnderlayNextHops? hops = null;
         try
@@ -115,31 +114,25 @@ public sealed class XdpUnderlay
         }
     }
 
-    /// <summary>The interface with <paramref name="address"/>: name, index and MAC.</summary>
-    private static (string Name, int Index, byte[] Mac) FindInterface(IPAddress address)
+    /// <summary>The interface with <paramref name="address"/>: name, index, MAC and RX queues (at most the XSKMAP's size).</summary>
+    private static (string Name, int Index, byte[] Mac, int Queues) FindInterface(IPAddress address)
     {
-        foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+        NetworkInterface nic = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.GetIPProperties().UnicastAddresses.Any(a => a.Address.Equals(address)))
+            ?? throw new InvalidOperationException($"no interface holds the underlay address {address} (AF_XDP needs the address of one interface)");
+        int index = Interop.Interop.LibC.InterfaceIndex(nic.Name);
+        using SafeSocketFd fd = Interop.Interop.RtNetlinkRoute.Open(nic.Name);
+        int r = Interop.Interop.RtNetlinkRoute.GetLink(fd, index, out _, out int queues, out byte[] mac);
+        if (r < 0)
         {
-            if (nic.GetIPProperties().UnicastAddresses.Any(a => a.Address.Equals(address)))
-            {
-                byte[] mac = nic.GetPhysicalAddress().GetAddressBytes();
-                if (mac.Length != 6)
-                {
-                    throw new InvalidOperationException($"{nic.Name} holds {address} but has no Ethernet address (AF_XDP underlay needs Ethernet)");
-                }
-
-                return (nic.Name, Interop.Interop.LibC.InterfaceIndex(nic.Name), mac);
-            }
+            throw new NativeSocketException("rtnetlink RTM_GETLINK", nic.Name, -r);
         }
 
-        throw new InvalidOperationException($"no interface holds the underlay address {address} (AF_XDP needs a specific local address)");
-    }
+        if (mac.Length != 6)
+        {
+            throw new InvalidOperationException($"{nic.Name} holds {address} but is not an Ethernet interface (AF_XDP underlay needs Ethernet framing)");
+        }
 
-    /// <summary>The interface's RX queues (sysfs queues/rx-N), at most the XSKMAP's size.</summary>
-    private static int RxQueueCount(string name)
-    {
-        int count = Directory.GetDirectories($"/sys/class/net/{name}/queues", "rx-*").Length;
-        return Math.Clamp(count, 1, (int)XdpAttachment.MapEntries);
+        return (nic.Name, index, mac, Math.Clamp(queues, 1, (int)XdpAttachment.MapEntries));
     }
 
     /// <summary>Called by each queue's Dispose; the last one closes everything (program first, then sockets).</summary>

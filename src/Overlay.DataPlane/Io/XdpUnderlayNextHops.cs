@@ -85,7 +85,7 @@ internal sealed class XdpUnderlayNextHops : IDisposable
             {
                 Refresh();
             }
-            catch (Exception e) when (e is NativeSocketException or IOException or ObjectDisposedException)
+            catch (Exception e) when (e is NativeSocketException or ObjectDisposedException)
             {
                 // rtnetlink or sysfs unavailable for a moment: the table stays as it was, the kernel sends the rest
             }
@@ -147,8 +147,12 @@ internal sealed class XdpUnderlayNextHops : IDisposable
         return new XdpUnderlayNextHop(template, XdpUnderlayFrame.TemplateSum(template), $"{peer}{via} at {Convert.ToHexString(mac)}");
     }
 
-    private int ReadMtu() =>
-        int.TryParse(File.ReadAllText($"/sys/class/net/{Interface}/mtu").Trim(), out int mtu) ? mtu : 1500;
+    /// <summary>The MTU by rtnetlink (sysfs may belong to another network namespace than this thread's).</summary>
+    private int ReadMtu()
+    {
+        using SafeSocketFd fd = Interop.Interop.RtNetlinkRoute.Open(Interface);
+        return Interop.Interop.RtNetlinkRoute.GetLink(fd, _ifindex, out int mtu, out _, out _) == 0 && mtu > 0 ? mtu : Mtu;
+    }
 
     public void Dispose()
     {
