@@ -71,7 +71,7 @@ public sealed class DataPlaneService : BackgroundService
         var options = new PipelineOptions { Mtu = dataPlane.Mtu };
         var sas = new SaTable(_time);
         UdpUnderlaySocket underlay = UdpUnderlaySocket.Open(dataPlane.Underlay, dataPlane.Port, options.ReceiveTimeout, segmentation: true);
-        var pipeline = new Pipeline(underlay, sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
+        var pipeline = new Pipeline(OpenUnderlayIo(dataPlane, underlay, options), sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
         _runtime.Pipeline = pipeline;
         _ike?.AttachPipeline(pipeline);
 
@@ -252,6 +252,36 @@ public sealed class DataPlaneService : BackgroundService
         DataPlaneLog.PortIoChosen(_logger, port.Name, port.Interface, "af_packet",
             port.Io == PortIo.AfXdp ? "fallback, guest offloads handled" : "guest offloads handled (PACKET_VNET_HDR)");
         return packet;
+    }
+
+    /// <summary>
+    /// The underlay group: the UDP socket alone, or, with <c>underlay_io = "af_xdp"</c>, the AF_XDP queues of the
+    /// interface holding the underlay address plus the UDP socket (for what the XDP program passes and for sends
+    /// AF_XDP cannot make). An AF_XDP setup failure leaves the UDP socket alone, logged and shown in status.
+    /// </summary>
+    private UnderlayGroup OpenUnderlayIo(DataPlaneConfig dataPlane, UdpUnderlaySocket udp, PipelineOptions options)
+    {
+        string requested = dataPlane.UnderlayIo == UnderlayIo.AfXdp ? "af_xdp" : "udp";
+        if (dataPlane.UnderlayIo == UnderlayIo.AfXdp)
+        {
+            try
+            {
+                XdpUnderlay xdp = XdpUnderlay.Open(udp, options.ReceiveTimeout);
+                _runtime.UnderlayIo = new UnderlayIoState(requested, "af_xdp", xdp.Describe(), xdp);
+                DataPlaneLog.UnderlayIoChosen(_logger, "af_xdp", xdp.Describe());
+                return new UnderlayGroup(xdp.Queues);
+            }
+            catch (Exception e) when (e is NativeSocketException or InvalidOperationException or IOException or System.Net.NetworkInformation.NetworkInformationException)
+            {
+                DataPlaneLog.XdpUnderlayFallback(_logger, e.Message);
+                _runtime.UnderlayIo = new UnderlayIoState(requested, "udp", $"fallback: {e.Message}", null);
+                return new UnderlayGroup([udp]);
+            }
+        }
+
+        _runtime.UnderlayIo = new UnderlayIoState(requested, "udp", "kernel UDP socket", null);
+        DataPlaneLog.UnderlayIoChosen(_logger, "udp", "kernel UDP socket");
+        return new UnderlayGroup([udp]);
     }
 
     private void Refuse(PortConfig port, string reason) =>
