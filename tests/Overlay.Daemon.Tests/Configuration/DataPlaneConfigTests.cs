@@ -153,11 +153,24 @@ public sealed class DataPlaneConfigTests
     [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.sa]]\npeer = \"p\"\ntvd = \"red\"\ndirection = \"in\"\nspi = 255\nkey = \"0011\"\n", "9:7: error: 'spi' must be an integer in 256..")]
     [InlineData("[[dataplane.peer]]\nname = \"p\"\naddress = \"10.0.0.2\"\n", "3:3: error: [[dataplane.peer]] needs a [dataplane] table")]
     [InlineData("[dataplane.extra]\nx = 1\n", "3:2: error: unknown table 'dataplane.extra'")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\nunderlay_io = \"dpdk\"\n", "5:15: error: underlay_io must be \"udp\" or \"af_xdp\", not \"dpdk\"")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\nunderlay_io = 1\n", "5:15: error: 'underlay_io'")]
     public void Errors_point_at_file_line_and_column(string dataplane, string expected)
     {
         ConfigLoadResult result = DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n" + dataplane, ConfigPath);
 
         Assert.False(result.Succeeded);
         Assert.Contains(result.Errors, e => e.ToString().StartsWith($"{ConfigPath}:{expected}", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("", UnderlayIo.Udp)]
+    [InlineData("underlay_io = \"udp\"\n", UnderlayIo.Udp)]
+    [InlineData("underlay_io = \"af_xdp\"\n", UnderlayIo.AfXdp)]
+    public void Underlay_io_is_udp_unless_af_xdp_is_asked_for(string line, UnderlayIo expected)
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n[dataplane]\nunderlay = \"10.0.0.1\"\n" + line, ConfigPath);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.Equal(expected, result.Config!.DataPlane!.UnderlayIo);
     }
 }
