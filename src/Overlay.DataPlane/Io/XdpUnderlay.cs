@@ -92,9 +92,18 @@ public sealed class XdpUnderlay
         XdpUnderlayNextHops? hops = null;
         try
         {
+            // IFLA_NUM_RX_QUEUES counts the queues allocated; fewer may be in use (veth: ethtool -L), and a bind to
+            // one beyond them fails with EINVAL: the queues are those that bind, from 0.
             for (uint q = 0; q < queues; q++)
             {
-                sockets.Add(XskSocket.Open(index, q, subject, tryZeroCopy: true));
+                try
+                {
+                    sockets.Add(XskSocket.Open(index, q, subject, tryZeroCopy: true));
+                }
+                catch (NativeSocketException e) when (q > 0 && e.Errno == LinuxSocketConstants.EINVAL)
+                {
+                    break;
+                }
             }
 
             var program = XdpUnderlayProgramSpec.RedirectUdpToXsk(kernel.Local.AddressNetworkOrder, kernel.Local.Port);
