@@ -4,9 +4,10 @@
 
 OV_BIN=${OV_BIN:-$REPO_ROOT/bin}
 
-# overlay IO — tvd-overlayd on both hosts, one port each (io = af_packet | af_xdp), static SAs.
+# overlay IO [UNDERLAY_IO] — tvd-overlayd on both hosts, one port each (io = af_packet | af_xdp), static SAs;
+# UNDERLAY_IO (underlay_io = udp | af_xdp, default udp) is how the hosts read and write the underlay.
 variant_overlay() {
-    local io=$1 k1 k2 h
+    local io=$1 uio=${2:-udp} k1 k2 h
     tb_guests_l2
     k1=$(python3 -c 'import secrets; print(secrets.token_hex(20))'); k2=$(python3 -c 'import secrets; print(secrets.token_hex(20))')
     cat >"$TB_DIR/policy.toml" <<'TOML'
@@ -41,13 +42,14 @@ types = ["*"]
 name = "b"
 types = ["*"]
 TOML
-    tb_overlay_config a 10.250.0.1 tb-pa ga b 10.250.0.2 "$io" 0x1001 "$k1" 0x2001 "$k2"
-    tb_overlay_config b 10.250.0.2 tb-pb gb a 10.250.0.1 "$io" 0x2001 "$k2" 0x1001 "$k1"
-    tb_bg "overlayd-a-$io" $NS_A "$OV_BIN/tvd-overlayd" --config "$TB_DIR/a.toml"; VARIANT_PIDS=$TB_LAST
-    tb_bg "overlayd-b-$io" $NS_B "$OV_BIN/tvd-overlayd" --config "$TB_DIR/b.toml"; VARIANT_PIDS+=" $TB_LAST"
+    tb_overlay_config a 10.250.0.1 tb-pa ga b 10.250.0.2 "$io" 0x1001 "$k1" 0x2001 "$k2" "$uio"
+    tb_overlay_config b 10.250.0.2 tb-pb gb a 10.250.0.1 "$io" 0x2001 "$k2" 0x1001 "$k1" "$uio"
+    local name=$io; [[ $uio == udp ]] || name+="-ul-$uio"
+    tb_bg "overlayd-a-$name" $NS_A "$OV_BIN/tvd-overlayd" --config "$TB_DIR/a.toml"; VARIANT_PIDS=$TB_LAST
+    tb_bg "overlayd-b-$name" $NS_B "$OV_BIN/tvd-overlayd" --config "$TB_DIR/b.toml"; VARIANT_PIDS+=" $TB_LAST"
 }
 
-# tb_overlay_config HOST UNDERLAY PORTIF GUEST PEER PEERADDR IO OUTSPI OUTKEY INSPI INKEY
+# tb_overlay_config HOST UNDERLAY PORTIF GUEST PEER PEERADDR IO OUTSPI OUTKEY INSPI INKEY [UNDERLAY_IO]
 tb_overlay_config() {
     rm -rf "$TB_DIR/$1"; mkdir -p "$TB_DIR/$1"
     cat >"$TB_DIR/$1.toml" <<TOML
@@ -61,6 +63,7 @@ runtime_dir = "$TB_DIR/$1/run"
 underlay = "$2"
 port = 4500
 mtu = 1500
+underlay_io = "${12:-udp}"
 
 [[dataplane.port]]
 name = "p$4"
