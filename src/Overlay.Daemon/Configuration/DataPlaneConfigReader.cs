@@ -86,7 +86,8 @@ internal static class DataPlaneConfigReader
         }
 
         return new DataPlaneConfig(underlay, (int)port!, (int)mtu!, export is null ? null : Path.GetFullPath(export, baseDirectory),
-            ports, peers, sas, reader.Location) { UnderlayIo = underlayIo.Value };
+            ports, peers, sas, reader.Location)
+        { UnderlayIo = underlayIo.Value };
     }
 
     private static PortConfig? ReadPort(TomlSection table, List<ConfigError> errors)
