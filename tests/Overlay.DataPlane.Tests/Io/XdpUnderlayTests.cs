@@ -111,6 +111,40 @@ public sealed class XdpUnderlayTests(ITestOutputHelper output)
             }
 
             Assert.Equal(sentTotal, arrived);
+
+            // The hot paths allocate nothing: sends through the ring (next hop resolved) and receives from it.
+            Fill(batch, 8, to, 0x10);
+            Assert.Equal(8, underlay.Queues[0].Send(batch, 0, 8)); // warm
+            long xskBefore = underlay.XskSent;
+            IUnderlayIo first = underlay.Queues[0];
+            int sends = 0;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int r = 0; r < 50; r++)
+            {
+                sends += first.Send(batch, 0, 8);
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal((400, 0L), (sends, allocated));
+            Assert.Equal(400, underlay.XskSent - xskBefore);
+
+            for (int i = 0; i < 100; i++)
+            {
+                peer.SendTo(Payload(1372, (byte)i), target);
+            }
+
+            using var receiveBatch = new MessageBatch(64, 4096);
+            IUnderlayIo second = underlay.Queues[1];
+            int received = Math.Max(0, first.Receive(receiveBatch)); // warm (the poll path)
+            long deadlineReceive = Environment.TickCount64 + 5000;
+            before = GC.GetAllocatedBytesForCurrentThread();
+            while (received < 100 && Environment.TickCount64 < deadlineReceive)
+            {
+                received += Math.Max(0, first.Receive(receiveBatch)) + Math.Max(0, second.Receive(receiveBatch));
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.Equal((100, 0L), (received, allocated));
         }
         finally
         {
