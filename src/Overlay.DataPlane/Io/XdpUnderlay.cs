@@ -90,6 +90,7 @@ public sealed class XdpUnderlay
         string subject = $"xdp underlay {name}";
         var sockets = new List<XskSocket>(queues);
         XdpUnderlayNextHops? hops = null;
+        XdpAttachment? attachment = null;
         try
         {
             // IFLA_NUM_RX_QUEUES counts the queues allocated; fewer may be in use (veth: ethtool -L), and a bind to
@@ -107,12 +108,14 @@ public sealed class XdpUnderlay
             }
 
             var program = XdpUnderlayProgramSpec.RedirectUdpToXsk(kernel.Local.AddressNetworkOrder, kernel.Local.Port);
-            XdpAttachment attachment = XdpAttachment.Attach(index, program, "tvd_underlay", [.. sockets.Select((s, q) => ((uint)q, s.Fd))], subject);
+            attachment = XdpAttachment.Attach(index, program, "tvd_underlay", [.. sockets.Select((s, q) => ((uint)q, s.Fd))], subject);
             hops = new XdpUnderlayNextHops(index, name, mac, kernel.Local);
+            kernel.StopCoalescingReceive();
             return new XdpUnderlay(name, kernel, [.. sockets], attachment, hops, receiveTimeout);
         }
         catch
         {
+            attachment?.Dispose();
             hops?.Dispose();
             foreach (XskSocket socket in sockets)
             {

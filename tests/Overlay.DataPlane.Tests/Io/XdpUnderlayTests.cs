@@ -42,13 +42,15 @@ public sealed class XdpUnderlayTests(ITestOutputHelper output)
     private void Exchange(TestNetworkNamespace a, Socket peer)
     {
         var local = IPAddress.Parse("10.77.0.1");
-        UdpUnderlaySocket kernel = UdpUnderlaySocket.Open(local, 4500, Timeout);
+        UdpUnderlaySocket kernel = UdpUnderlaySocket.Open(local, 4500, Timeout, segmentation: true);
+        Assert.True(kernel.CoalescesReceive);
         XdpUnderlay underlay = XdpUnderlay.Open(kernel, Timeout);
         try
         {
             output.WriteLine(underlay.Describe());
             Assert.Equal(2, underlay.XskQueues);
             Assert.Equal(3, underlay.Queues.Count);
+            Assert.False(underlay.Queues[2].CoalescesReceive); // UDP GRO off: generic XDP would see coalesced datagrams
             Assert.Contains("xdp", a.Ip("link show xa"));
 
             // 1372-byte datagrams from the peer's kernel socket: all arrive through the AF_XDP queues.
