@@ -144,7 +144,9 @@ public sealed class XdpUnderlay
             throw new InvalidOperationException($"{nic.Name} holds {address} but is not an Ethernet interface (AF_XDP underlay needs Ethernet framing)");
         }
 
-        return (nic.Name, index, mac, Math.Clamp(queues, 1, (int)XdpAttachment.MapEntries));
+        // One socket (16 MiB of UMEM, one receive loop) per queue, at most one per CPU: frames on a queue beyond
+        // that pass to the kernel socket (ethtool -L IF combined N matches the queues to the CPUs).
+        return (nic.Name, index, mac, Math.Clamp(Math.Min(queues, Environment.ProcessorCount), 1, (int)XdpAttachment.MapEntries));
     }
 
     /// <summary>Called by each queue's Dispose; the last one closes everything (program first, then sockets).</summary>
