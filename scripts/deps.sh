@@ -25,7 +25,7 @@ packages=(
   strongswan-charon strongswan-swanctl      # Overlay.Ike interop: a real charon peer in a namespace
   libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins   # its openssl/gcm/kdf, curve25519, kernel-libipsec
   openssl                                   # make demo: the demo CA and the hosts' IKE certificates
-  systemd libcap2-bin                       # packaging lab: systemd-analyze verify of the unit; capsh --decode of the daemon's caps
+  systemd libcap2-bin                       # packaging lab: systemd-analyze verify of the unit; capsh --decode of the daemon's caps; capsh --drop (underlay-xdp lab)
   chromium fonts-dejavu-core                # tvdctl graph --png: headless Chromium renders the SVG (Cli tests check its screenshot; attested-ike lab)
   boinc-client                              # demo/boinc: the real BOINC 7.20 client against tvd-boinc-server (integration test, boinc lab)
   etcd-server etcd-client                   # cluster mode: a real etcd 3.4 (scripts/etcd.sh) for Overlay.Cluster tests, the cluster lab and bench/cluster; etcdctl

@@ -4,6 +4,9 @@
 #   overlay-pkt  tvd-overlayd, AF_PACKET guest ports      overlay-xdp  tvd-overlayd, AF_XDP guest ports
 #   strongswan   strongSwan 5.9.8 kernel-libipsec         wireguard    wireguard-go
 #   plain        the hosts just route (no tunnel)      plain-nooff  the same, guest offloads off (as for AF_XDP)
+#   overlay-ulxdp  overlay-pkt with underlay_io = "af_xdp" (AF_XDP sockets on the underlay link; beside overlay-pkt,
+#                whose underlay is the UDP socket: rows and the ratio ulxdp/pkt)
+#   overlay-xdp-ulxdp  overlay-xdp with underlay_io = "af_xdp" (AF_XDP on both sides of the host; not in the default list)
 #   overlay-capture  overlay-pkt measured twice on one set-up: without, then with `tvdctl capture --tvd red`
 #                running on host A (rows overlay-capture-nocap / -cap and their ratio; not in the default list)
 #   overlay-ipv6  overlay-pkt over an IPv6 underlay (underlay MTU 1520 from then on; not in the default list)
@@ -22,7 +25,7 @@ source "$HERE/lib/iperf.sh"
 source "$HERE/lib/variants.sh"
 source "$HERE/lib/report.sh"
 
-VARIANTS=${VARIANTS:-"overlay-pkt overlay-xdp strongswan wireguard plain plain-nooff"}
+VARIANTS=${VARIANTS:-"overlay-pkt overlay-ulxdp overlay-xdp strongswan wireguard plain plain-nooff"}
 [[ $(id -u) -eq 0 ]] || { echo "throughput.sh: must run as root (namespaces)" >&2; exit 2; }
 for t in iperf3 jq ethtool nsenter; do command -v $t >/dev/null || { echo "throughput.sh: missing $t" >&2; exit 2; }; done
 [[ -x $OV_BIN/tvd-overlayd ]] || { echo "throughput.sh: no $OV_BIN/tvd-overlayd (make build)" >&2; exit 2; }
@@ -38,11 +41,13 @@ tb_topology || exit 1
 
 for v in $VARIANTS; do
     VARIANT_PIDS=""
-    if [[ ${GUEST_OFFLOADS:-} == on || ( $v != overlay-xdp && $v != plain-nooff ) ]]; then tb_guest_offloads on; else tb_guest_offloads off; fi
+    if [[ ${GUEST_OFFLOADS:-} == on || ( $v != overlay-xdp && $v != overlay-xdp-ulxdp && $v != plain-nooff ) ]]; then tb_guest_offloads on; else tb_guest_offloads off; fi
     case $v in
         overlay-pkt | overlay-capture) variant_overlay af_packet ;;
         overlay-xdp) variant_overlay af_xdp ;;
         overlay-ipv6) variant_overlay_ipv6 ;;
+        overlay-ulxdp) variant_overlay af_packet af_xdp ;;
+        overlay-xdp-ulxdp) variant_overlay af_xdp af_xdp ;;
         strongswan) command -v swanctl >/dev/null && variant_strongswan || { tb_log "skip strongswan: not installed"; continue; } ;;
         wireguard) command -v wireguard-go >/dev/null && variant_wireguard || { tb_log "skip wireguard: not installed"; continue; } ;;
         plain | plain-nooff) variant_plain ;;

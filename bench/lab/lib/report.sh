@@ -57,6 +57,15 @@ tb_report() {
       print ""
       print "(/plain of overlay-xdp is against plain-nooff: both with guest offloads off)"
       print "goals (GitHub issue 3): overlay TCP >= 4x strongswan; overlay UDP pps >= 0.50x plain"
+      if (("overlay-ulxdp tcp") in g && ("overlay-pkt tcp") in g) {
+        print ""
+        print "== underlay I/O: AF_XDP (overlay-ulxdp) / UDP socket (overlay-pkt), AF_PACKET ports both, same run"
+        printf "| %-10s | %14s | %14s | %8s |\n", "test", "UDP socket", "AF_XDP", "ratio"
+        printf "|------------|----------------|----------------|----------|\n"
+        for (t in tests) { a="overlay-pkt "t; b="overlay-ulxdp "t; if (!(a in g) || !(b in g)) continue
+          base = (t=="tcp") ? g[a] : k[a]; mine = (t=="tcp") ? g[b] : k[b]; unit = (t=="tcp") ? "Gbit/s" : "kpps"
+          printf "| %-10s | %7.3f %-6s | %7.3f %-6s | %8s |\n", t, base, unit, mine, unit, (base>0 ? sprintf("%.2fx", mine/base) : "n/a") }
+      }
       print ""
       print "== CPU per byte: the carrying daemons'"'"' CPU-seconds (both hosts, utime+stime) per GB of guest payload delivered"
       printf "| %-12s | %-10s | %9s | %12s |\n", "variant", "test", "CPU-s/GB", "/ AES floor"

@@ -4,9 +4,11 @@
 
 OV_BIN=${OV_BIN:-$REPO_ROOT/bin}
 
-# overlay IO — tvd-overlayd on both hosts, one port each (io = af_packet | af_xdp), static SAs.
+# overlay IO [UNDERLAY_IO [ADDR_A ADDR_B]] — tvd-overlayd on both hosts, one port each (io = af_packet | af_xdp), static
+# SAs; UNDERLAY_IO (underlay_io = udp | af_xdp, default udp) is how the hosts read and write the underlay; ADDR_A/B
+# their underlay addresses (default 10.250.0.1/2).
 variant_overlay() {
-    local io=$1 ua=${2:-10.250.0.1} ub=${3:-10.250.0.2} k1 k2 h
+    local io=$1 uio=${2:-udp} ua=${3:-10.250.0.1} ub=${4:-10.250.0.2} k1 k2 h
     tb_guests_l2
     k1=$(python3 -c 'import secrets; print(secrets.token_hex(20))'); k2=$(python3 -c 'import secrets; print(secrets.token_hex(20))')
     cat >"$TB_DIR/policy.toml" <<'TOML'
@@ -41,10 +43,11 @@ types = ["*"]
 name = "b"
 types = ["*"]
 TOML
-    tb_overlay_config a "$ua" tb-pa ga b "$ub" "$io" 0x1001 "$k1" 0x2001 "$k2"
-    tb_overlay_config b "$ub" tb-pb gb a "$ua" "$io" 0x2001 "$k2" 0x1001 "$k1"
-    tb_bg "overlayd-a-$io" $NS_A "$OV_BIN/tvd-overlayd" --config "$TB_DIR/a.toml"; VARIANT_PIDS=$TB_LAST
-    tb_bg "overlayd-b-$io" $NS_B "$OV_BIN/tvd-overlayd" --config "$TB_DIR/b.toml"; VARIANT_PIDS+=" $TB_LAST"
+    tb_overlay_config a "$ua" tb-pa ga b "$ub" "$io" 0x1001 "$k1" 0x2001 "$k2" "$uio"
+    tb_overlay_config b "$ub" tb-pb gb a "$ua" "$io" 0x2001 "$k2" 0x1001 "$k1" "$uio"
+    local name=$io; [[ $uio == udp ]] || name+="-ul-$uio"
+    tb_bg "overlayd-a-$name" $NS_A "$OV_BIN/tvd-overlayd" --config "$TB_DIR/a.toml"; VARIANT_PIDS=$TB_LAST
+    tb_bg "overlayd-b-$name" $NS_B "$OV_BIN/tvd-overlayd" --config "$TB_DIR/b.toml"; VARIANT_PIDS+=" $TB_LAST"
 }
 
 # variant_overlay_ipv6 — overlay-pkt over an IPv6 underlay: fd00:250::1/2 on the same underlay veth, whose MTU goes
@@ -56,10 +59,10 @@ variant_overlay_ipv6() {
         ip -n "$ns" link set tb-ul mtu 1520
     done
     ip -n $NS_A addr replace fd00:250::1/64 dev tb-ul nodad; ip -n $NS_B addr replace fd00:250::2/64 dev tb-ul nodad
-    variant_overlay af_packet fd00:250::1 fd00:250::2
+    variant_overlay af_packet udp fd00:250::1 fd00:250::2
 }
 
-# tb_overlay_config HOST UNDERLAY PORTIF GUEST PEER PEERADDR IO OUTSPI OUTKEY INSPI INKEY
+# tb_overlay_config HOST UNDERLAY PORTIF GUEST PEER PEERADDR IO OUTSPI OUTKEY INSPI INKEY [UNDERLAY_IO]
 tb_overlay_config() {
     rm -rf "$TB_DIR/$1"; mkdir -p "$TB_DIR/$1"
     cat >"$TB_DIR/$1.toml" <<TOML
@@ -73,6 +76,7 @@ runtime_dir = "$TB_DIR/$1/run"
 underlay = "$2"
 port = 4500
 mtu = 1500
+underlay_io = "${12:-udp}"
 
 [[dataplane.port]]
 name = "p$4"

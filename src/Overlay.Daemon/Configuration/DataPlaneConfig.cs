@@ -31,6 +31,23 @@ public sealed record DataPlaneConfig(
 
     /// <summary>This host's underlay address of <paramref name="family"/>; null when it has none.</summary>
     public IPAddress? UnderlayFor(System.Net.Sockets.AddressFamily family) => Underlays.FirstOrDefault(a => a.AddressFamily == family);
+
+    /// <summary><c>underlay_io</c>: how the underlay's datagrams are received and sent (default: the UDP socket).</summary>
+    public UnderlayIo UnderlayIo { get; init; } = UnderlayIo.Udp;
+}
+
+/// <summary>The underlay I/O a config asks for (<c>underlay_io</c>).</summary>
+public enum UnderlayIo
+{
+    /// <summary><c>"udp"</c>: the kernel's UDP socket (recvmmsg/sendmmsg, UDP GSO/GRO).</summary>
+    Udp,
+
+    /// <summary>
+    /// <c>"af_xdp"</c>: an XDP program on the interface holding the underlay address steers our datagrams into one
+    /// AF_XDP socket per RX queue; the UDP socket stays for what the program passes and for sends AF_XDP cannot
+    /// make. If it cannot be set up, the UDP socket alone, with the reason logged and in status.
+    /// </summary>
+    AfXdp,
 }
 
 /// <summary><c>[[dataplane.port]]</c>: a guest NIC's host-side interface, attached to the network's TVD.</summary>

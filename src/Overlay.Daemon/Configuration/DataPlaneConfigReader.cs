@@ -19,7 +19,7 @@ internal static class DataPlaneConfigReader
     public const string PeerTable = "dataplane.peer";
     public const string SaTable = "dataplane.sa";
 
-    private static readonly string[] TableKeys = ["underlay", "port", "mtu", "debug_key_export"];
+    private static readonly string[] TableKeys = ["underlay", "port", "mtu", "debug_key_export", "underlay_io"];
     private static readonly string[] PortKeys = ["name", "interface", "guest", "network", "io"];
     private static readonly string[] PeerKeys = ["name", "address", "port"];
     private static readonly string[] SaKeys = ["peer", "tvd", "direction", "spi", "key", "mode", "esn", "local_ts", "remote_ts"];
@@ -48,6 +48,13 @@ internal static class DataPlaneConfigReader
         long? port = reader.Integer("port", 1, 65535, DataPlaneConfig.DefaultPort);
         long? mtu = reader.Integer("mtu", 576, 9000, DataPlaneConfig.DefaultMtu);
         string? export = reader.String("debug_key_export", required: false);
+        string? underlayIoText = reader.String("underlay_io", required: false);
+        UnderlayIo? underlayIo = underlayIoText switch
+        {
+            null or "udp" => UnderlayIo.Udp,
+            "af_xdp" => UnderlayIo.AfXdp,
+            _ => Invalid<UnderlayIo>(reader, "underlay_io", $"underlay_io must be \"udp\" or \"af_xdp\", not \"{underlayIoText}\""),
+        };
         string baseDirectory = Path.GetDirectoryName(file) ?? "/";
 
         var ports = new List<PortConfig>();
@@ -73,7 +80,7 @@ internal static class DataPlaneConfigReader
         CheckUnique(ports, p => p.Interface, p => p.Location, "port interface", errors);
         CheckUnique(peers, p => p.Name, p => p.Location, "peer name", errors);
         CheckUnique(sas, s => $"{s.Direction} {s.Spi:x8}", s => s.Location, "SPI (per direction)", errors);
-        if (errors.Count > before || underlays is null)
+        if (errors.Count > before || underlays is null || underlayIo is null)
         {
             return null;
         }
@@ -82,6 +89,7 @@ internal static class DataPlaneConfigReader
             ports, peers, sas, reader.Location)
         {
             Underlays = underlays,
+            UnderlayIo = underlayIo.Value,
         };
     }
 

@@ -44,6 +44,12 @@ internal static partial class DataPlaneLog
     [LoggerMessage(412, LogLevel.Warning, "data plane: port {Port} ({Interface}) of guest '{Guest}' on network '{Network}' revoked: detached ({Reason})")]
     public static partial void PortRevoked(ILogger logger, string port, string @interface, string guest, string network, string reason);
 
+    [LoggerMessage(413, LogLevel.Information, "data plane: underlay io {Io}: {Detail}")]
+    public static partial void UnderlayIoChosen(ILogger logger, string io, string detail);
+
+    [LoggerMessage(414, LogLevel.Warning, "data plane: underlay_io af_xdp not available, the UDP socket carries the underlay: {Reason}")]
+    public static partial void XdpUnderlayFallback(ILogger logger, string reason);
+
     [LoggerMessage(430, LogLevel.Warning, "data plane: test knob: static SAs reserve {Block} sequence numbers per write instead of 2^20")]
     public static partial void TestSequenceBlock(ILogger logger, ulong block);
 

@@ -7,6 +7,12 @@ namespace Overlay.Daemon.DataPlaneHost;
 public sealed record RefusedPort(string Name, string Interface, string Guest, string Network, string Reason);
 
 /// <summary>
+/// The underlay I/O: <paramref name="Requested"/> from the config, <paramref name="Io"/> the one running,
+/// <paramref name="Detail"/> how (or why the fallback), <paramref name="Xdp"/> the AF_XDP underlay's counters when it runs.
+/// </summary>
+public sealed record UnderlayIoState(string Requested, string Io, string Detail, Overlay.DataPlane.Io.XdpUnderlay? Xdp);
+
+/// <summary>
 /// What the data plane subsystem runs, shared between <see cref="DataPlaneService"/> (which builds it)
 /// and the status section (which reads it). Null pipeline: not configured, or not started yet.
 /// </summary>
@@ -18,6 +24,9 @@ public sealed class DataPlaneRuntime
     public DataPlanePlan? Plan { get; internal set; }
 
     public Pipeline? Pipeline { get; internal set; }
+
+    /// <summary>The underlay I/O that runs ("udp" or "af_xdp") and why; null before the data plane starts.</summary>
+    public UnderlayIoState? UnderlayIo { get; internal set; }
 
     /// <summary>Where the SA keys were exported, when debug_key_export is on and the file was written.</summary>
     public string? KeyExportPath { get; internal set; }

@@ -70,8 +70,8 @@ public sealed class DataPlaneService : BackgroundService
 
         var options = new PipelineOptions { Mtu = dataPlane.Mtu };
         var sas = new SaTable(_time);
-        var underlay = new UnderlayGroup(OpenUnderlay(dataPlane, options));
-        var pipeline = new Pipeline(underlay, sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
+        List<IUnderlayIo> sockets = OpenUnderlay(dataPlane, options);
+        var pipeline = new Pipeline(OpenUnderlayIo(dataPlane, sockets, options), sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
         _runtime.Pipeline = pipeline;
         _ike?.AttachPipeline(pipeline);
 
@@ -272,6 +272,43 @@ public sealed class DataPlaneService : BackgroundService
         DataPlaneLog.PortIoChosen(_logger, port.Name, port.Interface, "af_packet",
             port.Io == PortIo.AfXdp ? "fallback, guest offloads handled" : "guest offloads handled (PACKET_VNET_HDR)");
         return packet;
+    }
+
+    /// <summary>
+    /// The underlay group: the UDP socket alone, or, with <c>underlay_io = "af_xdp"</c>, the AF_XDP queues of the
+    /// interface holding the underlay address plus the UDP socket (for what the XDP program passes and for sends
+    /// AF_XDP cannot make). An AF_XDP setup failure leaves the UDP socket alone, logged and shown in status.
+    /// </summary>
+    /// <summary>
+    /// The underlay group over the UDP sockets (one per family); with <c>underlay_io = "af_xdp"</c> the IPv4 socket's
+    /// traffic goes through AF_XDP queues instead (the AF_XDP underlay handles IPv4 only: an IPv6 socket stays as is,
+    /// and a host without an IPv4 underlay falls back to its sockets, the reason logged).
+    /// </summary>
+    private UnderlayGroup OpenUnderlayIo(DataPlaneConfig dataPlane, List<IUnderlayIo> sockets, PipelineOptions options)
+    {
+        string requested = dataPlane.UnderlayIo == UnderlayIo.AfXdp ? "af_xdp" : "udp";
+        if (dataPlane.UnderlayIo == UnderlayIo.AfXdp)
+        {
+            try
+            {
+                UdpUnderlaySocket udp = sockets.OfType<UdpUnderlaySocket>().FirstOrDefault(s => !s.Local.IsIPv6)
+                    ?? throw new InvalidOperationException("the AF_XDP underlay handles IPv4 only and this host has no IPv4 underlay address");
+                XdpUnderlay xdp = XdpUnderlay.Open(udp, options.ReceiveTimeout);
+                _runtime.UnderlayIo = new UnderlayIoState(requested, "af_xdp", xdp.Describe(), xdp);
+                DataPlaneLog.UnderlayIoChosen(_logger, "af_xdp", xdp.Describe());
+                return new UnderlayGroup([.. xdp.Queues, .. sockets.Where(s => s != udp)]);
+            }
+            catch (Exception e) when (e is NativeSocketException or InvalidOperationException or IOException or System.Net.NetworkInformation.NetworkInformationException)
+            {
+                DataPlaneLog.XdpUnderlayFallback(_logger, e.Message);
+                _runtime.UnderlayIo = new UnderlayIoState(requested, "udp", $"fallback: {e.Message}", null);
+                return new UnderlayGroup(sockets);
+            }
+        }
+
+        _runtime.UnderlayIo = new UnderlayIoState(requested, "udp", "kernel UDP socket", null);
+        DataPlaneLog.UnderlayIoChosen(_logger, "udp", "kernel UDP socket");
+        return new UnderlayGroup(sockets);
     }
 
     private void Refuse(PortConfig port, string reason) =>

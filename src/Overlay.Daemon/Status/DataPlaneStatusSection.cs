@@ -35,6 +35,7 @@ public sealed class DataPlaneStatusSection : IStatusSection
         writer.WriteBoolean("enabled", true);
         writer.WriteBoolean("running", status.Running);
         writer.WriteString("underlay", status.Underlay);
+        WriteUnderlayIo(writer, _runtime.UnderlayIo);
         if (_runtime.KeyExportPath is { } export)
         {
             writer.WriteString("debug_key_export", export);
@@ -186,6 +187,39 @@ public sealed class DataPlaneStatusSection : IStatusSection
         }
 
         writer.WriteEndArray();
+    }
+
+    /// <summary><c>underlay_io</c>: which I/O runs, what was asked, how or why not; the AF_XDP counters when it runs.</summary>
+    private static void WriteUnderlayIo(Utf8JsonWriter writer, UnderlayIoState? state)
+    {
+        if (state is null)
+        {
+            return;
+        }
+
+        writer.WriteStartObject("underlay_io");
+        writer.WriteString("io", state.Io);
+        writer.WriteString("requested", state.Requested);
+        writer.WriteString("detail", state.Detail);
+        if (state.Xdp is { } xdp)
+        {
+            writer.WriteString("interface", xdp.Interface);
+            writer.WriteNumber("queues", xdp.XskQueues);
+            writer.WriteBoolean("zero_copy", xdp.ZeroCopy);
+            writer.WriteNumber("xsk_received", xdp.XskReceived);
+            writer.WriteNumber("xsk_malformed", xdp.Malformed);
+            writer.WriteNumber("xsk_sent", xdp.XskSent);
+            writer.WriteNumber("kernel_sent", xdp.KernelSent); // no next hop yet, another interface, or larger than the MTU
+            writer.WriteStartArray("next_hops");
+            foreach (string hop in xdp.NextHops)
+            {
+                writer.WriteStringValue(hop);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
     }
 
     private static void WriteUnderlay(Utf8JsonWriter writer, UnderlayStatus u)

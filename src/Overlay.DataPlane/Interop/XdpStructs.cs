@@ -92,6 +92,7 @@ internal static class LinuxXdpConstants
 
     // sxdp_flags
     public const ushort XDP_COPY = 1 << 1;
+    public const ushort XDP_ZEROCOPY = 1 << 2;
     public const ushort XDP_USE_NEED_WAKEUP = 1 << 3;
 
     /// <summary>Multi-buffer (scatter-gather): a frame larger than one UMEM chunk spans several descriptors (Linux 6.6).</summary>

@@ -44,7 +44,19 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
     public int MaxSegmentSize => Volatile.Read(ref _maxSegmentSize);
 
     /// <summary>UDP GRO is on: a received buffer may hold several datagrams (see <see cref="MessageBatch.GetSegmentSize"/>).</summary>
-    public bool CoalescesReceive { get; }
+    public bool CoalescesReceive { get; private set; }
+
+    /// <summary>
+    /// Turns UDP GRO off (the AF_XDP underlay, <see cref="XdpUnderlay"/>: generic XDP runs after GRO and would see
+    /// datagrams coalesced for this socket as one frame; the socket then only gets what the program passes).
+    /// </summary>
+    internal void StopCoalescingReceive()
+    {
+        if (CoalescesReceive && TrySetOption(_fd, SOL_UDP, UDP_GRO, 0, Local.ToString()))
+        {
+            CoalescesReceive = false;
+        }
+    }
 
     /// <summary>Binds <paramref name="address"/>:<paramref name="port"/> (0: a port the kernel chooses); throws <see cref="NativeSocketException"/>.</summary>
     public static UdpUnderlaySocket Open(IPAddress address, int port, TimeSpan receiveTimeout, int socketBufferBytes = 4 << 20, bool segmentation = false)

@@ -41,14 +41,25 @@ internal sealed class XdpAttachment : IDisposable
     public XdpAttachMode Mode { get; }
 
     /// <summary>Creates the map, registers <paramref name="xsk"/> at <paramref name="queue"/>, loads and attaches.</summary>
-    public static XdpAttachment Attach(int ifindex, uint queue, SafeSocketFd xsk, string subject)
+    public static XdpAttachment Attach(int ifindex, uint queue, SafeSocketFd xsk, string subject) =>
+        Attach(ifindex, XdpProgramSpec.RedirectToXsk(), "tvd_xsk_redir", [(queue, xsk)], subject);
+
+    /// <summary>
+    /// Creates the map, registers each socket at its queue, loads <paramref name="spec"/> (named
+    /// <paramref name="name"/>, at most 15 characters) and attaches it.
+    /// </summary>
+    public static XdpAttachment Attach(int ifindex, BpfProgram spec, string name, IReadOnlyList<(uint Queue, SafeSocketFd Xsk)> sockets, string subject)
     {
         SafeBpfFd map = CreateXskMap(subject);
         SafeBpfFd? program = null;
         try
         {
-            Register(map, queue, xsk, subject);
-            program = Load(map, subject);
+            foreach ((uint queue, SafeSocketFd xsk) in sockets)
+            {
+                Register(map, queue, xsk, subject);
+            }
+
+            program = Load(map, spec, name, subject);
             DetachStale(ifindex, subject);
             (SafeBpfFd link, XdpAttachMode mode) = CreateLink(program, ifindex, subject);
             return new XdpAttachment(map, program, link, mode);
@@ -91,9 +102,9 @@ internal sealed class XdpAttachment : IDisposable
         }
     }
 
-    private static unsafe SafeBpfFd Load(SafeBpfFd map, string subject)
+    private static unsafe SafeBpfFd Load(SafeBpfFd map, BpfProgram spec, string name, string subject)
     {
-        byte[] code = XdpProgramSpec.RedirectToXsk().ToBytes(_ => map.Fd);
+        byte[] code = spec.ToBytes(_ => map.Fd);
         byte[] license = [.. "GPL"u8, 0];
         byte[] log = new byte[4096];
         fixed (byte* insns = code)
@@ -111,11 +122,11 @@ internal sealed class XdpAttachment : IDisposable
                 log_buf = (ulong)logBuffer,
                 expected_attach_type = BPF_XDP,
 
-                // The program only redirects, so frames of several buffers (a jumbo MTU) are safe for it; without
+                // The programs read only the first headers (in the frame's linear part), so frames of several buffers (a jumbo MTU) are safe for it; without
                 // the flag veth refuses driver mode above a one-page MTU and the socket never sees such frames.
                 prog_flags = BPF_F_XDP_HAS_FRAGS,
             };
-            "tvd_xsk_redir"u8.CopyTo(new Span<byte>(attr.prog_name, 16));
+            System.Text.Encoding.ASCII.GetBytes(name.AsSpan(0, Math.Min(name.Length, 15)), new Span<byte>(attr.prog_name, 16));
             int fd = Interop.Interop.Bpf.Call(BpfCommand.BPF_PROG_LOAD, ref attr);
             if (fd < 0)
             {

@@ -49,14 +49,39 @@ internal sealed unsafe class XskSocket : IDisposable
 
     public XskRing Tx { get; private set; } = null!;
 
-    /// <summary>Opens, registers the UMEM, maps the four rings and binds; throws <see cref="NativeSocketException"/>.</summary>
-    public static XskSocket Open(int ifindex, uint queue, string subject)
+    /// <summary>The socket is bound in zero-copy mode (the driver DMAs into the UMEM), not copy mode.</summary>
+    public bool ZeroCopy { get; private set; }
+
+    /// <summary>
+    /// Opens, registers the UMEM, maps the four rings and binds; throws <see cref="NativeSocketException"/>.
+    /// With <paramref name="tryZeroCopy"/>, a zero-copy bind is tried first and copy mode used when the
+    /// driver refuses it (veth, TAP and most virtual devices).
+    /// </summary>
+    public static XskSocket Open(int ifindex, uint queue, string subject, bool tryZeroCopy = false)
+    {
+        if (tryZeroCopy)
+        {
+            try
+            {
+                return OpenMode(ifindex, queue, subject, XDP_ZEROCOPY);
+            }
+            catch (NativeSocketException)
+            {
+                // no zero-copy on this driver or queue: copy mode below
+            }
+        }
+
+        return OpenMode(ifindex, queue, subject, XDP_COPY);
+    }
+
+    private static XskSocket OpenMode(int ifindex, uint queue, string subject, ushort modeFlag)
     {
         SafeSocketFd fd = Interop.Interop.LibC.Socket(AF_XDP, LinuxSocketConstants.SOCK_RAW, 0, subject);
         var socket = new XskSocket(fd);
         try
         {
-            socket.Setup(ifindex, queue, subject);
+            socket.Setup(ifindex, queue, subject, modeFlag);
+            socket.ZeroCopy = modeFlag == XDP_ZEROCOPY;
             return socket;
         }
         catch
@@ -66,7 +91,7 @@ internal sealed unsafe class XskSocket : IDisposable
         }
     }
 
-    private void Setup(int ifindex, uint queue, string subject)
+    private void Setup(int ifindex, uint queue, string subject, ushort modeFlag)
     {
         nuint umemLength = (nuint)FrameCount * FrameSize;
         Umem = Map(umemLength, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, null, 0, subject);
@@ -94,7 +119,7 @@ internal sealed unsafe class XskSocket : IDisposable
         var address = new sockaddr_xdp
         {
             sxdp_family = AF_XDP,
-            sxdp_flags = XDP_COPY | XDP_USE_NEED_WAKEUP | XDP_USE_SG,
+            sxdp_flags = (ushort)(modeFlag | XDP_USE_NEED_WAKEUP | XDP_USE_SG),
             sxdp_ifindex = (uint)ifindex,
             sxdp_queue_id = queue,
         };

@@ -162,6 +162,8 @@ public sealed class DataPlaneConfigTests
     [InlineData("[dataplane]\nunderlay = []\n", "4:12: error: 'underlay' must list at least one address")]
     [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.peer]]\nname = \"p\"\naddress = \"2001:db8::2\"\n", "7:11: error: peer address 2001:db8::2 is IPv6 but this host has no IPv6 underlay")]
     [InlineData("[dataplane]\nunderlay = \"2001:db8::1\"\n[[dataplane.peer]]\nname = \"p\"\naddress = \"10.0.0.2\"\n", "7:11: error: peer address 10.0.0.2 is IPv4 but this host has no IPv4 underlay")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\nunderlay_io = \"dpdk\"\n", "5:15: error: underlay_io must be \"udp\" or \"af_xdp\", not \"dpdk\"")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\nunderlay_io = 1\n", "5:15: error: 'underlay_io'")]
     public void Errors_point_at_file_line_and_column(string dataplane, string expected)
     {
         ConfigLoadResult result = DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n" + dataplane, ConfigPath);
@@ -206,5 +208,14 @@ public sealed class DataPlaneConfigTests
         Assert.Equal([IPAddress.Parse("10.0.0.1"), IPAddress.Parse("2001:db8::1")], dataPlane.Underlays);
         Assert.Equal(IPAddress.Parse("2001:db8::1"), dataPlane.UnderlayFor(System.Net.Sockets.AddressFamily.InterNetworkV6));
         Assert.Equal(["v4", "v6"], dataPlane.Peers.Select(p => p.Name));
+    [Theory]
+    [InlineData("", UnderlayIo.Udp)]
+    [InlineData("underlay_io = \"udp\"\n", UnderlayIo.Udp)]
+    [InlineData("underlay_io = \"af_xdp\"\n", UnderlayIo.AfXdp)]
+    public void Underlay_io_is_udp_unless_af_xdp_is_asked_for(string line, UnderlayIo expected)
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load("[daemon]\nhost = \"h\"\n[dataplane]\nunderlay = \"10.0.0.1\"\n" + line, ConfigPath);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.Equal(expected, result.Config!.DataPlane!.UnderlayIo);
     }
 }

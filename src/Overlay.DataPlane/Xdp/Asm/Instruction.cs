@@ -29,6 +29,8 @@ public readonly record struct Instruction(byte OpCode, Register Destination, byt
 
     public static byte Jump(JumpOp op, Source source) => (byte)((byte)op | (byte)source | (byte)InstructionClass.Jmp);
 
+    public static byte Jump32(JumpOp op, Source source) => (byte)((byte)op | (byte)source | (byte)InstructionClass.Jmp32);
+
     public static byte LoadFromRegister(Size size) => (byte)((byte)Mode.Memory | (byte)size | (byte)InstructionClass.Ldx);
 
     /// <summary>ld_imm64 (BPF_LD | BPF_IMM | BPF_DW = 0x18).</summary>

@@ -31,6 +31,9 @@ public sealed class ProgramBuilder
     public ProgramBuilder AddImmediate(Register destination, int value) =>
         Add(new Instruction(Instruction.Alu64(AluOp.Add, Source.Immediate), destination, 0, 0, value));
 
+    public ProgramBuilder AndImmediate(Register destination, int value) =>
+        Add(new Instruction(Instruction.Alu64(AluOp.And, Source.Immediate), destination, 0, 0, value));
+
     /// <summary>destination = *(size *)(source + offset).</summary>
     public ProgramBuilder LoadMemory(Size size, Register destination, Register source, short offset) =>
         Add(new Instruction(Instruction.LoadFromRegister(size), destination, (byte)source, offset, 0));
@@ -53,6 +56,20 @@ public sealed class ProgramBuilder
     {
         _jumps.Add((_instructions.Count, label));
         return Add(new Instruction(Instruction.Jump(op, Source.Immediate), destination, 0, 0, value));
+    }
+
+    /// <summary>if ((u32)destination OP (u32)value) goto label: compares the low 32 bits only (no sign extension of the immediate).</summary>
+    public ProgramBuilder JumpIf32(JumpOp op, Register destination, int value, string label)
+    {
+        _jumps.Add((_instructions.Count, label));
+        return Add(new Instruction(Instruction.Jump32(op, Source.Immediate), destination, 0, 0, value));
+    }
+
+    /// <summary>if (destination OP source) goto label (registers, 64-bit; e.g. a packet bound check).</summary>
+    public ProgramBuilder JumpIfRegister(JumpOp op, Register destination, Register source, string label)
+    {
+        _jumps.Add((_instructions.Count, label));
+        return Add(new Instruction(Instruction.Jump(op, Source.Register), destination, (byte)source, 0, 0));
     }
 
     public ProgramBuilder Jump(string label)
