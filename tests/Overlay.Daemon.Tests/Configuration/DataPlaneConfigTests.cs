@@ -208,6 +208,8 @@ public sealed class DataPlaneConfigTests
         Assert.Equal([IPAddress.Parse("10.0.0.1"), IPAddress.Parse("2001:db8::1")], dataPlane.Underlays);
         Assert.Equal(IPAddress.Parse("2001:db8::1"), dataPlane.UnderlayFor(System.Net.Sockets.AddressFamily.InterNetworkV6));
         Assert.Equal(["v4", "v6"], dataPlane.Peers.Select(p => p.Name));
+    }
+
     [Theory]
     [InlineData("", UnderlayIo.Udp)]
     [InlineData("underlay_io = \"udp\"\n", UnderlayIo.Udp)]

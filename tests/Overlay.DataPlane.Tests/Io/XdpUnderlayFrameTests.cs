@@ -46,7 +46,7 @@ public sealed class XdpUnderlayFrameTests
     [Fact]
     public void Any_destination_address_is_accepted_when_bound_to_0_0_0_0()
     {
-        Assert.Equal(XdpUnderlayFrameResult.Accepted, XdpUnderlayFrame.Parse(Captured, Captured.Length, Receiver with { AddressNetworkOrder = 0 }, out _, out _));
+        Assert.Equal(XdpUnderlayFrameResult.Accepted, XdpUnderlayFrame.Parse(Captured, Captured.Length, new UdpAddress(0, Receiver.Port), out _, out _));
     }
 
     [Theory]
