@@ -22,6 +22,18 @@ public sealed record DataPlaneConfig(
 {
     public const int DefaultPort = 4500;
     public const int DefaultMtu = 1500;
+
+    /// <summary>Most <c>workers</c> (receive loops of the underlay; SO_REUSEPORT groups hold at most this many of ours).</summary>
+    public const int MaxWorkers = 64;
+
+    /// <summary>No <c>workers</c> key: one per CPU the daemon may run on, at most <see cref="MaxWorkers"/>.</summary>
+    public static int DefaultWorkers => Math.Clamp(Environment.ProcessorCount, 1, MaxWorkers);
+
+    /// <summary>
+    /// <c>workers</c>: underlay sockets in one SO_REUSEPORT group (steered by SPI, one receive loop each) and
+    /// AF_PACKET sockets per guest port in one fanout group (split by flow, one loop each). 1 is one loop each.
+    /// </summary>
+    public int Workers { get; init; } = DefaultWorkers;
 }
 
 /// <summary><c>[[dataplane.port]]</c>: a guest NIC's host-side interface, attached to the network's TVD.</summary>
