@@ -37,10 +37,10 @@ public sealed class GuestPort
     public string? Network { get; }
 
     /// <summary>Frames read from the guest.</summary>
-    public TrafficCounters Received { get; } = new();
+    public TrafficCounters Received { get; } = new(perWorker: true);
 
     /// <summary>Frames written to the guest.</summary>
-    public TrafficCounters Sent { get; } = new();
+    public TrafficCounters Sent { get; } = new(perWorker: true);
 
     /// <summary>Port-level drops (truncated frames, failed sends, full queue); also in the global counters.</summary>
     public DropCounters Drops { get; }

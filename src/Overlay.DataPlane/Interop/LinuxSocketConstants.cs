@@ -69,6 +69,9 @@ internal static class LinuxSocketConstants
     /// <summary>With id 0: the kernel picks an unused group id (read back with getsockopt PACKET_FANOUT), Linux 4.12+.</summary>
     public const int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
 
+    /// <summary>The group's PACKET_IGNORE_OUTGOING (a socket's own option no longer applies once it is in a group), Linux 5.2+.</summary>
+    public const int PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
+
     // <netinet/in.h>
     public const int IPPROTO_IP = 0;
     public const int IPPROTO_UDP = 17;
