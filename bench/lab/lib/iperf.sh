@@ -22,7 +22,7 @@ tb_measure() {
 # In ABBA order (without, with, with, without), so a drift of the shared machine's load over the run weighs on both
 # alike; the report averages each pair. Each capture's summary (frames delivered, frames its ring dropped) is logged.
 tb_measure_capture() {
-    local variant=$1 pids=$2 round
+    local variant=$1 pids=$2 round TB_DROPS=1 # where the datagrams were lost, in each pass
     for round in nocap cap cap nocap; do
         if [[ $round == nocap ]]; then tb_measure "$variant-nocap" "$pids"; else tb_capture_during "$variant" "$pids"; fi
     done
@@ -49,6 +49,25 @@ tb_capture_during() {
     tb_log "capture during $variant-cap: $(cat "$TB_DIR/capture-summary.txt")"
 }
 
+# tb_drop_counts — the loss counters along the path guest A → host A → host B → guest B, one "name=count" each:
+# host A's guest port (its socket was full), host B's underlay socket, host B's drops on its guest port, guest B's UDP
+# receive buffer and its IP reassembly failures (a datagram that lost a fragment). Set TB_DROPS=1 to log them per test.
+tb_drop_counts() {
+    local a b
+    a=$("$OV_BIN/tvdctl" status --json --socket "$TB_DIR/a/run/control.sock" 2>/dev/null) || a='{}'
+    b=$("$OV_BIN/tvdctl" status --json --socket "$TB_DIR/b/run/control.sock" 2>/dev/null) || b='{}'
+    printf 'a_port_kernel=%s ' "$(jq '[.. | objects | select(has("interface") and has("kernel_drops")) | .kernel_drops] | add // 0' <<<"$a")"
+    printf 'b_underlay_kernel=%s ' "$(jq '[.. | objects | .underlay_counters? // empty | .kernel_drops] | add // 0' <<<"$b")"
+    printf 'b_port_drops=%s ' "$(jq '[.. | objects | select(has("interface") and has("drops")) | .drops | to_entries[].value] | add // 0' <<<"$b")"
+    ip netns exec "$NS_GB" awk '/^Udp: [0-9]/ {u=$6} /^Ip: [0-9]/ {q=$15; r=$17} END {printf "gb_udp_rcvbuf=%s gb_fragments=%s gb_reasm_fails=%s\n", u, q, r}' /proc/net/snmp
+}
+
+# tb_drop_diff BEFORE AFTER — each counter's growth between two tb_drop_counts lines.
+tb_drop_diff() {
+    awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ");
+        for (i = 1; i <= n; i++) { split(x[i], p, "="); split(y[i], q, "="); printf "%s%s=%d", (i > 1 ? " " : ""), p[1], q[2] - p[2] } }'
+}
+
 # tb_iperf VARIANT TEST "EXTRA-ARGS"
 tb_iperf() {
     local variant=$1 test=$2 extra=$3 json=$TB_DIR/$1-$2.json p c0 c1 t0 t1 rx0 rx1
@@ -58,10 +77,12 @@ tb_iperf() {
     [[ -n ${PERF:-} && $variant == overlay-* && $test == "${PERF_TEST:-tcp}" ]] && profile=1
     local target=${pids%% *}; [[ ${PERF_HOST:-a} == b ]] && target=${pids##* }
     [[ -n $profile ]] && tb_perf_start "$variant-$test" "$target"
+    local drops0=; [[ -n ${TB_DROPS:-} ]] && drops0=$(tb_drop_counts)
     rx0=$(tb_rx_packets); t0=$EPOCHREALTIME
     # shellcheck disable=SC2086
     tb_x $NS_GA timeout $((DUR + 15)) iperf3 -J -c "$GUEST_B" -B "$GUEST_A" -t "$DUR" $extra >"$json" 2>"$json.err"
     t1=$EPOCHREALTIME; rx1=$(tb_rx_packets)
+    [[ -n $drops0 ]] && tb_log "$variant $test: where packets were lost: $(tb_drop_diff "$drops0" "$(tb_drop_counts)")"
     [[ -n $profile ]] && tb_perf_stop "$variant-$test"
     local cpu=0
     for p in $pids; do

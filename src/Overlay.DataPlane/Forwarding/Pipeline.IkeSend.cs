@@ -37,7 +37,7 @@ public sealed partial class Pipeline
             PacketBuffer slot = _ikeSendBatch[0];
             slot.Length = UdpEncapsulation.WriteIke(ikeMessage, slot.Data);
             _ikeSendBatch.SetAddress(0, to);
-            return _underlay.Send(_ikeSendBatch, 0, 1) == 1;
+            return _underlay.Send(_ikeSendBatch, 0, 1, worker: 0) == 1;
         }
     }
 

@@ -62,7 +62,7 @@ public sealed partial class Pipeline
             slot.Data[0] = UdpEncapsulation.NatKeepaliveOctet;
             slot.Length = 1;
             _ikeSendBatch.SetAddress(0, to);
-            if (_underlay.Send(_ikeSendBatch, 0, 1) != 1)
+            if (_underlay.Send(_ikeSendBatch, 0, 1, worker: 0) != 1)
             {
                 return NatKeepaliveResult.Failed;
             }

@@ -14,7 +14,7 @@ public sealed partial class Pipeline
     private void PortReceiveLoop(GuestPort port)
     {
         using var batch = new MessageBatch(Options.BatchSize, Options.BufferSize);
-        using var sealedBatch = new SealedBatch(Options.BatchSize, Options.BufferSize);
+        using var sealedBatch = new SealedBatch(Options.BatchSize, Options.BufferSize, worker: port.Id);
         var targets = new SwitchEndpoint[MaxTargets];
         string name = $"port {port.Name}";
         bool reported = false;

@@ -14,11 +14,17 @@ public sealed partial class Pipeline
     /// <summary>A whole GRO buffer: the kernel never coalesces more than 64 KiB.</summary>
     private const int CoalescedReceiveBufferSize = 65536 + 64;
 
-    /// <summary>Stages 7–12: read a batch of datagrams, demultiplex, open ESP in place, switch to guests.</summary>
-    private void UnderlayReceiveLoop()
+    /// <summary>
+    /// Stages 7–12 for one receive queue of the underlay: read a batch of datagrams, demultiplex, open ESP in
+    /// place, switch to guests. Several of these loops run at once when the group has several queues.
+    /// </summary>
+    private void UnderlayReceiveLoop(int queue)
     {
+        IUnderlayIo underlay = _underlay.Queues[queue];
+        string name = _underlay.Queues.Count == 1 ? "underlay receive" : $"underlay receive {queue}";
+
         // With UDP GRO one slot may hold up to 64 KiB of datagrams: fewer, larger slots.
-        using var batch = _underlay.CoalescesReceive
+        using var batch = underlay.CoalescesReceive
             ? new MessageBatch(Math.Min(Options.BatchSize, CoalescedReceiveSlots), CoalescedReceiveBufferSize)
             : new MessageBatch(Options.BatchSize, Options.BufferSize);
         var targets = new SwitchEndpoint[MaxTargets];
@@ -26,10 +32,10 @@ public sealed partial class Pipeline
         bool reported = false;
         while (!_stopping)
         {
-            int received = _underlay.Receive(batch);
+            int received = underlay.Receive(batch);
             if (received < 0)
             {
-                OnReceiveError("underlay receive", received, ref reported);
+                OnReceiveError(name, received, ref reported);
                 continue;
             }
 
@@ -44,7 +50,7 @@ public sealed partial class Pipeline
             catch (Exception e)
             {
                 GlobalDrops.Increment(DropReason.InternalError);
-                PipelineLog.LoopError(_logger, "underlay receive", e);
+                PipelineLog.LoopError(_logger, name, e);
             }
             finally
             {

@@ -61,7 +61,7 @@ public sealed partial class Pipeline
         long bytes = 0;
         while (start < count)
         {
-            int result = _underlay.Send(batch, start, count - start);
+            int result = _underlay.Send(batch, start, count - start, sealedBatch.Worker);
             if (result <= 0)
             {
                 GlobalDrops.Increment(DropReason.SendFailed);

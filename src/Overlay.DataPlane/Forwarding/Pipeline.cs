@@ -21,9 +21,10 @@ namespace Overlay.DataPlane.Forwarding;
 ///   4. SA lookup           newest outbound SA of the tunnel's (peer, TVD)
 ///   5. seal                802.1Q tag (TVD VID) + EtherIP + ESP AES-GCM, straight into the loop's own
 ///                          send batch (sequence numbers are atomic per SA; EspSa.Seal is thread-safe)
-///   6. batch send          sendmmsg (UDP GSO runs) when the batch is full and after each read batch
-/// underlay → guest (Pipeline.UnderlayReceive.cs), one loop:
-///   7. batch read          recvmmsg on the UDP socket (port 4500; UDP GRO buffers split per datagram)
+///   6. batch send          sendmmsg (UDP GSO runs) when the batch is full and after each read batch,
+///                          through the underlay queue of the loop's worker index (UnderlayGroup.Send)
+/// underlay → guest (Pipeline.UnderlayReceive.cs), one loop per queue of the UnderlayGroup:
+///   7. batch read          recvmmsg on the queue's UDP socket (port 4500; UDP GRO buffers split per datagram)
 ///   8. classify            IKE (non-ESP marker) → IIkeDatagramSink; keepalive; ESP
 ///   9. SPI lookup          SaTable.LookupInbound (miss: UnknownSpi)
 ///  10. open                replay check → ICV → window update → EtherIP → VID == SA's TVD → untag
@@ -47,7 +48,7 @@ public sealed partial class Pipeline : IAsyncDisposable
     /// <summary>Most switch targets one decision may produce: endpoints of one TVD on this host.</summary>
     public const int MaxTargets = 1024;
 
-    private readonly IUnderlayIo _underlay;
+    private readonly UnderlayGroup _underlay;
     private readonly IIkeDatagramSink? _ike;
     private readonly ILogger _logger;
     private readonly Lock _configLock = new();
@@ -59,7 +60,15 @@ public sealed partial class Pipeline : IAsyncDisposable
     private Task? _stopped;
     private volatile bool _stopping;
 
+    /// <summary>A pipeline on one underlay socket (a group of one queue).</summary>
     public Pipeline(IUnderlayIo underlay, SaTable sas, PipelineOptions? options = null, IIkeDatagramSink? ike = null,
+        ILogger? logger = null, TimeProvider? time = null)
+        : this(new UnderlayGroup([underlay ?? throw new ArgumentNullException(nameof(underlay))]), sas, options, ike, logger, time)
+    {
+    }
+
+    /// <summary>A pipeline with one underlay receive loop per queue of <paramref name="underlay"/>, which it owns from here on.</summary>
+    public Pipeline(UnderlayGroup underlay, SaTable sas, PipelineOptions? options = null, IIkeDatagramSink? ike = null,
         ILogger? logger = null, TimeProvider? time = null)
     {
         Options = options ?? new PipelineOptions();
@@ -88,6 +97,9 @@ public sealed partial class Pipeline : IAsyncDisposable
     public UnderlayCounters Underlay { get; } = new();
 
     public UdpAddress UnderlayAddress => _underlay.Local;
+
+    /// <summary>The underlay receive queues, one receive loop each.</summary>
+    public int UnderlayQueues => _underlay.Queues.Count;
 
     /// <summary>Datagrams the kernel dropped at the underlay socket (this host fell behind its peers).</summary>
     public long UnderlayKernelDrops => _stopping ? 0 : _underlay.KernelDrops;
@@ -173,7 +185,12 @@ public sealed partial class Pipeline : IAsyncDisposable
             }
 
             _started = true;
-            _inputLoops.Add(StartLoop("underlay receive", UnderlayReceiveLoop));
+            for (int queue = 0; queue < _underlay.Queues.Count; queue++)
+            {
+                int q = queue;
+                _inputLoops.Add(StartLoop(_underlay.Queues.Count == 1 ? "underlay receive" : $"underlay receive {q}", () => UnderlayReceiveLoop(q)));
+            }
+
             foreach (GuestPort port in _ports)
             {
                 _portLoops[port.Id] = StartLoop($"port {port.Name}", () => PortReceiveLoop(port));

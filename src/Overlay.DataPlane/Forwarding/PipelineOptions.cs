@@ -13,6 +13,16 @@ public sealed record PipelineOptions
     /// <summary>Frames or datagrams per recvmmsg/sendmmsg call.</summary>
     public int BatchSize { get; init; } = Pipeline.BatchSize;
 
+    /// <summary>Most workers (receive loops per direction) a data plane may run.</summary>
+    public const int MaxWorkers = 64;
+
+    /// <summary>
+    /// How many workers the operator asked for (<c>[dataplane] workers</c>): underlay receive queues, and
+    /// receive loops per guest port where its I/O can split by flow. The underlay group the pipeline is
+    /// given has this many queues per family.
+    /// </summary>
+    public int Workers { get; init; } = 1;
+
     /// <summary>How long one receive call waits; bounds how long stopping takes.</summary>
     public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 
@@ -41,6 +51,11 @@ public sealed record PipelineOptions
         if (BatchSize is < 1 or > 1024)
         {
             return $"batch size {BatchSize} is outside 1..1024";
+        }
+
+        if (Workers is < 1 or > MaxWorkers)
+        {
+            return $"workers {Workers} is outside 1..{MaxWorkers}";
         }
 
         return null;

@@ -16,6 +16,8 @@ public sealed class PipelineTests : IAsyncLifetime
 {
     private static readonly IPAddress A = IPAddress.Parse("10.200.0.1");
     private static readonly IPAddress B = IPAddress.Parse("10.200.0.2");
+    private static readonly IPAddress C = IPAddress.Parse("10.200.0.3");
+    private static readonly IPAddress D = IPAddress.Parse("10.200.0.4");
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
 
     private readonly InMemoryUnderlay _underlayA = new(UdpAddress.From(A, 4500));
@@ -136,6 +138,44 @@ public sealed class PipelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_group_of_two_queues_receives_on_each_and_sends_each_port_through_its_own()
+    {
+        // C's underlay has two queues; D delivers to the second one only, so C opens on its second loop.
+        var first = new InMemoryUnderlay(UdpAddress.From(C, 4500));
+        var second = new InMemoryUnderlay(UdpAddress.From(C, 4500));
+        var d = new InMemoryUnderlay(UdpAddress.From(D, 4500)) { Peer = second };
+        first.Peer = d;
+        second.Peer = d;
+        var (redC, blueC, redD, blueD) = (new InMemoryPort("red-c"), new InMemoryPort("blue-c"), new InMemoryPort("red-d"), new InMemoryPort("blue-d"));
+        await using Pipeline c = Host(new UnderlayGroup([first, second]), D, redC, blueC, outSpi: 0x3000, inSpi: 0x4000);
+        await using Pipeline dPipeline = Host(d, C, redD, blueD, outSpi: 0x4000, inSpi: 0x3000);
+        c.Start();
+        dPipeline.Start();
+        Assert.Equal(2, c.UnderlayQueues);
+
+        byte[] red = Frame(Mac(0xc), Mac(0xd), 0x0800, 64);
+        byte[] blue = Frame(Mac(0xe), Mac(0xf), 0x0800, 64);
+        redD.Inject(red);
+        blueD.Inject(blue);
+        Assert.True(redC.Delivered.TryTake(out byte[]? gotRed, Wait));
+        Assert.True(blueC.Delivered.TryTake(out byte[]? gotBlue, Wait));
+        Assert.Equal(red, gotRed);
+        Assert.Equal(blue, gotBlue);
+
+        // Port slot 0 (red) sends through queue 0, slot 1 (blue) through queue 1.
+        redC.Inject(Frame(Mac(0xd), Mac(0xc), 0x0800, 64));
+        blueC.Inject(Frame(Mac(0xf), Mac(0xe), 0x0800, 64));
+        Assert.True(redD.Delivered.TryTake(out _, Wait));
+        Assert.True(blueD.Delivered.TryTake(out _, Wait));
+        Assert.Single(first.SentLog);
+        Assert.Single(second.SentLog);
+
+        await c.StopAsync();
+        Assert.True(first.Disposed);
+        Assert.True(second.Disposed);
+    }
+
+    [Fact]
     public void Status_lists_ports_tunnels_and_SAs_with_traffic()
     {
         _redA.Inject(Frame(Mac(0xb), Mac(0xa), 0x0800, 64));
@@ -153,7 +193,10 @@ public sealed class PipelineTests : IAsyncLifetime
         Assert.Equal(1, status.UnderlayCounters.PacketsSent);
     }
 
-    private static Pipeline Host(InMemoryUnderlay underlay, IPAddress peer, InMemoryPort red, InMemoryPort blue, uint outSpi, uint inSpi)
+    private static Pipeline Host(InMemoryUnderlay underlay, IPAddress peer, InMemoryPort red, InMemoryPort blue, uint outSpi, uint inSpi) =>
+        Host(new UnderlayGroup([underlay]), peer, red, blue, outSpi, inSpi);
+
+    private static Pipeline Host(UnderlayGroup underlay, IPAddress peer, InMemoryPort red, InMemoryPort blue, uint outSpi, uint inSpi)
     {
         var pipeline = new Pipeline(underlay, new SaTable(), new PipelineOptions { ReceiveTimeout = TimeSpan.FromMilliseconds(20) });
         pipeline.AttachPort(red.Interface, red, 101, "red");
