@@ -68,10 +68,9 @@ public sealed class DataPlaneService : BackgroundService
         plan = plan with { Sas = Admitted(plan) };
         _runtime.Plan = plan;
 
-        var options = new PipelineOptions { Mtu = dataPlane.Mtu };
+        var options = new PipelineOptions { Mtu = dataPlane.Mtu, Workers = dataPlane.Workers };
         var sas = new SaTable(_time);
-        UdpUnderlaySocket underlay = UdpUnderlaySocket.Open(dataPlane.Underlay, dataPlane.Port, options.ReceiveTimeout, segmentation: true);
-        var pipeline = new Pipeline(underlay, sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
+        var pipeline = new Pipeline(OpenUnderlay(dataPlane, options), sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
         _runtime.Pipeline = pipeline;
         _ike?.AttachPipeline(pipeline);
 
@@ -248,10 +247,31 @@ public sealed class DataPlaneService : BackgroundService
             }
         }
 
-        PacketSocketPort packet = PacketSocketPort.Open(port.Interface, options.ReceiveTimeout, offloads: true);
+        IGuestPortIo packet = PacketPorts.Open(port.Name, port.Interface, options, _logger);
         DataPlaneLog.PortIoChosen(_logger, port.Name, port.Interface, "af_packet",
             port.Io == PortIo.AfXdp ? "fallback, guest offloads handled" : "guest offloads handled (PACKET_VNET_HDR)");
         return packet;
+    }
+
+    /// <summary>
+    /// The underlay: <c>workers</c> UDP sockets in one SO_REUSEPORT group, datagrams steered to them by SPI (so each
+    /// SA is opened by one worker); a refused steering program leaves the kernel's 4-tuple hash, logged.
+    /// </summary>
+    private UnderlayGroup OpenUnderlay(DataPlaneConfig dataPlane, PipelineOptions options)
+    {
+        UdpSocketGroup sockets = UdpUnderlaySocket.OpenGroup(dataPlane.Underlay, dataPlane.Port, options.Workers, options.ReceiveTimeout, segmentation: true);
+        if (sockets.SteeringProblem is { } problem)
+        {
+            DataPlaneLog.SteeringRefused(_logger, problem);
+            _runtime.UnderlaySteering = $"4-tuple hash ({problem})";
+        }
+
+        if (options.Workers > 1)
+        {
+            DataPlaneLog.WorkersStarted(_logger, options.Workers, sockets.Sockets[0].Local.ToString(), _runtime.UnderlaySteering);
+        }
+
+        return new UnderlayGroup(sockets.Sockets);
     }
 
     private void Refuse(PortConfig port, string reason) =>

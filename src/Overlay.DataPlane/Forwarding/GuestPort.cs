@@ -14,6 +14,7 @@ public sealed class GuestPort
         Id = id;
         Name = name;
         Io = io;
+        Queues = io.Queues ?? [io];
         VlanId = vlanId;
         TvdLabel = tvdLabel;
         Guest = guest;
@@ -27,6 +28,16 @@ public sealed class GuestPort
     public string Name { get; }
 
     public IGuestPortIo Io { get; }
+
+    /// <summary>The port's receive queues, one port loop (worker) each: <see cref="Io"/> alone, or its fanout group's sockets.</summary>
+    public IReadOnlyList<IGuestPortIo> Queues { get; }
+
+    /// <summary>
+    /// The queue underlay worker <paramref name="worker"/> may hold frames back in (merging a flow's segments until
+    /// its batch ends): its own, so no two workers share a coalescer; null when the port has no queue for it (the
+    /// worker then sends each frame as it comes).
+    /// </summary>
+    internal IGuestPortIo? CoalescingQueue(int worker) => worker < Queues.Count ? Queues[worker] : null;
 
     public ushort VlanId { get; }
 

@@ -41,4 +41,11 @@ public interface IGuestPortIo : IDisposable
 
     /// <summary>Sends what <see cref="SendCoalescing"/> held back: 0, or -errno when that send failed.</summary>
     int Flush() => 0;
+
+    /// <summary>
+    /// The port's receive queues when it has several (a fanout group, <see cref="FanoutGuestPort"/>): the pipeline
+    /// then reads each with a loop of its own instead of calling <see cref="Receive"/>, and an underlay worker
+    /// sends coalescing through the queue of its index. Null: the port is its one queue.
+    /// </summary>
+    IReadOnlyList<IGuestPortIo>? Queues => null;
 }
