@@ -31,13 +31,13 @@ done
 for i in "${!clients[@]}"; do
     set -- ${clients[$i]}
     rc=0; wait "${pids[$i]}" || rc=$?
-    check "iperf3 $1 -> $2:$3 ($4) ran" 0 "$rc"
+    check "iperf3 $1 -> $2:$3 (${4/-u/udp}) ran" 0 "$rc"
     if [[ $4 == -u ]]; then
-        got=$(jq -r '.end.sum | (.packets - .lost_packets)' "$tmp/iperf-$1.json" 2>/dev/null)
+        what=datagrams got=$(jq -r '.end.sum | (.packets - .lost_packets)' "$tmp/iperf-$1.json" 2>/dev/null)
     else
-        got=$(jq -r '.end.sum_received.bytes' "$tmp/iperf-$1.json" 2>/dev/null)
+        what=bytes got=$(jq -r '.end.sum_received.bytes' "$tmp/iperf-$1.json" 2>/dev/null)
     fi
-    positive "iperf3 $1 -> $2:$3: received (${4/tcp/bytes}${4/-u/ datagrams})" "$got"
+    positive "iperf3 $1 -> $2:$3: $what received" "$got"
 done
 
 # Reordering happened, and none of it was taken for a replay.
