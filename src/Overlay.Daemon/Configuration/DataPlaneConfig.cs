@@ -1,5 +1,6 @@
 using System.Net;
 using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Sa;
 
 namespace Overlay.Daemon.Configuration;
@@ -24,7 +25,7 @@ public sealed record DataPlaneConfig(
     public const int DefaultMtu = 1500;
 
     /// <summary>Most <c>workers</c> (receive loops of the underlay; SO_REUSEPORT groups hold at most this many of ours).</summary>
-    public const int MaxWorkers = 64;
+    public const int MaxWorkers = PipelineOptions.MaxWorkers;
 
     /// <summary>No <c>workers</c> key: one per CPU the daemon may run on, at most <see cref="MaxWorkers"/>.</summary>
     public static int DefaultWorkers => Math.Clamp(Environment.ProcessorCount, 1, MaxWorkers);

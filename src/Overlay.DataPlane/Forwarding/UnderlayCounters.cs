@@ -11,7 +11,7 @@ namespace Overlay.DataPlane.Forwarding;
 public sealed class UnderlayCounters
 {
     /// <summary>Rows kept: one per worker the daemon allows (<c>[dataplane] workers</c> is at most this).</summary>
-    public const int MaxWorkers = 64;
+    public const int MaxWorkers = PipelineOptions.MaxWorkers;
 
     private const int Datagrams = 0;
     private const int Esp = 1;

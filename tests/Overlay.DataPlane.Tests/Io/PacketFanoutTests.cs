@@ -66,6 +66,19 @@ public sealed class PacketFanoutTests
         }
     }
 
+    [RootFact]
+    public void A_fanout_port_is_one_guest_port_with_a_queue_per_socket()
+    {
+        using var port = new FanoutGuestPort(PacketSocketPort.OpenFanout("lo", 3, Timeout, offloads: true));
+        IGuestPortIo io = port;
+        Assert.Equal(3, io.Queues!.Count);
+        Assert.Equal("lo", io.Interface);
+        Assert.Equal("af_packet", io.Kind);
+        Assert.Equal(new PortOffloadCounters(0, 0, 0), io.Offloads);
+        Assert.Single(io.Queues.Select(q => ((PacketSocketPort)q).FanoutGroup).Distinct());
+        Assert.Throws<ArgumentException>(() => new FanoutGuestPort([]));
+    }
+
     /// <summary>An Ethernet + IPv4 + UDP frame of flow <paramref name="flow"/> (its source port) to TEST-NET-2, which lo does not deliver.</summary>
     private static byte[] Frame(int flow, int n, ushort marker)
     {
