@@ -63,9 +63,6 @@ internal static class LinuxSocketConstants
     /// <summary>Fanout by the flow hash (skb_get_hash: the 4-tuple): one flow always reaches one socket.</summary>
     public const int PACKET_FANOUT_HASH = 0;
 
-    /// <summary>Reassemble IP fragments before hashing, so the fragments of one datagram reach one socket.</summary>
-    public const int PACKET_FANOUT_FLAG_DEFRAG = 0x8000;
-
     /// <summary>With id 0: the kernel picks an unused group id (read back with getsockopt PACKET_FANOUT), Linux 4.12+.</summary>
     public const int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
 

@@ -11,7 +11,9 @@ public sealed partial class PacketSocketPort
     /// <summary>
     /// Opens <paramref name="count"/> sockets on one interface in one PACKET_FANOUT group (packet(7)): the kernel
     /// hands each frame the guest sends to one of them by its flow hash (PACKET_FANOUT_HASH: one flow, one socket,
-    /// so a flow's order is kept), IP fragments reassembled first (PACKET_FANOUT_FLAG_DEFRAG). The group id is
+    /// so a flow's order is kept; the fragments of an IP datagram hash by addresses alone, so they too stay on one
+    /// socket, in order). Not PACKET_FANOUT_FLAG_DEFRAG: it would hand the port the reassembled datagram, larger
+    /// than the guest's MTU, where the port must carry the frames as the guest sent them. The group id is
     /// one the kernel picks (PACKET_FANOUT_FLAG_UNIQUEID), so two ports never share a group, and the group ignores
     /// the frames we send to the guest (PACKET_FANOUT_FLAG_IGNORE_OUTGOING: in a group, the socket's own
     /// PACKET_IGNORE_OUTGOING no longer applies). Each socket is read by
@@ -58,7 +60,7 @@ public sealed partial class PacketSocketPort
         {
             try
             {
-                // id | type << 16 | flags << 24, or 0 outside a group (our groups always have the DEFRAG flag).
+                // id | type << 16 | flags << 24, or 0 outside a group (our groups always have the IGNORE_OUTGOING flag).
                 Interop.Interop.LibC.GetOption(_fd, SOL_PACKET, PACKET_FANOUT, out int value, Interface);
                 return value == 0 ? null : value & 0xffff;
             }
@@ -72,7 +74,7 @@ public sealed partial class PacketSocketPort
     private static void JoinFanout(SafeSocketFd fd, int id, string subject)
     {
         bool create = id == NewFanout;
-        int flags = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG | PACKET_FANOUT_FLAG_IGNORE_OUTGOING | (create ? PACKET_FANOUT_FLAG_UNIQUEID : 0);
+        int flags = PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING | (create ? PACKET_FANOUT_FLAG_UNIQUEID : 0);
         Interop.Interop.LibC.SetOption(fd, SOL_PACKET, PACKET_FANOUT, (create ? 0 : id) | (flags << 16), subject);
         if (!create)
         {
