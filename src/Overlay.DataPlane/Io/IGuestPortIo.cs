@@ -35,7 +35,7 @@ public interface IGuestPortIo : IDisposable
     /// <summary>
     /// Transmits a frame that came out of a tunnel. A port with offloads may hold it back and merge it
     /// with the frames that follow (GRO towards the guest) until <see cref="Flush"/>. Called only by the
-    /// underlay receive loop. Returns bytes accepted or -errno.
+    /// one underlay receive loop per queue (GuestPort.CoalescingQueue): the worker of its index. Returns bytes accepted or -errno.
     /// </summary>
     int SendCoalescing(ReadOnlySpan<byte> frame) => Send(frame);
 
