@@ -27,31 +27,34 @@ public sealed class UnderlayCounters
     /// <summary>longs from one worker's row to the next: 10 cells rounded up to 2 cache lines, plus one line of gap.</summary>
     private const int RowStride = 24;
 
+    // Receive cells are written by underlay loops, send cells by port loops (and IKE): apart, so loop i of each kind
+    // does not share a line with the other kind's loop i.
     private readonly long[] _cells = new long[MaxWorkers * RowStride];
+    private readonly long[] _sendCells = new long[MaxWorkers * RowStride];
 
-    public long DatagramsReceived => Sum(Datagrams);
+    public long DatagramsReceived => Sum(_cells, Datagrams);
 
-    public long EspReceived => Sum(Esp);
+    public long EspReceived => Sum(_cells, Esp);
 
     /// <summary>ESP packets that passed the replay check and the ICV (the SA opened them).</summary>
-    public long EspOpened => Sum(Opened);
+    public long EspOpened => Sum(_cells, Opened);
 
-    public long IkeReceived => Sum(Ike);
+    public long IkeReceived => Sum(_cells, Ike);
 
-    public long KeepalivesReceived => Sum(Keepalives);
+    public long KeepalivesReceived => Sum(_cells, Keepalives);
 
-    public long PacketsSent => Sum(Sent);
+    public long PacketsSent => Sum(_sendCells, Sent);
 
-    public long BytesSent => Sum(SentBytes);
+    public long BytesSent => Sum(_sendCells, SentBytes);
 
     /// <summary>NAT-keepalives sent (RFC 3948 §2.3): the tunnel to a peer was quiet for a keepalive interval.</summary>
-    public long KeepalivesSent => Sum(KeepalivesOut);
+    public long KeepalivesSent => Sum(_sendCells, KeepalivesOut);
 
     /// <summary>Tunnels moved to a new peer endpoint by authenticated ESP from it (RFC 7296 §2.23).</summary>
-    public long RemoteMoves => Sum(Moves);
+    public long RemoteMoves => Sum(_cells, Moves);
 
     /// <summary>sendmmsg calls; <see cref="PacketsSent"/> / this is the mean batch size.</summary>
-    public long SendBatches => Sum(Batches);
+    public long SendBatches => Sum(_sendCells, Batches);
 
     /// <summary>What worker <paramref name="worker"/> (0..<see cref="MaxWorkers"/>-1) received and opened.</summary>
     public WorkerCounters Worker(int worker)
@@ -73,28 +76,28 @@ public sealed class UnderlayCounters
 
     internal void OnKeepalive() => Count(Keepalives);
 
-    internal void OnKeepaliveSent() => Count(KeepalivesOut);
+    internal void OnKeepaliveSent() => Interlocked.Increment(ref _sendCells[Row + KeepalivesOut]);
 
     internal void OnRemoteMoved() => Count(Moves);
 
     internal void OnSent(int packets, long bytes)
     {
         int row = Row;
-        Interlocked.Add(ref _cells[row + Sent], packets);
-        Interlocked.Add(ref _cells[row + SentBytes], bytes);
-        Interlocked.Increment(ref _cells[row + Batches]);
+        Interlocked.Add(ref _sendCells[row + Sent], packets);
+        Interlocked.Add(ref _sendCells[row + SentBytes], bytes);
+        Interlocked.Increment(ref _sendCells[row + Batches]);
     }
 
     private static int Row => (Workers.Current & (MaxWorkers - 1)) * RowStride;
 
     private void Count(int cell) => Interlocked.Increment(ref _cells[Row + cell]);
 
-    private long Sum(int cell)
+    private static long Sum(long[] cells, int cell)
     {
         long sum = 0;
-        for (int at = cell; at < _cells.Length; at += RowStride)
+        for (int at = cell; at < cells.Length; at += RowStride)
         {
-            sum += Volatile.Read(ref _cells[at]);
+            sum += Volatile.Read(ref cells[at]);
         }
 
         return sum;
