@@ -2,6 +2,8 @@
 # make bench: every benchmark, each beside the peer measured in the same run.
 #   1. BenchmarkDotNet suites (ns/op, allocated bytes, ratio to each suite's baseline): policy decisions,
 #      ESP seal/open beside raw AesGcm, replay window, switch, IKE codec/keys, quote verification.
+#   1b. tvd-fwdbench (bench/Overlay.ForwardingBench): a real Pipeline on in-memory underlay queues and ports, no
+#      kernel: inbound and outbound packets/s with 1 and 2 workers in one run, ratio (goal >= 1.8), CPU-µs/packet.
 #   2. bench/attest-compare.sh: our quote verifier beside tpm2_checkquote on the same quotes.
 #   3. bench/lab/throughput.sh: guest-to-guest iperf3 through the overlay (AF_PACKET and AF_XDP ports)
 #      beside strongSwan kernel-libipsec, wireguard-go and plain veth, one topology, one run.
@@ -13,7 +15,7 @@
 #      beside unattested ones, in one run: setups/s, p50/p99, quotes per 1,000 handshakes, µs per appraisal.
 #   6. bench/cluster/run.sh: cluster mode at scale, 100 and 1,000 simulated hosts against a real 3-member etcd:
 #      push -> every host committed (p50/p99, the last), inventory change -> every watcher, etcd requests/s.
-# BENCH_JOB=short|medium|long (default short), BENCH_FILTER (default all), BENCH_SKIP="dotnet attest lab workers ike attested cluster".
+# BENCH_JOB=short|medium|long (default short), BENCH_FILTER (default all), BENCH_SKIP="dotnet fwd attest lab workers ike attested cluster".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 job=${BENCH_JOB:-short}
@@ -27,6 +29,12 @@ if [[ $skip != *" dotnet "* ]]; then
     --artifacts out/bench --exporters github 2>&1 | tee out/bench/benchmarkdotnet.log |
     awk '/^\| /||/^\/\/ \* Summary/||/^BenchmarkDotNet v/'
   echo "full results: out/bench/results/*.md"
+fi
+
+if [[ $skip != *" fwd "* ]]; then
+  echo; echo "== In-process forwarding: a real Pipeline on in-memory queues, 1 vs 2 workers (goal: 2 workers >= 1.8x one)"
+  timeout 900 dotnet build -c Release --nologo -v quiet bench/Overlay.ForwardingBench >/dev/null
+  timeout 900 dotnet bench/Overlay.ForwardingBench/bin/Release/net10.0/tvd-fwdbench.dll | tee out/bench/forwarding.txt
 fi
 
 if [[ $skip != *" attest "* ]]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/lab/throughput.sh — guest-to-guest throughput of the TVD overlay beside its peers, all in ONE
-# run on ONE two-host namespace topology (lib/common.sh draws it), prefix "tbench-":
+# run on ONE two-host namespace topology (lib/common.sh draws it), prefix "tbench-" (TB_PREFIX sets another):
 #   overlay-pkt  tvd-overlayd, AF_PACKET guest ports      overlay-xdp  tvd-overlayd, AF_XDP guest ports
 #   strongswan   strongSwan 5.9.8 kernel-libipsec         wireguard    wireguard-go
 #   plain        the hosts just route (no tunnel)      plain-nooff  the same, guest offloads off (as for AF_XDP)

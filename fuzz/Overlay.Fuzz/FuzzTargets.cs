@@ -15,6 +15,7 @@ public static class FuzzTargets
         ("ike-responder", () => new IkeResponderTarget()),
         ("esp-open", () => new EspOpenTarget()),
         ("guest-frames", () => new GuestFrameTarget()),
+        ("neighbor-discovery", () => new NeighborDiscoveryTarget()),
         ("evidence", () => new EvidenceTarget()),
         ("ima-list", () => new ImaListTarget()),
         ("tpm2-files", () => new Tpm2FilesTarget()),

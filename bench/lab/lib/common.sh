@@ -12,7 +12,7 @@
 # single buffers, so that guest must hand over wire-sized frames (tb_guest_offloads off); the
 # plain-nooff variant is the plain reference under that same condition.
 
-TB=tbench-
+TB=${TB_PREFIX:-tbench-} # another prefix (TB_PREFIX=tbx-) lets two runs share a machine
 NS_A=${TB}a NS_B=${TB}b NS_GA=${TB}ga NS_GB=${TB}gb
 TB_DIR=${TB_DIR:-/tmp/${TB}run}
 declare -a TB_PIDS=()

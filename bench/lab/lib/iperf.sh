@@ -5,7 +5,7 @@
 DUR=${DUR:-10}
 UDP_LENS=${UDP_LENS:-"1372 1400"}
 
-# tb_measure VARIANT "PID..." — appends "VARIANT TEST Gbit/s kpps cpu%" lines to $TB_DIR/results.txt.
+# tb_measure VARIANT "PID..." — appends "VARIANT TEST Gbit/s kpps cpu% cpu-s/GB" lines to $TB_DIR/results.txt.
 tb_measure() {
     local variant=$1 pids=$2 spid
     tb_bg "iperf-server-$variant" $NS_GB iperf3 -s -B "$GUEST_B"; spid=$TB_LAST
@@ -84,14 +84,16 @@ tb_iperf() {
     t1=$EPOCHREALTIME; rx1=$(tb_rx_packets)
     [[ -n $drops0 ]] && tb_log "$variant $test: where packets were lost: $(tb_drop_diff "$drops0" "$(tb_drop_counts)")"
     [[ -n $profile ]] && tb_perf_stop "$variant-$test"
-    local cpu=0
+    local cpu=0 cpu_s=0
     for p in $pids; do
         c1=$(tb_cpu_s "$p"); c0=${before[$p]}
         cpu=$(awk -v a="$cpu" -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.0f", a + 100*(c1-c0)/(t1-t0)}')
+        cpu_s=$(awk -v a="$cpu_s" -v c0="$c0" -v c1="$c1" 'BEGIN{printf "%.3f", a + c1 - c0}')
     done
-    local gbps kpps
+    local gbps kpps bytes
     if [[ $test == tcp ]]; then
         gbps=$(jq -r '.end.sum_received.bits_per_second/1e9 // 0' "$json" 2>/dev/null || echo 0)
+        bytes=$(jq -r '.end.sum_received.bytes // 0' "$json" 2>/dev/null || echo 0)
         kpps=$(awk -v a="$rx0" -v b="$rx1" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.1f", (b-a)/(t1-t0)/1e3}')
     else
         local len=${test#udp}
@@ -99,8 +101,13 @@ tb_iperf() {
         # fragment counts as lost; when the server got nothing its report is all zeros.
         gbps=$(jq -r "((.end.sum_received.packets-.end.sum_received.lost_packets)*$len*8/.end.sum_received.seconds/1e9) // 0" "$json" 2>/dev/null || echo 0)
         kpps=$(jq -r '((.end.sum_received.packets-.end.sum_received.lost_packets)/.end.sum_received.seconds/1e3) // 0' "$json" 2>/dev/null || echo 0)
+        bytes=$(jq -r "((.end.sum_received.packets-.end.sum_received.lost_packets)*$len) // 0" "$json" 2>/dev/null || echo 0)
     fi
     [[ -n $gbps && $gbps != null ]] || gbps=0
-    printf '%s %s %.3f %.1f %s\n' "$variant" "$test" "$gbps" "$kpps" "$cpu" >>"$TB_DIR/results.txt"
-    tb_log "$(printf '%-12s %-8s %7.3f Gbit/s %8.1f kpps  daemons %s%% CPU' "$variant" "$test" "$gbps" "$kpps" "$cpu")"
+    # CPU per byte: the carrying daemons' CPU-seconds (utime+stime of both hosts' processes, /proc/PID/stat) per GB
+    # of guest payload iperf3 delivered (its receiver's byte count); 0 when nothing was delivered or no daemon PIDs.
+    local per_gb
+    per_gb=$(awk -v c="$cpu_s" -v b="${bytes:-0}" 'BEGIN{printf "%.3f", (b>0 ? c/(b/1e9) : 0)}')
+    printf '%s %s %.3f %.1f %s %s\n' "$variant" "$test" "$gbps" "$kpps" "$cpu" "$per_gb" >>"$TB_DIR/results.txt"
+    tb_log "$(printf '%-12s %-8s %7.3f Gbit/s %8.1f kpps  daemons %s%% CPU, %s CPU-s/GB' "$variant" "$test" "$gbps" "$kpps" "$cpu" "$per_gb")"
 }

@@ -1,14 +1,39 @@
 # shellcheck shell=bash
 # bench/lab/lib/report.sh — the results table, the overlay/peer ratios, and the optional perf profile.
 
-# tb_report RESULTS — RESULTS has lines "variant test gbps kpps cpu%".
+# tb_aes_floor — "ns-per-seal+open ns-per-raw-encrypt" of AES-GCM-128 on a 1400-byte payload, read from the
+# BenchmarkDotNet EspBenchmarks results of this `make bench` run (ESP_RESULTS, default out/bench/results/…csv);
+# nothing when that run did not happen.
+tb_aes_floor() {
+    local csv=${ESP_RESULTS:-$REPO_ROOT/out/bench/results/Overlay.Benchmarks.DataPlane.EspBenchmarks-report.csv}
+    [[ -f $csv ]] || return 0
+    python3 - "$csv" <<'PY' 2>/dev/null || true
+import csv, sys
+units = {"ns": 1.0, "us": 1e3, "\u03bcs": 1e3, "\u00b5s": 1e3, "ms": 1e6, "s": 1e9}
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+def mean(method):
+    for r in rows:
+        if r.get("Method") == method and r.get("Cipher") == "AesGcm128":
+            value, unit = r["Mean"].replace(",", "").split()
+            return float(value) * units[unit]
+print(f"{mean('SealOpen'):.1f} {mean('RawAesGcmEncrypt'):.1f}")
+PY
+}
+
+# tb_aes_floor_age — when the EspBenchmarks results tb_aes_floor read were written.
+tb_aes_floor_age() {
+    date -u -r "${ESP_RESULTS:-$REPO_ROOT/out/bench/results/Overlay.Benchmarks.DataPlane.EspBenchmarks-report.csv}" '+%F %H:%M UTC' 2>/dev/null
+}
+
+# tb_report RESULTS — RESULTS has lines "variant test gbps kpps cpu% cpu-s/GB".
 tb_report() {
-    local results=$1
+    local results=$1 floor
+    floor=$(tb_aes_floor); [[ -n $floor ]] || floor="0 0"
     echo
     echo "== guest A -> guest B through each carrier (same topology, same run; DUR=${DUR}s, 2 shared cores)"
     awk '
     # A row measured more than once (overlay-capture: ABBA) is the mean of its measurements.
-    { key=$1" "$2; r[key]++; g[key]+=($3-g[key])/r[key]; k[key]+=($4-k[key])/r[key]; c[key]+=($5-c[key])/r[key]
+    { key=$1" "$2; r[key]++; g[key]+=($3-g[key])/r[key]; k[key]+=($4-k[key])/r[key]; c[key]+=($5-c[key])/r[key]; s[key]+=($6-s[key])/r[key]
       if (!($1 in seen)) { seen[$1]=1; order[++n]=$1 } ; tests[$2]=1 }
     END {
       printf "| %-12s | %-10s | %9s | %9s | %12s |\n", "variant", "test", "Gbit/s", "kpps", "daemons CPU"
@@ -32,6 +57,20 @@ tb_report() {
       print ""
       print "(/plain of overlay-xdp is against plain-nooff: both with guest offloads off)"
       print "goals (GitHub issue 3): overlay TCP >= 4x strongswan; overlay UDP pps >= 0.50x plain"
+      print ""
+      print "== CPU per byte: the carrying daemons'"'"' CPU-seconds (both hosts, utime+stime) per GB of guest payload delivered"
+      printf "| %-12s | %-10s | %9s | %12s |\n", "variant", "test", "CPU-s/GB", "/ AES floor"
+      printf "|--------------|------------|-----------|--------------|\n"
+      for (i=1;i<=n;i++) { v=order[i]
+        for (t in tests) if ((v" "t) in s && s[v" "t] > 0)
+          printf "| %-12s | %-10s | %9.3f | %12s |\n", v, t, s[v" "t], (floor > 0 ? sprintf("%.2fx", s[v" "t]/floor) : "n/a") }
+      if (floor > 0) {
+        printf "AES floor (BenchmarkDotNet EspBenchmarks of %s, AES-GCM-128, 1400-byte payload): ESP seal+open %.0f ns = %.3f CPU-s/GB;\n", age, sealopen, floor
+        printf "raw .NET AesGcm encrypt %.0f ns, x2 for seal+open = %.3f CPU-s/GB. One seal (host A) + one open (host B) per packet is\n", raw, 2*raw/1400
+        print "the least CPU this design can spend per byte; the rest is I/O system calls, copies, switching and the kernel'"'"'s share."
+      } else {
+        print "AES floor: n/a (no EspBenchmarks results of this run: make bench runs BenchmarkDotNet first, or set ESP_RESULTS)"
+      }
       if (("overlay-capture-nocap tcp") in g) {
         print ""
         print "== tvdctl capture running (every frame of the TVD) / not running, same set-up, same run"
@@ -42,7 +81,7 @@ tb_report() {
           printf "| %-10s | %7.3f %-6s | %7.3f %-6s | %8s |\n", t, base, unit, mine, unit, (base>0 ? sprintf("%.2fx", mine/base) : "n/a") }
         print "goal (GitHub issue 13): a running capture keeps throughput within 10% (ratio >= 0.90x)"
       }
-    }' "$results"
+    }' age="$(tb_aes_floor_age)" sealopen="${floor%% *}" raw="${floor##* }" floor="$(awk -v f="${floor%% *}" 'BEGIN{print (f > 0 ? f/1400 : 0)}')" "$results"
 }
 
 # tb_perf_start VARIANT PID — sample PID (all threads) with perf while the variant is measured.

@@ -4,7 +4,35 @@ using Overlay.Ike.Sa;
 namespace Overlay.Daemon.IkeHost;
 
 /// <summary>A CHILD_SA as the status shows it.</summary>
-public sealed record ChildRecord(string Peer, string Label, uint InboundSpi, uint OutboundSpi, string Suite, DateTimeOffset InstalledAt, int Rekeys);
+/// <param name="LocalTs">The negotiated local traffic selectors on our side (the narrowed TSi or TSr, whichever is ours), as <see cref="Describe"/> writes them.</param>
+/// <param name="RemoteTs">The negotiated traffic selectors on the peer's side.</param>
+public sealed record ChildRecord(
+    string Peer, string Label, uint InboundSpi, uint OutboundSpi, string Suite, DateTimeOffset InstalledAt, int Rekeys,
+    IReadOnlyList<string> LocalTs, IReadOnlyList<string> RemoteTs)
+{
+    /// <summary>An address range as a prefix when it is one (<c>fd13:1::/64</c>, <c>10.13.1.5/32</c>), else <c>start-end</c>.</summary>
+    public static string Describe(Overlay.Ike.Encoding.Payloads.AddressRangeSelector range)
+    {
+        byte[] start = range.StartAddress, end = range.EndAddress;
+        int bits = start.Length * 8, length = 0;
+        while (length < bits && Bit(start, length) == Bit(end, length))
+        {
+            length++;
+        }
+
+        for (int bit = length; bit < bits; bit++)
+        {
+            if (Bit(start, bit) != 0 || Bit(end, bit) != 1)
+            {
+                return $"{range.Start}-{range.End}";
+            }
+        }
+
+        return $"{range.Start}/{length}";
+    }
+
+    private static int Bit(byte[] address, int bit) => (address[bit / 8] >> (7 - (bit % 8))) & 1;
+}
 
 /// <summary>
 /// What the IKE subsystem runs, shared between <see cref="IkeService"/> (which builds it), the
@@ -66,7 +94,8 @@ public sealed class IkeRuntime
             int rekeys = _rekeys.GetValueOrDefault(key) + (rekey ? 1 : 0);
             _rekeys[key] = rekeys;
             _children[(child.InboundSpi, child.OutboundSpi)] = new ChildRecord(
-                peer, child.Label, child.InboundSpi, child.OutboundSpi, child.Suite.ToString(), child.InstalledAt, rekeys);
+                peer, child.Label, child.InboundSpi, child.OutboundSpi, child.Suite.ToString(), child.InstalledAt, rekeys,
+                [.. child.LocalSelectors.Select(ChildRecord.Describe)], [.. child.RemoteSelectors.Select(ChildRecord.Describe)]);
             Generation++;
         }
     }

@@ -93,6 +93,17 @@ public sealed partial class IkeStatusSection : IStatusSection
         writer.WriteEndObject();
     }
 
+    private static void WriteStrings(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (string value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+
     /// <summary>The inbound queue between the receiving threads and the IKE workers; a drop here is an IKE message lost, never ESP.</summary>
     private static void WriteQueue(Utf8JsonWriter writer, IkeTransportStats stats, IkeTransportOptions options)
     {
@@ -185,6 +196,8 @@ public sealed partial class IkeStatusSection : IStatusSection
             writer.WriteString("suite", child.Suite);
             writer.WriteString("installed_at", child.InstalledAt.UtcDateTime);
             writer.WriteNumber("rekeys", child.Rekeys);
+            WriteStrings(writer, "local_ts", child.LocalTs);
+            WriteStrings(writer, "remote_ts", child.RemoteTs);
             writer.WriteEndObject();
         }
 

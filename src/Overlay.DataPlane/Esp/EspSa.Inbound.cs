@@ -5,14 +5,6 @@ namespace Overlay.DataPlane.Esp;
 public sealed partial class EspSa
 {
     /// <summary>
-    /// Guards the replay window: ESN inference and the replay check before decryption, the window
-    /// update after it. Held for a few ns each time, never across the AES-GCM operation, so openers
-    /// on several threads decrypt in parallel. Two copies of one packet may both pass the check;
-    /// only the first to mark the window is accepted (<see cref="ReplayWindow.MarkAuthenticated"/>).
-    /// </summary>
-    private readonly Lock _windowLock = new();
-
-    /// <summary>
     /// Verifies and decrypts one ESP packet of this SA (the caller found the SA by SPI) into
     /// <paramref name="inner"/>, which may be the packet's own bytes from offset 16 (in-place) or a
     /// separate buffer of at least <c>esp.Length - 32</c> bytes.
@@ -54,15 +46,11 @@ public sealed partial class EspSa
             return FailOpen(EspOpenResult.UnknownSpi);
         }
 
-        ulong sequence;
-        bool acceptable;
-        lock (_windowLock)
-        {
-            sequence = _esn ? window.InferEsn(header.SequenceLow) : header.SequenceLow;
-            acceptable = window.CanAccept(sequence);
-        }
-
-        if (!acceptable)
+        // The window takes concurrent callers without a lock (Replay/ReplayWindow.cs): openers on several
+        // threads decrypt in parallel; two copies of one packet may both pass this check, and only the
+        // first to mark the window below is accepted.
+        ulong sequence = _esn ? window.InferEsn(header.SequenceLow) : header.SequenceLow;
+        if (!window.CanAccept(sequence))
         {
             return FailOpen(EspOpenResult.Replay);
         }
@@ -80,13 +68,7 @@ public sealed partial class EspSa
             return FailOpen(decrypted);
         }
 
-        bool marked;
-        lock (_windowLock)
-        {
-            marked = window.MarkAuthenticated(sequence);
-        }
-
-        if (!marked)
+        if (!window.MarkAuthenticated(sequence))
         {
             return FailOpen(EspOpenResult.Replay);
         }
@@ -122,15 +104,7 @@ public sealed partial class EspSa
     /// </summary>
     public bool IsNewest(uint sequenceLow)
     {
-        if (Window is not { } window)
-        {
-            return false;
-        }
-
-        lock (_windowLock)
-        {
-            return (uint)window.Top == sequenceLow;
-        }
+        return Window is { } window && (uint)window.Top == sequenceLow;
     }
 
     /// <summary>True when this SA's inner mode carries <paramref name="nextHeader"/>.</summary>

@@ -13,9 +13,9 @@ namespace Overlay.DataPlane.Esp;
 /// <para>
 /// Threading: <see cref="Seal"/> and <see cref="TryOpen"/> may be called from several threads at
 /// once. The sequence counter, lifetimes and counters are atomic; AES-GCM runs on a small pool of
-/// OpenSSL contexts (<see cref="EspAead"/>), each used by one thread at a time; the replay window,
-/// which is not thread-safe, is read and updated under <see cref="_windowLock"/> (decryption runs
-/// outside it). <see cref="Dispose"/> may race with packets in flight: they end as SaExpired.
+/// OpenSSL contexts (<see cref="EspAead"/>), each used by one thread at a time; the replay window
+/// takes concurrent callers without a lock (<see cref="ReplayWindow"/>: blocks updated by
+/// compare-and-swap). <see cref="Dispose"/> may race with packets in flight: they end as SaExpired.
 /// </para>
 /// </summary>
 public sealed partial class EspSa : IDisposable

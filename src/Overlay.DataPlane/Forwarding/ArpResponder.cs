@@ -7,8 +7,8 @@ namespace Overlay.DataPlane.Forwarding;
 /// Proxy ARP (RFC 1027) for the addresses behind IP-mode tunnels: a guest that has the remote prefix
 /// on-link (<c>ip route add 10.13.2.0/24 dev eth0</c>) asks for each remote address, and the router
 /// answers with <see cref="IpTunnelRouter.RouterMac"/>. Only Ethernet/IPv4 requests (RFC 826, 28-byte
-/// body) are parsed; anything else is left to the switch. IPv6 neighbors behind a tunnel need a static
-/// neighbor entry in the guest (<c>ip -6 neigh add ADDR lladdr 02:74:76:64:00:01 dev eth0</c>).
+/// body) are parsed; anything else is left to the switch. IPv6 neighbours behind a tunnel are answered by
+/// <see cref="NdResponder"/>.
 /// </summary>
 public static class ArpResponder
 {

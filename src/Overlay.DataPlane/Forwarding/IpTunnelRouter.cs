@@ -27,6 +27,9 @@ namespace Overlay.DataPlane.Forwarding;
 /// </summary>
 public sealed class IpTunnelRouter
 {
+    /// <summary>How many guest addresses <see cref="Learn"/> keeps.</summary>
+    public const int MaxNeighbors = 16384;
+
     /// <summary>The MAC guests see for every address behind an IP-mode tunnel (locally administered, "tvd" in ASCII).</summary>
     public static readonly MacAddress RouterMac = new(0x0274_7664_0001UL);
 
@@ -34,6 +37,7 @@ public sealed class IpTunnelRouter
     private readonly ConcurrentDictionary<NeighborKey, Neighbor> _neighbors = new();
     private Route[] _routes = [];
     private Route[] _locals = [];
+    private int _neighborCount;
 
     /// <summary>True once any route exists; lets the port loops skip the router entirely for EtherIP-only hosts.</summary>
     public bool HasRoutes => Volatile.Read(ref _routes).Length > 0;
@@ -125,7 +129,31 @@ public sealed class IpTunnelRouter
     public bool CoversIPv4(ushort vlanId, ReadOnlySpan<byte> address) =>
         Find(vlanId, false, BinaryPrimitives.ReadUInt32BigEndian(address)) >= 0;
 
-    /// <summary>Remembers that <paramref name="address"/> of TVD <paramref name="vlanId"/> is at <paramref name="mac"/> behind port <paramref name="portId"/>.</summary>
+    /// <summary>True when IPv6 address <paramref name="address"/> (16 bytes) is behind a tunnel of the TVD: neighbour solicitations for it are answered.</summary>
+    public bool CoversIPv6(ushort vlanId, ReadOnlySpan<byte> address) =>
+        Find(vlanId, true, BinaryPrimitives.ReadUInt128BigEndian(address)) >= 0;
+
+    /// <summary>True when <paramref name="address"/> (4 or 16 bytes) lies in a local range of any tunnel: a guest address the tunnels may carry.</summary>
+    public bool IsLocal(ReadOnlySpan<byte> address)
+    {
+        bool v6 = address.Length == 16;
+        UInt128 number = ToNumber(address);
+        foreach (Route r in Volatile.Read(ref _locals))
+        {
+            if (r.V6 == v6 && number >= r.Start && number <= r.End)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Remembers that <paramref name="address"/> of TVD <paramref name="vlanId"/> is at <paramref name="mac"/> behind port
+    /// <paramref name="portId"/>. At most <see cref="MaxNeighbors"/> addresses are kept (a guest cycling through source
+    /// addresses cannot grow the table without bound); a destination not kept is flooded to the TVD's ports.
+    /// </summary>
     public void Learn(ushort vlanId, bool v6, ReadOnlySpan<byte> address, int portId, MacAddress mac)
     {
         if (mac.IsGroup)
@@ -135,9 +163,19 @@ public sealed class IpTunnelRouter
 
         var key = new NeighborKey(vlanId, v6, ToNumber(address));
         var value = new Neighbor(portId, mac);
-        if (!_neighbors.TryGetValue(key, out Neighbor known) || known != value)
+        if (_neighbors.TryGetValue(key, out Neighbor known))
         {
-            _neighbors[key] = value;
+            if (known != value)
+            {
+                _neighbors[key] = value;
+            }
+
+            return;
+        }
+
+        if (Interlocked.Increment(ref _neighborCount) > MaxNeighbors || !_neighbors.TryAdd(key, value))
+        {
+            Interlocked.Decrement(ref _neighborCount);
         }
     }
 

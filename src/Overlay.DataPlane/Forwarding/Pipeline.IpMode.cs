@@ -11,7 +11,7 @@ namespace Overlay.DataPlane.Forwarding;
 /// <summary>
 /// Inner mode <c>ip</c> (see <see cref="IpTunnelRouter"/>): tunnels to standard IPsec peers are not
 /// switch endpoints (no Ethernet crosses them); guest IP packets reach them by destination route,
-/// ARP for the remote addresses is answered here, and decrypted IP packets are wrapped in Ethernet
+/// ARP and IPv6 neighbour solicitations for the remote addresses are answered here, and decrypted IP packets are wrapped in Ethernet
 /// for the guest. The hooks in the port, send and underlay loops call into this file only when the
 /// frame or SA is of this kind, so the EtherIP path is unchanged.
 /// </summary>
@@ -67,6 +67,11 @@ public sealed partial class Pipeline
             return false;
         }
 
+        if (type == EthernetFrame.EtherTypeIPv6 && NdResponder.IsNeighborDiscovery(frame))
+        {
+            return TryAnswerNeighborDiscovery(port, frame); // link-scoped: never routed into a tunnel
+        }
+
         ReadOnlySpan<byte> ip = frame[EthernetFrame.HeaderLength..];
         int tunnelId = _ipRouter.Lookup(port.VlanId, ip);
         if (tunnelId < 0)
@@ -99,6 +104,40 @@ public sealed partial class Pipeline
         ArpResponder.WriteReply(reply, IpTunnelRouter.RouterMac, target, asker, askerIp);
         DeliverToGuest(port, reply);
         return true;
+    }
+
+    /// <summary>
+    /// A neighbour solicitation for an address behind a tunnel of the port's TVD is answered with the
+    /// router's MAC (<see cref="NdResponder"/>); an advertisement (or solicitation) from a guest teaches the
+    /// router where that guest's address is, when the address lies in a tunnel's local range. Everything
+    /// but an answered solicitation is left to the switch.
+    /// </summary>
+    private bool TryAnswerNeighborDiscovery(GuestPort port, ReadOnlySpan<byte> frame)
+    {
+        if (NdResponder.TryParseSolicitation(frame, out MacAddress asker, out ReadOnlySpan<byte> askerIp, out ReadOnlySpan<byte> target))
+        {
+            if (askerIp.IndexOfAnyExcept((byte)0) >= 0 && _ipRouter.IsLocal(askerIp)) // not duplicate address detection (::)
+            {
+                _ipRouter.Learn(port.VlanId, true, askerIp, port.Id, asker);
+            }
+
+            if (!_ipRouter.CoversIPv6(port.VlanId, target))
+            {
+                return false;
+            }
+
+            Span<byte> reply = stackalloc byte[NdResponder.AdvertisementFrameLength];
+            NdResponder.WriteProxyAdvertisement(reply, IpTunnelRouter.RouterMac, target, asker, askerIp);
+            DeliverToGuest(port, reply);
+            return true;
+        }
+
+        if (NdResponder.TryParseAdvertisement(frame, out _, out ReadOnlySpan<byte> advertised, out MacAddress mac) && _ipRouter.IsLocal(advertised))
+        {
+            _ipRouter.Learn(port.VlanId, true, advertised, port.Id, mac);
+        }
+
+        return false;
     }
 
     /// <summary>Stage 5 for an IP-mode SA: the packet is a bare IP packet.</summary>

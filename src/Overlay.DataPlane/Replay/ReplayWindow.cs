@@ -4,17 +4,31 @@ namespace Overlay.DataPlane.Replay;
 
 /// <summary>
 /// Anti-replay window for one inbound SA (RFC 4303 §3.4.3) kept as an RFC 6479 bitmap ring over
-/// 64-bit (ESN) sequence numbers.
+/// 64-bit (ESN) sequence numbers, safe for several receive threads at once without a lock.
 /// <para>
-/// The ring holds a power-of-two number of 64-bit blocks, at least one block more than the window,
-/// so that sliding the window forward only clears whole blocks (RFC 6479 §2) instead of shifting bits.
-/// A sequence number <c>s</c> lives in block <c>(s / 64) mod blocks</c>, bit <c>s mod 64</c>.
+/// The ring holds a power-of-two number of 64-bit blocks. Each block carries 32 sequence numbers
+/// in its low half and, in its high half, the block's own number (<c>s / 32</c>, its low 32 bits):
+/// its generation. A sequence number <c>s</c> lives in slot <c>(s / 32) mod blocks</c>, bit
+/// <c>s mod 32</c>. A slot whose generation is not <c>s / 32</c> holds an older block: <c>s</c> is
+/// unseen, and marking it replaces the slot with a fresh block of its own generation. So sliding
+/// the window clears nothing eagerly (RFC 6479 §2 clears whole blocks; here the generation tag
+/// makes a stale block read as empty), and every change is one compare-and-swap of one block.
+/// The ring has at least one block more than the window, so a slot never holds a newer block
+/// while <c>s</c> is still inside the window.
 /// </para>
 /// <para>
 /// Use: <see cref="CanAccept"/> before decryption (cheap rejection of replays), then
 /// <see cref="MarkAuthenticated"/> only after the ICV verified, so forged packets never move the window.
 /// </para>
-/// Not thread-safe; owned by the SA's receive stage.
+/// <para>
+/// Concurrency: <see cref="MarkAuthenticated"/> returns true at most once per sequence number, ever,
+/// whatever the callers' interleaving. It raises the top (compare-and-swap maximum) before it sets
+/// the bit, so any thread that sees a block also sees a top at least as high as that block's numbers,
+/// and a number whose slot was reused by a newer block is already below the window. With reordering
+/// smaller than the window and no copies offered, nothing is rejected. The generation tag is 32 bits:
+/// a slot last written 2^37 numbers or more before the top may read as current and reject (never
+/// accept) a number: a sender counts by one, so this needs 2^37 numbers skipped in a row.
+/// </para>
 /// </summary>
 public sealed class ReplayWindow
 {
@@ -24,11 +38,11 @@ public sealed class ReplayWindow
     /// <summary>Upper bound on the window we allocate (bits).</summary>
     public const int MaxSize = 1 << 16;
 
-    private const int BitsPerBlockLog2 = 6;
+    private const int BitsPerBlockLog2 = 5;
     private const int BitsPerBlock = 1 << BitsPerBlockLog2;
 
     private readonly ulong[] _ring;
-    private readonly ulong _blockMask;
+    private readonly ulong _slotMask;
     private ulong _top;
 
     /// <summary>Creates a window of <paramref name="size"/> packets: a power of two, at least 1024.</summary>
@@ -52,15 +66,22 @@ public sealed class ReplayWindow
         Size = size;
         int blocks = (int)BitOperations.RoundUpToPowerOf2((uint)(size / BitsPerBlock) + 1);
         _ring = new ulong[blocks];
-        _blockMask = (ulong)blocks - 1;
+        _slotMask = (ulong)blocks - 1;
         _top = top;
+
+        // Every slot starts as an empty block of a generation older than any the window can ask about.
+        ulong stale = (top >> BitsPerBlockLog2) - (ulong)blocks;
+        for (int i = 0; i < blocks; i++)
+        {
+            _ring[i] = (ulong)(uint)stale << 32;
+        }
     }
 
     /// <summary>Window size in packets.</summary>
     public int Size { get; }
 
     /// <summary>Highest sequence number marked authenticated so far (0 before the first).</summary>
-    public ulong Top => _top;
+    public ulong Top => Volatile.Read(ref _top);
 
     public static bool IsValidSize(int size) =>
         size >= MinSize && size <= MaxSize && BitOperations.IsPow2(size);
@@ -73,40 +94,69 @@ public sealed class ReplayWindow
             return false; // RFC 4303 §3.3.3: the first packet carries 1; 0 is never sent.
         }
 
-        if (sequence > _top)
-        {
-            return true;
-        }
-
-        if (_top - sequence >= (ulong)Size)
+        ref ulong slot = ref _ring[(sequence >> BitsPerBlockLog2) & _slotMask];
+        ulong block = Volatile.Read(ref slot);
+        ulong top = Volatile.Read(ref _top);
+        if (sequence <= top && top - sequence >= (ulong)Size)
         {
             return false;
         }
 
-        ulong block = _ring[(sequence >> BitsPerBlockLog2) & _blockMask];
-        return (block & (1UL << (int)(sequence & (BitsPerBlock - 1)))) == 0;
+        return !IsCurrent(block, sequence) || (block & Bit(sequence)) == 0;
     }
 
     /// <summary>
     /// Records an authenticated packet, sliding the window forward when it is the newest.
     /// Returns false (and changes nothing) if the number has become unacceptable since
-    /// <see cref="CanAccept"/> was asked, so a caller that checks and marks at different times
-    /// still never delivers a duplicate.
+    /// <see cref="CanAccept"/> was asked, so a caller that checks and marks at different times,
+    /// or several threads marking copies of one packet at once, never deliver a duplicate.
     /// </summary>
     public bool MarkAuthenticated(ulong sequence)
     {
-        if (!CanAccept(sequence))
+        if (sequence == 0)
         {
             return false;
         }
 
-        if (sequence > _top)
+        ref ulong slot = ref _ring[(sequence >> BitsPerBlockLog2) & _slotMask];
+        ulong bit = Bit(sequence);
+        ulong fresh = (sequence >> BitsPerBlockLog2) << 32; // the generation tag, empty bitmap
+        while (true)
         {
-            Advance(sequence);
-        }
+            // Block first, then top: whoever wrote the block raised the top before, so a top read
+            // after the block is at least as high as every number of the block.
+            ulong block = Volatile.Read(ref slot);
+            ulong top = Volatile.Read(ref _top);
+            if (sequence <= top && top - sequence >= (ulong)Size)
+            {
+                return false;
+            }
 
-        _ring[(sequence >> BitsPerBlockLog2) & _blockMask] |= 1UL << (int)(sequence & (BitsPerBlock - 1));
-        return true;
+            ulong updated;
+            if (IsCurrent(block, sequence))
+            {
+                if ((block & bit) != 0)
+                {
+                    return false;
+                }
+
+                updated = block | bit;
+            }
+            else
+            {
+                updated = fresh | bit; // an older block: it is out of the window, start this one
+            }
+
+            if (sequence > top)
+            {
+                RaiseTop(sequence);
+            }
+
+            if (Interlocked.CompareExchange(ref slot, updated, block) == block)
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>
@@ -116,8 +166,9 @@ public sealed class ReplayWindow
     /// </summary>
     public ulong InferEsn(uint sequenceLow)
     {
-        uint topLow = (uint)_top;
-        uint topHigh = (uint)(_top >> 32);
+        ulong top = Volatile.Read(ref _top);
+        uint topLow = (uint)top;
+        uint topHigh = (uint)(top >> 32);
         uint windowMinusOne = (uint)Size - 1;
         uint bottomLow = unchecked(topLow - windowMinusOne);
         uint high;
@@ -136,16 +187,25 @@ public sealed class ReplayWindow
         return ((ulong)high << 32) | sequenceLow;
     }
 
-    private void Advance(ulong sequence)
-    {
-        ulong currentBlock = _top >> BitsPerBlockLog2;
-        ulong newBlock = sequence >> BitsPerBlockLog2;
-        ulong toClear = Math.Min(newBlock - currentBlock, (ulong)_ring.Length);
-        for (ulong i = 1; i <= toClear; i++)
-        {
-            _ring[(currentBlock + i) & _blockMask] = 0;
-        }
+    /// <summary>True when <paramref name="block"/> is the generation that holds <paramref name="sequence"/>.</summary>
+    private static bool IsCurrent(ulong block, ulong sequence) =>
+        (uint)(block >> 32) == (uint)(sequence >> BitsPerBlockLog2);
 
-        _top = sequence;
+    private static ulong Bit(ulong sequence) => 1UL << (int)(sequence & (BitsPerBlock - 1));
+
+    /// <summary>Top = max(top, sequence), by compare-and-swap.</summary>
+    private void RaiseTop(ulong sequence)
+    {
+        ulong top = Volatile.Read(ref _top);
+        while (sequence > top)
+        {
+            ulong seen = Interlocked.CompareExchange(ref _top, sequence, top);
+            if (seen == top)
+            {
+                return;
+            }
+
+            top = seen;
+        }
     }
 }

@@ -146,6 +146,8 @@ public sealed class DataPlaneConfigTests
     [InlineData("mode = \"ip\"\nlocal_ts = \"10.13.1.0/24\"\nremote_ts = \"10.13.2.0/33\"\n", "13:13: error: 'remote_ts': \"10.13.2.0/33\" is not an address prefix")]
     [InlineData("mode = \"ip\"\nlocal_ts = \"10.13.1.0/24, red\"\nremote_ts = \"10.13.2.0/24\"\n", "12:12: error: 'local_ts': \"red\" is not an address prefix")]
     [InlineData("mode = \"ip\"\nlocal_ts = \"10.13.0.0/16\"\nremote_ts = \"10.13.2.0/24\"\n", "13:13: error: 'remote_ts': 10.13.2.0/24 overlaps local_ts")]
+    [InlineData("mode = \"ip\"\nlocal_ts = \"fd13::/48\"\nremote_ts = \"10.13.2.0/24, fd13:0:0:2::/64\"\n", "13:13: error: 'remote_ts': fd13:0:0:2::/64 overlaps local_ts")]
+    [InlineData("mode = \"ip\"\nlocal_ts = \"fd13:1::/129\"\nremote_ts = \"fd13:2::/64\"\n", "12:12: error: 'local_ts': \"fd13:1::/129\" is not an address prefix")]
     [InlineData("local_ts = \"10.13.1.0/24\"\n", "11:12: error: 'local_ts' applies to mode \"ip\" only")]
     public void Ip_mode_prefix_errors_point_at_file_line_and_column(string tail, string expected)
     {

@@ -70,6 +70,42 @@ public sealed class IpTunnelRouterTests
         Assert.False(router.TryGetNeighbor(102, IpModePipelineTests.Ipv4("10.13.2.1", "10.13.1.5", 20), out _, out _));
     }
 
+    [Fact]
+    public void The_neighbor_table_is_bounded_and_a_known_address_still_moves()
+    {
+        var router = new IpTunnelRouter();
+        var mac = new MacAddress(0x02_00_00_00_00_01UL);
+        var address = new byte[16];
+        for (int i = 0; i < IpTunnelRouter.MaxNeighbors + 100; i++)
+        {
+            BitConverter.TryWriteBytes(address.AsSpan(12), i);
+            router.Learn(101, true, address, 1, mac);
+        }
+
+        Assert.Equal(IpTunnelRouter.MaxNeighbors, router.NeighborCount);
+        BitConverter.TryWriteBytes(address.AsSpan(12), 7);
+        router.Learn(101, true, address, 2, mac); // known: the port it moved to is kept
+        byte[] packet = Ipv6(new IPAddress(address).ToString());
+        Assert.True(router.TryGetNeighbor(101, packet, out int port, out _));
+        Assert.Equal(2, port);
+    }
+
+    [Fact]
+    public void Ipv6_coverage_and_local_ranges_answer_for_their_family_and_tvd()
+    {
+        var router = new IpTunnelRouter();
+        router.AddRoute(101, IPAddress.Parse("fd13:2::"), IPAddress.Parse("fd13:2::ffff"), 4);
+        router.AddLocalRange(4, IPAddress.Parse("fd13:1::"), IPAddress.Parse("fd13:1::ffff"));
+        router.AddLocalRange(4, IPAddress.Parse("10.13.1.0"), IPAddress.Parse("10.13.1.255"));
+        Assert.True(router.CoversIPv6(101, IPAddress.Parse("fd13:2::10").GetAddressBytes()));
+        Assert.False(router.CoversIPv6(102, IPAddress.Parse("fd13:2::10").GetAddressBytes()));
+        Assert.False(router.CoversIPv6(101, IPAddress.Parse("fd13:2::1:0").GetAddressBytes()));
+        Assert.True(router.IsLocal(IPAddress.Parse("fd13:1::5").GetAddressBytes()));
+        Assert.True(router.IsLocal(IPAddress.Parse("10.13.1.5").GetAddressBytes()));
+        Assert.False(router.IsLocal(IPAddress.Parse("fe80::5").GetAddressBytes()));
+        Assert.False(router.IsLocal(IPAddress.Parse("::").GetAddressBytes()));
+    }
+
     private static byte[] Ipv6(string destination)
     {
         var ip = new byte[40];

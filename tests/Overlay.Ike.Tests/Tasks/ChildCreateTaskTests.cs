@@ -76,6 +76,40 @@ public sealed class ChildCreateTaskTests
     }
 
     [Fact]
+    public void Ipv6_selectors_travel_as_ts_ipv6_addr_range_and_narrow_per_family()
+    {
+        // A offers both families (TS_IPV4_ADDR_RANGE and TS_IPV6_ADDR_RANGE in one payload); B's template is
+        // IPv6 only and narrower on A's side: both ends install the IPv6 intersection and no IPv4 range.
+        var dual = RedChild with
+        {
+            LocalSelectors = [Range("10.1.0.0", "10.1.255.255"), Range("fd13:1::", "fd13:1::ffff:ffff:ffff:ffff")],
+            RemoteSelectors = [Range("10.2.0.0", "10.2.255.255"), Range("fd13:2::", "fd13:2::ffff:ffff:ffff:ffff")],
+        };
+        var v6 = ResponderTemplate with
+        {
+            LocalSelectors = [Range("fd13:2::", "fd13:2::ffff:ffff:ffff:ffff")],
+            RemoteSelectors = [Range("fd13:1::10", "fd13:1::1f")],
+        };
+        using var h = new ExchangeHarness(configureB: c => c with { Children = [v6] });
+        var i = h.Start(dual);
+        h.DeliverToResponder();
+        h.DeliverToInitiator();
+        var auth = h.DeliverToResponder();
+        var tsi = auth.Payloads.OfType<TrafficSelectorPayload>().Single(p => p.IsInitiator);
+        Assert.Equal([TrafficSelectorType.Ipv4AddressRange, TrafficSelectorType.Ipv6AddressRange, TrafficSelectorType.SecurityLabel],
+            tsi.Selectors.Select(s => s.Type));
+        h.DeliverToInitiator();
+
+        var child = Assert.Single(i.Children);
+        Assert.Equal("fd13:1::10-fd13:1::1f proto 0 ports 0-65535", Assert.Single(child.LocalSelectors).ToString());
+        Assert.Equal("fd13:2::-fd13:2::ffff:ffff:ffff:ffff proto 0 ports 0-65535", Assert.Single(child.RemoteSelectors).ToString());
+        Assert.Equal(TrafficSelectorType.Ipv6AddressRange, child.LocalSelectors[0].RangeType);
+        var responderChild = Assert.Single(h.Responder!.Children);
+        Assert.Equal(child.LocalSelectors[0].ToString(), Assert.Single(responderChild.RemoteSelectors).ToString());
+        Assert.Equal(child.RemoteSelectors[0].ToString(), Assert.Single(responderChild.LocalSelectors).ToString());
+    }
+
+    [Fact]
     public void Selectors_outside_every_template_are_ts_unacceptable()
     {
         var elsewhere = ResponderTemplate with { RemoteSelectors = [Range("172.16.0.0", "172.16.255.255")] };
