@@ -19,7 +19,7 @@ internal static class DataPlaneConfigReader
     public const string PeerTable = "dataplane.peer";
     public const string SaTable = "dataplane.sa";
 
-    private static readonly string[] TableKeys = ["underlay", "port", "mtu", "debug_key_export", "underlay_io"];
+    private static readonly string[] TableKeys = ["underlay", "port", "mtu", "debug_key_export", "underlay_io", "workers"];
     private static readonly string[] PortKeys = ["name", "interface", "guest", "network", "io"];
     private static readonly string[] PeerKeys = ["name", "address", "port"];
     private static readonly string[] SaKeys = ["peer", "tvd", "direction", "spi", "key", "mode", "esn", "local_ts", "remote_ts"];
@@ -47,6 +47,7 @@ internal static class DataPlaneConfigReader
         IPAddress? underlay = Address(reader, "underlay", required: true);
         long? port = reader.Integer("port", 1, 65535, DataPlaneConfig.DefaultPort);
         long? mtu = reader.Integer("mtu", 576, 9000, DataPlaneConfig.DefaultMtu);
+        long? workers = reader.Integer("workers", 1, DataPlaneConfig.MaxWorkers, DataPlaneConfig.DefaultWorkers);
         string? export = reader.String("debug_key_export", required: false);
         string? underlayIoText = reader.String("underlay_io", required: false);
         UnderlayIo? underlayIo = underlayIoText switch
@@ -87,7 +88,10 @@ internal static class DataPlaneConfigReader
 
         return new DataPlaneConfig(underlay, (int)port!, (int)mtu!, export is null ? null : Path.GetFullPath(export, baseDirectory),
             ports, peers, sas, reader.Location)
-        { UnderlayIo = underlayIo.Value };
+        {
+            UnderlayIo = underlayIo.Value,
+            Workers = (int)workers!,
+        };
     }
 
     private static PortConfig? ReadPort(TomlSection table, List<ConfigError> errors)

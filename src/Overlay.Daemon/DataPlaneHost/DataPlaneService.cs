@@ -68,10 +68,9 @@ public sealed class DataPlaneService : BackgroundService
         plan = plan with { Sas = Admitted(plan) };
         _runtime.Plan = plan;
 
-        var options = new PipelineOptions { Mtu = dataPlane.Mtu };
+        var options = new PipelineOptions { Mtu = dataPlane.Mtu, Workers = dataPlane.Workers };
         var sas = new SaTable(_time);
-        UdpUnderlaySocket underlay = UdpUnderlaySocket.Open(dataPlane.Underlay, dataPlane.Port, options.ReceiveTimeout, segmentation: true);
-        var pipeline = new Pipeline(OpenUnderlayIo(dataPlane, underlay, options), sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
+        var pipeline = new Pipeline(OpenUnderlay(dataPlane, options), sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
         _runtime.Pipeline = pipeline;
         _ike?.AttachPipeline(pipeline);
 
@@ -248,40 +247,54 @@ public sealed class DataPlaneService : BackgroundService
             }
         }
 
-        PacketSocketPort packet = PacketSocketPort.Open(port.Interface, options.ReceiveTimeout, offloads: true);
+        IGuestPortIo packet = PacketPorts.Open(port.Name, port.Interface, options, _logger);
         DataPlaneLog.PortIoChosen(_logger, port.Name, port.Interface, "af_packet",
             port.Io == PortIo.AfXdp ? "fallback, guest offloads handled" : "guest offloads handled (PACKET_VNET_HDR)");
         return packet;
     }
 
     /// <summary>
-    /// The underlay group: the UDP socket alone, or, with <c>underlay_io = "af_xdp"</c>, the AF_XDP queues of the
-    /// interface holding the underlay address plus the UDP socket (for what the XDP program passes and for sends
-    /// AF_XDP cannot make). An AF_XDP setup failure leaves the UDP socket alone, logged and shown in status.
+    /// The underlay: <c>workers</c> UDP sockets in one SO_REUSEPORT group, datagrams steered to them by SPI (so each
+    /// SA is opened by one worker; a refused steering program leaves the kernel's 4-tuple hash, logged), or, with
+    /// <c>underlay_io = "af_xdp"</c>, the AF_XDP queues of the interface holding the underlay address (one per RX
+    /// queue) in front of those sockets, which keep what the XDP program passes and the sends AF_XDP cannot make.
+    /// An AF_XDP setup failure leaves the UDP sockets alone, logged and shown in status.
     /// </summary>
-    private UnderlayGroup OpenUnderlayIo(DataPlaneConfig dataPlane, UdpUnderlaySocket udp, PipelineOptions options)
+    private UnderlayGroup OpenUnderlay(DataPlaneConfig dataPlane, PipelineOptions options)
     {
+        UdpSocketGroup sockets = UdpUnderlaySocket.OpenGroup(dataPlane.Underlay, dataPlane.Port, options.Workers, options.ReceiveTimeout, segmentation: true);
+        if (sockets.SteeringProblem is { } problem)
+        {
+            DataPlaneLog.SteeringRefused(_logger, problem);
+            _runtime.UnderlaySteering = $"4-tuple hash ({problem})";
+        }
+
+        if (options.Workers > 1)
+        {
+            DataPlaneLog.WorkersStarted(_logger, options.Workers, sockets.Sockets[0].Local.ToString(), _runtime.UnderlaySteering);
+        }
+
         string requested = dataPlane.UnderlayIo == UnderlayIo.AfXdp ? "af_xdp" : "udp";
         if (dataPlane.UnderlayIo == UnderlayIo.AfXdp)
         {
             try
             {
-                XdpUnderlay xdp = XdpUnderlay.Open(udp, options.ReceiveTimeout);
+                XdpUnderlay xdp = XdpUnderlay.Open(sockets.Sockets, options.ReceiveTimeout);
                 _runtime.UnderlayIo = new UnderlayIoState(requested, "af_xdp", xdp.Describe(), xdp);
                 DataPlaneLog.UnderlayIoChosen(_logger, "af_xdp", xdp.Describe());
-                return new UnderlayGroup(xdp.Queues);
+                return new UnderlayGroup([.. xdp.Queues, .. sockets.Sockets.Skip(1)]);
             }
             catch (Exception e) when (e is NativeSocketException or InvalidOperationException or IOException or System.Net.NetworkInformation.NetworkInformationException)
             {
                 DataPlaneLog.XdpUnderlayFallback(_logger, e.Message);
                 _runtime.UnderlayIo = new UnderlayIoState(requested, "udp", $"fallback: {e.Message}", null);
-                return new UnderlayGroup([udp]);
+                return new UnderlayGroup(sockets.Sockets);
             }
         }
 
         _runtime.UnderlayIo = new UnderlayIoState(requested, "udp", "kernel UDP socket", null);
         DataPlaneLog.UnderlayIoChosen(_logger, "udp", "kernel UDP socket");
-        return new UnderlayGroup([udp]);
+        return new UnderlayGroup(sockets.Sockets);
     }
 
     private void Refuse(PortConfig port, string reason) =>
