@@ -11,6 +11,7 @@ packages=(
   iproute2 iputils-ping procps util-linux   # netns-lab: ip netns/veth/bridge, ping, pkill, nsenter
   python3 jq                                # netns-lab: stand-in services, traffic crafting, reading tvdctl --json
   ethtool                                   # netns-lab: guest links' offloads off (AF_PACKET ports see real frames)
+  iperf3                                    # dp-workers lab: UDP and TCP load from two senders at once
   tshark                                    # esp-wire: underlay capture and ESP decryption with exported keys; capture: reads tvdctl's pcap
   libpcap0.8                                # tvdctl capture -w: SharpPcap writes pcap through libpcap (P/Invoke)
   prometheus curl                           # metrics lab: a real Prometheus scrapes a daemon; curl asks its HTTP API

@@ -1,5 +1,6 @@
 using System.Net;
 using Overlay.DataPlane.Esp;
+using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Sa;
 
 namespace Overlay.Daemon.Configuration;
@@ -31,6 +32,18 @@ public sealed record DataPlaneConfig(
 
     /// <summary>This host's underlay address of <paramref name="family"/>; null when it has none.</summary>
     public IPAddress? UnderlayFor(System.Net.Sockets.AddressFamily family) => Underlays.FirstOrDefault(a => a.AddressFamily == family);
+
+    /// <summary>Most <c>workers</c> (receive loops of the underlay; SO_REUSEPORT groups hold at most this many of ours).</summary>
+    public const int MaxWorkers = PipelineOptions.MaxWorkers;
+
+    /// <summary>No <c>workers</c> key: one per CPU the daemon may run on, at most <see cref="MaxWorkers"/>.</summary>
+    public static int DefaultWorkers => Math.Clamp(Environment.ProcessorCount, 1, MaxWorkers);
+
+    /// <summary>
+    /// <c>workers</c>: underlay sockets in one SO_REUSEPORT group (steered by SPI, one receive loop each) and
+    /// AF_PACKET sockets per guest port in one fanout group (split by flow, one loop each). 1 is one loop each.
+    /// </summary>
+    public int Workers { get; init; } = DefaultWorkers;
 
     /// <summary><c>underlay_io</c>: how the underlay's datagrams are received and sent (default: the UDP socket).</summary>
     public UnderlayIo UnderlayIo { get; init; } = UnderlayIo.Udp;

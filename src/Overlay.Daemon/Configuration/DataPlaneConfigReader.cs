@@ -19,7 +19,7 @@ internal static class DataPlaneConfigReader
     public const string PeerTable = "dataplane.peer";
     public const string SaTable = "dataplane.sa";
 
-    private static readonly string[] TableKeys = ["underlay", "port", "mtu", "debug_key_export", "underlay_io"];
+    private static readonly string[] TableKeys = ["underlay", "port", "mtu", "debug_key_export", "underlay_io", "workers"];
     private static readonly string[] PortKeys = ["name", "interface", "guest", "network", "io"];
     private static readonly string[] PeerKeys = ["name", "address", "port"];
     private static readonly string[] SaKeys = ["peer", "tvd", "direction", "spi", "key", "mode", "esn", "local_ts", "remote_ts"];
@@ -47,6 +47,7 @@ internal static class DataPlaneConfigReader
         List<IPAddress>? underlays = Underlays(main, reader);
         long? port = reader.Integer("port", 1, 65535, DataPlaneConfig.DefaultPort);
         long? mtu = reader.Integer("mtu", 576, 9000, DataPlaneConfig.DefaultMtu);
+        long? workers = reader.Integer("workers", 1, DataPlaneConfig.MaxWorkers, DataPlaneConfig.DefaultWorkers);
         string? export = reader.String("debug_key_export", required: false);
         string? underlayIoText = reader.String("underlay_io", required: false);
         UnderlayIo? underlayIo = underlayIoText switch
@@ -90,6 +91,7 @@ internal static class DataPlaneConfigReader
         {
             Underlays = underlays,
             UnderlayIo = underlayIo.Value,
+            Workers = (int)workers!,
         };
     }
 

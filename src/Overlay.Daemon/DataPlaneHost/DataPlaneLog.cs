@@ -58,4 +58,13 @@ internal static partial class DataPlaneLog
 
     [LoggerMessage(441, LogLevel.Information, "data plane: capture of {Tvd} ended ({Ended}): {Frames} frames delivered, {Dropped} dropped by its ring")]
     public static partial void CaptureEnded(ILogger logger, string tvd, string ended, long frames, long dropped);
+
+    [LoggerMessage(460, LogLevel.Information, "data plane: {Workers} workers: underlay {Underlay} read by {Workers} sockets in one SO_REUSEPORT group, steered by {Steering}")]
+    public static partial void WorkersStarted(ILogger logger, int workers, string underlay, string steering);
+
+    [LoggerMessage(461, LogLevel.Warning, "data plane: the kernel refused the SPI steering program ({Problem}); its 4-tuple hash spreads underlay datagrams over the workers instead")]
+    public static partial void SteeringRefused(ILogger logger, string problem);
+
+    [LoggerMessage(462, LogLevel.Warning, "data plane: port {Port} ({Interface}): no fanout group of {Workers} sockets ({Problem}); one socket reads it")]
+    public static partial void FanoutFallback(ILogger logger, string port, string @interface, int workers, string problem);
 }

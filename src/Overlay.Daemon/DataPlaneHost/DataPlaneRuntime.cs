@@ -28,6 +28,9 @@ public sealed class DataPlaneRuntime
     /// <summary>The underlay I/O that runs ("udp" or "af_xdp") and why; null before the data plane starts.</summary>
     public UnderlayIoState? UnderlayIo { get; internal set; }
 
+    /// <summary>How underlay datagrams reach the workers: "spi" (the steering program), else the kernel's hash and why.</summary>
+    public string UnderlaySteering { get; internal set; } = "spi";
+
     /// <summary>Where the SA keys were exported, when debug_key_export is on and the file was written.</summary>
     public string? KeyExportPath { get; internal set; }
 

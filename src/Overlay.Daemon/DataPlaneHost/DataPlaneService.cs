@@ -68,10 +68,9 @@ public sealed class DataPlaneService : BackgroundService
         plan = plan with { Sas = Admitted(plan) };
         _runtime.Plan = plan;
 
-        var options = new PipelineOptions { Mtu = dataPlane.Mtu };
+        var options = new PipelineOptions { Mtu = dataPlane.Mtu, Workers = dataPlane.Workers };
         var sas = new SaTable(_time);
-        List<IUnderlayIo> sockets = OpenUnderlay(dataPlane, options);
-        var pipeline = new Pipeline(OpenUnderlayIo(dataPlane, sockets, options), sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
+        var pipeline = new Pipeline(OpenUnderlay(dataPlane, options), sas, options, _ike, _loggers.CreateLogger<Pipeline>(), _time);
         _runtime.Pipeline = pipeline;
         _ike?.AttachPipeline(pipeline);
 
@@ -82,26 +81,6 @@ public sealed class DataPlaneService : BackgroundService
         pipeline.Start();
         _policy.Committed += OnPolicyCommitted;
         return base.StartAsync(cancellationToken);
-    }
-
-    /// <summary>One underlay socket per underlay address (a dual-stack host: an IPv4 and an IPv6 one); all or none.</summary>
-    private static List<IUnderlayIo> OpenUnderlay(DataPlaneConfig dataPlane, PipelineOptions options)
-    {
-        var sockets = new List<IUnderlayIo>();
-        try
-        {
-            foreach (System.Net.IPAddress address in dataPlane.Underlays)
-            {
-                sockets.Add(UdpUnderlaySocket.Open(address, dataPlane.Port, options.ReceiveTimeout, segmentation: true));
-            }
-        }
-        catch
-        {
-            sockets.ForEach(s => s.Dispose());
-            throw;
-        }
-
-        return sockets;
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
@@ -268,47 +247,71 @@ public sealed class DataPlaneService : BackgroundService
             }
         }
 
-        PacketSocketPort packet = PacketSocketPort.Open(port.Interface, options.ReceiveTimeout, offloads: true);
+        IGuestPortIo packet = PacketPorts.Open(port.Name, port.Interface, options, _logger);
         DataPlaneLog.PortIoChosen(_logger, port.Name, port.Interface, "af_packet",
             port.Io == PortIo.AfXdp ? "fallback, guest offloads handled" : "guest offloads handled (PACKET_VNET_HDR)");
         return packet;
     }
 
     /// <summary>
-    /// The underlay group: the UDP socket alone, or, with <c>underlay_io = "af_xdp"</c>, the AF_XDP queues of the
-    /// interface holding the underlay address plus the UDP socket (for what the XDP program passes and for sends
-    /// AF_XDP cannot make). An AF_XDP setup failure leaves the UDP socket alone, logged and shown in status.
+    /// The underlay: per underlay address (a dual-stack host has an IPv4 and an IPv6 one), <c>workers</c> UDP sockets
+    /// in one SO_REUSEPORT group, datagrams steered to them by SPI (so each SA is opened by one worker; a refused
+    /// steering program leaves the kernel's 4-tuple hash, logged), or, with <c>underlay_io = "af_xdp"</c>, the AF_XDP
+    /// queues of the interface holding the IPv4 underlay address (one per RX queue) in front of that family's sockets,
+    /// which keep what the XDP program passes and the sends AF_XDP cannot make (AF_XDP handles IPv4 only: IPv6 sockets
+    /// stay as they are). An AF_XDP setup failure leaves the UDP sockets alone, logged and shown in status.
     /// </summary>
-    /// <summary>
-    /// The underlay group over the UDP sockets (one per family); with <c>underlay_io = "af_xdp"</c> the IPv4 socket's
-    /// traffic goes through AF_XDP queues instead (the AF_XDP underlay handles IPv4 only: an IPv6 socket stays as is,
-    /// and a host without an IPv4 underlay falls back to its sockets, the reason logged).
-    /// </summary>
-    private UnderlayGroup OpenUnderlayIo(DataPlaneConfig dataPlane, List<IUnderlayIo> sockets, PipelineOptions options)
+    private UnderlayGroup OpenUnderlay(DataPlaneConfig dataPlane, PipelineOptions options)
     {
+        var groups = new List<UdpSocketGroup>();
+        try
+        {
+            foreach (System.Net.IPAddress address in dataPlane.Underlays)
+            {
+                groups.Add(UdpUnderlaySocket.OpenGroup(address, dataPlane.Port, options.Workers, options.ReceiveTimeout, segmentation: true));
+            }
+        }
+        catch
+        {
+            groups.SelectMany(g => g.Sockets).ToList().ForEach(s => s.Dispose());
+            throw;
+        }
+
+        foreach (UdpSocketGroup group in groups.Where(g => g.SteeringProblem is not null))
+        {
+            DataPlaneLog.SteeringRefused(_logger, group.SteeringProblem!);
+            _runtime.UnderlaySteering = $"4-tuple hash ({group.SteeringProblem})";
+        }
+
+        if (options.Workers > 1)
+        {
+            DataPlaneLog.WorkersStarted(_logger, options.Workers, string.Join(", ", groups.Select(g => g.Sockets[0].Local)), _runtime.UnderlaySteering);
+        }
+
+        List<IUnderlayIo> all = [.. groups.SelectMany(g => g.Sockets)];
         string requested = dataPlane.UnderlayIo == UnderlayIo.AfXdp ? "af_xdp" : "udp";
         if (dataPlane.UnderlayIo == UnderlayIo.AfXdp)
         {
             try
             {
-                UdpUnderlaySocket udp = sockets.OfType<UdpUnderlaySocket>().FirstOrDefault(s => !s.Local.IsIPv6)
+                UdpSocketGroup ipv4 = groups.FirstOrDefault(g => !g.Sockets[0].Local.IsIPv6)
                     ?? throw new InvalidOperationException("the AF_XDP underlay handles IPv4 only and this host has no IPv4 underlay address");
-                XdpUnderlay xdp = XdpUnderlay.Open(udp, options.ReceiveTimeout);
+                XdpUnderlay xdp = XdpUnderlay.Open(ipv4.Sockets, options.ReceiveTimeout);
                 _runtime.UnderlayIo = new UnderlayIoState(requested, "af_xdp", xdp.Describe(), xdp);
                 DataPlaneLog.UnderlayIoChosen(_logger, "af_xdp", xdp.Describe());
-                return new UnderlayGroup([.. xdp.Queues, .. sockets.Where(s => s != udp)]);
+                return new UnderlayGroup([.. xdp.Queues, .. ipv4.Sockets.Skip(1), .. groups.Where(g => g != ipv4).SelectMany(g => g.Sockets)]);
             }
             catch (Exception e) when (e is NativeSocketException or InvalidOperationException or IOException or System.Net.NetworkInformation.NetworkInformationException)
             {
                 DataPlaneLog.XdpUnderlayFallback(_logger, e.Message);
                 _runtime.UnderlayIo = new UnderlayIoState(requested, "udp", $"fallback: {e.Message}", null);
-                return new UnderlayGroup(sockets);
+                return new UnderlayGroup(all);
             }
         }
 
         _runtime.UnderlayIo = new UnderlayIoState(requested, "udp", "kernel UDP socket", null);
         DataPlaneLog.UnderlayIoChosen(_logger, "udp", "kernel UDP socket");
-        return new UnderlayGroup(sockets);
+        return new UnderlayGroup(all);
     }
 
     private void Refuse(PortConfig port, string reason) =>

@@ -47,10 +47,10 @@ public sealed class RuntimePorts
             return $"network '{network}' belongs to no TVD of the policy";
         }
 
-        PacketSocketPort io;
+        IGuestPortIo io;
         try
         {
-            io = PacketSocketPort.Open(interfaceName, pipeline.Options.ReceiveTimeout, offloads: true);
+            io = PacketPorts.Open(port, interfaceName, pipeline.Options, _logger);
         }
         catch (NativeSocketException e)
         {

@@ -42,6 +42,12 @@ public sealed partial class OverlayMetrics
             description: "Frames the kernel dropped before a port's loop read them (socket buffer or XSK ring full)");
         Meter.CreateObservableCounter("tvd_underlay_kernel_drops", UnderlayKernelDrops,
             description: "Datagrams the kernel dropped on the underlay socket (receive buffer full)");
+        Meter.CreateObservableCounter("tvd_worker_datagrams", () => WorkerTraffic(opened: false),
+            description: "Underlay datagrams each worker (underlay receive loop, label worker = 0..workers-1) read");
+        Meter.CreateObservableCounter("tvd_worker_opened", () => WorkerTraffic(opened: true),
+            description: "ESP packets each worker opened (replay check and ICV passed)");
+        Meter.CreateObservableGauge("tvd_workers", WorkerCount,
+            description: "Workers the data plane runs ([dataplane] workers)");
         Meter.CreateObservableGauge("tvd_esp_sas", EspSas,
             description: "Installed ESP SAs by direction and state (active, expired, ...)");
     }
@@ -153,6 +159,15 @@ public sealed partial class OverlayMetrics
 
     private IEnumerable<Measurement<long>> UnderlayKernelDrops() =>
         Snapshot() is { } s ? [new Measurement<long>(s.Status.UnderlayCounters.KernelDrops)] : [];
+
+    private IEnumerable<Measurement<int>> WorkerCount() =>
+        Snapshot() is { } s ? [new Measurement<int>(s.Status.Workers)] : [];
+
+    private IEnumerable<Measurement<long>> WorkerTraffic(bool opened) =>
+        Snapshot() is { } s
+            ? [.. s.Status.WorkerCounters.Select((w, i) => new Measurement<long>(opened ? w.EspOpened : w.DatagramsReceived,
+                Tag("worker", i.ToString(System.Globalization.CultureInfo.InvariantCulture))))]
+            : [];
 
     private IEnumerable<Measurement<int>> EspSas() =>
         Snapshot() is { } s

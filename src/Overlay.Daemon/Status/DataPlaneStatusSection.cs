@@ -35,6 +35,8 @@ public sealed class DataPlaneStatusSection : IStatusSection
         writer.WriteBoolean("enabled", true);
         writer.WriteBoolean("running", status.Running);
         writer.WriteString("underlay", status.Underlay);
+        writer.WriteNumber("workers", status.Workers);
+        writer.WriteString("underlay_steering", _runtime.UnderlaySteering);
         WriteUnderlayIo(writer, _runtime.UnderlayIo);
         if (_runtime.KeyExportPath is { } export)
         {
@@ -50,6 +52,7 @@ public sealed class DataPlaneStatusSection : IStatusSection
         WritePeers(writer, status.Tunnels);
         WriteSas(writer, status.Sas);
         WriteUnderlay(writer, status.UnderlayCounters);
+        WriteWorkers(writer, status.WorkerCounters);
         writer.WriteNumber("drops_total", status.Drops.Total);
         WriteDrops(writer, "drops", status.Drops);
         writer.WriteEndObject();
@@ -236,6 +239,23 @@ public sealed class DataPlaneStatusSection : IStatusSection
         writer.WriteNumber("send_batches", u.SendBatches);
         writer.WriteNumber("kernel_drops", u.KernelDrops); // receive buffer full: the underlay loop fell behind
         writer.WriteEndObject();
+    }
+
+    /// <summary>Per underlay worker (receive loop, by index): datagrams read, ESP among them, ESP opened.</summary>
+    private static void WriteWorkers(Utf8JsonWriter writer, IReadOnlyList<WorkerCounters> workers)
+    {
+        writer.WriteStartArray("worker_counters");
+        for (int i = 0; i < workers.Count; i++)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("worker", i);
+            writer.WriteNumber("datagrams_received", workers[i].DatagramsReceived);
+            writer.WriteNumber("esp_received", workers[i].EspReceived);
+            writer.WriteNumber("esp_opened", workers[i].EspOpened);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     private static void WriteDrops(Utf8JsonWriter writer, string name, DropCounterSnapshot drops)

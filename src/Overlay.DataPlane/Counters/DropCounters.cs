@@ -3,13 +3,18 @@ namespace Overlay.DataPlane.Counters;
 /// <summary>
 /// Lock-free drop counters, one slot per <see cref="DropReason"/>. A per-SA or per-TVD instance can
 /// point at a parent (the global instance) so that every increment is also seen in the daemon's totals.
-/// Increments are <see cref="Interlocked"/> and allocate nothing; snapshots are for status output.
+/// Each worker (<see cref="Workers"/>) has its own row of slots, rows a cache line apart, so workers that drop
+/// at once never write one line; reads sum the rows. Increments are <see cref="Interlocked"/> and allocate
+/// nothing; snapshots are for status output.
 /// </summary>
 public sealed class DropCounters
 {
     private static readonly int SlotCount = Enum.GetValues<DropReason>().Length;
 
-    private readonly long[] _counts = new long[SlotCount];
+    /// <summary>longs from one worker's row to the next: the slots rounded up to a cache line, plus one line of gap.</summary>
+    private static readonly int RowStride = ((SlotCount + 7) & ~7) + 8;
+
+    private readonly long[] _counts = new long[Workers.Cells * RowStride];
     private readonly DropCounters? _parent;
 
     public DropCounters(DropCounters? parent = null)
@@ -20,18 +25,18 @@ public sealed class DropCounters
     /// <summary>Counts one drop here and in the parent. <see cref="DropReason.None"/> is ignored.</summary>
     public void Increment(DropReason reason)
     {
-        if (reason == DropReason.None || (uint)reason >= (uint)_counts.Length)
+        if (reason == DropReason.None || (uint)reason >= (uint)SlotCount)
         {
             return;
         }
 
-        Interlocked.Increment(ref _counts[(int)reason]);
+        Interlocked.Increment(ref _counts[(Workers.Cell * RowStride) + (int)reason]);
         _parent?.Increment(reason);
     }
 
     /// <summary>Current count for one reason.</summary>
     public long this[DropReason reason] =>
-        (uint)reason < (uint)_counts.Length ? Volatile.Read(ref _counts[(int)reason]) : 0;
+        (uint)reason < (uint)SlotCount ? Sum((int)reason) : 0;
 
     /// <summary>Sum over all reasons.</summary>
     public long Total
@@ -39,9 +44,9 @@ public sealed class DropCounters
         get
         {
             long sum = 0;
-            for (int i = 1; i < _counts.Length; i++)
+            for (int i = 1; i < SlotCount; i++)
             {
-                sum += Volatile.Read(ref _counts[i]);
+                sum += Sum(i);
             }
 
             return sum;
@@ -51,12 +56,23 @@ public sealed class DropCounters
     /// <summary>A consistent-enough copy for status output (each slot read atomically).</summary>
     public DropCounterSnapshot Snapshot()
     {
-        var copy = new long[_counts.Length];
+        var copy = new long[SlotCount];
         for (int i = 0; i < copy.Length; i++)
         {
-            copy[i] = Volatile.Read(ref _counts[i]);
+            copy[i] = Sum(i);
         }
 
         return new DropCounterSnapshot(copy);
+    }
+
+    private long Sum(int slot)
+    {
+        long sum = 0;
+        for (int at = slot; at < _counts.Length; at += RowStride)
+        {
+            sum += Volatile.Read(ref _counts[at]);
+        }
+
+        return sum;
     }
 }

@@ -14,6 +14,7 @@ public sealed class GuestPort
         Id = id;
         Name = name;
         Io = io;
+        Queues = io.Queues ?? [io];
         VlanId = vlanId;
         TvdLabel = tvdLabel;
         Guest = guest;
@@ -28,6 +29,16 @@ public sealed class GuestPort
 
     public IGuestPortIo Io { get; }
 
+    /// <summary>The port's receive queues, one port loop (worker) each: <see cref="Io"/> alone, or its fanout group's sockets.</summary>
+    public IReadOnlyList<IGuestPortIo> Queues { get; }
+
+    /// <summary>
+    /// The queue underlay worker <paramref name="worker"/> may hold frames back in (merging a flow's segments until
+    /// its batch ends): its own, so no two workers share a coalescer; null when the port has no queue for it (the
+    /// worker then sends each frame as it comes).
+    /// </summary>
+    internal IGuestPortIo? CoalescingQueue(int worker) => worker < Queues.Count ? Queues[worker] : null;
+
     public ushort VlanId { get; }
 
     public string TvdLabel { get; }
@@ -37,10 +48,10 @@ public sealed class GuestPort
     public string? Network { get; }
 
     /// <summary>Frames read from the guest.</summary>
-    public TrafficCounters Received { get; } = new();
+    public TrafficCounters Received { get; } = new(perWorker: true);
 
     /// <summary>Frames written to the guest.</summary>
-    public TrafficCounters Sent { get; } = new();
+    public TrafficCounters Sent { get; } = new(perWorker: true);
 
     /// <summary>Port-level drops (truncated frames, failed sends, full queue); also in the global counters.</summary>
     public DropCounters Drops { get; }

@@ -165,6 +165,7 @@ public sealed partial class Pipeline
         }
 
         Sas.OnAuthenticated(sa);
+        Underlay.OnOpened();
 
         if (!_tunnelsByKey.TryGetValue(new TunnelKey(sa.Descriptor.Peer, sa.TvdVlanId), out Tunnel? tunnel))
         {

@@ -8,19 +8,46 @@ namespace Overlay.DataPlane.Forwarding;
 public sealed partial class Pipeline
 {
     /// <summary>
-    /// Stages 1–6 for one port: read a batch of guest frames, switch each within the port's TVD, seal
-    /// what goes to tunnels into this loop's own send batch and send it.
+    /// Starts one receive loop per queue of <paramref name="port"/> (several when its frames are split by flow
+    /// over a fanout group, <see cref="GuestPort.Queues"/>); the task completes when all have ended. Under the config lock.
     /// </summary>
-    private void PortReceiveLoop(GuestPort port)
+    private Task StartPortLoops(GuestPort port)
     {
+        if (port.Queues.Count == 1)
+        {
+            Task loop = StartLoop($"port {port.Name}", () => PortReceiveLoop(port, 0));
+            _inputLoops.Add(loop);
+            return loop;
+        }
+
+        var loops = new Task[port.Queues.Count];
+        for (int queue = 0; queue < loops.Length; queue++)
+        {
+            int q = queue;
+            loops[q] = StartLoop($"port {port.Name} {q}", () => PortReceiveLoop(port, q));
+            _inputLoops.Add(loops[q]);
+        }
+
+        return Task.WhenAll(loops);
+    }
+
+    /// <summary>
+    /// Stages 1–6 for one receive queue of a port: read a batch of guest frames, switch each within the port's
+    /// TVD, seal what goes to tunnels into this loop's own send batch and send it. The loop is worker
+    /// <paramref name="queue"/> for the counters, and sends through the underlay queue of port id + queue.
+    /// </summary>
+    private void PortReceiveLoop(GuestPort port, int queue)
+    {
+        IGuestPortIo io = port.Queues[queue];
+        Workers.SetCurrent(queue);
         using var batch = new MessageBatch(Options.BatchSize, Options.BufferSize);
-        using var sealedBatch = new SealedBatch(Options.BatchSize, Options.BufferSize, worker: port.Id);
+        using var sealedBatch = new SealedBatch(Options.BatchSize, Options.BufferSize, worker: port.Id + queue);
         var targets = new SwitchEndpoint[MaxTargets];
-        string name = $"port {port.Name}";
+        string name = port.Queues.Count == 1 ? $"port {port.Name}" : $"port {port.Name} {queue}";
         bool reported = false;
         while (!_stopping && !port.IsDetached)
         {
-            int received = port.Io.Receive(batch);
+            int received = io.Receive(batch);
             if (received < 0)
             {
                 OnReceiveError(name, received, ref reported);

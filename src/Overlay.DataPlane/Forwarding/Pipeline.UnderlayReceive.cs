@@ -28,7 +28,8 @@ public sealed partial class Pipeline
             ? new MessageBatch(Math.Min(Options.BatchSize, CoalescedReceiveSlots), CoalescedReceiveBufferSize)
             : new MessageBatch(Options.BatchSize, Options.BufferSize);
         var targets = new SwitchEndpoint[MaxTargets];
-        var touched = new TouchedPorts(MaxTargets);
+        var touched = new TouchedPorts(MaxTargets, worker: queue);
+        Workers.SetCurrent(queue);
         bool reported = false;
         while (!_stopping)
         {
@@ -140,6 +141,7 @@ public sealed partial class Pipeline
         }
 
         Sas.OnAuthenticated(sa);
+        Underlay.OnOpened();
 
         if (!_tunnelsByKey.TryGetValue(new TunnelKey(sa!.Descriptor.Peer, sa.TvdVlanId), out Tunnel? tunnel))
         {
@@ -199,7 +201,8 @@ public sealed partial class Pipeline
             return;
         }
 
-        int sent = touched.Add(to) ? to.Io.SendCoalescing(frame) : to.Io.Send(frame);
+        IGuestPortIo? own = to.CoalescingQueue(touched.Worker); // several underlay loops may send to one port at once
+        int sent = own is not null && touched.Add(to) ? own.SendCoalescing(frame) : to.Io.Send(frame);
         if (sent < 0)
         {
             to.Drops.Increment(DropReason.SendFailed);
@@ -214,7 +217,7 @@ public sealed partial class Pipeline
         for (int i = 0; i < touched.Count; i++)
         {
             GuestPort port = touched[i];
-            if (!port.IsDetached && port.Io.Flush() < 0)
+            if (!port.IsDetached && port.CoalescingQueue(touched.Worker)!.Flush() < 0)
             {
                 port.Drops.Increment(DropReason.SendFailed);
             }

@@ -141,8 +141,7 @@ public sealed partial class Pipeline : IAsyncDisposable
             if (_started)
             {
                 _inputLoops.RemoveAll(loop => loop.IsCompleted); // loops of detached ports; stopping waits for the rest
-                _portLoops[port.Id] = StartLoop($"port {name}", () => PortReceiveLoop(port));
-                _inputLoops.Add(_portLoops[port.Id]);
+                _portLoops[port.Id] = StartPortLoops(port);
             }
 
             PipelineLog.PortAttached(_logger, name, io.Interface, tvdLabel, vlanId);
@@ -199,8 +198,7 @@ public sealed partial class Pipeline : IAsyncDisposable
 
             foreach (GuestPort port in _ports)
             {
-                _portLoops[port.Id] = StartLoop($"port {port.Name}", () => PortReceiveLoop(port));
-                _inputLoops.Add(_portLoops[port.Id]);
+                _portLoops[port.Id] = StartPortLoops(port);
             }
 
             PipelineLog.Started(_logger, _inputLoops.Count, _underlay.Local.ToString(), Options.BatchSize);

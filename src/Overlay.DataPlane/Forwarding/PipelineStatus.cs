@@ -23,7 +23,17 @@ public sealed record PipelineStatus(
         [.. pipeline.Tunnels.Select(t => TunnelStatus.From(t, pipeline.Sas))],
         pipeline.Sas.Snapshot(),
         UnderlayStatus.From(pipeline.Underlay, pipeline.UnderlayKernelDrops),
-        pipeline.GlobalDrops.Snapshot());
+        pipeline.GlobalDrops.Snapshot())
+    {
+        Workers = pipeline.Options.Workers,
+        WorkerCounters = [.. Enumerable.Range(0, Math.Min(pipeline.UnderlayQueues, Forwarding.UnderlayCounters.MaxWorkers)).Select(pipeline.Underlay.Worker)],
+    };
+
+    /// <summary>The workers the operator asked for (<c>[dataplane] workers</c>).</summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>What each underlay receive loop (worker 0..n-1) received and opened.</summary>
+    public IReadOnlyList<WorkerCounters> WorkerCounters { get; init; } = [];
 }
 
 public sealed record PortStatus(

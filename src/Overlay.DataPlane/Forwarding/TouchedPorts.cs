@@ -2,10 +2,13 @@ namespace Overlay.DataPlane.Forwarding;
 
 /// <summary>
 /// The ports one underlay batch sent to, each once, so the loop flushes what they hold back at the end
-/// of the batch. Owned by one loop; a fixed array, so it allocates nothing per batch.
+/// of the batch, and which worker the loop is (the port queue it may hold frames in,
+/// <see cref="GuestPort.CoalescingQueue"/>). Owned by one loop; a fixed array, so it allocates nothing per batch.
 /// </summary>
-internal sealed class TouchedPorts(int capacity)
+internal sealed class TouchedPorts(int capacity, int worker = 0)
 {
+    public int Worker { get; } = worker;
+
     private readonly GuestPort[] _ports = new GuestPort[capacity];
 
     public int Count { get; private set; }

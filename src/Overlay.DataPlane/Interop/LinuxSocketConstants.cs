@@ -17,6 +17,17 @@ internal static class LinuxSocketConstants
     public const int SO_SNDBUF = 7;
     public const int SO_RCVBUF = 8;
 
+    /// <summary>Several sockets of one user bound to one address:port form a group; the kernel picks one per datagram.</summary>
+    public const int SO_REUSEPORT = 15;
+
+    /// <summary>A classic BPF socket filter (struct sock_fprog); SO_DETACH_FILTER removes it.</summary>
+    public const int SO_ATTACH_FILTER = 26;
+
+    public const int SO_DETACH_FILTER = 27;
+
+    /// <summary>A classic BPF program choosing the socket of a SO_REUSEPORT group (its return value is the index), Linux 4.5+.</summary>
+    public const int SO_ATTACH_REUSEPORT_CBPF = 51;
+
     /// <summary>SO_SNDBUF/SO_RCVBUF past net.core.{w,r}mem_max; needs CAP_NET_ADMIN (the daemon has it).</summary>
     public const int SO_SNDBUFFORCE = 32;
 
@@ -46,6 +57,18 @@ internal static class LinuxSocketConstants
 
     /// <summary>Do not hand our own transmitted frames back to this socket (Linux 4.20+).</summary>
     public const int PACKET_IGNORE_OUTGOING = 23;
+
+    /// <summary>Join a fanout group: id | (type | flags) &lt;&lt; 16; the kernel spreads the interface's frames over the group.</summary>
+    public const int PACKET_FANOUT = 18;
+
+    /// <summary>Fanout by the flow hash (skb_get_hash: the 4-tuple): one flow always reaches one socket.</summary>
+    public const int PACKET_FANOUT_HASH = 0;
+
+    /// <summary>With id 0: the kernel picks an unused group id (read back with getsockopt PACKET_FANOUT), Linux 4.12+.</summary>
+    public const int PACKET_FANOUT_FLAG_UNIQUEID = 0x2000;
+
+    /// <summary>The group's PACKET_IGNORE_OUTGOING (a socket's own option no longer applies once it is in a group), Linux 5.2+.</summary>
+    public const int PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
 
     // <netinet/in.h>
     public const int IPPROTO_IP = 0;

@@ -35,10 +35,17 @@ public interface IGuestPortIo : IDisposable
     /// <summary>
     /// Transmits a frame that came out of a tunnel. A port with offloads may hold it back and merge it
     /// with the frames that follow (GRO towards the guest) until <see cref="Flush"/>. Called only by the
-    /// underlay receive loop. Returns bytes accepted or -errno.
+    /// one underlay receive loop per queue (GuestPort.CoalescingQueue): the worker of its index. Returns bytes accepted or -errno.
     /// </summary>
     int SendCoalescing(ReadOnlySpan<byte> frame) => Send(frame);
 
     /// <summary>Sends what <see cref="SendCoalescing"/> held back: 0, or -errno when that send failed.</summary>
     int Flush() => 0;
+
+    /// <summary>
+    /// The port's receive queues when it has several (a fanout group, <see cref="FanoutGuestPort"/>): the pipeline
+    /// then reads each with a loop of its own instead of calling <see cref="Receive"/>, and an underlay worker
+    /// sends coalescing through the queue of its index. Null: the port is its one queue.
+    /// </summary>
+    IReadOnlyList<IGuestPortIo>? Queues => null;
 }

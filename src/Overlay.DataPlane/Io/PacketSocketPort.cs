@@ -22,7 +22,7 @@ namespace Overlay.DataPlane.Io;
 /// Without it, the guest's offloads must be off (docs/daemon.md).
 /// </para>
 /// </summary>
-public sealed class PacketSocketPort : IGuestPortIo
+public sealed partial class PacketSocketPort : IGuestPortIo
 {
     private readonly SafeSocketFd _fd;
     private readonly PacketOffload? _offload;
@@ -50,7 +50,11 @@ public sealed class PacketSocketPort : IGuestPortIo
         _offload is null ? null : new(_offload.SuperFramesReceived, _offload.SegmentsProduced, _offload.SegmentsCoalesced);
 
     /// <summary>Opens the port; throws <see cref="NativeSocketException"/> (no such interface, no CAP_NET_RAW).</summary>
-    public static PacketSocketPort Open(string interfaceName, TimeSpan receiveTimeout, int socketBufferBytes = 4 << 20, bool offloads = false)
+    public static PacketSocketPort Open(string interfaceName, TimeSpan receiveTimeout, int socketBufferBytes = 4 << 20, bool offloads = false) =>
+        Open(interfaceName, receiveTimeout, socketBufferBytes, offloads, fanoutId: NoFanout);
+
+    /// <summary>fanoutId <see cref="NoFanout"/>: a lone socket; <see cref="NewFanout"/>: the first of a new group; else: joins that group (<see cref="OpenFanout"/>).</summary>
+    private static PacketSocketPort Open(string interfaceName, TimeSpan receiveTimeout, int socketBufferBytes, bool offloads, int fanoutId)
     {
         int index = Interop.Interop.LibC.InterfaceIndex(interfaceName);
         string subject = $"packet {interfaceName}";
@@ -72,7 +76,18 @@ public sealed class PacketSocketPort : IGuestPortIo
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVBUF, socketBufferBytes, subject);
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_SNDBUF, socketBufferBytes, subject);
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVTIMEO, SocketTimeouts.ToTimeval(receiveTimeout), subject);
+            if (fanoutId >= 0)
+            {
+                // Until it is in the group, a bound socket would get a copy of every frame: it takes none meanwhile.
+                DropAll(fd, subject);
+            }
+
             Interop.Interop.LibC.Bind(fd, address, subject);
+            if (fanoutId != NoFanout)
+            {
+                JoinFanout(fd, fanoutId, subject);
+            }
+
             var promiscuous = new packet_mreq { mr_ifindex = index, mr_type = PACKET_MR_PROMISC };
             Interop.Interop.LibC.SetOption(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, promiscuous, subject);
             return new PacketSocketPort(fd, interfaceName, index, offloads);

@@ -18,7 +18,7 @@ namespace Overlay.DataPlane.Io;
 /// DF is never set (IP_PMTUDISC_DONT; IPV6_PMTUDISC_DONT for IPv6, where the sending host fragments):
 /// a tunnel packet larger than the underlay MTU is fragmented by the kernel rather than dropped; size guest MTUs so that it does not happen (docs/daemon.md).
 /// </summary>
-public sealed class UdpUnderlaySocket : IUnderlayIo
+public sealed partial class UdpUnderlaySocket : IUnderlayIo
 {
     /// <summary>Datagrams per GSO send (the kernel's UDP_MAX_SEGMENTS is 64 on older kernels, 128 on newer).</summary>
     private const int MaxSegments = 64;
@@ -58,8 +58,12 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
         }
     }
 
-    /// <summary>Binds <paramref name="address"/>:<paramref name="port"/> (0: a port the kernel chooses); throws <see cref="NativeSocketException"/>.</summary>
-    public static UdpUnderlaySocket Open(IPAddress address, int port, TimeSpan receiveTimeout, int socketBufferBytes = 4 << 20, bool segmentation = false)
+    /// <summary>
+    /// Binds <paramref name="address"/>:<paramref name="port"/> (0: a port the kernel chooses); throws <see cref="NativeSocketException"/>.
+    /// With <paramref name="reusePort"/> the socket joins the SO_REUSEPORT group of that address:port (<see cref="OpenGroup"/>).
+    /// </summary>
+    public static UdpUnderlaySocket Open(IPAddress address, int port, TimeSpan receiveTimeout, int socketBufferBytes = 4 << 20, bool segmentation = false,
+        bool reusePort = false)
     {
         UdpAddress local = UdpAddress.From(address, port);
         string subject = $"udp {local}";
@@ -89,6 +93,11 @@ public sealed class UdpUnderlaySocket : IUnderlayIo
             }
 
             Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_RCVTIMEO, SocketTimeouts.ToTimeval(receiveTimeout), subject);
+            if (reusePort)
+            {
+                Interop.Interop.LibC.SetOption(fd, SOL_SOCKET, SO_REUSEPORT, 1, subject);
+            }
+
             Bind(fd, local, subject);
             if (port == 0)
             {

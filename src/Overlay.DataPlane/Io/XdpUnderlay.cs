@@ -84,8 +84,17 @@ public sealed class XdpUnderlay
     /// <see cref="InvalidOperationException"/> (no interface holds the address). <paramref name="kernel"/> is
     /// not disposed on failure: the caller runs the UDP underlay with it.
     /// </summary>
-    public static XdpUnderlay Open(UdpUnderlaySocket kernel, TimeSpan receiveTimeout)
+    public static XdpUnderlay Open(UdpUnderlaySocket kernel, TimeSpan receiveTimeout) => Open([kernel], receiveTimeout);
+
+    /// <summary>
+    /// As <see cref="Open(UdpUnderlaySocket, TimeSpan)"/> in front of a SO_REUSEPORT group of kernel sockets
+    /// (<c>workers</c> &gt; 1): the first sends what AF_XDP cannot and is this underlay's last queue; every one of
+    /// them stops coalescing (UDP GRO), since one socket of the port asking for it makes the device merge
+    /// datagrams before generic XDP sees them. The caller reads the others of the group as queues of its own.
+    /// </summary>
+    public static XdpUnderlay Open(IReadOnlyList<UdpUnderlaySocket> group, TimeSpan receiveTimeout)
     {
+        UdpUnderlaySocket kernel = group[0];
         if (kernel.Local.IsIPv6)
         {
             throw new InvalidOperationException($"the AF_XDP underlay handles IPv4 only, not {kernel.Local}"); // the caller keeps the UDP socket
@@ -115,7 +124,11 @@ public sealed class XdpUnderlay
             var program = XdpUnderlayProgramSpec.RedirectUdpToXsk(kernel.Local.AddressNetworkOrder, kernel.Local.Port);
             attachment = XdpAttachment.Attach(index, program, "tvd_underlay", [.. sockets.Select((s, q) => ((uint)q, s.Fd))], subject);
             hops = new XdpUnderlayNextHops(index, name, mac, kernel.Local);
-            kernel.StopCoalescingReceive();
+            foreach (UdpUnderlaySocket socket in group)
+            {
+                socket.StopCoalescingReceive();
+            }
+
             return new XdpUnderlay(name, kernel, [.. sockets], attachment, hops, receiveTimeout);
         }
         catch

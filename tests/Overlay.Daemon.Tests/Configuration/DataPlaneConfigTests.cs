@@ -89,6 +89,7 @@ public sealed class DataPlaneConfigTests
         Assert.Equal(IPAddress.Parse("10.200.0.1"), dp.Underlay);
         Assert.Equal(4500, dp.Port);
         Assert.Equal(1500, dp.Mtu);
+        Assert.Equal(Math.Min(Environment.ProcessorCount, 64), dp.Workers);
         Assert.Equal("/etc/tvd-overlay/keys/esp_sa", dp.DebugKeyExport);
         Assert.Equal(("eth-red1", "tl1-h1red", "hr-db", "red-net"), (dp.Ports[0].Name, dp.Ports[0].Interface, dp.Ports[0].Guest, dp.Ports[0].Network));
         Assert.Equal(4500, Assert.Single(dp.Peers).Port);
@@ -96,6 +97,17 @@ public sealed class DataPlaneConfigTests
         Assert.Equal([SaDirection.Outbound, SaDirection.Inbound], dp.Sas.Select(s => s.Direction));
         Assert.Equal([EspCipher.AesGcm128, EspCipher.AesGcm256], dp.Sas.Select(s => s.Cipher));
         Assert.Equal([true, false], dp.Sas.Select(s => s.ExtendedSequenceNumbers));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(64)]
+    public void Workers_are_read_as_given(int workers)
+    {
+        ConfigLoadResult result = DaemonConfigLoader.Load($"[daemon]\nhost = \"h\"\n[dataplane]\nunderlay = \"10.0.0.1\"\nworkers = {workers}\n", ConfigPath);
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.Equal(workers, result.Config!.DataPlane!.Workers);
     }
 
     [Fact]
@@ -150,6 +162,9 @@ public sealed class DataPlaneConfigTests
     [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.port]]\nname = \"p\"\ninterface = \"x\"\nguest = \"g\"\nnetwork = \"n\"\nvlan = 5\n", "10:1: error: unknown key 'vlan' in [[dataplane.port]]")]
     [InlineData("[dataplane]\nunderlay = \"fe80::1\"\n", "4:12: error: 'underlay' must be an IPv4 address")]
     [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\nport = 70000\n", "5:8: error: 'port' must be an integer in 1..65535")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\nworkers = 0\n", "5:11: error: 'workers' must be an integer in 1..64")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\nworkers = 65\n", "5:11: error: 'workers' must be an integer in 1..64")]
+    [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\nworkers = \"all\"\n", "5:11: error: 'workers' must be an integer")]
     [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.sa]]\npeer = \"p\"\ntvd = \"red\"\ndirection = \"both\"\nspi = 4096\nkey = \"00\"\n", "8:13: error: direction must be \"out\" or \"in\"")]
     [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.sa]]\npeer = \"p\"\ntvd = \"red\"\ndirection = \"in\"\nspi = 4096\nkey = \"0011\"\n", "10:7: error: key must be 20 bytes (AES-128 + salt) or 36 bytes")]
     [InlineData("[dataplane]\nunderlay = \"10.0.0.1\"\n[[dataplane.sa]]\npeer = \"p\"\ntvd = \"red\"\ndirection = \"in\"\nspi = 255\nkey = \"0011\"\n", "9:7: error: 'spi' must be an integer in 256..")]

@@ -110,6 +110,9 @@ public sealed class OverlayMetricsTests : IDisposable
             ["tvd_port_drops"] = (typeof(ObservableCounter<long>), null),
             ["tvd_port_kernel_drops"] = (typeof(ObservableCounter<long>), null),
             ["tvd_underlay_kernel_drops"] = (typeof(ObservableCounter<long>), null),
+            ["tvd_workers"] = (typeof(ObservableGauge<int>), null),
+            ["tvd_worker_datagrams"] = (typeof(ObservableCounter<long>), null),
+            ["tvd_worker_opened"] = (typeof(ObservableCounter<long>), null),
             ["tvd_esp_sas"] = (typeof(ObservableGauge<int>), null),
             ["tvd_ike_sas"] = (typeof(ObservableGauge<int>), null),
             ["tvd_child_sas"] = (typeof(ObservableGauge<int>), null),
@@ -237,6 +240,17 @@ public sealed class OverlayMetricsTests : IDisposable
         Assert.Equal(1, listener.Value("tvd_policy_reloads", ("result", "refused")));
         Assert.Equal(0, listener.Value("tvd_policy_reloads", ("result", "committed")));
         Assert.Equal(7, listener.Value("tvd_policy_version"));
+    }
+
+    [Fact]
+    public void Workers_are_reported_with_one_series_per_underlay_loop()
+    {
+        using var listener = new Listener(_metrics.Meter);
+
+        Assert.Equal(1, listener.Value("tvd_workers"));
+        Assert.Equal(0, listener.Value("tvd_worker_datagrams", ("worker", "0")));
+        Assert.Equal(0, listener.Value("tvd_worker_opened", ("worker", "0")));
+        Assert.Equal(["0"], listener.Measurements.Where(m => m.Name == "tvd_worker_opened").Select(m => (string)m.Tags["worker"]!));
     }
 
     [Fact]
