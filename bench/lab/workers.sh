@@ -126,44 +126,50 @@ start_pass() {
     done
 }
 
+# The two senders' daemons' CPU-seconds so far (PIDS holds s1, s2, r): on a 2-CPU box they bound the receiver's input.
+senders_cpu_s() { awk -v a="$(cpu_s "${PIDS[0]}")" -v b="$(cpu_s "${PIDS[1]}")" 'BEGIN {print a + b}'; }
+
 opened() { x r "$OV_BIN/tvdctl" status --json --socket "$TW_DIR/r/run/control.sock" | jq '[.dataplane.worker_counters[].esp_opened] | add'; }
 
 # measure N — UDP from both senders at once, then one TCP flow; one line into results.txt.
 measure() {
-    local n=$1 s1 s2 o0 o1 c0 c1 pps opened_pps gbit tcp cpu
+    local n=$1 s1 s2 o0 o1 c0 c1 pps opened_pps gbit tcp cpu s0 s1cpu senders
     bg "iperf-gr1-w$n" gr1 iperf3 -s -B 192.168.60.11; s1=$TW_LAST
     bg "iperf-gr2-w$n" gr2 iperf3 -s -B 192.168.60.12; s2=$TW_LAST
     sleep 1
-    o0=$(opened) c0=$(cpu_s "$R_PID")
+    o0=$(opened) c0=$(cpu_s "$R_PID") s0=$(senders_cpu_s)
     x g1 timeout $((DUR + 15)) iperf3 -J -c 192.168.60.11 -u -b 0 -l 1372 -t "$DUR" >"$TW_DIR/udp1-w$n.json" 2>"$TW_DIR/udp1-w$n.err" &
     local j1=$!
     x g2 timeout $((DUR + 15)) iperf3 -J -c 192.168.60.12 -u -b 0 -l 1372 -t "$DUR" >"$TW_DIR/udp2-w$n.json" 2>"$TW_DIR/udp2-w$n.err" &
     local j2=$!
     wait "$j1" "$j2"
-    o1=$(opened) c1=$(cpu_s "$R_PID")
+    o1=$(opened) c1=$(cpu_s "$R_PID") s1cpu=$(senders_cpu_s)
     pps=$(jq -s "map(.end.sum | (.packets - .lost_packets)) | add / $DUR | floor" "$TW_DIR/udp1-w$n.json" "$TW_DIR/udp2-w$n.json" 2>/dev/null || echo 0)
     gbit=$(jq -s "map(.end.sum | (.packets - .lost_packets)) | add * 1372 * 8 / $DUR / 1e9 * 1000 | floor / 1000" "$TW_DIR/udp1-w$n.json" "$TW_DIR/udp2-w$n.json" 2>/dev/null || echo 0)
     opened_pps=$(( (o1 - o0) / DUR ))
     cpu=$(awk -v a="$c0" -v b="$c1" -v d="$DUR" 'BEGIN {printf "%.2f", (b - a) / d}')
+    senders=$(awk -v a="$s0" -v b="$s1cpu" -v d="$DUR" 'BEGIN {printf "%.2f", (b - a) / d}')
     x g1 timeout $((DUR + 15)) iperf3 -J -c 192.168.60.11 -t "$DUR" >"$TW_DIR/tcp-w$n.json" 2>"$TW_DIR/tcp-w$n.err"
     tcp=$(jq '.end.sum_received.bits_per_second / 1e9 * 1000 | floor / 1000' "$TW_DIR/tcp-w$n.json" 2>/dev/null || echo 0)
     stop "$s1"; stop "$s2"
-    printf '%s %s %s %s %s %s\n' "$n" "$pps" "$gbit" "$opened_pps" "$cpu" "$tcp" >>"$TW_DIR/results.txt"
+    printf '%s %s %s %s %s %s %s\n' "$n" "$pps" "$gbit" "$opened_pps" "$cpu" "$tcp" "$senders" >>"$TW_DIR/results.txt"
 }
 
 topology || exit 1
 policy
 : >"$TW_DIR/results.txt"
 for n in 1 2; do
-    if start_pass "$n"; then measure "$n"; else printf '%s 0 0 0 0 0\n' "$n" >>"$TW_DIR/results.txt"; fi
+    if start_pass "$n"; then measure "$n"; else printf '%s 0 0 0 0 0 0\n' "$n" >>"$TW_DIR/results.txt"; fi
     for p in "${PIDS[@]}"; do stop "$p"; done
 done
 
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-printf '%-10s %14s %10s %16s %14s %14s\n' workers "UDP in pps" "Gbit/s" "ESP opened/s" "r CPU (cores)" "TCP 1 Gbit/s"
-while read -r n pps gbit opened cpu tcp; do
-    printf '%-10s %14s %10s %16s %14s %14s\n' "$n" "$pps" "$gbit" "$opened" "$cpu" "$tcp"
+printf '%-10s %14s %10s %16s %14s %14s %14s\n' workers "UDP in pps" "Gbit/s" "ESP opened/s" "r CPU (cores)" "TCP 1 Gbit/s" "s CPU (cores)"
+while read -r n pps gbit opened cpu tcp senders; do
+    printf '%-10s %14s %10s %16s %14s %14s %14s\n' "$n" "$pps" "$gbit" "$opened" "$cpu" "$tcp" "${senders:-0}"
 done <"$TW_DIR/results.txt"
-awk '{pps[$1]=$2; tcp[$1]=$6} END {
-    if (pps[1] > 0) printf "inbound (2 senders, 2 SAs) workers=2 / workers=1: %.2fx (goal >= 1.5x)\n", pps[2] / pps[1];
+awk '{pps[$1]=$2; opened[$1]=$4; tcp[$1]=$6; r[$1]=$5; s[$1]=$7} END {
+    if (opened[1] > 0) printf "inbound ESP opened by the receiver (2 senders, 2 SAs) workers=2 / workers=1: %.2fx (goal >= 1.5x)\n", opened[2] / opened[1];
+    if (pps[1] > 0) printf "UDP delivered to the receiver'"'"'s guests workers=2 / workers=1: %.2fx\n", pps[2] / pps[1];
+    if (r[1] > 0) printf "the receiver used %.2f / %.2f cores, its senders %.2f / %.2f of the %d CPUs (a receiver below one core is not what bounds the rate)\n", r[1], r[2], s[1], s[2], '"$(nproc)"';
     if (tcp[1] > 0) printf "single-flow TCP workers=2 / workers=1: %.2fx (goal: not worse, >= 1.0x within noise)\n", tcp[2] / tcp[1] }' "$TW_DIR/results.txt"
