@@ -89,33 +89,24 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo
 
     public int Receive(MessageBatch batch)
     {
-        XskRing rx = _socket.Rx;
-        uint available = rx.AvailableToConsume();
-        if (available == 0)
+        int ready = _socket.WaitForReceive(_timeoutMs);
+        if (ready <= 0)
         {
-            int polled = Interop.Interop.LibC.Poll(_socket.Fd, POLLIN, _timeoutMs);
-            available = polled > 0 ? rx.AvailableToConsume() : 0;
-            if (available == 0)
-            {
-                batch.Count = 0;
-                return polled is >= 0 or -LinuxSocketConstants.EINTR ? 0 : polled;
-            }
+            batch.Count = 0;
+            return ready;
         }
 
-        // A frame is one descriptor, or several (multi-buffer, a jumbo MTU) of which all but the last carry
-        // XDP_PKT_CONTD; the kernel publishes a frame's descriptors together. Every consumed descriptor's
-        // chunk goes straight back through the fill ring (it holds as many entries as there are RX chunks).
+        XskRing rx = _socket.Rx;
+        uint available = (uint)ready;
+
+        // Every consumed descriptor's chunk goes straight back through the fill ring (it holds as many entries
+        // as there are RX chunks).
         Span<bool> truncated = stackalloc bool[batch.Capacity];
         uint consumed = 0;
         int frames = 0;
         while (consumed < available && frames < batch.Capacity)
         {
-            uint last = consumed;
-            while (last < available && (((xdp_desc*)rx.Peek(last))->options & XDP_PKT_CONTD) != 0)
-            {
-                last++;
-            }
-
+            uint last = _socket.FrameEnd(consumed, available);
             if (last == available)
             {
                 break; // the frame's last descriptor is not visible yet: the next call takes the whole frame

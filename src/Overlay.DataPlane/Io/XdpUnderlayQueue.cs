@@ -89,18 +89,15 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo
 
     public int Receive(MessageBatch batch)
     {
-        XskRing rx = _socket.Rx;
-        uint available = rx.AvailableToConsume();
-        if (available == 0)
+        int ready = _socket.WaitForReceive(_timeoutMs);
+        if (ready <= 0)
         {
-            int polled = Interop.Interop.LibC.Poll(_socket.Fd, POLLIN, _timeoutMs);
-            available = polled > 0 ? rx.AvailableToConsume() : 0;
-            if (available == 0)
-            {
-                batch.Count = 0;
-                return polled is >= 0 or -LinuxSocketConstants.EINTR ? 0 : polled;
-            }
+            batch.Count = 0;
+            return ready;
         }
+
+        XskRing rx = _socket.Rx;
+        uint available = (uint)ready;
 
         Span<bool> truncated = stackalloc bool[batch.Capacity];
         uint consumed = 0;
@@ -108,12 +105,7 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo
         int malformed = 0;
         while (consumed < available && slots < batch.Capacity)
         {
-            uint last = consumed;
-            while (last < available && (((xdp_desc*)rx.Peek(last))->options & XDP_PKT_CONTD) != 0)
-            {
-                last++;
-            }
-
+            uint last = _socket.FrameEnd(consumed, available);
             if (last == available)
             {
                 break; // the frame's last descriptor is not visible yet: the next call takes the whole frame

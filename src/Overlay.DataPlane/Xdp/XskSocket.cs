@@ -152,4 +152,41 @@ internal sealed unsafe class XskSocket : IDisposable
         _mappings.Clear();
         Umem = null;
     }
+    /// <summary>
+    /// Descriptors ready on the RX ring, after waiting up to <paramref name="timeoutMs"/> for the first when there are
+    /// none: their count, 0 on timeout (or a signal), or -errno when poll(2) failed. Shared by every AF_XDP receiver.
+    /// </summary>
+    public int WaitForReceive(int timeoutMs)
+    {
+        uint available = Rx.AvailableToConsume();
+        if (available != 0)
+        {
+            return (int)available;
+        }
+
+        int polled = Interop.Interop.LibC.Poll(Fd, POLLIN, timeoutMs);
+        if (polled > 0)
+        {
+            return (int)Rx.AvailableToConsume();
+        }
+
+        return polled is >= 0 or -LinuxSocketConstants.EINTR ? 0 : polled;
+    }
+
+    /// <summary>
+    /// The index of the last descriptor of the frame whose first is <paramref name="first"/>: a frame is one
+    /// descriptor, or several (multi-buffer, a jumbo MTU) of which all but the last carry XDP_PKT_CONTD, and the
+    /// kernel publishes a frame's descriptors together. <paramref name="available"/> when the frame's last
+    /// descriptor is not visible yet (the next receive takes the whole frame).
+    /// </summary>
+    public uint FrameEnd(uint first, uint available)
+    {
+        uint last = first;
+        while (last < available && (((xdp_desc*)Rx.Peek(last))->options & XDP_PKT_CONTD) != 0)
+        {
+            last++;
+        }
+
+        return last;
+    }
 }
