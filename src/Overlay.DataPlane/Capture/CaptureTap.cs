@@ -23,13 +23,13 @@ public sealed class CaptureTap
     public CaptureRing Ring { get; }
 
     /// <summary>The switch offers a frame it forwards within the tap's TVD to <paramref name="targets"/>.</summary>
-    internal void Offer(long timestampTicks, SwitchEndpoint ingress, ReadOnlySpan<SwitchEndpoint> targets, ReadOnlySpan<byte> frame)
+    internal void Offer(TimeProvider clock, SwitchEndpoint ingress, ReadOnlySpan<SwitchEndpoint> targets, ReadOnlySpan<byte> frame)
     {
         if (_only is { } only && ingress != only && !targets.Contains(only))
         {
             return;
         }
 
-        Ring.TryWrite(timestampTicks, ingress, targets[0], targets.Length, frame);
+        Ring.TryWrite(clock, ingress, targets[0], targets.Length, frame);
     }
 }

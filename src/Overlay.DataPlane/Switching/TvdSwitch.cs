@@ -152,10 +152,9 @@ public sealed class TvdSwitch
         ForwardingDecision decision = Forward(segment, ingress, frame, targets);
         if (segment.Taps is { } taps && decision.Count > 0)
         {
-            long now = _time.GetUtcNow().UtcTicks;
             foreach (CaptureTap tap in taps)
             {
-                tap.Offer(now, ingress, targets[..decision.Count], frame);
+                tap.Offer(_time, ingress, targets[..decision.Count], frame); // the clock is read only for a frame a ring keeps
             }
         }
 
