@@ -12,6 +12,9 @@ internal sealed class XdpUnderlayNextHop(byte[]? template, uint templateSum, str
 
     /// <summary>For status and logs: the next hop and its MAC, or why the kernel sends.</summary>
     public string Why { get; } = why;
+
+    /// <summary>The resolver's pass in which a send last used this entry (written at most once a pass).</summary>
+    public long LastUsedPass;
 }
 
 /// <summary>
@@ -23,9 +26,19 @@ internal sealed class XdpUnderlayNextHop(byte[]? template, uint templateSum, str
 /// datagrams go through the UDP socket, whose send makes the kernel resolve the neighbour (ARP) — the next
 /// pass then finds it. The packet path reads the published table (one volatile read and a dictionary
 /// lookup, no allocation) and, on a miss, adds the destination to the queue once.
+/// <para>
+/// Destinations include every source an IKE reply goes to, and those are unauthenticated: a flood of spoofed
+/// IKE_SA_INIT from random addresses must not grow the table or the resolver's work without bound. So the table
+/// holds at most <see cref="MaxDestinations"/> (a destination beyond that is sent through the kernel, not queued),
+/// and a destination no send used for <see cref="IdlePasses"/> passes is dropped from it (resolved again when a
+/// send wants it).
+/// </para>
 /// </summary>
 internal sealed class XdpUnderlayNextHops : IDisposable
 {
+    /// <summary>Most destinations resolved and kept at once (a host's peers, with room for IKE's unauthenticated ones).</summary>
+    public const int MaxDestinations = 4096;
+
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
 
     private readonly int _ifindex;
@@ -37,8 +50,10 @@ internal sealed class XdpUnderlayNextHops : IDisposable
     private volatile Dictionary<uint, XdpUnderlayNextHop> _table = [];
     private volatile bool _stopping;
 
-    public XdpUnderlayNextHops(int ifindex, string interfaceName, byte[] sourceMac, UdpAddress local)
+    public XdpUnderlayNextHops(int ifindex, string interfaceName, byte[] sourceMac, UdpAddress local, int idlePasses = 60)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(idlePasses);
+        IdlePasses = idlePasses;
         _ifindex = ifindex;
         Interface = interfaceName;
         _sourceMac = sourceMac;
@@ -49,6 +64,9 @@ internal sealed class XdpUnderlayNextHops : IDisposable
     }
 
     public string Interface { get; }
+
+    /// <summary>Passes (seconds) a destination stays resolved without a send using it.</summary>
+    public int IdlePasses { get; }
 
     /// <summary>The interface's MTU (read again every pass): a datagram whose IP packet exceeds it goes through the kernel, which fragments it.</summary>
     public int Mtu { get; private set; }
@@ -61,12 +79,19 @@ internal sealed class XdpUnderlayNextHops : IDisposable
     /// <summary>The published next hop of <paramref name="destinationNetworkOrder"/>, or null (unknown yet: queued, send through the kernel).</summary>
     public XdpUnderlayNextHop? Lookup(uint destinationNetworkOrder)
     {
-        if (_table.TryGetValue(destinationNetworkOrder, out XdpUnderlayNextHop? hop))
+        Dictionary<uint, XdpUnderlayNextHop> table = _table;
+        if (table.TryGetValue(destinationNetworkOrder, out XdpUnderlayNextHop? hop))
         {
+            long pass = Interlocked.Read(ref _passes);
+            if (Volatile.Read(ref hop.LastUsedPass) != pass)
+            {
+                Volatile.Write(ref hop.LastUsedPass, pass); // once a pass per destination, not per packet
+            }
+
             return hop;
         }
 
-        if (_wanted.TryAdd(destinationNetworkOrder, 0))
+        if (table.Count + _wanted.Count < MaxDestinations && _wanted.TryAdd(destinationNetworkOrder, 0))
         {
             _wake.Set();
         }
@@ -98,10 +123,30 @@ internal sealed class XdpUnderlayNextHops : IDisposable
     private void Refresh()
     {
         Mtu = ReadMtu();
-        var destinations = new HashSet<uint>(_table.Keys);
-        destinations.UnionWith(_wanted.Keys);
+        long pass = Interlocked.Read(ref _passes);
+        var destinations = new HashSet<uint>();
+        foreach ((uint destination, XdpUnderlayNextHop hop) in _table)
+        {
+            if (pass - Volatile.Read(ref hop.LastUsedPass) < IdlePasses)
+            {
+                destinations.Add(destination); // idle ones go: a send that wants one again queues it
+            }
+        }
+
+        foreach (uint destination in _wanted.Keys)
+        {
+            if (destinations.Count >= MaxDestinations)
+            {
+                break;
+            }
+
+            destinations.Add(destination);
+        }
+
         if (destinations.Count == 0)
         {
+            _table = [];
+            _wanted.Clear();
             return;
         }
 
@@ -111,14 +156,14 @@ internal sealed class XdpUnderlayNextHops : IDisposable
         var table = new Dictionary<uint, XdpUnderlayNextHop>(destinations.Count);
         foreach (uint destination in destinations)
         {
-            table[destination] = Resolve(fd, destination, listed == 0 ? neighbours : null);
+            XdpUnderlayNextHop hop = Resolve(fd, destination, listed == 0 ? neighbours : null);
+            hop.LastUsedPass = _table.TryGetValue(destination, out XdpUnderlayNextHop? old) ? Volatile.Read(ref old.LastUsedPass) : pass;
+            table[destination] = hop;
         }
 
         _table = table;
-        foreach (uint destination in destinations)
-        {
-            _wanted.TryRemove(destination, out _);
-        }
+        _wanted.Clear(); // taken, or over the bound: a send that still wants one queues it again
+
     }
 
     private XdpUnderlayNextHop Resolve(SafeSocketFd fd, uint destination, Dictionary<uint, byte[]>? neighbours)

@@ -13,6 +13,7 @@ namespace Overlay.DataPlane.Tests.Io;
 /// sends to B go through the kernel until the next hop is resolved, then through the TX rings; disposing
 /// detaches the program. Root only: skipped otherwise.
 /// </summary>
+[Collection(nameof(XdpUnderlayTests))]
 public sealed class XdpUnderlayTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(50);
