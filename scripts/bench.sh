@@ -7,6 +7,8 @@
 #   2. bench/attest-compare.sh: our quote verifier beside tpm2_checkquote on the same quotes.
 #   3. bench/lab/throughput.sh: guest-to-guest iperf3 through the overlay (AF_PACKET and AF_XDP ports)
 #      beside strongSwan kernel-libipsec, wireguard-go and plain veth, one topology, one run.
+#   3a. the same bench's overlay-capture variant: throughput with `tvdctl capture` running beside without, equal
+#      offered load, 3 ABBA cycles (goal: within 10%).
 #   3b. bench/lab/workers.sh: two senders into one host (two SAs, two flows), the receiver's inbound rate with
 #      [dataplane] workers = 1 beside workers = 2, and single-flow TCP, one run.
 #   4. bench/lab/ike-setup.sh: IKE_SA+CHILD_SA setups/s and latency, ours<->ours, ours<->strongSwan,
@@ -15,7 +17,7 @@
 #      beside unattested ones, in one run: setups/s, p50/p99, quotes per 1,000 handshakes, µs per appraisal.
 #   6. bench/cluster/run.sh: cluster mode at scale, 100 and 1,000 simulated hosts against a real 3-member etcd:
 #      push -> every host committed (p50/p99, the last), inventory change -> every watcher, etcd requests/s.
-# BENCH_JOB=short|medium|long (default short), BENCH_FILTER (default all), BENCH_SKIP="dotnet fwd attest lab workers ike attested cluster".
+# BENCH_JOB=short|medium|long (default short), BENCH_FILTER (default all), BENCH_SKIP="dotnet fwd attest lab capture workers ike attested cluster".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 job=${BENCH_JOB:-short}
@@ -45,6 +47,11 @@ fi
 if [[ $skip != *" lab "* ]]; then
   echo; echo "== Lab throughput beside strongSwan, wireguard-go and plain veth"
   OV_BIN=bin bench/lab/throughput.sh
+fi
+
+if [[ $skip != *" capture "* ]]; then
+  echo; echo "== A running capture beside none: tvdctl capture --tvd red on host A (goal: throughput within 10%)"
+  DUR=${DUR:-5} VARIANTS=overlay-capture OV_BIN=bin bench/lab/throughput.sh | tee out/bench/capture.txt
 fi
 
 if [[ $skip != *" workers "* ]]; then

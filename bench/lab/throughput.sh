@@ -7,8 +7,9 @@
 #   overlay-ulxdp  overlay-pkt with underlay_io = "af_xdp" (AF_XDP sockets on the underlay link; beside overlay-pkt,
 #                whose underlay is the UDP socket: rows and the ratio ulxdp/pkt)
 #   overlay-xdp-ulxdp  overlay-xdp with underlay_io = "af_xdp" (AF_XDP on both sides of the host; not in the default list)
-#   overlay-capture  overlay-pkt measured twice on one set-up: without, then with `tvdctl capture --tvd red`
-#                running on host A (rows overlay-capture-nocap / -cap and their ratio; not in the default list)
+#   overlay-capture  overlay-pkt on one set-up without and with `tvdctl capture --tvd red` running on host A, in
+#                CAPTURE_ROUNDS (3) ABBA cycles, UDP at the fixed CAPTURE_UDP_RATE on both sides (lib/iperf.sh says
+#                why): medians, their ratio, host A's forwarding rate (not in the default list; make bench runs it)
 #   overlay-ipv6  overlay-pkt over an IPv6 underlay (underlay MTU 1520 from then on; not in the default list)
 # Each: iperf3 TCP (1 stream, $DUR s) and UDP -b 0 at -l 1372 (fits the 1400 guest MTU) and -l 1400
 # (fragments in the guest). Prints a table (Gbit/s, packets/s, CPU of the daemons) and the ratios
