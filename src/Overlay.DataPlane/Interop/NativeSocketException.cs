@@ -11,7 +11,7 @@ namespace Overlay.DataPlane.Interop;
 public sealed class NativeSocketException : IOException
 {
     public NativeSocketException(string call, string subject, int errno)
-        : base($"{call} ({subject}) failed: {Describe(new ErrorInfo(errno))} (errno {errno})")
+        : base($"{call} ({subject}) failed: {Describe(call, new ErrorInfo(errno))} (errno {errno})")
     {
         Call = call;
         Errno = errno;
@@ -22,9 +22,9 @@ public sealed class NativeSocketException : IOException
     public int Errno { get; }
 
     /// <summary>What the errno means for a socket, where that says more than strerror(3) does.</summary>
-    private static string Describe(ErrorInfo error) => error.Errno switch
+    private static string Describe(string call, ErrorInfo error) => error.Errno switch
     {
-        UnixErrno.EPERM => "operation not permitted (needs CAP_NET_RAW / CAP_NET_ADMIN)",
+        UnixErrno.EPERM => $"operation not permitted ({Needs(call)})",
         UnixErrno.EACCES => "permission denied",
         UnixErrno.ENODEV => "no such device",
         UnixErrno.EINVAL => "invalid argument",
@@ -34,4 +34,11 @@ public sealed class NativeSocketException : IOException
         UnixErrno.ENETDOWN => "network is down",
         _ => error.Message,
     };
+
+    /// <summary>The capability a call refused with EPERM wants: each kind of call checks its own (capabilities(7)).</summary>
+    private static string Needs(string call) =>
+        call.StartsWith("bpf(", StringComparison.Ordinal) ? "needs CAP_BPF, and CAP_NET_ADMIN for an XDP program; CAP_SYS_ADMIN covers both"
+        : call.StartsWith("socket", StringComparison.Ordinal) ? "needs CAP_NET_RAW for AF_PACKET and AF_XDP sockets"
+        : call.StartsWith("setsockopt", StringComparison.Ordinal) || call.StartsWith("rtnetlink", StringComparison.Ordinal) ? "needs CAP_NET_ADMIN"
+        : "needs CAP_NET_RAW / CAP_NET_ADMIN";
 }

@@ -112,4 +112,16 @@ public sealed class SocketIoTests
         var e = Assert.Throws<NativeSocketException>(() => PacketSocketPort.Open("tvdnosuch0", Timeout));
         Assert.Contains("tvdnosuch0", e.Message);
     }
+
+    [Theory]
+    [InlineData("bpf(BPF_PROG_LOAD)", "CAP_BPF")]
+    [InlineData("bpf(BPF_MAP_UPDATE_ELEM xskmap)", "CAP_BPF")]
+    [InlineData("socket", "CAP_NET_RAW")]
+    [InlineData("setsockopt(1, 33)", "CAP_NET_ADMIN")]
+    public void Operation_not_permitted_names_the_capability_that_call_checks(string call, string capability)
+    {
+        var e = new NativeSocketException(call, "eth0", 1); // EPERM
+        Assert.Contains($"operation not permitted (needs {capability}", e.Message);
+        Assert.Contains("(errno 1)", e.Message);
+    }
 }
