@@ -35,9 +35,24 @@ internal static partial class StatusRenderer
         WriteIkeTable(ike, o, "ike_sas", ["PEER", "LOCAL", "REMOTE", "STATE", "ROLE", "SPI I", "SPI R", "AGE", "SUITE", "CHILDREN", "NAT", "LAST CHILD FAILURE"],
             sa => [Str(sa, "peer"), Opt(sa, "local"), Str(sa, "remote"), Str(sa, "state"), Role(sa), Str(sa, "spi_i"), Str(sa, "spi_r"), Age(sa), Str(sa, "suite"),
                 Raw(sa, "children"), Str(sa, "nat"), Opt(sa, "last_child_failure")]);
-        WriteIkeTable(ike, o, "child_sas", ["PEER", "LABEL", "IN SPI", "OUT SPI", "SUITE", "INSTALLED", "REKEYS"],
-            c => [Str(c, "peer"), Str(c, "label"), Str(c, "in_spi"), Str(c, "out_spi"), Str(c, "suite"), Time(c, "installed_at"), Raw(c, "rekeys")]);
+        WriteIkeTable(ike, o, "child_sas", ["PEER", "LABEL", "IN SPI", "OUT SPI", "SUITE", "INSTALLED", "REKEYS", "SELECTORS"],
+            c => [Str(c, "peer"), Str(c, "label"), Str(c, "in_spi"), Str(c, "out_spi"), Str(c, "suite"), Time(c, "installed_at"), Raw(c, "rekeys"), Selectors(c)]);
     }
+
+    /// <summary>
+    /// An inner-mode-ip CHILD_SA's traffic selectors as strongSwan prints them (<c>local === remote</c>, each a
+    /// comma-separated prefix list); "-" for an EtherIP CHILD_SA, which carries whole frames and has none.
+    /// </summary>
+    private static string Selectors(JsonElement child)
+    {
+        string local = Prefixes(child, "local_ts"), remote = Prefixes(child, "remote_ts");
+        return local.Length == 0 && remote.Length == 0 ? "-" : $"{local} === {remote}";
+    }
+
+    private static string Prefixes(JsonElement e, string name) =>
+        e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Array
+            ? string.Join(",", v.EnumerateArray().Where(p => p.ValueKind == JsonValueKind.String).Select(p => p.GetString()))
+            : "";
 
     private static void WriteIkePeers(JsonElement ike, TextWriter o)
     {

@@ -21,7 +21,10 @@ public sealed class StatusRendererTests
                        "spi_r": "26258b8ed07699bc", "rekeyed": false, "age_s": 12.5, "suite": "aes256gcm16-prfsha384-x25519", "children": 1,
                        "nat": "none", "nat_keepalives_sent": 0, "attestation": {"negotiated": false, "peer_presented": false}}],
           "child_sas": [{"peer": "h2", "label": "tvd:red", "in_spi": "38603b7f", "out_spi": "811c4256", "suite": "aes256gcm16",
-                         "installed_at": "2026-12-06T07:00:02Z", "rekeys": 0}]}}
+                         "installed_at": "2026-12-06T07:00:02Z", "rekeys": 0, "local_ts": [], "remote_ts": []},
+                        {"peer": "sw", "label": "tvd:red", "in_spi": "c1a0b2d3", "out_spi": "0badcafe", "suite": "aes128gcm16",
+                         "installed_at": "2026-12-06T07:00:03Z", "rekeys": 1, "local_ts": ["10.1.0.0/24", "fd00:1::/64"],
+                         "remote_ts": ["10.2.0.0/24", "fd00:2::/64"]}]}}
         """;
 
     private static string Render(string json)
@@ -42,7 +45,8 @@ public sealed class StatusRendererTests
         Assert.Matches(@"h2 +10\.200\.0\.2 +initiator +psk +etherip +authentication_failed \(refused by the peer, 2026-12-06 07:00:01Z\): peer answered AUTHENTICATION_FAILED", text);
         Assert.Matches(@"h2 +red +tvd:red +- +allow +up +both hosts may run red", text);
         Assert.Matches(@"h2 +10\.200\.0\.1:500 +10\.200\.0\.2:500 +established +initiator .* aes256gcm16-prfsha384-x25519 +1 +none", text);
-        Assert.Matches(@"h2 +tvd:red +38603b7f +811c4256 +aes256gcm16 +2026-12-06 07:00:02Z +0", text);
+        Assert.Matches(@"h2 +tvd:red +38603b7f +811c4256 +aes256gcm16 +2026-12-06 07:00:02Z +0 +-", text);
+        Assert.Matches(@"sw +tvd:red +c1a0b2d3 +0badcafe +aes128gcm16 +2026-12-06 07:00:03Z +1 +10\.1\.0\.0/24,fd00:1::/64 === 10\.2\.0\.0/24,fd00:2::/64", text);
         Assert.DoesNotContain("{", text);
         Assert.DoesNotContain("IkeCipherSuite", text);
     }
