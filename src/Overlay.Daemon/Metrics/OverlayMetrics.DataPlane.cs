@@ -50,6 +50,14 @@ public sealed partial class OverlayMetrics
             description: "Workers the data plane runs ([dataplane] workers)");
         Meter.CreateObservableGauge("tvd_esp_sas", EspSas,
             description: "Installed ESP SAs by direction and state (active, expired, ...)");
+        Meter.CreateObservableGauge("tvd_underlay_io", UnderlayIo,
+            description: "1, labelled with the underlay I/O that runs (io: udp or af_xdp) and the one [dataplane] underlay_io asked for; io != requested is a fallback");
+        Meter.CreateObservableCounter("tvd_underlay_xsk_packets", UnderlayXskPackets,
+            description: "ESP-in-UDP datagrams the AF_XDP underlay's sockets received (rx) and sent through their TX rings (tx)");
+        Meter.CreateObservableCounter("tvd_underlay_xsk_malformed", () => UnderlayXsk(x => x.Malformed),
+            description: "Frames the AF_XDP underlay's program redirected that failed the Ethernet/IPv4/UDP checks");
+        Meter.CreateObservableCounter("tvd_underlay_xsk_kernel_sent", () => UnderlayXsk(x => x.KernelSent),
+            description: "Datagrams the AF_XDP underlay sent through the kernel socket (next hop not resolved yet, another interface, larger than the MTU)");
     }
 
     private (PipelineStatus Status, IReadOnlyList<RetiredTraffic> Retired)? Snapshot()
@@ -174,6 +182,18 @@ public sealed partial class OverlayMetrics
             ? [.. s.Status.Sas.GroupBy(sa => (Direction(sa.Direction), sa.State.ToString().ToLowerInvariant()))
                 .Select(g => new Measurement<int>(g.Count(), Tag("direction", g.Key.Item1), Tag("state", g.Key.Item2)))]
             : [];
+
+    private IEnumerable<Measurement<int>> UnderlayIo() =>
+        _dataPlane.UnderlayIo is { } io ? [new Measurement<int>(1, Tag("io", io.Io), Tag("requested", io.Requested))] : [];
+
+    private IEnumerable<Measurement<long>> UnderlayXskPackets() =>
+        _dataPlane.UnderlayIo?.Xdp is { } xdp
+            ? [new Measurement<long>(xdp.XskReceived, Tag("direction", "rx")), new Measurement<long>(xdp.XskSent, Tag("direction", "tx"))]
+            : [];
+
+    // Only while the AF_XDP underlay runs: a UDP underlay has no such counters, and zeros would look real.
+    private IEnumerable<Measurement<long>> UnderlayXsk(Func<Overlay.DataPlane.Io.XdpUnderlay, long> counter) =>
+        _dataPlane.UnderlayIo?.Xdp is { } xdp ? [new Measurement<long>(counter(xdp))] : [];
 
     private static string Direction(SaDirection direction) => direction == SaDirection.Inbound ? "in" : "out";
 

@@ -114,6 +114,10 @@ public sealed class OverlayMetricsTests : IDisposable
             ["tvd_worker_datagrams"] = (typeof(ObservableCounter<long>), null),
             ["tvd_worker_opened"] = (typeof(ObservableCounter<long>), null),
             ["tvd_esp_sas"] = (typeof(ObservableGauge<int>), null),
+            ["tvd_underlay_io"] = (typeof(ObservableGauge<int>), null),
+            ["tvd_underlay_xsk_packets"] = (typeof(ObservableCounter<long>), null),
+            ["tvd_underlay_xsk_malformed"] = (typeof(ObservableCounter<long>), null),
+            ["tvd_underlay_xsk_kernel_sent"] = (typeof(ObservableCounter<long>), null),
             ["tvd_ike_sas"] = (typeof(ObservableGauge<int>), null),
             ["tvd_child_sas"] = (typeof(ObservableGauge<int>), null),
             ["tvd_ike_handshakes"] = (typeof(ObservableCounter<long>), null),
@@ -251,6 +255,19 @@ public sealed class OverlayMetricsTests : IDisposable
         Assert.Equal(0, listener.Value("tvd_worker_datagrams", ("worker", "0")));
         Assert.Equal(0, listener.Value("tvd_worker_opened", ("worker", "0")));
         Assert.Equal(["0"], listener.Measurements.Where(m => m.Name == "tvd_worker_opened").Select(m => (string)m.Tags["worker"]!));
+    }
+
+    [Fact]
+    public void The_underlay_io_that_runs_is_one_series_naming_a_fallback_and_af_xdp_counters_only_while_af_xdp_runs()
+    {
+        using var listener = new Listener(_metrics.Meter);
+        listener.Collect();
+        Assert.DoesNotContain(listener.Measurements, m => m.Name.StartsWith("tvd_underlay_io", StringComparison.Ordinal));
+
+        _dataPlane.UnderlayIo = new UnderlayIoState("af_xdp", "udp", "fallback: no CAP_BPF", Xdp: null);
+
+        Assert.Equal(1, listener.Value("tvd_underlay_io", ("io", "udp"), ("requested", "af_xdp")));
+        Assert.DoesNotContain(listener.Measurements, m => m.Name.StartsWith("tvd_underlay_xsk", StringComparison.Ordinal));
     }
 
     [Fact]
