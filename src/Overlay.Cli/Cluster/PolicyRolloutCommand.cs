@@ -77,7 +77,7 @@ internal static class PolicyRolloutCommand
                 "push one with tvdctl policy push, or give --version", ExitCodes.Denied);
         }
 
-        var (view, revision) = await ReadAsync(version.Value, keys, store, ct);
+        var (view, revision) = await RolloutReport.ReadAtAsync(store, keys, version.Value, ct);
         if (!view.Complete && wait > TimeSpan.Zero)
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -99,7 +99,7 @@ internal static class PolicyRolloutCommand
                         await changed.WaitAsync(ct);
                     }
 
-                    (view, revision) = await ReadAsync(version.Value, keys, store, ct);
+                    (view, revision) = await RolloutReport.ReadAtAsync(store, keys, version.Value, ct);
                 }
             }
             finally
@@ -120,24 +120,6 @@ internal static class PolicyRolloutCommand
         }
 
         return view.Complete ? ExitCodes.Ok : ExitCodes.Denied;
-    }
-
-    /// <summary>The report and the revision it was read at (the watch resumes after it).</summary>
-    private static async Task<(RolloutReport View, long Revision)> ReadAsync(long version, ClusterKeys keys, IClusterStore store, CancellationToken ct)
-    {
-        var hosts = await store.GetPrefixKeysAsync(keys.HostsPrefix, ct);
-        var results = await store.GetPrefixAsync(keys.ResultsPrefix, ct);
-        var live = hosts.Kvs.Select(kv => ClusterKeys.TryHostFromKey(keys.HostsPrefix, kv.Key, out var h) ? h : null).OfType<string>();
-        var byHost = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
-        foreach (var kv in results.Kvs)
-        {
-            if (ClusterKeys.TryHostFromKey(keys.ResultsPrefix, kv.Key, out var h))
-            {
-                byHost[h] = kv.Value;
-            }
-        }
-
-        return (RolloutReport.Build(version, live, byHost), Math.Max(hosts.Revision, results.Revision));
     }
 
     /// <summary>Signals every change under the prefix; ends quietly on cancellation or a store error (the loop then reads every second).</summary>

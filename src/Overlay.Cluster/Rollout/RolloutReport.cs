@@ -98,6 +98,16 @@ public sealed record RolloutReport(long Version, IReadOnlyList<RolloutHost> Host
             v = head.Version;
         }
 
+        return (await ReadAtAsync(store, keys, v, ct, counts).ConfigureAwait(false)).Report;
+    }
+
+    /// <summary>
+    /// As <see cref="ReadAsync"/> for a given <paramref name="version"/>, with the store revision the report was read
+    /// at: a watch for what changes it resumes after that revision.
+    /// </summary>
+    public static async Task<(RolloutReport Report, long Revision)> ReadAtAsync(IClusterStore store, ClusterKeys keys, long version,
+        CancellationToken ct, Func<string, bool>? counts = null)
+    {
         var hosts = await store.GetPrefixKeysAsync(keys.HostsPrefix, ct).ConfigureAwait(false);
         var results = await store.GetPrefixAsync(keys.ResultsPrefix, ct).ConfigureAwait(false);
         var live = hosts.Kvs
@@ -113,6 +123,6 @@ public sealed record RolloutReport(long Version, IReadOnlyList<RolloutHost> Host
             }
         }
 
-        return Build(v, live, byHost);
+        return (Build(version, live, byHost), Math.Max(hosts.Revision, results.Revision));
     }
 }
