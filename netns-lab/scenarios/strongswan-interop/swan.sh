@@ -6,6 +6,10 @@ SW_DIR=$LAB_DIR/swan
 SW_PSK="tvd-lab-interop-psk"
 SW_PKI=$LAB_DIR/pki
 OV_POLICY=${OV_POLICY:-$LAB_DIR/policy.toml}   # written by ov_policy in pretest
+# The red child's selectors as moon sees them ("its side|ours") and what h1 offers in [[ike.peer]] moon
+# ("local_ts|remote_ts"): a scenario sets them before sourcing this (strongswan-ip6: IPv6 ones).
+SW_RED_TS=${SW_RED_TS:-"10.13.2.0/24|10.13.1.0/24"}
+OV_MOON_TS=${OV_MOON_TS:-"10.13.1.0/24|10.13.2.0/24"}
 
 # sw_protected_subnet — the subnet behind charon (10.13.2.1/24): a veth stub in moon's namespace (no dummy
 # driver here); kernel-libipsec routes the CHILD_SA's remote selectors through it.
@@ -77,8 +81,8 @@ name = "moon"
 $psk
 mode = "ip"
 initiate = "$2"
-local_ts = "10.13.1.0/24"
-remote_ts = "10.13.2.0/24"
+local_ts = "${OV_MOON_TS%|*}"
+remote_ts = "${OV_MOON_TS#*|}"
 TOML
 }
 
@@ -152,8 +156,8 @@ connections {
     children {
       red {
         mode = tunnel
-        local_ts = 10.13.2.0/24
-        remote_ts = 10.13.1.0/24
+        local_ts = ${SW_RED_TS%|*}
+        remote_ts = ${SW_RED_TS#*|}
         esp_proposals = aes256gcm16
         label = tvd:red
         label_mode = simple
