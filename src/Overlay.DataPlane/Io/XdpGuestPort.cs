@@ -20,7 +20,7 @@ namespace Overlay.DataPlane.Io;
 /// pass to the kernel stack unseen. Disposing detaches the program (the link closes) before the socket
 /// closes and the rings are unmapped.
 /// </summary>
-public sealed unsafe class XdpGuestPort : IGuestPortIo
+public sealed unsafe class XdpGuestPort : IGuestPortIo, IXskFrameReader
 {
     private const uint Queue = 0;
     private readonly XskSocket _socket;
@@ -87,53 +87,13 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo
         }
     }
 
-    public int Receive(MessageBatch batch)
-    {
-        int ready = _socket.WaitForReceive(_timeoutMs);
-        if (ready <= 0)
-        {
-            batch.Count = 0;
-            return ready;
-        }
+    public int Receive(MessageBatch batch) => _socket.Receive(batch, _timeoutMs, this, out _);
 
+    /// <summary>Copies descriptors first..last (one frame) into the slot; false when the frame did not fit (the caller counts it oversized).</summary>
+    bool? IXskFrameReader.Read(uint first, uint last, MessageBatch batch, int slot)
+    {
         XskRing rx = _socket.Rx;
-        uint available = (uint)ready;
-
-        // Every consumed descriptor's chunk goes straight back through the fill ring (it holds as many entries
-        // as there are RX chunks).
-        Span<bool> truncated = stackalloc bool[batch.Capacity];
-        uint consumed = 0;
-        int frames = 0;
-        while (consumed < available && frames < batch.Capacity)
-        {
-            uint last = _socket.FrameEnd(consumed, available);
-            if (last == available)
-            {
-                break; // the frame's last descriptor is not visible yet: the next call takes the whole frame
-            }
-
-            truncated[frames] = !CopyFrame(rx, consumed, last, batch[frames]);
-            frames++;
-            consumed = last + 1;
-        }
-
-        _socket.Fill.Submit();
-        rx.Release(consumed);
-        batch.CompleteFilled(frames);
-        for (int i = 0; i < frames; i++)
-        {
-            if (truncated[i])
-            {
-                batch.MarkTruncated(i); // longer than a packet buffer: the caller counts it oversized
-            }
-        }
-
-        return frames;
-    }
-
-    /// <summary>Copies descriptors first..last (one frame) into <paramref name="buffer"/> and refills their chunks; false when the frame did not fit.</summary>
-    private bool CopyFrame(XskRing rx, uint first, uint last, PacketBuffer buffer)
-    {
+        PacketBuffer buffer = batch[slot];
         Span<byte> data = buffer.Data;
         int length = 0;
         bool whole = true;
@@ -144,9 +104,6 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo
             whole &= take == desc->len;
             new ReadOnlySpan<byte>(_socket.Umem + desc->addr, take).CopyTo(data[length..]);
             length += take;
-
-            // Aligned UMEM: the chunk's start is the address rounded down to the chunk size.
-            *(ulong*)_socket.Fill.NextToProduce() = desc->addr & ~((ulong)XskSocket.FrameSize - 1);
         }
 
         buffer.Length = length;

@@ -19,7 +19,7 @@ namespace Overlay.DataPlane.Io;
 /// EAGAIN). Runs of other slots go through the kernel's UDP socket, in order.</item>
 /// </list>
 /// </summary>
-public sealed unsafe class XdpUnderlayQueue : IUnderlayIo
+public sealed unsafe class XdpUnderlayQueue : IUnderlayIo, IXskFrameReader
 {
     /// <summary>Kicks per send call at most (copy mode: 32 descriptors each).</summary>
     private const int MaxKicks = 16;
@@ -89,63 +89,24 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo
 
     public int Receive(MessageBatch batch)
     {
-        int ready = _socket.WaitForReceive(_timeoutMs);
-        if (ready <= 0)
+        int slots = _socket.Receive(batch, _timeoutMs, this, out int malformed);
+        if (slots >= 0)
         {
-            batch.Count = 0;
-            return ready;
+            _received += slots;
+            _malformed += malformed;
         }
 
-        XskRing rx = _socket.Rx;
-        uint available = (uint)ready;
-
-        Span<bool> truncated = stackalloc bool[batch.Capacity];
-        uint consumed = 0;
-        int slots = 0;
-        int malformed = 0;
-        while (consumed < available && slots < batch.Capacity)
-        {
-            uint last = _socket.FrameEnd(consumed, available);
-            if (last == available)
-            {
-                break; // the frame's last descriptor is not visible yet: the next call takes the whole frame
-            }
-
-            switch (CopyDatagram(rx, consumed, last, batch, slots))
-            {
-                case null:
-                    malformed++;
-                    break;
-                case bool whole:
-                    truncated[slots++] = !whole;
-                    break;
-            }
-
-            consumed = last + 1;
-        }
-
-        _socket.Fill.Submit();
-        rx.Release(consumed);
-        batch.CompleteFilled(slots);
-        for (int i = 0; i < slots; i++)
-        {
-            if (truncated[i])
-            {
-                batch.MarkTruncated(i);
-            }
-        }
-
-        _received += slots;
-        _malformed += malformed;
         return slots;
     }
 
     /// <summary>
-    /// Parses descriptors first..last (one frame), copies the UDP payload into slot <paramref name="slot"/> and
-    /// refills the chunks; null when the frame is not a datagram to us, false when the payload did not fit.
+    /// Parses descriptors first..last (one frame) and copies the UDP payload into slot <paramref name="slot"/>, with
+    /// the datagram's source; null when the frame is not a datagram to us (counted malformed), false when the
+    /// payload did not fit.
     /// </summary>
-    private bool? CopyDatagram(XskRing rx, uint first, uint last, MessageBatch batch, int slot)
+    bool? IXskFrameReader.Read(uint first, uint last, MessageBatch batch, int slot)
     {
+        XskRing rx = _socket.Rx;
         int frameLength = 0;
         for (uint d = first; d <= last; d++)
         {
@@ -179,12 +140,6 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo
             buffer.Length = length;
             batch.SetAddress(slot, source);
             result = length == payloadLength;
-        }
-
-        for (uint d = first; d <= last; d++)
-        {
-            // Aligned UMEM: the chunk's start is the address rounded down to the chunk size.
-            *(ulong*)_socket.Fill.NextToProduce() = ((xdp_desc*)rx.Peek(d))->addr & ~((ulong)XskSocket.FrameSize - 1);
         }
 
         return result;

@@ -1,4 +1,5 @@
 using Overlay.DataPlane.Interop;
+using Overlay.DataPlane.Io;
 
 using static Overlay.DataPlane.Interop.LinuxXdpConstants;
 
@@ -10,7 +11,8 @@ namespace Overlay.DataPlane.Xdp;
 /// MTU) arrives and leaves as several descriptors, all but the last flagged XDP_PKT_CONTD. The UMEM is <see cref="FrameCount"/> frames of
 /// <see cref="FrameSize"/> bytes: the first half circulates between the fill and RX rings, the second
 /// half between a free list and the TX/completion rings. Everything is mapped once at open and unmapped
-/// after the socket is closed. The ring and frame logic lives in <see cref="XdpGuestPort"/>.
+/// after the socket is closed. <see cref="Receive"/> is the RX side every receiver shares; what a frame becomes, and
+/// the TX side, live in <see cref="XdpGuestPort"/> and <see cref="XdpUnderlayQueue"/>.
 /// </summary>
 internal sealed unsafe class XskSocket : IDisposable
 {
@@ -154,9 +156,9 @@ internal sealed unsafe class XskSocket : IDisposable
     }
     /// <summary>
     /// Descriptors ready on the RX ring, after waiting up to <paramref name="timeoutMs"/> for the first when there are
-    /// none: their count, 0 on timeout (or a signal), or -errno when poll(2) failed. Shared by every AF_XDP receiver.
+    /// none: their count, 0 on timeout (or a signal), or -errno when poll(2) failed.
     /// </summary>
-    public int WaitForReceive(int timeoutMs)
+    private int WaitForReceive(int timeoutMs)
     {
         uint available = Rx.AvailableToConsume();
         if (available != 0)
@@ -174,12 +176,75 @@ internal sealed unsafe class XskSocket : IDisposable
     }
 
     /// <summary>
+    /// One receive, as every AF_XDP receiver does it: waits (<see cref="WaitForReceive"/>), hands each whole frame of
+    /// the RX ring to <paramref name="reader"/> for the next free slot of <paramref name="batch"/>, returns every
+    /// consumed descriptor's chunk through the fill ring (it holds as many entries as there are RX chunks) and marks
+    /// the slots whose frame was cut. The slots filled (0 on timeout, -errno when poll(2) failed);
+    /// <paramref name="rejected"/>: frames consumed that the reader did not take.
+    /// </summary>
+    public int Receive<TReader>(MessageBatch batch, int timeoutMs, TReader reader, out int rejected)
+        where TReader : IXskFrameReader
+    {
+        rejected = 0;
+        int ready = WaitForReceive(timeoutMs);
+        if (ready <= 0)
+        {
+            batch.Count = 0;
+            return ready;
+        }
+
+        uint available = (uint)ready;
+        Span<bool> truncated = stackalloc bool[batch.Capacity];
+        uint consumed = 0;
+        int slots = 0;
+        while (consumed < available && slots < batch.Capacity)
+        {
+            uint last = FrameEnd(consumed, available);
+            if (last == available)
+            {
+                break; // the frame's last descriptor is not visible yet: the next call takes the whole frame
+            }
+
+            switch (reader.Read(consumed, last, batch, slots))
+            {
+                case null:
+                    rejected++;
+                    break;
+                case bool whole:
+                    truncated[slots++] = !whole;
+                    break;
+            }
+
+            for (uint d = consumed; d <= last; d++)
+            {
+                // Aligned UMEM: the chunk's start is the address rounded down to the chunk size.
+                *(ulong*)Fill.NextToProduce() = ((xdp_desc*)Rx.Peek(d))->addr & ~((ulong)FrameSize - 1);
+            }
+
+            consumed = last + 1;
+        }
+
+        Fill.Submit();
+        Rx.Release(consumed);
+        batch.CompleteFilled(slots);
+        for (int i = 0; i < slots; i++)
+        {
+            if (truncated[i])
+            {
+                batch.MarkTruncated(i); // longer than a packet buffer: the caller counts it oversized
+            }
+        }
+
+        return slots;
+    }
+
+    /// <summary>
     /// The index of the last descriptor of the frame whose first is <paramref name="first"/>: a frame is one
     /// descriptor, or several (multi-buffer, a jumbo MTU) of which all but the last carry XDP_PKT_CONTD, and the
     /// kernel publishes a frame's descriptors together. <paramref name="available"/> when the frame's last
     /// descriptor is not visible yet (the next receive takes the whole frame).
     /// </summary>
-    public uint FrameEnd(uint first, uint available)
+    private uint FrameEnd(uint first, uint available)
     {
         uint last = first;
         while (last < available && (((xdp_desc*)Rx.Peek(last))->options & XDP_PKT_CONTD) != 0)
@@ -189,4 +254,15 @@ internal sealed unsafe class XskSocket : IDisposable
 
         return last;
     }
+}
+
+/// <summary>What one AF_XDP receiver makes of a frame of its RX ring, for <see cref="XskSocket.Receive"/>.</summary>
+internal interface IXskFrameReader
+{
+    /// <summary>
+    /// Copies the frame of RX descriptors <paramref name="first"/>..<paramref name="last"/> into slot
+    /// <paramref name="slot"/> of <paramref name="batch"/> (the chunks go back to the fill ring afterwards, not here).
+    /// </summary>
+    /// <returns>True: taken whole; false: taken but cut to the slot's size; null: not taken (the slot stays free).</returns>
+    bool? Read(uint first, uint last, MessageBatch batch, int slot);
 }
