@@ -71,6 +71,14 @@ public sealed class DeleteTask : IIkeTask
         {
             _sa.State = IkeSaState.Deleting;
             message.Add(DeletePayload.IkeSa());
+
+            // Deleting the IKE SA closes its CHILD_SAs (§1.4.1): they stop carrying traffic now, not when the peer
+            // answers. A peer that left the cluster's inventory, or is dead, would otherwise keep its tunnels for as
+            // long as the delete is retransmitted.
+            foreach (ChildSa child in _sa.Children.ToArray())
+            {
+                _sa.RemoveChild(child);
+            }
         }
         else
         {

@@ -78,6 +78,20 @@ public sealed class DeleteTaskTests
     }
 
     [Fact]
+    public void Deleting_the_ike_sa_closes_its_child_sas_when_the_delete_is_sent_not_when_a_dead_peer_would_answer()
+    {
+        using var h = new ExchangeHarness();
+        var i = h.Establish(RedChild);
+        var child = i.Children[0];
+
+        i.Delete(); // the peer never answers: it left the inventory, or is gone
+
+        Assert.Equal(IkeSaState.Deleting, i.State);
+        Assert.Empty(i.Children);
+        Assert.Same(child, Assert.Single(h.A.Sink.Removed));
+    }
+
+    [Fact]
     public void Responder_deletes_the_ike_sa()
     {
         using var h = new ExchangeHarness();
