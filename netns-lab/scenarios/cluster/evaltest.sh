@@ -105,6 +105,11 @@ ignores_h5_why() { echo "reason '$(cl_ignored "$1" h5)', admitted: $(cl_admitted
 cl_until_all "$(date +%s%N)" 10 "ignores h5 as ak_mismatch" ignores_h5 $CL_HOSTS
 for h in $CL_HOSTS; do check "$h's IKE SAs (no h5)" "$(cl_others "$h")" "$(cl_ike_peers "$h")"; done
 check "red ping h5 -> h1 (nobody peers with h5)" down "$(ping_ok h5red 192.168.101.11)"
+# h5 holds a live registration, but not as the enrolled h5: a rollout does not count it (it could otherwise keep any
+# rollout from completing), and says so.
+rollout 5 0
+check "rollout of v5 with h5 registered: h5 not counted (ak_mismatch), live hosts" "ak_mismatch false 4" \
+    "$(jq -r '"\([.not_counted[] | select(.host=="h5") | .reason] | join(",")) \([.hosts[].host] | index("h5") != null) \(.live_hosts)"' <<<"$rollout_out" 2>&1)"
 cl_tvdctl hosts --cluster "$endpoints" | sed 's/^/  /' || true
 
 echo "-- step 7 at +${SECONDS} s"

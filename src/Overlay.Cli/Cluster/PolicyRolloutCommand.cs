@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Overlay.Cli.Output;
+using Overlay.Cluster.Inventory;
 using Overlay.Cluster.Keys;
 using Overlay.Cluster.Records;
 using Overlay.Cluster.Rollout;
@@ -12,7 +13,8 @@ namespace Overlay.Cli.Cluster;
 /// <summary>
 /// <c>tvdctl policy rollout --cluster … [--version N] [--wait SECONDS] [--json]</c>: per live host, the version it
 /// runs and its result for version N (default: the store's current), from <c>hosts/</c> and <c>results/</c>, judged by
-/// Overlay.Cluster's <see cref="RolloutReport"/>. Exit 0 only when every live host committed N; 1 otherwise (refused,
+/// Overlay.Cluster's <see cref="RolloutReport"/>; a registration the inventory ignores as not the host it names is not
+/// counted (<see cref="ReadAsync"/>). Exit 0 only when every live host committed N; 1 otherwise (refused,
 /// pending, newer, invalid, no live host). <c>--wait</c> watches the prefix and reads again on every change until
 /// complete or the time is up (bounded to an hour).
 /// </summary>
@@ -77,7 +79,7 @@ internal static class PolicyRolloutCommand
                 "push one with tvdctl policy push, or give --version", ExitCodes.Denied);
         }
 
-        var (view, revision) = await RolloutReport.ReadAtAsync(store, keys, version.Value, ct);
+        var (view, revision, impostors) = await ReadAsync(version.Value, keys, store, ct);
         if (!view.Complete && wait > TimeSpan.Zero)
         {
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -99,7 +101,7 @@ internal static class PolicyRolloutCommand
                         await changed.WaitAsync(ct);
                     }
 
-                    (view, revision) = await RolloutReport.ReadAtAsync(store, keys, version.Value, ct);
+                    (view, revision, impostors) = await ReadAsync(version.Value, keys, store, ct);
                 }
             }
             finally
@@ -112,14 +114,34 @@ internal static class PolicyRolloutCommand
         var waited = clock.Elapsed;
         if (json)
         {
-            Write(view, current, revision, wait, waited);
+            Write(view, impostors, current, revision, wait, waited);
         }
         else
         {
-            Print(view, current, wait, waited);
+            Print(view, impostors, current, wait, waited);
         }
 
         return view.Complete ? ExitCodes.Ok : ExitCodes.Denied;
+    }
+
+    /// <summary>
+    /// The report and the revision it was read at (the watch resumes after it). A registration every daemon ignores as
+    /// not the host it names — another AK than the enrolled one (<c>ak_mismatch</c>: whoever holds the lease is not
+    /// that host), or a record that does not parse — is not counted: such a registrant could otherwise keep any
+    /// rollout from completing by writing refusals. It is listed apart. Every other live host counts, enrolled or not:
+    /// a cluster that only distributes policies enrolls nobody, and its hosts commit all the same.
+    /// </summary>
+    private static async Task<(RolloutReport View, long Revision, IReadOnlyList<IgnoredHost> Impostors)> ReadAsync(long version, ClusterKeys keys,
+        IClusterStore store, CancellationToken ct)
+    {
+        var policy = await HostsCommand.ReadPolicyAsync(keys, store, ct);
+        var hosts = await store.GetPrefixAsync(keys.HostsPrefix, ct);
+        var enrollments = await store.GetPrefixAsync(keys.EnrollPrefix, ct);
+        var (_, ignored) = HostInventory.Judge(HostInventory.InputFrom(keys, hosts.Kvs, enrollments.Kvs, policy.Hosts, policy.RequireAk), self: "");
+        List<IgnoredHost> impostors = [.. ignored.Where(h => h.Reason is IgnoreReason.AkMismatch or IgnoreReason.InvalidRecord)];
+        var notThem = impostors.Select(h => h.Host).ToHashSet(StringComparer.Ordinal);
+        var (view, revision) = await RolloutReport.ReadAtAsync(store, keys, version, ct, host => !notThem.Contains(host));
+        return (view, Math.Max(revision, Math.Max(hosts.Revision, enrollments.Revision)), impostors);
     }
 
     /// <summary>Signals every change under the prefix; ends quietly on cancellation or a store error (the loop then reads every second).</summary>
@@ -140,8 +162,13 @@ internal static class PolicyRolloutCommand
     private static readonly RolloutState[] States =
         [RolloutState.Committed, RolloutState.Refused, RolloutState.Pending, RolloutState.Newer, RolloutState.Invalid];
 
-    private static void Print(RolloutReport view, PolicyRecord? current, TimeSpan wait, TimeSpan waited)
+    private static void Print(RolloutReport view, IReadOnlyList<IgnoredHost> impostors, PolicyRecord? current, TimeSpan wait, TimeSpan waited)
     {
+        foreach (var h in impostors)
+        {
+            Console.WriteLine($"not counted: {h.Host} ({h.Reason.ToWire()}: {h.Detail}); every daemon ignores this registration");
+        }
+
         var about = current is not null && current.Version == view.Version
             ? $" (pushed by {current.PushedBy} at {PolicyPushCommand.Time(current.PushedAt)}{(current.Revoke ? ", revoke" : "")})"
             : current is null ? " (not in the store)" : $" (the store's current is {current.Version})";
@@ -165,7 +192,8 @@ internal static class PolicyRolloutCommand
         ]));
     }
 
-    private static void Write(RolloutReport view, PolicyRecord? current, long revision, TimeSpan wait, TimeSpan waited) =>
+    private static void Write(RolloutReport view, IReadOnlyList<IgnoredHost> impostors, PolicyRecord? current, long revision, TimeSpan wait,
+        TimeSpan waited) =>
         JsonOutput.Write(Console.Out, w =>
         {
             w.WriteStartObject();
@@ -217,6 +245,17 @@ internal static class PolicyRolloutCommand
                 }
 
                 w.WriteStringOrNull("error", h.Error);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("not_counted");
+            foreach (var h in impostors)
+            {
+                w.WriteStartObject();
+                w.WriteString("host", h.Host);
+                w.WriteString("reason", h.Reason.ToWire());
+                w.WriteString("detail", h.Detail);
                 w.WriteEndObject();
             }
 
