@@ -203,6 +203,11 @@ public sealed class ClusterDaemonTests(ITestOutputHelper output)
             endpoints = ["http://127.0.0.1:{etcd.ClientPort}"]
             epoch_period_s = 2
             """);
+        // A max_age of 15 s makes the challenge period 5 s (a third of it) instead of the example's 20 s: the fallback
+        // below comes a period after the store goes.
+        string policy = File.ReadAllText(daemon.PolicyFile);
+        Assert.Contains("max_age = 60 ", policy);
+        File.WriteAllText(daemon.PolicyFile, policy.Replace("max_age = 60 ", "max_age = 15 ", StringComparison.Ordinal));
         await daemon.StartAndWaitReadyAsync();
 
         // The only candidate wins the election and publishes; its verifier then hands the epoch out as its challenge.
@@ -214,8 +219,9 @@ public sealed class ClusterDaemonTests(ITestOutputHelper output)
         DateTimeOffset issued = status.GetProperty("attest").GetProperty("handshakes").GetProperty("challenge_issued_at").GetDateTimeOffset();
         Assert.True(issued <= DateTimeOffset.UtcNow && DateTimeOffset.UtcNow - issued < TimeSpan.FromSeconds(10), $"challenge issued at {issued:O}");
 
-        // The store gone: no newer epoch arrives, and once the last one is a challenge period old (at most 20 s) the
-        // host's own challenges fill in.
+        // The store gone: no newer epoch arrives, and once the last one is a challenge period old (5 s) the host's own
+        // challenges fill in.
+        Assert.Equal(5, status.GetProperty("attest").GetProperty("handshakes").GetProperty("challenge_period_s").GetDouble());
         etcd.Kill();
         await daemon.WaitForStatusAsync(s => s.GetProperty("attest").GetProperty("handshakes")
             .GetProperty("challenge_source").GetString() == "own", Bound);
