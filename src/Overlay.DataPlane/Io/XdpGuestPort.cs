@@ -27,8 +27,6 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo, IXskFrameReader
     private readonly XdpAttachment _attachment;
     private readonly int _timeoutMs;
     private readonly Lock _txLock = new();
-    private readonly ulong[] _freeTx;
-    private int _freeTxCount;
 
     private XdpGuestPort(string interfaceName, XskSocket socket, XdpAttachment attachment, TimeSpan receiveTimeout)
     {
@@ -36,13 +34,6 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo, IXskFrameReader
         _socket = socket;
         _attachment = attachment;
         _timeoutMs = (int)Math.Clamp(receiveTimeout.TotalMilliseconds, 1, int.MaxValue);
-        _freeTx = new ulong[XskSocket.FrameCount / 2];
-        for (int i = 0; i < _freeTx.Length; i++)
-        {
-            _freeTx[i] = (ulong)(XskSocket.FrameCount / 2 + i) * XskSocket.FrameSize;
-        }
-
-        _freeTxCount = _freeTx.Length;
     }
 
     public string Interface { get; }
@@ -50,21 +41,7 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo, IXskFrameReader
     public string Kind => "af_xdp";
 
     /// <summary>Frames the kernel could not put in the RX ring (ring full, no fill buffer) and TX descriptors it refused: cumulative.</summary>
-    public long KernelDrops
-    {
-        get
-        {
-            try
-            {
-                Interop.Interop.LibC.GetOption(_socket.Fd, LinuxXdpConstants.SOL_XDP, LinuxXdpConstants.XDP_STATISTICS, out xdp_statistics stats, Interface);
-                return (long)(stats.rx_dropped + stats.rx_ring_full + stats.tx_invalid_descs);
-            }
-            catch (Exception e) when (e is NativeSocketException or ObjectDisposedException)
-            {
-                return 0;
-            }
-        }
-    }
+    public long KernelDrops => _socket.KernelDrops(Interface);
 
     /// <summary>Native (driver) or generic XDP.</summary>
     public XdpAttachMode Mode => _attachment.Mode;
@@ -121,12 +98,12 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo, IXskFrameReader
 
         lock (_txLock)
         {
-            ReapCompletions();
-            if (_freeTxCount < chunks || _socket.Tx.FreeToProduce((uint)chunks) < chunks)
+            _socket.ReapCompletions();
+            if (_socket.FreeTxChunks < chunks || _socket.Tx.FreeToProduce((uint)chunks) < chunks)
             {
                 _ = Interop.Interop.LibC.Kick(_socket.Fd);
-                ReapCompletions();
-                if (_freeTxCount < chunks || _socket.Tx.FreeToProduce((uint)chunks) < chunks)
+                _socket.ReapCompletions();
+                if (_socket.FreeTxChunks < chunks || _socket.Tx.FreeToProduce((uint)chunks) < chunks)
                 {
                     return -LinuxSocketConstants.ENOBUFS;
                 }
@@ -134,7 +111,7 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo, IXskFrameReader
 
             for (int c = 0, offset = 0; c < chunks; c++, offset += XskSocket.FrameSize)
             {
-                ulong address = _freeTx[--_freeTxCount];
+                ulong address = _socket.TakeTxChunk();
                 ReadOnlySpan<byte> piece = frame.Slice(offset, Math.Min(XskSocket.FrameSize, frame.Length - offset));
                 piece.CopyTo(new Span<byte>(_socket.Umem + address, piece.Length));
                 var desc = (xdp_desc*)_socket.Tx.NextToProduce();
@@ -154,22 +131,6 @@ public sealed unsafe class XdpGuestPort : IGuestPortIo, IXskFrameReader
             }
 
             return frame.Length;
-        }
-    }
-
-    /// <summary>Frames the kernel finished transmitting go back to the free list.</summary>
-    private void ReapCompletions()
-    {
-        XskRing completion = _socket.Completion;
-        uint done = completion.AvailableToConsume();
-        for (uint i = 0; i < done; i++)
-        {
-            _freeTx[_freeTxCount++] = *(ulong*)completion.Peek(i);
-        }
-
-        if (done > 0)
-        {
-            completion.Release(done);
         }
     }
 

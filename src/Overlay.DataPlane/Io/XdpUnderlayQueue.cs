@@ -30,8 +30,6 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo, IXskFrameReader
     private readonly XdpUnderlayNextHops _hops;
     private readonly int _timeoutMs;
     private readonly Lock _txLock = new();
-    private readonly ulong[] _freeTx;
-    private int _freeTxCount;
     private ushort _ipId;
     private long _received;
     private long _malformed;
@@ -47,13 +45,6 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo, IXskFrameReader
         _kernel = kernel;
         _hops = hops;
         _timeoutMs = (int)Math.Clamp(receiveTimeout.TotalMilliseconds, 1, int.MaxValue);
-        _freeTx = new ulong[XskSocket.FrameCount / 2];
-        for (int i = 0; i < _freeTx.Length; i++)
-        {
-            _freeTx[i] = (ulong)(XskSocket.FrameCount / 2 + i) * XskSocket.FrameSize;
-        }
-
-        _freeTxCount = _freeTx.Length;
         _ipId = (ushort)(Random.Shared.Next() + (queue << 12));
     }
 
@@ -71,21 +62,7 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo, IXskFrameReader
     public long KernelSent => Volatile.Read(ref _kernelSent);
 
     /// <summary>Frames the kernel could not put in the RX ring (full, no fill buffer) and TX descriptors it refused.</summary>
-    public long KernelDrops
-    {
-        get
-        {
-            try
-            {
-                Interop.Interop.LibC.GetOption(_socket.Fd, SOL_XDP, XDP_STATISTICS, out xdp_statistics stats, _owner.Interface);
-                return (long)(stats.rx_dropped + stats.rx_ring_full + stats.tx_invalid_descs);
-            }
-            catch (Exception e) when (e is NativeSocketException or ObjectDisposedException)
-            {
-                return 0;
-            }
-        }
-    }
+    public long KernelDrops => _socket.KernelDrops(_owner.Interface);
 
     public int Receive(MessageBatch batch)
     {
@@ -214,7 +191,7 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo, IXskFrameReader
                 return start;
             }
 
-            ReapCompletions();
+            _socket.ReapCompletions();
             for (; i < end; i++)
             {
                 if (NextHop(batch, i) is not { } hop)
@@ -222,12 +199,12 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo, IXskFrameReader
                     break;
                 }
 
-                if (_freeTxCount == 0 || _socket.Tx.FreeToProduce() == 0)
+                if (_socket.FreeTxChunks == 0 || _socket.Tx.FreeToProduce() == 0)
                 {
                     _socket.Tx.Submit();
                     Kick();
-                    ReapCompletions();
-                    if (_freeTxCount == 0 || _socket.Tx.FreeToProduce() == 0)
+                    _socket.ReapCompletions();
+                    if (_socket.FreeTxChunks == 0 || _socket.Tx.FreeToProduce() == 0)
                     {
                         full = true;
                         break;
@@ -235,7 +212,7 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo, IXskFrameReader
                 }
 
                 PacketBuffer payload = batch[i];
-                ulong address = _freeTx[--_freeTxCount];
+                ulong address = _socket.TakeTxChunk();
                 var frame = new Span<byte>(_socket.Umem + address, XdpUnderlayFrame.HeadersLength + payload.Length);
                 hop.Template!.CopyTo(frame);
                 XdpUnderlayFrame.Complete(frame, hop.TemplateSum, payload.Length, batch.GetAddress(i).Port, _ipId++);
@@ -272,22 +249,6 @@ public sealed unsafe class XdpUnderlayQueue : IUnderlayIo, IXskFrameReader
             {
                 return;
             }
-        }
-    }
-
-    /// <summary>Chunks the kernel finished transmitting go back to the free list.</summary>
-    private void ReapCompletions()
-    {
-        XskRing completion = _socket.Completion;
-        uint done = completion.AvailableToConsume();
-        for (uint i = 0; i < done; i++)
-        {
-            _freeTx[_freeTxCount++] = *(ulong*)completion.Peek(i);
-        }
-
-        if (done > 0)
-        {
-            completion.Release(done);
         }
     }
 

@@ -11,8 +11,9 @@ namespace Overlay.DataPlane.Xdp;
 /// MTU) arrives and leaves as several descriptors, all but the last flagged XDP_PKT_CONTD. The UMEM is <see cref="FrameCount"/> frames of
 /// <see cref="FrameSize"/> bytes: the first half circulates between the fill and RX rings, the second
 /// half between a free list and the TX/completion rings. Everything is mapped once at open and unmapped
-/// after the socket is closed. <see cref="Receive"/> is the RX side every receiver shares; what a frame becomes, and
-/// the TX side, live in <see cref="XdpGuestPort"/> and <see cref="XdpUnderlayQueue"/>.
+/// after the socket is closed. What every user shares is here: <see cref="Receive"/> (the RX side), the TX free list
+/// (<see cref="TakeTxChunk"/>, <see cref="ReapCompletions"/>) and <see cref="KernelDrops"/>; what a received frame
+/// becomes, and how a frame is written for sending, live in <see cref="XdpGuestPort"/> and <see cref="XdpUnderlayQueue"/>.
 /// </summary>
 internal sealed unsafe class XskSocket : IDisposable
 {
@@ -34,9 +35,19 @@ internal sealed unsafe class XskSocket : IDisposable
 
     private readonly List<(nint Address, nuint Length)> _mappings = [];
 
+    // The TX half of the UMEM: chunks free for a frame to be sent; the kernel hands sent ones back (ReapCompletions).
+    private readonly ulong[] _freeTx = new ulong[FrameCount / 2];
+    private int _freeTxCount;
+
     private XskSocket(SafeSocketFd fd)
     {
         Fd = fd;
+        for (int i = 0; i < _freeTx.Length; i++)
+        {
+            _freeTx[i] = (ulong)(FrameCount / 2 + i) * FrameSize;
+        }
+
+        _freeTxCount = _freeTx.Length;
     }
 
     public SafeSocketFd Fd { get; }
@@ -173,6 +184,44 @@ internal sealed unsafe class XskSocket : IDisposable
         }
 
         return polled is >= 0 or -LinuxSocketConstants.EINTR ? 0 : polled;
+    }
+
+    /// <summary>
+    /// Frames the kernel could not put in the RX ring (full, no fill buffer) and TX descriptors it refused, cumulative
+    /// (XDP_STATISTICS); 0 once the socket is closed. <paramref name="subject"/> names it in an error.
+    /// </summary>
+    public long KernelDrops(string subject)
+    {
+        try
+        {
+            Interop.Interop.LibC.GetOption(Fd, SOL_XDP, XDP_STATISTICS, out xdp_statistics stats, subject);
+            return (long)(stats.rx_dropped + stats.rx_ring_full + stats.tx_invalid_descs);
+        }
+        catch (Exception e) when (e is NativeSocketException or ObjectDisposedException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>TX chunks free now. The TX side (this, <see cref="TakeTxChunk"/>, <see cref="ReapCompletions"/>) is one sender at a time: the owner's TX lock.</summary>
+    public int FreeTxChunks => _freeTxCount;
+
+    /// <summary>A free TX chunk's UMEM address (check <see cref="FreeTxChunks"/> first).</summary>
+    public ulong TakeTxChunk() => _freeTx[--_freeTxCount];
+
+    /// <summary>Chunks the kernel finished transmitting (the completion ring) go back to the free list.</summary>
+    public void ReapCompletions()
+    {
+        uint done = Completion.AvailableToConsume();
+        for (uint i = 0; i < done; i++)
+        {
+            _freeTx[_freeTxCount++] = *(ulong*)Completion.Peek(i);
+        }
+
+        if (done > 0)
+        {
+            Completion.Release(done);
+        }
     }
 
     /// <summary>
