@@ -196,9 +196,10 @@ public sealed class PipelineTests : IAsyncLifetime
     private static Pipeline Host(InMemoryUnderlay underlay, IPAddress peer, InMemoryPort red, InMemoryPort blue, uint outSpi, uint inSpi) =>
         Host(new UnderlayGroup([underlay]), peer, red, blue, outSpi, inSpi);
 
-    private static Pipeline Host(UnderlayGroup underlay, IPAddress peer, InMemoryPort red, InMemoryPort blue, uint outSpi, uint inSpi)
+    /// <summary>A host with ports red (VLAN 101) and blue (102), each TVD tunnelled to <paramref name="peer"/> with static SAs (also for <see cref="PipelineWorkersTests"/>).</summary>
+    internal static Pipeline Host(UnderlayGroup underlay, IPAddress peer, IGuestPortIo red, IGuestPortIo blue, uint outSpi, uint inSpi, int workers = 1)
     {
-        var pipeline = new Pipeline(underlay, new SaTable(), new PipelineOptions { ReceiveTimeout = TimeSpan.FromMilliseconds(20) });
+        var pipeline = new Pipeline(underlay, new SaTable(), new PipelineOptions { ReceiveTimeout = TimeSpan.FromMilliseconds(20), Workers = workers });
         pipeline.AttachPort(red.Interface, red, 101, "red");
         pipeline.AttachPort(blue.Interface, blue, 102, "blue");
         var peerEndPoint = new IPEndPoint(peer, 4500);
@@ -216,9 +217,9 @@ public sealed class PipelineTests : IAsyncLifetime
     private static SaDescriptor Descriptor(IPAddress peer, SaDirection direction, uint spi, ushort vlan, string label) =>
         new(new IPEndPoint(peer, 4500), vlan, label, direction, spi, EspCipher.AesGcm128, TestSas.Key(EspCipher.AesGcm128, (byte)spi));
 
-    private static MacAddress Mac(byte last) => new(0x02_00_00_00_00_00UL | last);
+    internal static MacAddress Mac(byte last) => new(0x02_00_00_00_00_00UL | last);
 
-    private static byte[] Frame(MacAddress dst, MacAddress src, ushort type, int payload)
+    internal static byte[] Frame(MacAddress dst, MacAddress src, ushort type, int payload)
     {
         var frame = new byte[EthernetFrame.HeaderLength + payload];
         dst.Write(frame);

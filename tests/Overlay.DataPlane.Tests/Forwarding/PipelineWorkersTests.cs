@@ -1,9 +1,8 @@
 using System.Net;
-using Overlay.DataPlane.Esp;
 using Overlay.DataPlane.Forwarding;
 using Overlay.DataPlane.Frames;
 using Overlay.DataPlane.Io;
-using Overlay.DataPlane.Sa;
+using static Overlay.DataPlane.Tests.Forwarding.PipelineTests;
 
 namespace Overlay.DataPlane.Tests.Forwarding;
 
@@ -34,16 +33,16 @@ public sealed class PipelineWorkersTests
         dHost.Start();
 
         // Outbound: a frame on each of red C's queues is read (by its own loop) and reaches D.
-        redC.Queue(0).Inject(Frame(Mac(0xd), Mac(0xc), 64));
-        redC.Queue(1).Inject(Frame(Mac(0xd), Mac(0xc), 65));
+        redC.Queue(0).Inject(Frame(Mac(0xd), Mac(0xc), EthernetFrame.EtherTypeIPv4, 64));
+        redC.Queue(1).Inject(Frame(Mac(0xd), Mac(0xc), EthernetFrame.EtherTypeIPv4, 65));
         Assert.True(redD.Queue(0).Delivered.TryTake(out byte[]? one, Wait));
         Assert.True(redD.Queue(0).Delivered.TryTake(out byte[]? two, Wait));
         Assert.Equal([64 + 14, 65 + 14], new[] { one!.Length, two!.Length }.Order());
         Assert.Equal(2, c.Snapshot().Ports.Single(p => p.Name == "red-c").ReceivedPackets);
 
         // Inbound on worker 1: red C has a queue 1, so the worker merges there; blue C has one queue (worker 0's).
-        redD.Queue(0).Inject(Frame(Mac(0xc), Mac(0xd), 64));
-        blueD.Queue(0).Inject(Frame(Mac(0xe), Mac(0xf), 64));
+        redD.Queue(0).Inject(Frame(Mac(0xc), Mac(0xd), EthernetFrame.EtherTypeIPv4, 64));
+        blueD.Queue(0).Inject(Frame(Mac(0xe), Mac(0xf), EthernetFrame.EtherTypeIPv4, 64));
         Assert.True(redC.Queue(1).Delivered.TryTake(out _, Wait));
         Assert.True(blueC.Queue(0).Delivered.TryTake(out _, Wait));
         Assert.Equal((0, 1), (redC.Queue(0).Coalesced, redC.Queue(1).Coalesced));
@@ -58,36 +57,6 @@ public sealed class PipelineWorkersTests
 
         await c.StopAsync();
         Assert.True(redC.Queue(0).Disposed && redC.Queue(1).Disposed);
-    }
-
-    private static Pipeline Host(UnderlayGroup underlay, IPAddress peer, QueuedPort red, QueuedPort blue, uint outSpi, uint inSpi, int workers)
-    {
-        var pipeline = new Pipeline(underlay, new SaTable(), new PipelineOptions { ReceiveTimeout = TimeSpan.FromMilliseconds(20), Workers = workers });
-        pipeline.AttachPort(red.Interface, red, 101, "red");
-        pipeline.AttachPort(blue.Interface, blue, 102, "blue");
-        var peerEndPoint = new IPEndPoint(peer, 4500);
-        foreach ((ushort vlan, string label, uint offset) in new[] { ((ushort)101, "red", 0u), ((ushort)102, "blue", 1u) })
-        {
-            pipeline.AddTunnel("peer", peerEndPoint, vlan, label);
-            Assert.Equal(SaInstallResult.Installed, pipeline.Sas.Install(Descriptor(peer, SaDirection.Outbound, outSpi + offset, vlan, label)));
-            Assert.Equal(SaInstallResult.Installed, pipeline.Sas.Install(Descriptor(peer, SaDirection.Inbound, inSpi + offset, vlan, label)));
-        }
-
-        return pipeline;
-    }
-
-    private static SaDescriptor Descriptor(IPAddress peer, SaDirection direction, uint spi, ushort vlan, string label) =>
-        new(new IPEndPoint(peer, 4500), vlan, label, direction, spi, EspCipher.AesGcm128, TestSas.Key(EspCipher.AesGcm128, (byte)spi));
-
-    private static MacAddress Mac(byte last) => new(0x02_00_00_00_00_00UL | last);
-
-    private static byte[] Frame(MacAddress dst, MacAddress src, int payload)
-    {
-        var frame = new byte[EthernetFrame.HeaderLength + payload];
-        dst.Write(frame);
-        src.Write(frame.AsSpan(6));
-        frame[12] = 0x08;
-        return frame;
     }
 
     /// <summary>A port of n in-memory queues (n = 1: the port is its queue), like a fanout group.</summary>
